@@ -1,0 +1,390 @@
+"""The ledger's application service: every command a user can give, as one method each.
+
+Each command loads the aggregates it touches, lets them decide, and saves all their new events
+in one transaction. A concurrent write that got there first surfaces as `ConcurrencyError`;
+the command is not retried, because the caller decided on a state that no longer exists.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.utils import EnvType
+
+from ledger.clock import Clock, SystemClock
+from ledger.complaint import Complaint, complaint_id_for
+from ledger.errors import ConcurrencyError, DomainError, NotFoundError
+from ledger.escalation import Escalation
+from ledger.handoff import Handoff
+from ledger.policy import Policy
+from ledger.store.bootstrap import prepare_database
+from ledger.store.side_tables import SideTables
+from ledger.transcodings import TRANSCODINGS
+from ledger.values import Actor, Customer
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One stored event, as an auditor reads it: what, who, when, and its recorded facts."""
+
+    version: int
+    event: str
+    at: datetime
+    actor: Actor | None
+    data: Mapping[str, Any]
+
+
+_EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+
+class LedgerApplication(Application[UUID]):
+    """Complaints, escalations and handoffs as append-only event streams."""
+
+    name = "ledger"
+
+    def __init__(
+        self,
+        env: EnvType,
+        *,
+        policy: Policy | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.policy = policy or Policy()
+        self.clock: Clock = clock or SystemClock()
+        prepare_database(env)
+        super().__init__(env)
+        self.side_tables = SideTables(self.recorder.datastore)  # type: ignore[attr-defined]
+        self.side_tables.create()
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Any:
+        # The library would merge os.environ in; configuration is owned by the caller instead,
+        # so a stray POSTGRES_* variable in a shell cannot redirect the ledger.
+        from eventsourcing.utils import Environment
+
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}")
+        return aggregate
+
+    @contextmanager
+    def _saving(self, *aggregates: Aggregate) -> Iterator[None]:
+        yield
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrencyError(
+                "another change to this record was stored first; reload it and try again"
+            ) from None
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    # -- complaints ---------------------------------------------------------------------------
+
+    def register_complaint(
+        self,
+        *,
+        channel: str,
+        customer_name: str,
+        customer_phone: str | None = None,
+        customer_email: str | None = None,
+        customer_address: str | None = None,
+        subject_id: UUID | None = None,
+        summary: str,
+        description: str,
+        department: str | None = None,
+        actor: Actor,
+    ) -> Complaint:
+        """Register a complaint and give it the next reference of its year."""
+        department = department or self.policy.intake_department
+        self._check_department(department, field="department")
+        now = self._now()
+        number = self.side_tables.next_number("CMP", now.year)
+        complaint = Complaint.register(
+            reference=f"CMP-{now.year}-{number:06d}",
+            channel=channel,
+            customer=Customer(
+                subject_id=subject_id or uuid4(),
+                name=customer_name,
+                phone=customer_phone,
+                email=customer_email,
+                address=customer_address,
+            ),
+            summary=summary,
+            description=description,
+            department=department,
+            actor=actor,
+            at=now,
+        )
+        with self._saving(complaint):
+            pass
+        return complaint
+
+    def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
+        return self._get(Complaint, complaint_id, version)
+
+    def find_complaint(self, id_or_reference: str) -> Complaint:
+        """Look a complaint up by its UUID or its human-readable reference."""
+        try:
+            complaint_id = UUID(id_or_reference)
+        except ValueError:
+            complaint_id = complaint_id_for(id_or_reference)
+        return self.get_complaint(complaint_id)
+
+    def classify_complaint(
+        self,
+        complaint_id: UUID,
+        *,
+        category: str,
+        priority: str,
+        customer_tier: str = "standard",
+        actor: Actor,
+    ) -> Complaint:
+        if category not in self.policy.categories:
+            raise DomainError(
+                f"unknown category; expected one of {self.policy.categories}", field="category"
+            )
+        if priority not in self.policy.priorities:
+            raise DomainError(
+                f"unknown priority; expected one of {tuple(self.policy.priorities)}",
+                field="priority",
+            )
+        if customer_tier not in self.policy.tier_first_response:
+            raise DomainError(
+                f"unknown customer tier; expected one of {tuple(self.policy.tier_first_response)}",
+                field="customer_tier",
+            )
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.classify(
+                category=category,
+                priority=priority,
+                customer_tier=customer_tier,
+                deadlines=self.policy.complaint_deadlines(
+                    registered_at=complaint.registered_at, priority=priority, tier=customer_tier
+                ),
+                actor=actor,
+                at=self._now(),
+            )
+        return complaint
+
+    def assign_complaint(
+        self, complaint_id: UUID, *, owner: str | None = None, reason: str | None = None, actor: Actor
+    ) -> Complaint:
+        """Give the complaint an owner: the caller by default (first-contact ownership)."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.assign(owner=owner or actor.staff_id, reason=reason, actor=actor, at=self._now())
+        return complaint
+
+    def respond_to_complaint(self, complaint_id: UUID, *, message: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.respond(message=message, actor=actor, at=self._now())
+        return complaint
+
+    def note_progress(self, complaint_id: UUID, *, note: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.note_progress(note=note, actor=actor, at=self._now())
+        return complaint
+
+    def resolve_complaint(self, complaint_id: UUID, *, resolution: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        now = self._now()
+        with self._saving(complaint):
+            complaint.resolve(
+                resolution=resolution,
+                feedback_due=now + self.policy.feedback_due,
+                actor=actor,
+                at=now,
+            )
+        return complaint
+
+    def record_feedback(
+        self, complaint_id: UUID, *, satisfaction: int, comment: str | None = None, actor: Actor
+    ) -> Complaint:
+        """Record the survey; at or below the policy's threshold the complaint reopens."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.record_feedback(
+                satisfaction=satisfaction,
+                comment=comment,
+                reopen_at_or_below=self.policy.reopen_at_or_below,
+                actor=actor,
+                at=self._now(),
+            )
+        return complaint
+
+    def reopen_complaint(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.reopen(reason=reason, actor=actor, at=self._now())
+        return complaint
+
+    def close_complaint(
+        self, complaint_id: UUID, *, waiver_reason: str | None = None, actor: Actor
+    ) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.close(waiver_reason=waiver_reason, actor=actor, at=self._now())
+        return complaint
+
+    def get_history(self, aggregate_id: UUID) -> list[HistoryEntry]:
+        """Every stored event of one stream, in order."""
+        entries = [
+            HistoryEntry(
+                version=e.originator_version,
+                event=type(e).__name__,
+                at=e.timestamp,
+                actor=getattr(e, "actor", None),
+                data={k: v for k, v in e.__dict__.items() if k not in _EVENT_HEADER},
+            )
+            for e in self.events.get(aggregate_id)
+        ]
+        if not entries:
+            raise NotFoundError(f"no record with id {aggregate_id}")
+        return entries
+
+    # -- escalations --------------------------------------------------------------------------
+
+    def raise_escalation(
+        self,
+        *,
+        complaint_id: UUID,
+        level: str,
+        reason: str,
+        skip_reason: str | None = None,
+        automatic: bool = False,
+        rule: str | None = None,
+        actor: Actor,
+    ) -> Escalation:
+        """Escalate a complaint one rung up the ladder (or more, with a skip reason)."""
+        complaint = self.get_complaint(complaint_id)
+        now = self._now()
+        escalation = Escalation.raise_(
+            subject_kind="complaint",
+            subject_id=complaint.id,
+            level=level,
+            current_rank=complaint.escalation_level,
+            reason=reason,
+            skip_reason=skip_reason,
+            automatic=automatic,
+            rule=rule,
+            actor=actor,
+            at=now,
+        )
+        with self._saving(escalation, complaint):
+            complaint.record_escalation(
+                escalation_id=escalation.id, level=level, actor=actor, at=now
+            )
+        return escalation
+
+    def get_escalation(self, escalation_id: UUID, *, version: int | None = None) -> Escalation:
+        return self._get(Escalation, escalation_id, version)
+
+    def acknowledge_escalation(self, escalation_id: UUID, *, actor: Actor) -> Escalation:
+        escalation = self.get_escalation(escalation_id)
+        with self._saving(escalation):
+            escalation.acknowledge(actor=actor, at=self._now())
+        return escalation
+
+    def resolve_escalation(self, escalation_id: UUID, *, outcome: str, actor: Actor) -> Escalation:
+        escalation = self.get_escalation(escalation_id)
+        complaint = self.get_complaint(escalation.subject_id)
+        now = self._now()
+        with self._saving(escalation, complaint):
+            escalation.resolve(outcome=outcome, actor=actor, at=now)
+            complaint.record_escalation_resolved(
+                escalation_id=escalation.id, actor=actor, at=now
+            )
+        return escalation
+
+    # -- handoffs -----------------------------------------------------------------------------
+
+    def request_handoff(
+        self,
+        *,
+        complaint_id: UUID,
+        to_department: str,
+        reason: str,
+        due: datetime | None = None,
+        actor: Actor,
+    ) -> Handoff:
+        """Ask another department to take the complaint on; the sender keeps it meanwhile."""
+        self._check_department(to_department, field="to_department")
+        complaint = self.get_complaint(complaint_id)
+        now = self._now()
+        handoff = Handoff.request(
+            complaint_id=complaint.id,
+            complaint_reference=complaint.reference,
+            from_department=complaint.department,
+            to_department=to_department,
+            reason=reason,
+            accept_due=now + self.policy.handoff_accept,
+            complete_due=due or now + self.policy.handoff_complete,
+            actor=actor,
+            at=now,
+        )
+        with self._saving(handoff, complaint):
+            complaint.record_handoff_requested(
+                handoff_id=handoff.id, to_department=to_department, actor=actor, at=now
+            )
+        return handoff
+
+    def get_handoff(self, handoff_id: UUID, *, version: int | None = None) -> Handoff:
+        return self._get(Handoff, handoff_id, version)
+
+    def accept_handoff(self, handoff_id: UUID, *, actor: Actor) -> Handoff:
+        handoff = self.get_handoff(handoff_id)
+        complaint = self.get_complaint(handoff.complaint_id)
+        now = self._now()
+        with self._saving(handoff, complaint):
+            handoff.accept(actor=actor, at=now)
+            complaint.record_handoff_accepted(handoff_id=handoff.id, actor=actor, at=now)
+        return handoff
+
+    def reject_handoff(self, handoff_id: UUID, *, reason: str, actor: Actor) -> Handoff:
+        handoff = self.get_handoff(handoff_id)
+        complaint = self.get_complaint(handoff.complaint_id)
+        now = self._now()
+        with self._saving(handoff, complaint):
+            handoff.reject(reason=reason, actor=actor, at=now)
+            complaint.record_handoff_rejected(handoff_id=handoff.id, actor=actor, at=now)
+        return handoff
+
+    def complete_handoff(self, handoff_id: UUID, *, result: str, actor: Actor) -> Handoff:
+        handoff = self.get_handoff(handoff_id)
+        complaint = self.get_complaint(handoff.complaint_id)
+        now = self._now()
+        with self._saving(handoff, complaint):
+            handoff.complete(result=result, actor=actor, at=now)
+            complaint.record_handoff_completed(handoff_id=handoff.id, actor=actor, at=now)
+        return handoff
+
+    def _check_department(self, department: str, *, field: str) -> None:
+        if department not in self.policy.departments:
+            raise DomainError(
+                f"unknown department; expected one of {self.policy.departments}", field=field
+            )

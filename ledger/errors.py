@@ -1,0 +1,34 @@
+"""The ledger's error tree.
+
+    LedgerError
+    ├── DomainError            a command the business rules refuse (HTTP 409)
+    ├── NotFoundError          no such record (HTTP 404)
+    ├── ConcurrencyError       another write to the same record won the race (HTTP 409)
+    └── PolicyError            a policy/configuration value is invalid (refused at start)
+
+Messages never carry personal data: they name fields and states, not values.
+"""
+
+
+class LedgerError(Exception):
+    """Base class of every error the ledger raises on purpose."""
+
+
+class DomainError(LedgerError):
+    """A command that the business rules forbid in the record's current state."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(LedgerError):
+    """The record a command or query names does not exist."""
+
+
+class ConcurrencyError(LedgerError):
+    """A concurrent write to the same record was stored first; reload and retry."""
+
+
+class PolicyError(LedgerError):
+    """A policy or configuration value is invalid."""

@@ -1,0 +1,6 @@
+"""Storage adapters: where the ledger meets SQLite and PostgreSQL.
+
+The domain modules never import this package; the application service and the composition root
+do. Everything here works through the `eventsourcing` datastores, so one connection pool serves
+the event store and the few side tables (reference counters, idempotency records).
+"""

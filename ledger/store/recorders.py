@@ -1,0 +1,70 @@
+"""Application recorders whose event tables the database itself keeps append-only.
+
+The library's recorders are used unchanged for reading and writing; these subclasses only add
+triggers to the table definitions, so that an UPDATE or DELETE (and on PostgreSQL a TRUNCATE)
+of a stored event is refused by the database, whoever sends it.
+"""
+
+from typing import Any
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Identifier
+
+APPEND_ONLY_MESSAGE = "the event log is append-only"
+
+
+class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """SQLite event table with triggers that abort any UPDATE or DELETE."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        table = self.events_table_name
+        for operation in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{operation.lower()} "
+                f"BEFORE {operation} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: {operation} refused'); END"
+            )
+        return statements
+
+
+class AppendOnlyPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """PostgreSQL event table with row triggers refusing UPDATE/DELETE and a TRUNCATE trigger."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(self.events_table_name)
+        function = Identifier(f"{self.events_table_name}_refuse_change")
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS trigger "
+                    "LANGUAGE plpgsql AS $$ BEGIN "
+                    "RAISE EXCEPTION '{message}: % refused on %', TG_OP, TG_TABLE_NAME "
+                    "USING ERRCODE = 'insufficient_privilege'; "
+                    "END $$"
+                ).format(
+                    schema=schema, function=function, message=SQL(APPEND_ONLY_MESSAGE)
+                ),
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON "
+                    "{schema}.{table} FOR EACH ROW EXECUTE FUNCTION {schema}.{function}()"
+                ).format(
+                    trigger=Identifier(f"{self.events_table_name}_refuse_row_change"),
+                    schema=schema,
+                    table=table,
+                    function=function,
+                ),
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {trigger} BEFORE TRUNCATE ON "
+                    "{schema}.{table} FOR EACH STATEMENT EXECUTE FUNCTION {schema}.{function}()"
+                ).format(
+                    trigger=Identifier(f"{self.events_table_name}_refuse_truncate"),
+                    schema=schema,
+                    table=table,
+                    function=function,
+                ),
+            ]
+        )

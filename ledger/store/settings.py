@@ -1,0 +1,63 @@
+"""Turn a database URL into the `eventsourcing` settings for the matching persistence module."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ledger.errors import PolicyError
+
+SQLITE_RECORDER = "ledger.store.recorders:AppendOnlySQLiteApplicationRecorder"
+POSTGRES_RECORDER = "ledger.store.recorders:AppendOnlyPostgresApplicationRecorder"
+
+
+def settings_for_url(url: str) -> dict[str, str]:
+    """`sqlite:///path/to/file.db` or `postgresql://user[:password]@host[:port]/db[?schema=s]`."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path or path == "/":
+            raise PolicyError(
+                "LEDGER_DATABASE_URL: expected sqlite:///relative/file.db or sqlite:////abs/file.db"
+            )
+        # sqlite:///var/x.db is relative (three slashes), sqlite:////tmp/x.db absolute (four).
+        file = Path(path[1:])
+        file.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(file),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not parts.hostname or not dbname:
+            raise PolicyError(
+                "LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database"
+            )
+        query = parse_qs(parts.query)
+        unknown = set(query) - {"schema", "pool_size", "max_overflow"}
+        if unknown:
+            raise PolicyError(f"LEDGER_DATABASE_URL: unknown option(s) {', '.join(sorted(unknown))}")
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise PolicyError("LEDGER_DATABASE_URL: the port is not a number") from None
+        settings = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(port),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["20"])[0],
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
+        }
+        if "schema" in query:
+            settings["POSTGRES_SCHEMA"] = query["schema"][0]
+        return settings
+    raise PolicyError(
+        "LEDGER_DATABASE_URL: the scheme must be sqlite:// or postgresql://"
+    )

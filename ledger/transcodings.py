@@ -1,0 +1,49 @@
+"""How the ledger's value objects are written into stored events.
+
+Transcoding names are stored with every event: never rename one.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Transcoding
+
+from ledger.values import Actor, Customer
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, Any]:
+        return {"staff_id": obj.staff_id, "role": obj.role, "department": obj.department}
+
+    def decode(self, data: dict[str, Any]) -> Actor:
+        return Actor(staff_id=data["staff_id"], role=data["role"], department=data["department"])
+
+
+class CustomerAsDict(Transcoding):
+    # The privacy layer replaces this with per-subject encryption of every field but the id.
+    type = Customer
+    name = "customer"
+
+    def encode(self, obj: Customer) -> dict[str, Any]:
+        return {
+            "subject_id": str(obj.subject_id),
+            "name": obj.name,
+            "phone": obj.phone,
+            "email": obj.email,
+            "address": obj.address,
+        }
+
+    def decode(self, data: dict[str, Any]) -> Customer:
+        return Customer(
+            subject_id=UUID(data["subject_id"]),
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            address=data["address"],
+        )
+
+
+TRANSCODINGS: tuple[Transcoding, ...] = (ActorAsDict(), CustomerAsDict())

@@ -1,0 +1,49 @@
+"""Value objects and vocabularies shared by the aggregates."""
+
+from dataclasses import dataclass
+from typing import Final
+from uuid import UUID
+
+CHANNELS: Final = ("phone", "email", "online_chat", "social_media", "walk_in")
+PRIORITIES: Final = ("urgent", "important", "normal")
+ESCALATION_LEVELS: Final = ("supervisor", "manager", "executive")
+ROLES: Final = (
+    "agent",
+    "supervisor",
+    "manager",
+    "executive",
+    "department_staff",
+    "incident_manager",
+    "compliance_officer",
+    "privacy_officer",
+    "administrator",
+    "system",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: the staff id and role taken from the caller's identity."""
+
+    staff_id: str
+    role: str
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The data subject a complaint is about; every field but the subject id is personal."""
+
+    subject_id: UUID
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+def level_rank(level_or_role: str) -> int:
+    """Position on the escalation ladder: 0 for anyone below a supervisor."""
+    try:
+        return ESCALATION_LEVELS.index(level_or_role) + 1
+    except ValueError:
+        return 0
