@@ -1,0 +1,83 @@
+"""The composition root: build the ledger, its projections and the Flask app around them."""
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import complaints, escalations, handoffs, health, idempotency
+from api.config import Settings
+from api.identity import resolve_actor
+from api.problems import from_http_exception, from_ledger_error, from_unexpected, problem
+from ledger.application import LedgerApplication
+from ledger.clock import Clock
+from ledger.errors import LedgerError
+from ledger.policy import load_policy
+from ledger.store.settings import settings_for_url
+from projections.handoff_queue import HandoffQueueProjection, handoff_queue_view_for
+
+log = logging.getLogger(__name__)
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return from_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the service; raises `PolicyError` (one clear line) for a bad setting."""
+    settings = settings or Settings.from_env()
+    ledger = LedgerApplication(
+        settings_for_url(settings.store_url),
+        policy=load_policy(settings.policy_file),
+        clock=clock,
+    )
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Complaint and incident audit ledger",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
+    app.extensions["ledger"] = ledger
+    app.extensions["handoff_queue"] = HandoffQueueProjection(
+        handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    )
+    api = ProblemApi(app)
+    for blueprint in (health.blp, complaints.blp, escalations.blp, handoffs.blp):
+        api.register_blueprint(blueprint)
+
+    app.before_request(_identify_and_claim)
+    idempotency.install(app)
+    app.after_request(_add_etag)
+    app.register_error_handler(LedgerError, from_ledger_error)
+    app.register_error_handler(Exception, _unexpected)
+    return app
+
+
+def _identify_and_claim() -> Any:
+    if not request.path.startswith("/v1/"):
+        return None
+    return resolve_actor() or idempotency.claim_key()
+
+
+def _add_etag(response: Response) -> Response:
+    etag = g.get("etag")
+    if etag and response.status_code < 300:
+        response.headers["ETag"] = etag
+    return response
+
+
+def _unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return from_http_exception(error)
+    return from_unexpected(error)
+
+
+__all__ = ["create_app", "problem"]

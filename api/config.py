@@ -1,0 +1,55 @@
+"""The service's settings, read once from the environment and validated before anything starts."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.errors import PolicyError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the ledger stores its data and how the service listens."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    policy_file: Path | None = None
+    max_body_bytes: int = 64 * 1024
+    threads: int = 16
+
+    @property
+    def store_url(self) -> str:
+        """The database URL; by default a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+
+        def integer(name: str, default: int, low: int, high: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise PolicyError(f"{name}: expected a whole number, got {raw!r}") from None
+            if not low <= value <= high:
+                raise PolicyError(f"{name}: must be between {low} and {high}, got {value}")
+            return value
+
+        policy = env.get("LEDGER_POLICY_FILE", "").strip()
+        return cls(
+            data_dir=Path(env.get("LEDGER_DATA_DIR", "").strip() or "var"),
+            database_url=env.get("LEDGER_DATABASE_URL", "").strip(),
+            host=env.get("LEDGER_HOST", "").strip() or "127.0.0.1",
+            port=integer("LEDGER_PORT", 8000, 1, 65535),
+            policy_file=Path(policy) if policy else None,
+            max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+            threads=integer("LEDGER_THREADS", 16, 1, 256),
+        )

@@ -1,0 +1,21 @@
+"""`GET /health`: answers without authentication, for load balancers and operators."""
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api import schemas
+from api.presenters import ledger
+
+blp = Blueprint("health", __name__, description="Service health")
+
+
+@blp.route("/health", methods=["GET"])
+@blp.response(200, schemas.HealthOut)
+@blp.alt_response(503, schema=schemas.ProblemOut)
+def health() -> Any:
+    """Is the service up and its store reachable?"""
+    app = ledger()
+    app.recorder.max_notification_id()
+    store = "postgresql" if "postgres" in type(app.recorder).__name__.lower() else "sqlite"
+    return {"status": "ok", "store": store}

@@ -1,0 +1,94 @@
+"""RFC 9457 problem responses: one shape for every error, never a stack trace."""
+
+import logging
+from typing import Any
+
+from flask import Response, json
+from werkzeug.exceptions import HTTPException
+
+from ledger.errors import ConcurrencyError, DomainError, LedgerError, NotFoundError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+    """webargs/marshmallow nest messages by location and field; name each field by its path."""
+    if isinstance(messages, dict):
+        found: list[dict[str, str]] = []
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found.extend(_flatten(value, path))
+        return found
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"field": prefix, "message": " ".join(messages)}]
+    return [{"field": prefix, "message": str(messages)}]
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    """Render werkzeug/webargs errors; validation messages name the offending field."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        errors = []
+        for location, fields in messages.items():
+            errors.extend(_flatten(fields) if location in ("json", "query", "path") else [])
+        errors = errors or _flatten(messages)
+        if errors == [{"field": "_schema", "message": "Invalid input type."}]:
+            errors = [{"field": "body", "message": "Expected a JSON object."}]
+        errors = [
+            {"field": "body" if e["field"] in ("", "_schema") else e["field"], "message": e["message"]}
+            for e in errors
+        ]
+        return problem(
+            422 if status == 422 else status,
+            "Invalid request",
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            field=errors[0]["field"],
+            errors=errors,
+        )
+    if status >= 500:
+        log.error("unhandled server error %s", error.name)
+        return problem(status, error.name, "The server could not complete the request.")
+    detail = error.description if isinstance(error.description, str) else None
+    return problem(status, error.name, detail, headers=dict(getattr(error, "headers", {}) or {}))
+
+
+def from_ledger_error(error: LedgerError) -> Response:
+    """Refused commands are 409 with the reason; missing records 404."""
+    if isinstance(error, NotFoundError):
+        return problem(404, "Not found", str(error))
+    if isinstance(error, ConcurrencyError):
+        return problem(409, "Concurrent modification", str(error))
+    if isinstance(error, DomainError):
+        return problem(409, "Command refused", str(error), field=error.field)
+    return problem(400, "Invalid request", str(error))
+
+
+def from_unexpected(error: Exception) -> Response:
+    """Log the failure (the message only: exceptions may quote data) and answer a plain 500."""
+    log.error("unhandled %s in request", type(error).__name__, exc_info=False)
+    return problem(500, "Internal Server Error", "The server could not complete the request.")
