@@ -42,6 +42,7 @@ class HistoryEntry:
     data: Mapping[str, Any]
 
 
+_REFERENCE_ATTEMPTS = 20
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
@@ -87,15 +88,19 @@ class LedgerApplication(Application[UUID]):
             raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}")
         return aggregate
 
-    @contextmanager
-    def _saving(self, *aggregates: Aggregate) -> Iterator[None]:
-        yield
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Store new events atomically; a version already taken means another write won."""
         try:
-            self.save(*aggregates)
+            return super().save(*objs, **kwargs)
         except IntegrityError:
             raise ConcurrencyError(
                 "another change to this record was stored first; reload it and try again"
             ) from None
+
+    @contextmanager
+    def _saving(self, *aggregates: Aggregate) -> Iterator[None]:
+        yield
+        self.save(*aggregates)
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -120,26 +125,34 @@ class LedgerApplication(Application[UUID]):
         department = department or self.policy.intake_department
         self._check_department(department, field="department")
         now = self._now()
-        number = self.side_tables.next_number("CMP", now.year)
-        complaint = Complaint.register(
-            reference=f"CMP-{now.year}-{number:06d}",
-            channel=channel,
-            customer=Customer(
-                subject_id=subject_id or uuid4(),
-                name=customer_name,
-                phone=customer_phone,
-                email=customer_email,
-                address=customer_address,
-            ),
-            summary=summary,
-            description=description,
-            department=department,
-            actor=actor,
-            at=now,
+        customer = Customer(
+            subject_id=subject_id or uuid4(),
+            name=customer_name,
+            phone=customer_phone,
+            email=customer_email,
+            address=customer_address,
         )
-        with self._saving(complaint):
-            pass
-        return complaint
+        # The id follows from the reference, so the event store itself refuses a reused
+        # reference (say, after the counter table was restored from an older backup): take the
+        # next number and try again.
+        for _ in range(_REFERENCE_ATTEMPTS):
+            number = self.side_tables.next_number("CMP", now.year)
+            complaint = Complaint.register(
+                reference=f"CMP-{now.year}-{number:06d}",
+                channel=channel,
+                customer=customer,
+                summary=summary,
+                description=description,
+                department=department,
+                actor=actor,
+                at=now,
+            )
+            try:
+                self.save(complaint)
+            except ConcurrencyError:
+                continue
+            return complaint
+        raise ConcurrencyError("could not allocate an unused complaint reference; try again")
 
     def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
         return self._get(Complaint, complaint_id, version)

@@ -1,0 +1,69 @@
+"""An HTTP client for the app on each store, and helpers to drive a complaint through it."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from api.app import create_app
+from api.config import Settings
+from ledger.clock import ManualClock
+
+AGENT = {"X-Staff-Id": "agent-7", "X-Staff-Role": "agent", "X-Staff-Department": "service"}
+SUPERVISOR = {"X-Staff-Id": "sup-1", "X-Staff-Role": "supervisor", "X-Staff-Department": "service"}
+MANAGER = {"X-Staff-Id": "mgr-1", "X-Staff-Role": "manager"}
+TECHNICIAN = {
+    "X-Staff-Id": "tech-3",
+    "X-Staff-Role": "department_staff",
+    "X-Staff-Department": "technical",
+}
+COURIER_DESK = {
+    "X-Staff-Id": "log-2",
+    "X-Staff-Role": "department_staff",
+    "X-Staff-Department": "logistics",
+}
+NEW_COMPLAINT = {
+    "channel": "phone",
+    "customer": {"name": "Li Si", "phone": "13812345678", "email": "li@example.com"},
+    "summary": "Parcel arrived broken",
+    "description": "The parcel arrived crushed; the customer wants a replacement.",
+}
+
+
+@pytest.fixture
+def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask]:
+    flask_app = create_app(Settings(data_dir=tmp_path, database_url=database_url), clock=clock)
+    yield flask_app
+    flask_app.extensions["ledger"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def ok(response: Any, status: int = 200) -> dict[str, Any]:
+    """The JSON body of a response that must have `status`; shows the problem otherwise."""
+    assert response.status_code == status, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def register(client: FlaskClient, **changes: Any) -> dict[str, Any]:
+    return ok(client.post("/v1/complaints", json={**NEW_COMPLAINT, **changes}, headers=AGENT), 201)
+
+
+def command(
+    client: FlaskClient, complaint_id: str, name: str, body: dict[str, Any] | None = None, headers: dict[str, str] = AGENT
+) -> Any:
+    return client.post(f"/v1/complaints/{complaint_id}/{name}", json=body or {}, headers=headers)
+
+
+def workable(client: FlaskClient) -> dict[str, Any]:
+    """A registered, classified complaint owned by the agent."""
+    complaint = register(client)
+    ok(command(client, complaint["id"], "classify", {"category": "complaint", "priority": "urgent"}))
+    return ok(command(client, complaint["id"], "assign"))

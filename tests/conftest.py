@@ -1,0 +1,82 @@
+"""Shared fixtures: the two stores, an injectable clock and the application on each store.
+
+PostgreSQL comes from LEDGER_TEST_POSTGRES_URL (default: the local trust-auth server). When it
+cannot be reached the PostgreSQL tests skip with the reason, except under CI, where they fail.
+Each PostgreSQL test gets a schema of its own, dropped afterwards.
+"""
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+from uuid import uuid4
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ledger.application import LedgerApplication
+from ledger.clock import ManualClock
+from ledger.store.settings import settings_for_url
+
+POSTGRES_URL = os.environ.get(
+    "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@cache
+def _postgres_unreachable_reason() -> str | None:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return f"PostgreSQL at {POSTGRES_URL} is unreachable: {str(error).strip()}"
+
+
+def require_postgres() -> None:
+    """Skip loudly without PostgreSQL; under CI, fail instead, so nothing skips quietly."""
+    reason = _postgres_unreachable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: PostgreSQL tests must run)", pytrace=False)
+    pytest.skip(f"SKIPPING POSTGRESQL TEST: {reason}")
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL with a fresh schema, dropped after the test."""
+    require_postgres()
+    schema = f"test_{uuid4().hex[:12]}"
+    yield f"{POSTGRES_URL}?schema={schema}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> str:
+    """The name of the store under test: every storage test runs on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(store: str, tmp_path: object, request: pytest.FixtureRequest) -> str:
+    if store == "sqlite":
+        return f"sqlite:///{tmp_path}/ledger.db"
+    return str(request.getfixturevalue("postgres_schema_url"))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def ledger(database_url: str, clock: ManualClock) -> Iterator[LedgerApplication]:
+    """The application on the store under test, with a clock the test moves."""
+    app = LedgerApplication(settings_for_url(database_url), clock=clock)
+    yield app
+    app.close()
