@@ -24,15 +24,21 @@ def serve(settings: Settings) -> None:
         f"identify its caller: {HOW_TO_IDENTIFY}."
     )
     sys.stdout.flush()
-    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads, ident="ledger")
+    waitress.serve(
+        app, host=settings.host, port=settings.port, threads=settings.threads, ident="ledger"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ledger", description="Complaint and incident audit ledger")
+    parser = argparse.ArgumentParser(
+        prog="ledger", description="Complaint and incident audit ledger"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP service (settings from LEDGER_* variables)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = Settings.from_env()
         if args.command == "serve":

@@ -67,13 +67,19 @@ def history(complaint: str) -> Any:
     return history_body(cid, ledger().get_history(cid))
 
 
-@_command("classify", schemas.ClassifyIn, "Classify: category, priority and customer tier set the deadlines")
+@_command(
+    "classify",
+    schemas.ClassifyIn,
+    "Classify: category, priority and customer tier set the deadlines",
+)
 def classify(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().classify_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
 
 
-@_command("assign", schemas.AssignIn, "Assign an owner (first taker owns it; reassigning needs a reason)")
+@_command(
+    "assign", schemas.AssignIn, "Assign an owner (first taker owns it; reassigning needs a reason)"
+)
 def assign(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().assign_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
@@ -97,7 +103,9 @@ def resolve(args: dict[str, Any], complaint: str) -> Any:
     return present("complaint", c)
 
 
-@_command("feedback", schemas.FeedbackIn, "Record the customer's satisfaction (a low score reopens)")
+@_command(
+    "feedback", schemas.FeedbackIn, "Record the customer's satisfaction (a low score reopens)"
+)
 def feedback(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().record_feedback(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)

@@ -69,5 +69,6 @@ def resolve(args: dict[str, Any], escalation: str) -> Any:
     """Resolve an escalation with its outcome"""
     eid = record_id(escalation, kind="escalation")
     return present(
-        "escalation", ledger().resolve_escalation(eid, outcome=args["outcome"], actor=current_actor())
+        "escalation",
+        ledger().resolve_escalation(eid, outcome=args["outcome"], actor=current_actor()),
     )

@@ -72,7 +72,9 @@ def accept(_: dict[str, Any], handoff: str) -> Any:
 def reject(args: dict[str, Any], handoff: str) -> Any:
     """Reject a handoff with a reason: the sender keeps the complaint"""
     hid = record_id(handoff, kind="handoff")
-    return present("handoff", ledger().reject_handoff(hid, reason=args["reason"], actor=current_actor()))
+    return present(
+        "handoff", ledger().reject_handoff(hid, reason=args["reason"], actor=current_actor())
+    )
 
 
 @blp.route("/handoffs/<string:handoff>/complete", methods=["POST"])
@@ -82,7 +84,9 @@ def reject(args: dict[str, Any], handoff: str) -> Any:
 def complete(args: dict[str, Any], handoff: str) -> Any:
     """Complete a handoff with its result: the complaint returns to the sender"""
     hid = record_id(handoff, kind="handoff")
-    return present("handoff", ledger().complete_handoff(hid, result=args["result"], actor=current_actor()))
+    return present(
+        "handoff", ledger().complete_handoff(hid, result=args["result"], actor=current_actor())
+    )
 
 
 @blp.route("/departments/<string:department>/handoffs", methods=["GET"])

@@ -34,7 +34,12 @@ def claim_key() -> Response | None:
     if request.method != "POST" or key is None:
         return None
     if not 1 <= len(key) <= 255 or not key.isprintable():
-        return problem(400, "Invalid request", "Idempotency-Key must be 1-255 printable characters.", field=HEADER)
+        return problem(
+            400,
+            "Invalid request",
+            "Idempotency-Key must be 1-255 printable characters.",
+            field=HEADER,
+        )
     scope = current_actor().staff_id
     app = ledger()
     fingerprint = _fingerprint()
@@ -52,11 +57,20 @@ def claim_key() -> Response | None:
             field=HEADER,
         )
     if record.status is None or record.result is None:
-        return problem(409, "Request in progress", "A request with this Idempotency-Key is still running.", field=HEADER)
+        return problem(
+            409,
+            "Request in progress",
+            "A request with this Idempotency-Key is still running.",
+            field=HEADER,
+        )
     if record.result.startswith("problem:"):
-        response = Response(record.result.removeprefix("problem:"), status=record.status, mimetype=PROBLEM_JSON)
+        response = Response(
+            record.result.removeprefix("problem:"), status=record.status, mimetype=PROBLEM_JSON
+        )
     else:
-        response = Response(json.dumps(re_present(record.result)), status=record.status, mimetype="application/json")
+        response = Response(
+            json.dumps(re_present(record.result)), status=record.status, mimetype="application/json"
+        )
         response.headers["ETag"] = f'"{record.result.rsplit(":", 1)[1]}"'
     response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -72,10 +86,15 @@ def settle_key(response: Response) -> Response:
     if response.status_code >= 500:
         tables.release_idempotency_key(scope=scope, key=key)
     elif presented := g.get("presented"):
-        tables.complete_idempotency_key(scope=scope, key=key, status=response.status_code, result=presented)
+        tables.complete_idempotency_key(
+            scope=scope, key=key, status=response.status_code, result=presented
+        )
     else:
         tables.complete_idempotency_key(
-            scope=scope, key=key, status=response.status_code, result="problem:" + response.get_data(as_text=True)
+            scope=scope,
+            key=key,
+            status=response.status_code,
+            result="problem:" + response.get_data(as_text=True),
         )
     return response
 

@@ -7,7 +7,7 @@ replaces identity everywhere, and the body of a request can never claim to be so
 
 import re
 
-from flask import g, request
+from flask import Response, g, request
 
 from api.problems import problem
 from ledger.values import ROLES, Actor
@@ -20,24 +20,26 @@ HOW_TO_IDENTIFY = (
 )
 
 
-def resolve_actor() -> None:
+def resolve_actor() -> Response | None:
     """Before each /v1 request: resolve the caller or answer 401."""
     staff_id = request.headers.get("X-Staff-Id", "")
     role = request.headers.get("X-Staff-Role", "")
     department = request.headers.get("X-Staff-Department") or None
     if not staff_id or not role:
-        return problem(  # type: ignore[return-value]
+        return problem(
             401,
             "Unauthorized",
             f"Identify yourself: {HOW_TO_IDENTIFY}.",
             headers={"WWW-Authenticate": 'Staff realm="ledger"'},
         )
     if not _STAFF_ID.match(staff_id):
-        return problem(401, "Unauthorized", "X-Staff-Id is malformed.", field="X-Staff-Id")  # type: ignore[return-value]
+        return problem(401, "Unauthorized", "X-Staff-Id is malformed.", field="X-Staff-Id")
     if role not in ROLES or role == "system":
-        return problem(401, "Unauthorized", "X-Staff-Role is not a known role.", field="X-Staff-Role")  # type: ignore[return-value]
+        return problem(
+            401, "Unauthorized", "X-Staff-Role is not a known role.", field="X-Staff-Role"
+        )
     if department is not None and not _DEPARTMENT.match(department):
-        return problem(  # type: ignore[return-value]
+        return problem(
             401, "Unauthorized", "X-Staff-Department is malformed.", field="X-Staff-Department"
         )
     g.actor = Actor(staff_id=staff_id, role=role, department=department)

@@ -141,7 +141,12 @@ def history_body(aggregate_id: UUID, entries: list[HistoryEntry]) -> dict[str, A
 
 
 # kind -> (load a version, body, schema)
-RESOURCES: dict[str, tuple[Callable[[LedgerApplication, UUID, int], Any], Callable[[Any], dict[str, Any]], type[Schema]]] = {
+RESOURCES: dict[
+    str,
+    tuple[
+        Callable[[LedgerApplication, UUID, int], Any], Callable[[Any], dict[str, Any]], type[Schema]
+    ],
+] = {
     "complaint": (
         lambda app, i, v: app.get_complaint(i, version=v),
         complaint_body,

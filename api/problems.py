@@ -60,7 +60,10 @@ def from_http_exception(error: HTTPException) -> Response:
         if errors == [{"field": "_schema", "message": "Invalid input type."}]:
             errors = [{"field": "body", "message": "Expected a JSON object."}]
         errors = [
-            {"field": "body" if e["field"] in ("", "_schema") else e["field"], "message": e["message"]}
+            {
+                "field": "body" if e["field"] in ("", "_schema") else e["field"],
+                "message": e["message"],
+            }
             for e in errors
         ]
         return problem(

@@ -46,9 +46,7 @@ class CustomerIn(Strict):
         length=validate.Length(min=3, max=40),
         metadata={"description": "Personal data."},
     )
-    email = fields.Email(
-        required=False, allow_none=True, validate=validate.Length(max=254)
-    )
+    email = fields.Email(required=False, allow_none=True, validate=validate.Length(max=254))
     address = Text(required=False, length=_SHORT, metadata={"description": "Personal data."})
     subject_id = fields.UUID(
         required=False,

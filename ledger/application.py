@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import EnvType
 
 from ledger.clock import Clock, SystemClock
@@ -72,7 +72,7 @@ class LedgerApplication(Application[UUID]):
 
         return Environment(name, dict(env or {}))
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding)
@@ -81,7 +81,7 @@ class LedgerApplication(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -203,12 +203,19 @@ class LedgerApplication(Application[UUID]):
         return complaint
 
     def assign_complaint(
-        self, complaint_id: UUID, *, owner: str | None = None, reason: str | None = None, actor: Actor
+        self,
+        complaint_id: UUID,
+        *,
+        owner: str | None = None,
+        reason: str | None = None,
+        actor: Actor,
     ) -> Complaint:
         """Give the complaint an owner: the caller by default (first-contact ownership)."""
         complaint = self.get_complaint(complaint_id)
         with self._saving(complaint):
-            complaint.assign(owner=owner or actor.staff_id, reason=reason, actor=actor, at=self._now())
+            complaint.assign(
+                owner=owner or actor.staff_id, reason=reason, actor=actor, at=self._now()
+            )
         return complaint
 
     def respond_to_complaint(self, complaint_id: UUID, *, message: str, actor: Actor) -> Complaint:
@@ -266,16 +273,7 @@ class LedgerApplication(Application[UUID]):
 
     def get_history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every stored event of one stream, in order."""
-        entries = [
-            HistoryEntry(
-                version=e.originator_version,
-                event=type(e).__name__,
-                at=e.timestamp,
-                actor=getattr(e, "actor", None),
-                data={k: v for k, v in e.__dict__.items() if k not in _EVENT_HEADER},
-            )
-            for e in self.events.get(aggregate_id)
-        ]
+        entries = [_history_entry(e) for e in self.events.get(aggregate_id)]
         if not entries:
             raise NotFoundError(f"no record with id {aggregate_id}")
         return entries
@@ -329,9 +327,7 @@ class LedgerApplication(Application[UUID]):
         now = self._now()
         with self._saving(escalation, complaint):
             escalation.resolve(outcome=outcome, actor=actor, at=now)
-            complaint.record_escalation_resolved(
-                escalation_id=escalation.id, actor=actor, at=now
-            )
+            complaint.record_escalation_resolved(escalation_id=escalation.id, actor=actor, at=now)
         return escalation
 
     # -- handoffs -----------------------------------------------------------------------------
@@ -401,3 +397,13 @@ class LedgerApplication(Application[UUID]):
             raise DomainError(
                 f"unknown department; expected one of {self.policy.departments}", field=field
             )
+
+
+def _history_entry(event: Any) -> HistoryEntry:
+    return HistoryEntry(
+        version=event.originator_version,
+        event=type(event).__name__,
+        at=event.timestamp,
+        actor=getattr(event, "actor", None),
+        data={k: v for k, v in event.__dict__.items() if k not in _EVENT_HEADER},
+    )

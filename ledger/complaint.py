@@ -175,7 +175,9 @@ class Complaint(Aggregate):
         self.check_no_open_handoff("reassign")
         if self.owner is not None:
             if owner == self.owner:
-                raise DomainError("the complaint is already owned by that staff member", field="owner")
+                raise DomainError(
+                    "the complaint is already owned by that staff member", field="owner"
+                )
             if not reason or not reason.strip():
                 raise DomainError(
                     "the complaint already has an owner; reassigning it needs a reason",
@@ -267,7 +269,9 @@ class Complaint(Aggregate):
         """Record the survey; an unsatisfied rating reopens the complaint for re-dispatch."""
         self.check_not_closed("record feedback")
         if self.status != RESOLVED:
-            raise DomainError(f"cannot record feedback: the complaint is {self.status}, not resolved")
+            raise DomainError(
+                f"cannot record feedback: the complaint is {self.status}, not resolved"
+            )
         if self.satisfaction is not None:
             raise DomainError("feedback for this resolution has already been recorded")
         if not 1 <= satisfaction <= 5:

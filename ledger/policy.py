@@ -175,7 +175,9 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
             raise PolicyError(f"{where}: expected first_response, resolution, written_reply")
         current = priorities[name]
         priorities[name] = PriorityTargets(
-            first_response=parse_duration(targets["first_response"], where=f"{where}.first_response")
+            first_response=parse_duration(
+                targets["first_response"], where=f"{where}.first_response"
+            )
             if "first_response" in targets
             else current.first_response,
             resolution=parse_duration(targets["resolution"], where=f"{where}.resolution")

@@ -6,6 +6,8 @@ even when several processes catch up at the same time: the loser's tracking inse
 transaction rolls back.
 """
 
+from typing import Any
+
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
@@ -13,7 +15,7 @@ from eventsourcing.projection import Projection
 BATCH = 500
 
 
-def catch_up(app: Application, projection: Projection, *, tracking_name: str) -> int:  # type: ignore[type-arg]
+def catch_up(app: Application[Any], projection: Projection[Any], *, tracking_name: str) -> int:
     """Apply every notification after the projection's position; return the new position."""
     position = projection.view.max_tracking_id(tracking_name) or 0
     while True:

@@ -1,6 +1,7 @@
 """Each department's open handoffs, oldest first, with their accept and complete deadlines."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -13,6 +14,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Composed, Identifier, Placeholder
 
 from ledger.handoff import Handoff
 
@@ -55,12 +57,20 @@ class HandoffQueueView(TrackingRecorder, ABC):
 
 
 _COLUMNS = (
-    "handoff_id, complaint_id, complaint_reference, from_department, to_department, status, "
-    "requested_at, accept_due, complete_due, accepted_by"
+    "handoff_id",
+    "complaint_id",
+    "complaint_reference",
+    "from_department",
+    "to_department",
+    "status",
+    "requested_at",
+    "accept_due",
+    "complete_due",
+    "accepted_by",
 )
 
 
-def _row_to_handoff(row: Any, parse_time: Any) -> QueuedHandoff:
+def _row_to_handoff(row: Any, parse_time: Callable[[Any], datetime]) -> QueuedHandoff:
     return QueuedHandoff(
         handoff_id=UUID(str(row["handoff_id"])),
         complaint_id=UUID(str(row["complaint_id"])),
@@ -75,8 +85,23 @@ def _row_to_handoff(row: Any, parse_time: Any) -> QueuedHandoff:
     )
 
 
+def _values(handoff: QueuedHandoff) -> tuple[Any, ...]:
+    return tuple(getattr(handoff, column) for column in _COLUMNS)
+
+
 class SQLiteHandoffQueueView(SQLiteTrackingRecorder, HandoffQueueView):
     """The queue in the embedded SQLite file, beside the events."""
+
+    _insert = (
+        "INSERT INTO handoff_queue (handoff_id, complaint_id, complaint_reference, "
+        "from_department, to_department, status, requested_at, accept_due, complete_due, "
+        "accepted_by) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    )
+    _select = (
+        "SELECT handoff_id, complaint_id, complaint_reference, from_department, to_department, "
+        "status, requested_at, accept_due, complete_due, accepted_by FROM handoff_queue "
+        "WHERE to_department = ? ORDER BY requested_at, handoff_id LIMIT ?"
+    )
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -90,29 +115,18 @@ class SQLiteHandoffQueueView(SQLiteTrackingRecorder, HandoffQueueView):
             "ON handoff_queue (to_department, requested_at)",
         ]
 
-    def _write(self, statement: str, params: tuple[Any, ...], tracking: Tracking) -> None:
+    def _write(self, statement: str | None, params: tuple[Any, ...], tracking: Tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
             if statement:
                 c.execute(statement, params)
             self._insert_tracking(c, tracking)
 
     def add(self, handoff: QueuedHandoff, tracking: Tracking) -> None:
-        self._write(
-            f"INSERT INTO handoff_queue ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                str(handoff.handoff_id),
-                str(handoff.complaint_id),
-                handoff.complaint_reference,
-                handoff.from_department,
-                handoff.to_department,
-                handoff.status,
-                handoff.requested_at.isoformat(),
-                handoff.accept_due.isoformat(),
-                handoff.complete_due.isoformat(),
-                handoff.accepted_by,
-            ),
-            tracking,
+        values = tuple(
+            v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, UUID) else v
+            for v in _values(handoff)
         )
+        self._write(self._insert, values, tracking)
 
     def mark_accepted(self, handoff_id: UUID, accepted_by: str, tracking: Tracking) -> None:
         self._write(
@@ -125,15 +139,11 @@ class SQLiteHandoffQueueView(SQLiteTrackingRecorder, HandoffQueueView):
         self._write("DELETE FROM handoff_queue WHERE handoff_id = ?", (str(handoff_id),), tracking)
 
     def ignore(self, tracking: Tracking) -> None:
-        self._write("", (), tracking)
+        self._write(None, (), tracking)
 
     def open_for(self, department: str, *, limit: int) -> list[QueuedHandoff]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT {_COLUMNS} FROM handoff_queue WHERE to_department = ? "
-                "ORDER BY requested_at, handoff_id LIMIT ?",
-                (department, limit),
-            )
+            c.execute(self._select, (department, limit))
             rows = c.fetchall()
         return [_row_to_handoff(row, datetime.fromisoformat) for row in rows]
 
@@ -143,70 +153,59 @@ class PostgresHandoffQueueView(PostgresTrackingRecorder, HandoffQueueView):
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name="ledger_projection_tracking")
-        self.table = f'"{datastore.schema}".handoff_queue'
-        from psycopg.sql import SQL
-
+        table = Identifier(datastore.schema, "handoff_queue")
+        columns = SQL(", ").join(Identifier(c) for c in _COLUMNS)
         self.sql_create_statements.extend(
             [
                 SQL(
-                    f"CREATE TABLE IF NOT EXISTS {self.table} (handoff_id uuid PRIMARY KEY, "
+                    "CREATE TABLE IF NOT EXISTS {table} (handoff_id uuid PRIMARY KEY, "
                     "complaint_id uuid NOT NULL, complaint_reference text NOT NULL, "
                     "from_department text NOT NULL, to_department text NOT NULL, "
                     "status text NOT NULL, requested_at timestamptz NOT NULL, "
                     "accept_due timestamptz NOT NULL, complete_due timestamptz NOT NULL, "
                     "accepted_by text)"
-                ),
+                ).format(table=table),
                 SQL(
                     "CREATE INDEX IF NOT EXISTS handoff_queue_by_department "
-                    f"ON {self.table} (to_department, requested_at)"
-                ),
+                    "ON {table} (to_department, requested_at)"
+                ).format(table=table),
             ]
         )
+        self._insert = SQL("INSERT INTO {table} ({columns}) VALUES ({values})").format(
+            table=table, columns=columns, values=SQL(", ").join(Placeholder() * len(_COLUMNS))
+        )
+        self._accept = SQL(
+            "UPDATE {table} SET status = 'accepted', accepted_by = %s WHERE handoff_id = %s"
+        ).format(table=table)
+        self._remove = SQL("DELETE FROM {table} WHERE handoff_id = %s").format(table=table)
+        self._select = SQL(
+            "SELECT {columns} FROM {table} WHERE to_department = %s "
+            "ORDER BY requested_at, handoff_id LIMIT %s"
+        ).format(table=table, columns=columns)
 
-    def _write(self, statement: str, params: tuple[Any, ...], tracking: Tracking) -> None:
+    def _write(
+        self, statement: Composed | None, params: tuple[Any, ...], tracking: Tracking
+    ) -> None:
         with self.datastore.transaction(commit=True) as c:
-            if statement:
-                c.execute(statement.encode(), params)
+            if statement is not None:
+                c.execute(statement, params)
             self._insert_tracking(c, tracking)
 
     def add(self, handoff: QueuedHandoff, tracking: Tracking) -> None:
-        self._write(
-            f"INSERT INTO {self.table} ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            (
-                handoff.handoff_id,
-                handoff.complaint_id,
-                handoff.complaint_reference,
-                handoff.from_department,
-                handoff.to_department,
-                handoff.status,
-                handoff.requested_at,
-                handoff.accept_due,
-                handoff.complete_due,
-                handoff.accepted_by,
-            ),
-            tracking,
-        )
+        self._write(self._insert, _values(handoff), tracking)
 
     def mark_accepted(self, handoff_id: UUID, accepted_by: str, tracking: Tracking) -> None:
-        self._write(
-            f"UPDATE {self.table} SET status = 'accepted', accepted_by = %s WHERE handoff_id = %s",
-            (accepted_by, handoff_id),
-            tracking,
-        )
+        self._write(self._accept, (accepted_by, handoff_id), tracking)
 
     def remove(self, handoff_id: UUID, tracking: Tracking) -> None:
-        self._write(f"DELETE FROM {self.table} WHERE handoff_id = %s", (handoff_id,), tracking)
+        self._write(self._remove, (handoff_id,), tracking)
 
     def ignore(self, tracking: Tracking) -> None:
-        self._write("", (), tracking)
+        self._write(None, (), tracking)
 
     def open_for(self, department: str, *, limit: int) -> list[QueuedHandoff]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT {_COLUMNS} FROM {self.table} WHERE to_department = %s "  # noqa: S608
-                "ORDER BY requested_at, handoff_id LIMIT %s".encode(),
-                (department, limit),
-            )
+            c.execute(self._select, (department, limit))
             rows = c.fetchall()
         return [_row_to_handoff(row, lambda value: value) for row in rows]
 

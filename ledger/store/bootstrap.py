@@ -22,6 +22,4 @@ def prepare_database(settings: Mapping[str, str]) -> None:
         connect_timeout=int(settings.get("POSTGRES_CONNECT_TIMEOUT", "5")),
         autocommit=True,
     ) as connection:
-        connection.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-        )
+        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

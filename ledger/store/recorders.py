@@ -45,9 +45,7 @@ class AppendOnlyPostgresApplicationRecorder(PostgresApplicationRecorder):
                     "RAISE EXCEPTION '{message}: % refused on %', TG_OP, TG_TABLE_NAME "
                     "USING ERRCODE = 'insufficient_privilege'; "
                     "END $$"
-                ).format(
-                    schema=schema, function=function, message=SQL(APPEND_ONLY_MESSAGE)
-                ),
+                ).format(schema=schema, function=function, message=SQL(APPEND_ONLY_MESSAGE)),
                 SQL(
                     "CREATE OR REPLACE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON "
                     "{schema}.{table} FOR EACH ROW EXECUTE FUNCTION {schema}.{function}()"

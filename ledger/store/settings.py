@@ -1,5 +1,6 @@
 """Turn a database URL into the `eventsourcing` settings for the matching persistence module."""
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -30,13 +31,13 @@ def settings_for_url(url: str) -> dict[str, str]:
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
         if not parts.hostname or not dbname:
-            raise PolicyError(
-                "LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database"
-            )
+            raise PolicyError("LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database")
         query = parse_qs(parts.query)
         unknown = set(query) - {"schema", "pool_size", "max_overflow"}
         if unknown:
-            raise PolicyError(f"LEDGER_DATABASE_URL: unknown option(s) {', '.join(sorted(unknown))}")
+            raise PolicyError(
+                f"LEDGER_DATABASE_URL: unknown option(s) {', '.join(sorted(unknown))}"
+            )
         try:
             port = parts.port or 5432
         except ValueError:
@@ -56,8 +57,11 @@ def settings_for_url(url: str) -> dict[str, str]:
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         }
         if "schema" in query:
-            settings["POSTGRES_SCHEMA"] = query["schema"][0]
+            schema = query["schema"][0]
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+                raise PolicyError(
+                    "LEDGER_DATABASE_URL: schema must be lower-case letters, digits and '_'"
+                )
+            settings["POSTGRES_SCHEMA"] = schema
         return settings
-    raise PolicyError(
-        "LEDGER_DATABASE_URL: the scheme must be sqlite:// or postgresql://"
-    )
+    raise PolicyError("LEDGER_DATABASE_URL: the scheme must be sqlite:// or postgresql://")

@@ -96,7 +96,8 @@ class SideTables:
             if record.status is None and now - started > stale_after:
                 c.execute(
                     f"UPDATE {self._idempotency} SET started_at = {p}, fingerprint = {p} "
-                    f"WHERE scope = {p} AND key = {p} AND status IS NULL AND started_at = {p} RETURNING key",
+                    f"WHERE scope = {p} AND key = {p} AND status IS NULL AND started_at = {p} "
+                    "RETURNING key",
                     (now.isoformat(), fingerprint, scope, key, row["started_at"]),
                 )
                 if c.fetchone() is not None:

@@ -57,7 +57,11 @@ def register(client: FlaskClient, **changes: Any) -> dict[str, Any]:
 
 
 def command(
-    client: FlaskClient, complaint_id: str, name: str, body: dict[str, Any] | None = None, headers: dict[str, str] = AGENT
+    client: FlaskClient,
+    complaint_id: str,
+    name: str,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] = AGENT,
 ) -> Any:
     return client.post(f"/v1/complaints/{complaint_id}/{name}", json=body or {}, headers=headers)
 
@@ -65,5 +69,9 @@ def command(
 def workable(client: FlaskClient) -> dict[str, Any]:
     """A registered, classified complaint owned by the agent."""
     complaint = register(client)
-    ok(command(client, complaint["id"], "classify", {"category": "complaint", "priority": "urgent"}))
+    ok(
+        command(
+            client, complaint["id"], "classify", {"category": "complaint", "priority": "urgent"}
+        )
+    )
     return ok(command(client, complaint["id"], "assign"))

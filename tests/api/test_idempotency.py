@@ -6,7 +6,10 @@ from tests.api.conftest import AGENT, NEW_COMPLAINT, SUPERVISOR, command, ok, re
 
 
 def _history(client: FlaskClient, complaint_id: str) -> list[str]:
-    return [e["event"] for e in ok(client.get(f"/v1/complaints/{complaint_id}/history", headers=AGENT))["events"]]
+    return [
+        e["event"]
+        for e in ok(client.get(f"/v1/complaints/{complaint_id}/history", headers=AGENT))["events"]
+    ]
 
 
 def test_a_retried_registration_returns_the_first_complaint(client: FlaskClient) -> None:
@@ -60,5 +63,9 @@ def test_keys_belong_to_the_caller_who_sent_them(client: FlaskClient) -> None:
     complaint = workable(client)
     body = {"note": "Same words"}
     ok(command(client, complaint["id"], "notes", body, headers={**AGENT, "Idempotency-Key": "k"}))
-    ok(command(client, complaint["id"], "notes", body, headers={**SUPERVISOR, "Idempotency-Key": "k"}))
+    ok(
+        command(
+            client, complaint["id"], "notes", body, headers={**SUPERVISOR, "Idempotency-Key": "k"}
+        )
+    )
     assert _history(client, complaint["id"]).count("ProgressNoted") == 2

@@ -26,7 +26,9 @@ def _events(client: FlaskClient, complaint_id: str) -> int:
         ({k: v for k, v in NEW_COMPLAINT.items() if k != "channel"}, "channel"),
     ],
 )
-def test_invalid_registration_is_refused_naming_the_field(client: FlaskClient, body: dict, field: str) -> None:
+def test_invalid_registration_is_refused_naming_the_field(
+    client: FlaskClient, body: dict, field: str
+) -> None:
     response = client.post("/v1/complaints", json=body, headers=AGENT)
     assert response.status_code == 422
     assert response.content_type == PROBLEM
@@ -34,14 +36,18 @@ def test_invalid_registration_is_refused_naming_the_field(client: FlaskClient, b
 
 
 def test_an_unknown_department_is_refused_and_nothing_is_registered(client: FlaskClient) -> None:
-    response = client.post("/v1/complaints", json={**NEW_COMPLAINT, "department": "marketing"}, headers=AGENT)
+    response = client.post(
+        "/v1/complaints", json={**NEW_COMPLAINT, "department": "marketing"}, headers=AGENT
+    )
     assert response.status_code == 409
     assert response.get_json()["field"] == "department"
     assert register(client)["reference"] == "CMP-2026-000001"
 
 
 def test_malformed_json_is_a_400_problem(client: FlaskClient) -> None:
-    response = client.post("/v1/complaints", data="{not json", content_type="application/json", headers=AGENT)
+    response = client.post(
+        "/v1/complaints", data="{not json", content_type="application/json", headers=AGENT
+    )
     assert response.status_code == 400
     assert response.content_type == PROBLEM
     assert response.get_json()["field"] == "body"
@@ -54,7 +60,9 @@ def test_a_json_array_instead_of_an_object_is_refused(client: FlaskClient) -> No
 
 
 @pytest.mark.parametrize("satisfaction", [0, 6, "5", 4.5, None])
-def test_satisfaction_must_be_a_score_from_one_to_five(client: FlaskClient, satisfaction: object) -> None:
+def test_satisfaction_must_be_a_score_from_one_to_five(
+    client: FlaskClient, satisfaction: object
+) -> None:
     complaint = workable(client)
     ok(command(client, complaint["id"], "resolve", {"resolution": "Done"}))
     before = _events(client, complaint["id"])
@@ -107,7 +115,9 @@ def test_a_wrong_method_is_a_405_problem(client: FlaskClient) -> None:
 
 
 def test_an_oversized_body_is_a_413_problem(client: FlaskClient) -> None:
-    response = client.post("/v1/complaints", json={**NEW_COMPLAINT, "description": "x" * 70_000}, headers=AGENT)
+    response = client.post(
+        "/v1/complaints", json={**NEW_COMPLAINT, "description": "x" * 70_000}, headers=AGENT
+    )
     assert response.status_code == 413
     assert response.content_type == PROBLEM
 
@@ -120,14 +130,27 @@ def test_a_caller_who_does_not_identify_is_a_401_problem(client: FlaskClient) ->
 
 def test_a_handoff_due_time_without_a_timezone_is_refused(client: FlaskClient) -> None:
     complaint = workable(client)
-    response = client.post("/v1/handoffs", json={"complaint_id": complaint["id"], "to_department": "technical", "reason": "Fault", "due": "2026-03-05T10:00:00"}, headers=AGENT)
+    response = client.post(
+        "/v1/handoffs",
+        json={
+            "complaint_id": complaint["id"],
+            "to_department": "technical",
+            "reason": "Fault",
+            "due": "2026-03-05T10:00:00",
+        },
+        headers=AGENT,
+    )
     assert response.status_code == 422
     assert response.get_json()["field"] == "due"
 
 
 def test_errors_never_echo_personal_data(client: FlaskClient) -> None:
     marker = "MARKER-5b1f-NAME"
-    response = client.post("/v1/complaints", json={**NEW_COMPLAINT, "customer": {"name": marker, "email": marker}}, headers=AGENT)
+    response = client.post(
+        "/v1/complaints",
+        json={**NEW_COMPLAINT, "customer": {"name": marker, "email": marker}},
+        headers=AGENT,
+    )
     assert response.status_code == 422
     assert marker not in response.get_data(as_text=True)
 

@@ -16,7 +16,7 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
 
 
 def test_the_server_is_waitress_not_the_development_server(served: Served) -> None:
-    status, body, headers = served.call("GET", "/health")
+    status, _, headers = served.call("GET", "/health")
     assert status == 200
     assert headers["Server"] == "ledger"
 
@@ -31,10 +31,20 @@ def test_a_complaint_runs_its_loop_over_real_http(served: Served) -> None:
         ("respond", {"message": "Looking into it"}),
     ]:
         assert served.call("POST", f"{path}/{name}", body, AGENT)[0] == 200, name
-    status, handoff, _ = served.call("POST", "/v1/handoffs", {"complaint_id": complaint["id"], "to_department": "technical", "reason": "Fault"}, AGENT)
+    status, handoff, _ = served.call(
+        "POST",
+        "/v1/handoffs",
+        {"complaint_id": complaint["id"], "to_department": "technical", "reason": "Fault"},
+        AGENT,
+    )
     assert status == 201
     assert served.call("POST", f"/v1/handoffs/{handoff['id']}/accept", {}, TECHNICIAN)[0] == 200
-    assert served.call("POST", f"/v1/handoffs/{handoff['id']}/complete", {"result": "Fixed"}, TECHNICIAN)[0] == 200
+    assert (
+        served.call(
+            "POST", f"/v1/handoffs/{handoff['id']}/complete", {"result": "Fixed"}, TECHNICIAN
+        )[0]
+        == 200
+    )
     assert served.call("POST", f"{path}/resolve", {"resolution": "Fixed"}, AGENT)[0] == 200
     assert served.call("POST", f"{path}/feedback", {"satisfaction": 4}, AGENT)[0] == 200
     status, closed, _ = served.call("POST", f"{path}/close", {}, AGENT)

@@ -27,7 +27,12 @@ def _workable(served: Served) -> str:
     status, complaint, _ = served.call("POST", "/v1/complaints", NEW_COMPLAINT, AGENT)
     assert status == 201
     path = f"/v1/complaints/{complaint['id']}"
-    assert served.call("POST", f"{path}/classify", {"category": "complaint", "priority": "normal"}, AGENT)[0] == 200
+    assert (
+        served.call(
+            "POST", f"{path}/classify", {"category": "complaint", "priority": "normal"}, AGENT
+        )[0]
+        == 200
+    )
     assert served.call("POST", f"{path}/assign", {}, AGENT)[0] == 200
     return str(complaint["id"])
 
@@ -45,7 +50,9 @@ def test_racing_writers_on_one_complaint_lose_with_409_and_nothing_is_lost(serve
 
     def write(n: int) -> int:
         start.wait()
-        return served.call("POST", f"/v1/complaints/{complaint_id}/notes", {"note": f"writer {n}"}, AGENT)[0]
+        return served.call(
+            "POST", f"/v1/complaints/{complaint_id}/notes", {"note": f"writer {n}"}, AGENT
+        )[0]
 
     with ThreadPoolExecutor(WRITERS) as pool:
         statuses = list(pool.map(write, range(WRITERS)))
@@ -57,13 +64,17 @@ def test_racing_writers_on_one_complaint_lose_with_409_and_nothing_is_lost(serve
     assert sorted(notes) == sorted(winners)
 
 
-def test_writers_on_different_complaints_all_succeed_and_every_event_is_stored(served: Served) -> None:
+def test_writers_on_different_complaints_all_succeed_and_every_event_is_stored(
+    served: Served,
+) -> None:
     per_writer = 8
 
     def work(n: int) -> tuple[str, list[int]]:
         complaint_id = _workable(served)
         return complaint_id, [
-            served.call("POST", f"/v1/complaints/{complaint_id}/notes", {"note": f"{n}-{i}"}, AGENT)[0]
+            served.call(
+                "POST", f"/v1/complaints/{complaint_id}/notes", {"note": f"{n}-{i}"}, AGENT
+            )[0]
             for i in range(per_writer)
         ]
 
