@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
     app.extensions["handoff_queue"] = HandoffQueueProjection(
         handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]

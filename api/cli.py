@@ -4,6 +4,9 @@ import argparse
 import logging
 import sys
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
+
 from api.config import Settings
 from ledger.errors import LedgerError
 
@@ -45,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
             serve(settings)
     except LedgerError as error:
         print(f"ledger: {error}", file=sys.stderr)
+        return 2
+    except (PersistenceError, psycopg.Error) as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"ledger: cannot use the database: {first_line}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"ledger: cannot start: {error.strerror or error}", file=sys.stderr)
