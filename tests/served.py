@@ -65,7 +65,9 @@ def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> 
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"ledger serve exited: {process.stdout.read() if process.stdout else ''}")
+                raise RuntimeError(
+                    f"ledger serve exited: {process.stdout.read() if process.stdout else ''}"
+                )
             try:
                 if served.call("GET", "/health")[0] == 200:
                     break
