@@ -173,6 +173,8 @@ class Complaint(Aggregate):
         """First-contact ownership: the first taker owns it; changing owner needs a reason."""
         self.check_not_closed("assign")
         self.check_no_open_handoff("reassign")
+        if not owner.strip():
+            raise DomainError("an owner is a staff id", field="owner")
         if self.owner is not None:
             if owner == self.owner:
                 raise DomainError(
@@ -409,14 +411,17 @@ class Complaint(Aggregate):
             "accepted": False,
         }
 
-    def _check_open_handoff(self, handoff_id: UUID) -> dict[str, Any]:
+    def _check_open_handoff(self, handoff_id: UUID, *, accepted: bool) -> dict[str, Any]:
         if self.open_handoff is None or self.open_handoff["handoff_id"] != str(handoff_id):
             raise DomainError("that handoff is not open on this complaint")
+        if self.open_handoff["accepted"] != accepted:
+            state = "already accepted" if self.open_handoff["accepted"] else "not accepted yet"
+            raise DomainError(f"that handoff is {state}")
         return self.open_handoff
 
     def record_handoff_accepted(self, *, handoff_id: UUID, actor: Actor, at: datetime) -> None:
         """The receiving department now owns the case; the accepting staff member owns it."""
-        self._check_open_handoff(handoff_id)
+        self._check_open_handoff(handoff_id, accepted=False)
         self._handoff_accepted(
             handoff_id=handoff_id, owner=actor.staff_id, actor=actor, timestamp=at
         )
@@ -432,7 +437,7 @@ class Complaint(Aggregate):
 
     def record_handoff_rejected(self, *, handoff_id: UUID, actor: Actor, at: datetime) -> None:
         """Ownership stays with the sender: no case is ever owned by nobody."""
-        self._check_open_handoff(handoff_id)
+        self._check_open_handoff(handoff_id, accepted=False)
         self._handoff_rejected(handoff_id=handoff_id, actor=actor, timestamp=at)
 
     @event("HandoffRejected")
@@ -441,7 +446,7 @@ class Complaint(Aggregate):
 
     def record_handoff_completed(self, *, handoff_id: UUID, actor: Actor, at: datetime) -> None:
         """The result returns the case to the department and owner who asked for the work."""
-        handoff = self._check_open_handoff(handoff_id)
+        handoff = self._check_open_handoff(handoff_id, accepted=True)
         self._handoff_completed(
             handoff_id=handoff_id,
             department=handoff["from_department"],

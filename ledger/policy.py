@@ -195,7 +195,9 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
             raise PolicyError(f"{where}: expected only first_response")
         _names([name], where=where)
         value = settings.get("first_response")
-        tiers[name] = parse_duration(value, where=f"{where}.first_response") if value else None
+        tiers[name] = (
+            parse_duration(value, where=f"{where}.first_response") if value is not None else None
+        )
 
     changes: dict[str, Any] = {"priorities": priorities, "tier_first_response": tiers}
     if "categories" in complaints:

@@ -26,6 +26,15 @@ class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 f"BEFORE {operation} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: {operation} refused'); END"
             )
+        # INSERT OR REPLACE deletes the old row without firing DELETE triggers (recursive
+        # triggers are off), so an insert over an existing (stream, version) is refused too.
+        # The table name is the library's constant, not input.
+        statements.append(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_replace BEFORE INSERT ON {table} "  # noqa: S608
+            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE originator_id = NEW.originator_id "
+            "AND originator_version = NEW.originator_version) "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: REPLACE refused'); END"
+        )
         return statements
 
 
