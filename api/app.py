@@ -7,15 +7,17 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import complaints, escalations, handoffs, health, idempotency
+from api import audit, complaints, escalations, handoffs, health, idempotency, subjects
 from api.config import Settings
 from api.identity import resolve_actor
+from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected, problem
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
 from ledger.policy import load_policy
 from ledger.store.settings import settings_for_url
+from privacy.master_key import load_keyring
 from projections.handoff_queue import HandoffQueueProjection, handoff_queue_view_for
 
 log = logging.getLogger(__name__)
@@ -28,14 +30,25 @@ class ProblemApi(Api):  # type: ignore[misc]
         return from_http_exception(error)
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
-    """Build the service; raises `PolicyError` (one clear line) for a bad setting."""
-    settings = settings or Settings.from_env()
-    ledger = LedgerApplication(
+def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
+    """The ledger on the configured store, with its master key; for the service and the CLI."""
+    keyring, warning = load_keyring(
+        settings.master_key_settings, settings.data_dir, generate_if_missing=settings.embedded
+    )
+    if warning:
+        log.warning(warning)
+    return LedgerApplication(
         settings_for_url(settings.store_url),
+        keyring=keyring,
         policy=load_policy(settings.policy_file),
         clock=clock,
     )
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting."""
+    settings = settings or Settings.from_env()
+    ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
     app.config.update(
         API_TITLE="Complaint and incident audit ledger",
@@ -51,12 +64,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
     )
     api = ProblemApi(app)
-    for blueprint in (health.blp, complaints.blp, escalations.blp, handoffs.blp):
+    for blueprint in (
+        health.blp,
+        complaints.blp,
+        escalations.blp,
+        handoffs.blp,
+        subjects.blp,
+        audit.blp,
+    ):
         api.register_blueprint(blueprint)
 
     app.before_request(_identify_and_claim)
     idempotency.install(app)
     app.after_request(_add_etag)
+    app.after_request(_log_access)
     app.register_error_handler(LedgerError, from_ledger_error)
     app.register_error_handler(Exception, _unexpected)
     return app
@@ -72,6 +93,11 @@ def _add_etag(response: Response) -> Response:
     etag = g.get("etag")
     if etag and response.status_code < 300:
         response.headers["ETag"] = etag
+    return response
+
+
+def _log_access(response: Response) -> Response:
+    write_access_log()
     return response
 
 

@@ -1,14 +1,23 @@
-"""The `ledger` console command. `ledger serve` runs the service under waitress."""
+"""The `ledger` console command.
+
+ledger serve                                  run the HTTP service under waitress
+ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
+ledger keys rotate                            re-wrap every data key under a new master key
+ledger keys retire                            drop master keys no data key uses any more
+"""
 
 import argparse
 import logging
 import sys
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from api.config import Settings
 from ledger.errors import LedgerError
+from ledger.values import Actor
+from privacy.master_key import MasterKeyError, add_key_to_file, retire_keys_in_file
 
 
 def serve(settings: Settings) -> None:
@@ -32,12 +41,88 @@ def serve(settings: Settings) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ledger", description="Complaint and incident audit ledger"
+def erase_subject(settings: Settings, args: argparse.Namespace) -> None:
+    from api.app import build_ledger
+
+    try:
+        subject_id = UUID(args.subject_id)
+    except ValueError:
+        raise LedgerError(f"not a subject id (a UUID): {args.subject_id!r}") from None
+    ledger = build_ledger(settings)
+    try:
+        subject = ledger.erase_subject(
+            subject_id,
+            legal_basis=args.legal_basis,
+            actor=Actor(staff_id=args.staff, role="privacy_officer"),
+        )
+    finally:
+        ledger.close()
+    print(f"erased {subject.subject_id} at {subject.erased_at.isoformat()} ({subject.legal_basis})")
+
+
+def _key_file(settings: Settings) -> str:
+    if "LEDGER_MASTER_KEY" in settings.master_key_settings:
+        raise MasterKeyError(
+            "the master key comes from LEDGER_MASTER_KEY: put the new key there, list the old "
+            "one in LEDGER_PREVIOUS_MASTER_KEYS, and run `ledger keys rotate` again"
+        )
+    return settings.master_key_settings.get(
+        "LEDGER_MASTER_KEY_FILE", str(settings.data_dir / "master.key")
     )
+
+
+def rotate_keys(settings: Settings) -> None:
+    """With a key file: add a new current key, then re-wrap; with LEDGER_MASTER_KEY: re-wrap."""
+    from pathlib import Path
+
+    from api.app import build_ledger
+
+    if "LEDGER_MASTER_KEY" not in settings.master_key_settings:
+        path = Path(_key_file(settings))
+        ledger = build_ledger(settings)
+        pending = ledger.keys.master_key_ids_in_use() - {ledger.keys.keyring.current_id}
+        ledger.close()
+        if not pending:  # a rotation that was interrupted resumes with the key it had added
+            print(f"new master key {add_key_to_file(path)} added to {path}")
+    ledger = build_ledger(settings)
+    try:
+        count = ledger.keys.rotate(lambda done: print(f"re-wrapped {done} data keys", end="\r"))
+        print(f"re-wrapped {count} data keys under master key {ledger.keys.keyring.current_id}")
+    finally:
+        ledger.close()
+
+
+def retire_keys(settings: Settings) -> None:
+    from pathlib import Path
+
+    from api.app import build_ledger
+
+    path = Path(_key_file(settings))
+    ledger = build_ledger(settings)
+    try:
+        in_use = ledger.keys.master_key_ids_in_use()
+    finally:
+        ledger.close()
+    removed = retire_keys_in_file(path, keep=in_use)
+    print(f"retired {len(removed)} master key(s): {', '.join(removed) or 'none'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ledger", description="Complaint and incident ledger")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP service (settings from LEDGER_* variables)")
+    subjects = commands.add_parser("subjects", help="data subjects").add_subparsers(
+        dest="action", required=True
+    )
+    erase = subjects.add_parser("erase", help="erase a person by destroying their key")
+    erase.add_argument("subject_id")
+    erase.add_argument("--legal-basis", required=True)
+    erase.add_argument("--staff", required=True, help="the privacy officer's staff id")
+    keys = commands.add_parser("keys", help="master key management").add_subparsers(
+        dest="action", required=True
+    )
+    keys.add_parser("rotate", help="re-wrap every data key under a new master key")
+    keys.add_parser("retire", help="remove master keys that no data key uses any more")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "serve":
             serve(settings)
-    except LedgerError as error:
+        elif args.command == "subjects":
+            erase_subject(settings, args)
+        elif args.action == "rotate":
+            rotate_keys(settings)
+        else:
+            retire_keys(settings)
+    except (LedgerError, MasterKeyError) as error:
         print(f"ledger: {error}", file=sys.stderr)
         return 2
     except (PersistenceError, psycopg.Error) as error:

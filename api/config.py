@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import PolicyError
@@ -19,6 +19,13 @@ class Settings:
     policy_file: Path | None = None
     max_body_bytes: int = 64 * 1024
     threads: int = 16
+    # Master key material is kept out of repr() so that a logged Settings never shows it.
+    master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def embedded(self) -> bool:
+        """The embedded default (SQLite) may generate its own master key; production may not."""
+        return self.store_url.startswith("sqlite:")
 
     @property
     def store_url(self) -> str:
@@ -52,4 +59,13 @@ class Settings:
             policy_file=Path(policy) if policy else None,
             max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
             threads=integer("LEDGER_THREADS", 16, 1, 256),
+            master_key_settings={
+                name: env[name]
+                for name in (
+                    "LEDGER_MASTER_KEY",
+                    "LEDGER_PREVIOUS_MASTER_KEYS",
+                    "LEDGER_MASTER_KEY_FILE",
+                )
+                if env.get(name, "").strip()
+            },
         )

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, g
+from flask import current_app, g, request
 from marshmallow import Schema
 
 from api import schemas
@@ -17,12 +17,67 @@ from ledger.application import HistoryEntry, LedgerApplication
 from ledger.complaint import Complaint
 from ledger.escalation import Escalation
 from ledger.handoff import Handoff
-from ledger.values import ESCALATION_LEVELS
+from ledger.values import ESCALATION_LEVELS, Customer
+from privacy.access_log import Access
+from privacy.fields import ERASED, TAMPERED, Personal
+from privacy.masking import MASKERS
+from privacy.visibility import visibility_for
 
 
 def ledger() -> LedgerApplication:
     app: LedgerApplication = current_app.extensions["ledger"]
     return app
+
+
+def show(value: Personal | None, kind: str, field: str) -> str | None:
+    """A personal value as the caller's role may see it: full, masked or not at all.
+
+    Every reveal is noted for the access log, which is written once the response is ready.
+    """
+    if value is None:
+        return None
+    role = g.actor.role
+    visibility = visibility_for(role)
+    if visibility == "none":
+        return None
+    text = ledger().keys.reveal(value)
+    g.setdefault("revealed", {}).setdefault(value.subject_id, set()).add(field)
+    if visibility == "masked" and text not in (ERASED, TAMPERED):
+        return MASKERS[kind](text)
+    return text
+
+
+def customer_body(customer: Customer) -> dict[str, Any]:
+    return {
+        "subject_id": customer.subject_id,
+        "name": show(customer.name, "name", "customer.name"),
+        "phone": show(customer.phone, "phone", "customer.phone"),
+        "email": show(customer.email, "email", "customer.email"),
+        "address": show(customer.address, "address", "customer.address"),
+    }
+
+
+def write_access_log() -> None:
+    """After a request: record whose personal fields it revealed to whom."""
+    revealed: dict[UUID, set[str]] = g.pop("revealed", {})
+    if not revealed:
+        return
+    app = ledger()
+    now = app.clock.now()
+    purpose = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+    app.access_log.record(
+        [
+            Access(
+                at=now,
+                staff_id=g.actor.staff_id,
+                role=g.actor.role,
+                subject_id=subject_id,
+                fields=tuple(sorted(fields)),
+                purpose=purpose,
+            )
+            for subject_id, fields in revealed.items()
+        ]
+    )
 
 
 def complaint_body(c: Complaint) -> dict[str, Any]:
@@ -33,9 +88,9 @@ def complaint_body(c: Complaint) -> dict[str, Any]:
         "version": c.version,
         "status": c.status,
         "channel": c.channel,
-        "customer": asdict(c.customer),
-        "summary": c.summary,
-        "description": c.description,
+        "customer": customer_body(c.customer),
+        "summary": show(c.summary, "text", "summary"),
+        "description": show(c.description, "text", "description"),
         "department": c.department,
         "owner": c.owner,
         "category": c.category,
@@ -47,7 +102,7 @@ def complaint_body(c: Complaint) -> dict[str, Any]:
         "resolution_due": c.resolution_due,
         "first_responded_at": c.first_responded_at,
         "resolved_at": c.resolved_at,
-        "resolution": c.resolution,
+        "resolution": show(c.resolution, "text", "resolution"),
         "feedback_due": c.feedback_due,
         "satisfaction": c.satisfaction,
         "cycle": c.cycle,
@@ -109,14 +164,18 @@ def handoff_body(h: Handoff) -> dict[str, Any]:
     }
 
 
-def _plain(value: Any) -> Any:
-    """Event attributes as JSON-friendly values (value objects become objects)."""
+def _plain(value: Any, key: str = "") -> Any:
+    """Event attributes as JSON-friendly values; personal ones as the caller may see them."""
+    if isinstance(value, Personal):
+        return show(value, "text", key)
+    if isinstance(value, Customer):
+        return customer_body(value) | {"subject_id": str(value.subject_id)}
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(v) for k, v in asdict(value).items()}
+        return {k: _plain(v, k) for k, v in asdict(value).items()}
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, key) for v in value]
     if isinstance(value, UUID):
         return str(value)
     if hasattr(value, "isoformat"):
@@ -133,7 +192,7 @@ def history_body(aggregate_id: UUID, entries: list[HistoryEntry]) -> dict[str, A
                 "event": e.event,
                 "at": e.at,
                 "actor": asdict(e.actor) if e.actor else None,
-                "data": _plain(dict(e.data)),
+                "data": {k: _plain(v, k) for k, v in e.data.items()},
             }
             for e in entries
         ],

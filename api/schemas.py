@@ -291,3 +291,38 @@ class ProblemOut(Schema):
 class HealthOut(Schema):
     status = fields.String()
     store = fields.String()
+
+
+class ErasureIn(Strict):
+    legal_basis = Text(
+        length=_SHORT,
+        metadata={"description": "Why the data may be erased (e.g. GDPR Art. 17 request #123)."},
+    )
+
+
+class ErasureOut(Schema):
+    subject_id = fields.UUID()
+    legal_basis = fields.String()
+    erased_at = fields.AwareDateTime()
+    erased_by = fields.String()
+
+
+class AccessLogQuery(Strict):
+    subject_id = fields.UUID(required=False)
+    staff_id = fields.String(required=False, validate=validate.Length(min=1, max=64))
+    from_ = fields.AwareDateTime(required=False, data_key="from")
+    to = fields.AwareDateTime(required=False)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class AccessOut(Schema):
+    at = fields.AwareDateTime()
+    staff_id = fields.String()
+    role = fields.String()
+    subject_id = fields.UUID()
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    purpose = fields.String()
+
+
+class AccessLogOut(Schema):
+    entries = fields.List(fields.Nested(AccessOut))

@@ -25,8 +25,13 @@ from ledger.handoff import Handoff
 from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
 from ledger.store.side_tables import SideTables
-from ledger.transcodings import TRANSCODINGS
+from ledger.subject import DataSubject, data_subject_id_for
+from ledger.transcodings import ledger_transcodings
 from ledger.values import Actor, Customer
+from privacy.access_log import AccessLog
+from privacy.fields import Personal
+from privacy.keystore import SubjectErasedError, SubjectKeyStore
+from privacy.master_key import MasterKeyring
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -55,15 +60,22 @@ class LedgerApplication(Application[UUID]):
         self,
         env: EnvType,
         *,
+        keyring: MasterKeyring,
         policy: Policy | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.policy = policy or Policy()
         self.clock: Clock = clock or SystemClock()
+        # The transcodings are registered inside Application.__init__ and need the key store;
+        # the store gets its datastore once the library has built it.
+        self.keys = SubjectKeyStore(keyring)
         prepare_database(env)
         super().__init__(env)
-        self.side_tables = SideTables(self.recorder.datastore)  # type: ignore[attr-defined]
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        self.side_tables = SideTables(datastore)
         self.side_tables.create()
+        self.keys.attach(datastore)
+        self.access_log = AccessLog(datastore)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Any:
         # The library would merge os.environ in; configuration is owned by the caller instead,
@@ -74,7 +86,7 @@ class LedgerApplication(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        for transcoding in TRANSCODINGS:
+        for transcoding in ledger_transcodings(self.keys):
             transcoder.register(transcoding)
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -92,6 +104,11 @@ class LedgerApplication(Application[UUID]):
         """Store new events atomically; a version already taken means another write won."""
         try:
             return super().save(*objs, **kwargs)
+        except SubjectErasedError:
+            raise DomainError(
+                "the customer's personal data was erased; nothing personal can be recorded "
+                "for them any more"
+            ) from None
         except IntegrityError:
             raise ConcurrencyError(
                 "another change to this record was stored first; reload it and try again"
@@ -125,12 +142,13 @@ class LedgerApplication(Application[UUID]):
         department = department or self.policy.intake_department
         self._check_department(department, field="department")
         now = self._now()
+        subject = subject_id or uuid4()
         customer = Customer(
-            subject_id=subject_id or uuid4(),
-            name=customer_name,
-            phone=customer_phone,
-            email=customer_email,
-            address=customer_address,
+            subject_id=subject,
+            name=Personal.of(subject, customer_name),
+            phone=Personal.maybe(subject, customer_phone),
+            email=Personal.maybe(subject, customer_email),
+            address=Personal.maybe(subject, customer_address),
         )
         # The id follows from the reference, so the event store itself refuses a reused
         # reference (say, after the counter table was restored from an older backup): take the
@@ -141,8 +159,8 @@ class LedgerApplication(Application[UUID]):
                 reference=f"CMP-{now.year}-{number:06d}",
                 channel=channel,
                 customer=customer,
-                summary=summary,
-                description=description,
+                summary=Personal.of(subject, summary),
+                description=Personal.of(subject, description),
                 department=department,
                 actor=actor,
                 at=now,
@@ -221,13 +239,19 @@ class LedgerApplication(Application[UUID]):
     def respond_to_complaint(self, complaint_id: UUID, *, message: str, actor: Actor) -> Complaint:
         complaint = self.get_complaint(complaint_id)
         with self._saving(complaint):
-            complaint.respond(message=message, actor=actor, at=self._now())
+            complaint.respond(
+                message=Personal.of(complaint.customer.subject_id, message),
+                actor=actor,
+                at=self._now(),
+            )
         return complaint
 
     def note_progress(self, complaint_id: UUID, *, note: str, actor: Actor) -> Complaint:
         complaint = self.get_complaint(complaint_id)
         with self._saving(complaint):
-            complaint.note_progress(note=note, actor=actor, at=self._now())
+            complaint.note_progress(
+                note=Personal.of(complaint.customer.subject_id, note), actor=actor, at=self._now()
+            )
         return complaint
 
     def resolve_complaint(self, complaint_id: UUID, *, resolution: str, actor: Actor) -> Complaint:
@@ -235,7 +259,7 @@ class LedgerApplication(Application[UUID]):
         now = self._now()
         with self._saving(complaint):
             complaint.resolve(
-                resolution=resolution,
+                resolution=Personal.of(complaint.customer.subject_id, resolution),
                 feedback_due=now + self.policy.feedback_due,
                 actor=actor,
                 at=now,
@@ -250,7 +274,7 @@ class LedgerApplication(Application[UUID]):
         with self._saving(complaint):
             complaint.record_feedback(
                 satisfaction=satisfaction,
-                comment=comment,
+                comment=Personal.maybe(complaint.customer.subject_id, comment),
                 reopen_at_or_below=self.policy.reopen_at_or_below,
                 actor=actor,
                 at=self._now(),
@@ -277,6 +301,27 @@ class LedgerApplication(Application[UUID]):
         if not entries:
             raise NotFoundError(f"no record with id {aggregate_id}")
         return entries
+
+    # -- data subjects ------------------------------------------------------------------------
+
+    def erase_subject(self, subject_id: UUID, *, legal_basis: str, actor: Actor) -> DataSubject:
+        """Record the erasure in the ledger, then destroy the subject's data key.
+
+        Idempotent: a repeated erasure returns the first record and destroys nothing new. The
+        record comes first so that no key is ever destroyed without the ledger saying why.
+        """
+        try:
+            subject = self._get(DataSubject, data_subject_id_for(subject_id))
+        except NotFoundError:
+            subject = DataSubject.erase(
+                subject_id=subject_id, legal_basis=legal_basis, actor=actor, at=self._now()
+            )
+            try:
+                self.save(subject)
+            except ConcurrencyError:
+                subject = self._get(DataSubject, data_subject_id_for(subject_id))
+        self.keys.erase(subject_id, at=subject.erased_at)
+        return subject
 
     # -- escalations --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.errors import DomainError
 from ledger.policy import ComplaintDeadlines
 from ledger.values import CHANNELS, Actor, Customer, level_rank
+from privacy.fields import Personal
 
 REGISTERED = "registered"
 CLASSIFIED = "classified"
@@ -38,8 +39,8 @@ class Complaint(Aggregate):
         reference: str,
         channel: str,
         customer: Customer,
-        summary: str,
-        description: str,
+        summary: Personal,
+        description: Personal,
         department: str,
         actor: Actor,
         at: datetime,
@@ -47,7 +48,7 @@ class Complaint(Aggregate):
         """Register first, then handle: nothing can happen to a complaint before this."""
         if channel not in CHANNELS:
             raise DomainError(f"unknown channel; expected one of {CHANNELS}", field="channel")
-        if not summary.strip():
+        if summary.is_blank():
             raise DomainError("a complaint needs a summary", field="summary")
         return cls(
             reference=reference,
@@ -67,8 +68,8 @@ class Complaint(Aggregate):
         reference: str,
         channel: str,
         customer: Customer,
-        summary: str,
-        description: str,
+        summary: Personal,
+        description: Personal,
         department: str,
         actor: Actor,
         timestamp: datetime,
@@ -91,7 +92,7 @@ class Complaint(Aggregate):
         self.written_reply_due: datetime | None = None
         self.first_responded_at: datetime | None = None
         self.resolved_at: datetime | None = None
-        self.resolution: str | None = None
+        self.resolution: Personal | None = None
         self.feedback_due: datetime | None = None
         self.satisfaction: int | None = None
         self.cycle = 1
@@ -203,36 +204,36 @@ class Complaint(Aggregate):
 
     # -- handle -------------------------------------------------------------------------------
 
-    def respond(self, *, message: str, actor: Actor, at: datetime) -> None:
+    def respond(self, *, message: Personal, actor: Actor, at: datetime) -> None:
         """Answer the customer; the first answer stops the first-response clock."""
         self.check_not_closed("respond")
         if self.status not in _WORKABLE:
             raise DomainError(f"cannot respond: the complaint is {self.status}; classify it first")
         if self.owner is None:
             raise DomainError("cannot respond: nobody owns the complaint yet; assign it first")
-        if not message.strip():
+        if message.is_blank():
             raise DomainError("a response needs a message", field="message")
         self._responded(message=message, actor=actor, timestamp=at)
 
     @event("Responded")
-    def _responded(self, *, message: str, actor: Actor, timestamp: datetime) -> None:
+    def _responded(self, *, message: Personal, actor: Actor, timestamp: datetime) -> None:
         if self.first_responded_at is None:
             self.first_responded_at = timestamp
         self.status = IN_PROGRESS
 
-    def note_progress(self, *, note: str, actor: Actor, at: datetime) -> None:
+    def note_progress(self, *, note: Personal, actor: Actor, at: datetime) -> None:
         """Record progress; allowed at any time before closure."""
         self.check_not_closed("add a note")
-        if not note.strip():
+        if note.is_blank():
             raise DomainError("a progress note needs text", field="note")
         self._progress_noted(note=note, actor=actor, timestamp=at)
 
     @event("ProgressNoted")
-    def _progress_noted(self, *, note: str, actor: Actor, timestamp: datetime) -> None:
+    def _progress_noted(self, *, note: Personal, actor: Actor, timestamp: datetime) -> None:
         pass
 
     def resolve(
-        self, *, resolution: str, feedback_due: datetime, actor: Actor, at: datetime
+        self, *, resolution: Personal, feedback_due: datetime, actor: Actor, at: datetime
     ) -> None:
         """Resolve a classified, owned complaint; a satisfaction survey is now owed."""
         self.check_not_closed("resolve")
@@ -243,13 +244,18 @@ class Complaint(Aggregate):
         if self.owner is None:
             raise DomainError("cannot resolve: nobody owns the complaint")
         self.check_no_open_handoff("resolve")
-        if not resolution.strip():
+        if resolution.is_blank():
             raise DomainError("a resolution must say what was done", field="resolution")
         self._resolved(resolution=resolution, feedback_due=feedback_due, actor=actor, timestamp=at)
 
     @event("Resolved")
     def _resolved(
-        self, *, resolution: str, feedback_due: datetime, actor: Actor, timestamp: datetime
+        self,
+        *,
+        resolution: Personal,
+        feedback_due: datetime,
+        actor: Actor,
+        timestamp: datetime,
     ) -> None:
         self.status = RESOLVED
         self.resolution = resolution
@@ -263,7 +269,7 @@ class Complaint(Aggregate):
         self,
         *,
         satisfaction: int,
-        comment: str | None,
+        comment: Personal | None,
         reopen_at_or_below: int,
         actor: Actor,
         at: datetime,
@@ -300,7 +306,7 @@ class Complaint(Aggregate):
         self,
         *,
         satisfaction: int,
-        comment: str | None,
+        comment: Personal | None,
         unsatisfied: bool,
         actor: Actor,
         timestamp: datetime,

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import Transcoding
 
 from ledger.values import Actor, Customer
+from privacy.keystore import PersonalAsCiphertext, SubjectKeyStore
 
 
 class ActorAsDict(Transcoding):
@@ -23,7 +24,7 @@ class ActorAsDict(Transcoding):
 
 
 class CustomerAsDict(Transcoding):
-    # The privacy layer replaces this with per-subject encryption of every field but the id.
+    # Its fields are `Personal`, so the privacy transcoding seals each of them in turn.
     type = Customer
     name = "customer"
 
@@ -46,4 +47,6 @@ class CustomerAsDict(Transcoding):
         )
 
 
-TRANSCODINGS: tuple[Transcoding, ...] = (ActorAsDict(), CustomerAsDict())
+def ledger_transcodings(keys: SubjectKeyStore) -> tuple[Transcoding, ...]:
+    """Every transcoding the ledger's events need; personal values go through `keys`."""
+    return (ActorAsDict(), CustomerAsDict(), PersonalAsCiphertext(keys))

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from typing import Final
 from uuid import UUID
 
+from privacy.fields import Personal
+
 CHANNELS: Final = ("phone", "email", "online_chat", "social_media", "walk_in")
 PRIORITIES: Final = ("urgent", "important", "normal")
 ESCALATION_LEVELS: Final = ("supervisor", "manager", "executive")
@@ -35,10 +37,10 @@ class Customer:
     """The data subject a complaint is about; every field but the subject id is personal."""
 
     subject_id: UUID
-    name: str
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
+    name: Personal
+    phone: Personal | None = None
+    email: Personal | None = None
+    address: Personal | None = None
 
 
 def level_rank(level_or_role: str) -> int:

@@ -18,6 +18,11 @@ from psycopg import sql
 from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.store.settings import settings_for_url
+from privacy.master_key import MasterKeyring, key_id_for
+
+# A fixed test master key; never a production one.
+TEST_MASTER_KEY = bytes(range(32))
+TEST_MASTER_KEY_B64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 POSTGRES_URL = os.environ.get(
     "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -75,8 +80,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def ledger(database_url: str, clock: ManualClock) -> Iterator[LedgerApplication]:
+def keyring() -> MasterKeyring:
+    key_id = key_id_for(TEST_MASTER_KEY)
+    return MasterKeyring(current_id=key_id, keys={key_id: TEST_MASTER_KEY}, source="tests")
+
+
+@pytest.fixture
+def ledger(
+    database_url: str, clock: ManualClock, keyring: MasterKeyring
+) -> Iterator[LedgerApplication]:
     """The application on the store under test, with a clock the test moves."""
-    app = LedgerApplication(settings_for_url(database_url), clock=clock)
+    app = LedgerApplication(settings_for_url(database_url), keyring=keyring, clock=clock)
     yield app
     app.close()

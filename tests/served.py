@@ -51,6 +51,7 @@ def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> 
         "LEDGER_PORT": str(port),
         "LEDGER_DATA_DIR": str(data_dir),
         "LEDGER_DATABASE_URL": database_url or "",
+        "LEDGER_MASTER_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         **extra_env,
     }
     process = subprocess.Popen(

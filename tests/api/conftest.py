@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from api.config import Settings
 from ledger.clock import ManualClock
+from tests.conftest import TEST_MASTER_KEY_B64
 
 AGENT = {"X-Staff-Id": "agent-7", "X-Staff-Role": "agent", "X-Staff-Department": "service"}
 SUPERVISOR = {"X-Staff-Id": "sup-1", "X-Staff-Role": "supervisor", "X-Staff-Department": "service"}
@@ -35,7 +36,12 @@ NEW_COMPLAINT = {
 
 @pytest.fixture
 def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask]:
-    flask_app = create_app(Settings(data_dir=tmp_path, database_url=database_url), clock=clock)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+    )
+    flask_app = create_app(settings, clock=clock)
     yield flask_app
     flask_app.extensions["ledger"].close()
 

@@ -11,6 +11,7 @@ import pytest
 from ledger.application import LedgerApplication
 from ledger.errors import ConcurrencyError
 from ledger.values import Actor
+from privacy.fields import Personal
 from tests.api.conftest import AGENT, NEW_COMPLAINT
 from tests.served import Served, serve
 
@@ -93,9 +94,11 @@ def test_a_stale_write_is_refused_and_the_stream_keeps_the_first(ledger: LedgerA
     )
     first = ledger.get_complaint(complaint.id)
     second = ledger.get_complaint(complaint.id)
-    first.note_progress(note="first", actor=agent, at=ledger.clock.now())
-    second.note_progress(note="second", actor=agent, at=ledger.clock.now())
+    subject = complaint.customer.subject_id
+    first.note_progress(note=Personal.of(subject, "first"), actor=agent, at=ledger.clock.now())
+    second.note_progress(note=Personal.of(subject, "second"), actor=agent, at=ledger.clock.now())
     ledger.save(first)
     with pytest.raises(ConcurrencyError):
         ledger.save(second)
-    assert [h.data.get("note") for h in ledger.get_history(complaint.id)] == [None, "first"]
+    notes = [h.data.get("note") for h in ledger.get_history(complaint.id)]
+    assert [ledger.keys.reveal(n) if n else None for n in notes] == [None, "first"]

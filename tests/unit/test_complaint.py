@@ -11,6 +11,7 @@ from ledger.complaint import STATUSES, Complaint, complaint_id_for
 from ledger.errors import DomainError
 from ledger.policy import Policy
 from ledger.values import CHANNELS, Actor, Customer
+from privacy.fields import Personal
 
 REGISTERED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = REGISTERED_AT + timedelta(hours=1)
@@ -18,9 +19,18 @@ POLICY = Policy()
 AGENT = Actor(staff_id="agent-1", role="agent", department="service")
 COLLEAGUE = Actor(staff_id="agent-2", role="agent", department="service")
 TECHNICIAN = Actor(staff_id="tech-1", role="department_staff", department="technical")
+SUBJECT = UUID("00000000-0000-4000-8000-000000000001")
 CUSTOMER = Customer(
-    subject_id=UUID("00000000-0000-4000-8000-000000000001"), name="Ada Example", phone="0123"
+    subject_id=SUBJECT,
+    name=Personal.of(SUBJECT, "Ada Example"),
+    phone=Personal.of(SUBJECT, "0123"),
 )
+
+
+def personal(text: str) -> Personal:
+    return Personal.of(SUBJECT, text)
+
+
 ESCALATION_ID = UUID("00000000-0000-4000-8000-0000000000e1")
 HANDOFF_ID = UUID("00000000-0000-4000-8000-0000000000a1")
 
@@ -30,8 +40,8 @@ def register(**changes: object) -> Complaint:
         "reference": "CMP-2026-000001",
         "channel": "phone",
         "customer": CUSTOMER,
-        "summary": "Parcel arrived damaged",
-        "description": "The kettle inside is cracked.",
+        "summary": personal("Parcel arrived damaged"),
+        "description": personal("The kettle inside is cracked."),
         "department": "service",
         "actor": AGENT,
         "at": REGISTERED_AT,
@@ -65,16 +75,16 @@ def take(complaint: Complaint) -> None:
 
 
 def respond(complaint: Complaint) -> None:
-    complaint.respond(message="We have ordered a replacement.", actor=AGENT, at=LATER)
+    complaint.respond(message=personal("We have ordered a replacement."), actor=AGENT, at=LATER)
 
 
 def note(complaint: Complaint) -> None:
-    complaint.note_progress(note="Courier asked for photos.", actor=AGENT, at=LATER)
+    complaint.note_progress(note=personal("Courier asked for photos."), actor=AGENT, at=LATER)
 
 
 def resolve(complaint: Complaint) -> None:
     complaint.resolve(
-        resolution="Replacement delivered.",
+        resolution=personal("Replacement delivered."),
         feedback_due=LATER + POLICY.feedback_due,
         actor=AGENT,
         at=LATER,
@@ -302,7 +312,7 @@ def test_registration_from_an_unknown_channel_is_refused(channel: str) -> None:
 @pytest.mark.parametrize("summary", ["", "   ", "\n\t"])
 def test_registration_without_a_summary_is_refused(summary: str) -> None:
     with pytest.raises(DomainError, match="needs a summary") as refused:
-        register(summary=summary)
+        register(summary=personal(summary))
 
     assert refused.value.field == "summary"
 
@@ -397,8 +407,8 @@ def test_complaint_cannot_be_reassigned_while_a_handoff_is_open() -> None:
 def test_first_response_time_is_the_time_of_the_first_answer_only() -> None:
     complaint = in_state("owned")
 
-    complaint.respond(message="First answer", actor=AGENT, at=LATER)
-    complaint.respond(message="Second answer", actor=AGENT, at=LATER + timedelta(hours=3))
+    complaint.respond(message=personal("First answer"), actor=AGENT, at=LATER)
+    complaint.respond(message=personal("Second answer"), actor=AGENT, at=LATER + timedelta(hours=3))
 
     assert complaint.first_responded_at == LATER
 
@@ -408,7 +418,7 @@ def test_response_without_a_message_is_refused(message: str) -> None:
     complaint = in_state("owned")
 
     with pytest.raises(DomainError, match="needs a message") as refused:
-        complaint.respond(message=message, actor=AGENT, at=LATER)
+        complaint.respond(message=personal(message), actor=AGENT, at=LATER)
 
     assert refused.value.field == "message"
 
@@ -418,7 +428,7 @@ def test_progress_note_without_text_is_refused(text: str) -> None:
     complaint = register()
 
     with pytest.raises(DomainError, match="needs text") as refused:
-        complaint.note_progress(note=text, actor=AGENT, at=LATER)
+        complaint.note_progress(note=personal(text), actor=AGENT, at=LATER)
 
     assert refused.value.field == "note"
 
@@ -437,7 +447,7 @@ def test_resolution_records_what_was_done_and_when_feedback_is_due() -> None:
 
     resolve(complaint)
 
-    assert complaint.resolution == "Replacement delivered."
+    assert complaint.resolution == personal("Replacement delivered.")
     assert complaint.resolved_at == LATER
     assert complaint.feedback_due == LATER + timedelta(hours=24)
     assert complaint.satisfaction is None
@@ -448,7 +458,9 @@ def test_resolution_that_says_nothing_is_refused(resolution: str) -> None:
     complaint = in_state("in_progress")
 
     with pytest.raises(DomainError, match="must say what was done") as refused:
-        complaint.resolve(resolution=resolution, feedback_due=LATER, actor=AGENT, at=LATER)
+        complaint.resolve(
+            resolution=personal(resolution), feedback_due=LATER, actor=AGENT, at=LATER
+        )
 
     assert refused.value.field == "resolution"
 
@@ -505,7 +517,7 @@ def test_reopen_threshold_is_inclusive(
 
     complaint.record_feedback(
         satisfaction=satisfaction,
-        comment="as rated",
+        comment=personal("as rated"),
         reopen_at_or_below=reopen_at_or_below,
         actor=AGENT,
         at=LATER,

@@ -18,6 +18,7 @@ from ledger.complaint import CLOSED, RESOLVED, STATUSES, Complaint
 from ledger.errors import DomainError
 from ledger.policy import Policy
 from ledger.values import ESCALATION_LEVELS, PRIORITIES, Actor, Customer
+from privacy.fields import Personal
 
 REGISTERED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = Policy()
@@ -42,6 +43,9 @@ def staff_of(department: str) -> Actor:
     return Actor(staff_id=f"{department}-1", role="department_staff", department=department)
 
 
+SUBJECT = UUID(int=1)
+
+
 class ComplaintLifecycle(RuleBasedStateMachine):
     """One complaint under a random stream of commands, a minute apart."""
 
@@ -51,9 +55,9 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         self.complaint = Complaint.register(
             reference="CMP-2026-000001",
             channel="email",
-            customer=Customer(subject_id=UUID(int=1), name="Ada Example"),
-            summary="Parcel arrived damaged",
-            description="The kettle inside is cracked.",
+            customer=Customer(subject_id=SUBJECT, name=Personal.of(SUBJECT, "Ada Example")),
+            summary=Personal.of(SUBJECT, "Parcel arrived damaged"),
+            description=Personal.of(SUBJECT, "The kettle inside is cracked."),
             department=POLICY.intake_department,
             actor=STAFF[0],
             at=self.now,
@@ -114,17 +118,17 @@ class ComplaintLifecycle(RuleBasedStateMachine):
 
     @rule(message=TEXT)
     def respond(self, message: str) -> None:
-        self.attempt(self.complaint.respond, message=message, actor=STAFF[0])
+        self.attempt(self.complaint.respond, message=Personal.of(SUBJECT, message), actor=STAFF[0])
 
     @rule(note=TEXT)
     def note_progress(self, note: str) -> None:
-        self.attempt(self.complaint.note_progress, note=note, actor=STAFF[0])
+        self.attempt(self.complaint.note_progress, note=Personal.of(SUBJECT, note), actor=STAFF[0])
 
     @rule(resolution=TEXT)
     def resolve(self, resolution: str) -> None:
         self.attempt(
             self.complaint.resolve,
-            resolution=resolution,
+            resolution=Personal.of(SUBJECT, resolution),
             feedback_due=self.now + POLICY.feedback_due,
             actor=STAFF[0],
         )

@@ -1,0 +1,48 @@
+"""Audit reads: who saw whose personal data."""
+
+from typing import Any
+from uuid import UUID
+
+from flask import g
+from flask_smorest import Blueprint
+
+from api import schemas
+from api.identity import current_actor, require_role
+from api.presenters import ledger
+from privacy.access_log import Access
+
+blp = Blueprint("audit", __name__, url_prefix="/v1/audit", description="Audit")
+NOBODY = UUID(int=0)
+
+
+@blp.route("/access-log", methods=["GET"])
+@blp.arguments(schemas.AccessLogQuery, location="query")
+@blp.response(200, schemas.AccessLogOut)
+@blp.alt_response(403, schema=schemas.ProblemOut)
+def access_log(args: dict[str, Any]) -> Any:
+    """Who saw whose personal data, when and through what (newest first)"""
+    require_role("compliance_officer", "privacy_officer")
+    app = ledger()
+    entries = app.access_log.query(
+        subject_id=args.get("subject_id"),
+        staff_id=args.get("staff_id"),
+        since=args.get("from_"),
+        until=args.get("to"),
+        limit=args["limit"],
+    )
+    actor = current_actor()
+    # Reading the access log is itself an access to be accounted for.
+    app.access_log.record(
+        [
+            Access(
+                at=app.clock.now(),
+                staff_id=actor.staff_id,
+                role=actor.role,
+                subject_id=args.get("subject_id") or NOBODY,
+                fields=("access_log",),
+                purpose="GET /v1/audit/access-log",
+            )
+        ]
+    )
+    g.pop("revealed", None)
+    return {"entries": entries}
