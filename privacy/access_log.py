@@ -46,7 +46,8 @@ class AccessLog:
                 "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; END $$",
                 "CREATE OR REPLACE TRIGGER ledger_access_log_refuse BEFORE UPDATE OR DELETE ON "
-                f'{self._table} FOR EACH ROW EXECUTE FUNCTION "{schema}".ledger_access_log_refuse()',
+                f"{self._table} FOR EACH ROW EXECUTE FUNCTION "
+                f'"{schema}".ledger_access_log_refuse()',
                 "CREATE OR REPLACE TRIGGER ledger_access_log_refuse_truncate BEFORE TRUNCATE ON "
                 f"{self._table} FOR EACH STATEMENT EXECUTE FUNCTION "
                 f'"{schema}".ledger_access_log_refuse()',
