@@ -41,6 +41,7 @@ def register(args: dict[str, Any]) -> Any:
         customer_phone=customer.get("phone"),
         customer_email=customer.get("email"),
         customer_address=customer.get("address"),
+        customer_region=customer.get("region"),
         subject_id=customer.get("subject_id"),
         summary=args["summary"],
         description=args["description"],

@@ -40,7 +40,7 @@ def show(value: Personal | None, kind: str, field: str) -> str | None:
     visibility = visibility_for(role)
     if visibility == "none":
         return None
-    text = ledger().keys.reveal(value)
+    text = ledger().keys.reveal(value, g.setdefault("data_keys", {}))
     g.setdefault("revealed", {}).setdefault(value.subject_id, set()).add(field)
     if visibility == "masked" and text not in (ERASED, TAMPERED):
         return MASKERS[kind](text)
@@ -54,6 +54,7 @@ def customer_body(customer: Customer) -> dict[str, Any]:
         "phone": show(customer.phone, "phone", "customer.phone"),
         "email": show(customer.email, "email", "customer.email"),
         "address": show(customer.address, "address", "customer.address"),
+        "region": customer.region,
     }
 
 

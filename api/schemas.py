@@ -53,6 +53,14 @@ class CustomerIn(Strict):
         allow_none=True,
         metadata={"description": "The data subject's id, to group one person's complaints."},
     )
+    region = Text(
+        required=False,
+        length=validate.Length(min=1, max=60),
+        metadata={
+            "description": "Coarse, non-identifying location (a city): stored in the clear for "
+            "statistics and kept after erasure. Never a street address."
+        },
+    )
 
 
 class RegisterComplaintIn(Strict):
@@ -161,6 +169,7 @@ class CustomerOut(Schema):
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
 
 
 class OpenHandoffOut(Schema):

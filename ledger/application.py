@@ -132,6 +132,7 @@ class LedgerApplication(Application[UUID]):
         customer_phone: str | None = None,
         customer_email: str | None = None,
         customer_address: str | None = None,
+        customer_region: str | None = None,
         subject_id: UUID | None = None,
         summary: str,
         description: str,
@@ -149,6 +150,7 @@ class LedgerApplication(Application[UUID]):
             phone=Personal.maybe(subject, customer_phone),
             email=Personal.maybe(subject, customer_email),
             address=Personal.maybe(subject, customer_address),
+            region=customer_region,
         )
         # The id follows from the reference, so the event store itself refuses a reused
         # reference (say, after the counter table was restored from an older backup): take the

@@ -35,6 +35,7 @@ class CustomerAsDict(Transcoding):
             "phone": obj.phone,
             "email": obj.email,
             "address": obj.address,
+            "region": obj.region,
         }
 
     def decode(self, data: dict[str, Any]) -> Customer:
@@ -44,6 +45,7 @@ class CustomerAsDict(Transcoding):
             phone=data["phone"],
             email=data["email"],
             address=data["address"],
+            region=data.get("region"),
         )
 
 

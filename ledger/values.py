@@ -41,6 +41,9 @@ class Customer:
     phone: Personal | None = None
     email: Personal | None = None
     address: Personal | None = None
+    # Coarse and non-identifying (a city, a province): kept in the clear so that statistics
+    # survive the person's erasure.
+    region: str | None = None
 
 
 def level_rank(level_or_role: str) -> int:

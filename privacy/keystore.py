@@ -169,13 +169,23 @@ class SubjectKeyStore:
             ciphertext=seal(key, plaintext, self._field_context(value.subject_id, key_id)),
         )
 
-    def reveal(self, value: Personal) -> str:
-        """The plaintext, `[erased]` once the key is gone, or `[tampered]` if it fails to open."""
+    def reveal(
+        self, value: Personal, keys: dict[tuple[UUID, str], bytes | None] | None = None
+    ) -> str:
+        """The plaintext, `[erased]` once the key is gone, or `[tampered]` if it fails to open.
+
+        `keys` memoises data keys for the caller (one response reveals many fields of one
+        person); it is never shared between requests, so an erasure shows on the next read.
+        """
         if value.plaintext is not None:
             return value.plaintext
         if value.ciphertext is None or value.key_id is None:
             return TAMPERED
-        key = self.key_for_decrypting(value.subject_id, value.key_id)
+        memo = {} if keys is None else keys
+        slot = (value.subject_id, value.key_id)
+        if slot not in memo:
+            memo[slot] = self.key_for_decrypting(value.subject_id, value.key_id)
+        key = memo[slot]
         if key is None:
             return ERASED
         try:

@@ -351,3 +351,19 @@ def test_rotation_rewraps_keys_and_the_retired_key_no_longer_opens_them(
 
     with pytest.raises(MasterKeyError, match="does not match"):
         LedgerApplication(settings_for_url(database_url), keyring=keyring, clock=clock)
+
+
+def test_the_coarse_region_survives_erasure_for_statistics(client: FlaskClient) -> None:
+    body = {**NEW_COMPLAINT, "customer": {"name": "Zhao Liu", "region": "Hangzhou"}}
+    complaint = ok(client.post("/v1/complaints", json=body, headers=AGENT), 201)
+    subject = complaint["customer"]["subject_id"]
+    ok(
+        client.post(
+            f"/v1/subjects/{subject}/erasure",
+            json={"legal_basis": "Request"},
+            headers=PRIVACY_OFFICER,
+        ),
+        201,
+    )
+    customer = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["customer"]
+    assert (customer["name"], customer["region"]) == (ERASED, "Hangzhou")

@@ -1,0 +1,96 @@
+"""The `ledger` command: one line and a non-zero exit for every refusal, and its key commands."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from api.app import build_ledger
+from api.config import Settings
+from ledger.values import Actor
+from privacy.fields import ERASED
+
+AGENT = Actor("agent-7", "agent", "service")
+OTHER_KEY = "ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY="  # 32 bytes of 'f'
+
+
+def ledger_command(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env={**clean, "LEDGER_DATA_DIR": str(data_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _embedded_with_one_complaint(data_dir: Path) -> tuple[str, str]:
+    ledger = build_ledger(Settings(data_dir=data_dir))
+    complaint = ledger.register_complaint(
+        channel="phone", customer_name="Key Holder", summary="s", description="d", actor=AGENT
+    )
+    ledger.close()
+    return str(complaint.id), str(complaint.customer.subject_id)
+
+
+def _read_name(data_dir: Path, complaint_id: str) -> str:
+    from uuid import UUID
+
+    ledger = build_ledger(Settings(data_dir=data_dir))
+    try:
+        return ledger.keys.reveal(ledger.get_complaint(UUID(complaint_id)).customer.name)
+    finally:
+        ledger.close()
+
+
+def test_the_embedded_store_generates_a_private_master_key_file(tmp_path: Path) -> None:
+    _embedded_with_one_complaint(tmp_path)
+    assert (tmp_path / "master.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_wrong_master_key_is_refused_at_start_with_one_line(tmp_path: Path) -> None:
+    _embedded_with_one_complaint(tmp_path)
+    result = ledger_command(tmp_path, "serve", LEDGER_MASTER_KEY=OTHER_KEY, LEDGER_PORT="1")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "does not match" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_erasure_from_the_command_line(tmp_path: Path) -> None:
+    complaint_id, subject_id = _embedded_with_one_complaint(tmp_path)
+    result = ledger_command(
+        tmp_path, "subjects", "erase", subject_id, "--legal-basis", "Request 42", "--staff", "dpo-1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert _read_name(tmp_path, complaint_id) == ERASED
+
+
+def test_erasing_a_malformed_subject_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = ledger_command(
+        tmp_path, "subjects", "erase", "../x", "--legal-basis", "x", "--staff", "dpo-1"
+    )
+    assert (result.returncode, result.stderr.count("\n")) == (2, 1)
+
+
+def test_rotation_then_retirement_keeps_every_subject_readable(tmp_path: Path) -> None:
+    complaint_id, _ = _embedded_with_one_complaint(tmp_path)
+    old_ring = json.loads((tmp_path / "master.key").read_text())
+
+    rotated = ledger_command(tmp_path, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-wrapped 1 data keys" in rotated.stdout
+    retired = ledger_command(tmp_path, "keys", "retire")
+    assert retired.returncode == 0, retired.stderr
+
+    ring = json.loads((tmp_path / "master.key").read_text())
+    assert list(ring["keys"]) == [ring["current"]] != [old_ring["current"]]
+    assert _read_name(tmp_path, complaint_id) == "Key Holder"
+    refused = ledger_command(
+        tmp_path, "serve", LEDGER_MASTER_KEY=old_ring["keys"][old_ring["current"]]
+    )
+    assert refused.returncode == 2
+    assert "does not match" in refused.stderr
