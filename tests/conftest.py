@@ -5,6 +5,7 @@ cannot be reached the PostgreSQL tests skip with the reason, except under CI, wh
 Each PostgreSQL test gets a schema of its own, dropped afterwards.
 """
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -93,3 +94,38 @@ def ledger(
     app = LedgerApplication(settings_for_url(database_url), keyring=keyring, clock=clock)
     yield app
     app.close()
+
+
+# Personal-data marker strings that tests file; no log record of the whole suite may carry one.
+PERSONAL_MARKERS: set[str] = set()
+
+
+class _KeepRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[None]:
+    """Every test runs with logging at DEBUG; afterwards no record may hold a marker."""
+    root = logging.getLogger()
+    handler = _KeepRecords()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    if PERSONAL_MARKERS:
+        text = "\n".join(
+            f"{r.getMessage()} {r.exc_text or ''} {r.exc_info[1] if r.exc_info else ''}"
+            for r in handler.records
+        )
+        leaked = sorted(m for m in PERSONAL_MARKERS if m in text)
+        assert leaked == [], "personal data reached a log record"

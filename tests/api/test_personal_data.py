@@ -18,7 +18,7 @@ from ledger.store.settings import settings_for_url
 from privacy.fields import ERASED, TAMPERED
 from privacy.master_key import MasterKeyError, MasterKeyring, key_id_for
 from tests.api.conftest import AGENT, NEW_COMPLAINT, TECHNICIAN, command, ok, workable
-from tests.conftest import POSTGRES_URL
+from tests.conftest import PERSONAL_MARKERS, POSTGRES_URL
 
 PRIVACY_OFFICER = {"X-Staff-Id": "dpo-1", "X-Staff-Role": "privacy_officer"}
 COMPLIANCE = {"X-Staff-Id": "audit-1", "X-Staff-Role": "compliance_officer"}
@@ -27,7 +27,7 @@ ADMIN = {"X-Staff-Id": "root-1", "X-Staff-Role": "administrator"}
 
 def _markers() -> dict[str, str]:
     tag = uuid4().hex[:10]
-    return {
+    markers = {
         "name": f"Marker张{tag}N",
         "phone": f"139{int(tag[:8], 16) % 10**8:08d}",
         "email": f"m{tag}@example.com",
@@ -38,6 +38,8 @@ def _markers() -> dict[str, str]:
         "resolution": f"Marker resolution {tag}",
         "comment": f"Marker comment {tag}",
     }
+    PERSONAL_MARKERS.update(markers.values())
+    return markers
 
 
 def _file_with_personal_data(client: FlaskClient, m: dict[str, str]) -> dict[str, Any]:
