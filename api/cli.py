@@ -57,7 +57,8 @@ def erase_subject(settings: Settings, args: argparse.Namespace) -> None:
         )
     finally:
         ledger.close()
-    print(f"erased {subject.subject_id} at {subject.erased_at.isoformat()} ({subject.legal_basis})")
+    erased_at = subject.erased_at.isoformat() if subject.erased_at else "?"
+    print(f"erased {subject.subject_id} at {erased_at} ({subject.legal_basis})")
 
 
 def _key_file(settings: Settings) -> str:

@@ -310,10 +310,13 @@ class ErasureIn(Strict):
 
 
 class ErasureOut(Schema):
+    """A data subject's legal hold and erasure, as the ledger records them."""
+
     subject_id = fields.UUID()
-    legal_basis = fields.String()
-    erased_at = fields.AwareDateTime()
-    erased_by = fields.String()
+    legal_hold = fields.String(allow_none=True, metadata={"description": "The hold's reason."})
+    legal_basis = fields.String(allow_none=True)
+    erased_at = fields.AwareDateTime(allow_none=True)
+    erased_by = fields.String(allow_none=True)
 
 
 class AccessLogQuery(Strict):

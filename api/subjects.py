@@ -8,6 +8,7 @@ from api import schemas
 from api.identity import current_actor, require_role
 from api.paths import record_id
 from api.presenters import ledger
+from ledger.subject import DataSubject
 
 blp = Blueprint("subjects", __name__, url_prefix="/v1/subjects", description="Data subjects")
 
@@ -25,9 +26,44 @@ def erase(args: dict[str, Any], subject: str) -> Any:
     erased = ledger().erase_subject(
         subject_id, legal_basis=args["legal_basis"], actor=current_actor()
     )
+    return subject_body(erased)
+
+
+def subject_body(subject: DataSubject) -> dict[str, Any]:
     return {
-        "subject_id": erased.subject_id,
-        "legal_basis": erased.legal_basis,
-        "erased_at": erased.erased_at,
-        "erased_by": erased.erased_by.staff_id,
+        "subject_id": subject.subject_id,
+        "legal_hold": subject.hold_reason,
+        "legal_basis": subject.legal_basis,
+        "erased_at": subject.erased_at,
+        "erased_by": subject.erased_by.staff_id if subject.erased_by else None,
     }
+
+
+@blp.route("/<string:subject>/legal-hold", methods=["POST"])
+@blp.arguments(schemas.ReasonIn)
+@blp.response(200, schemas.ErasureOut)
+@blp.alt_response(403, schema=schemas.ProblemOut)
+@blp.alt_response(409, schema=schemas.ProblemOut)
+@blp.alt_response(422, schema=schemas.ProblemOut)
+def place_hold(args: dict[str, Any], subject: str) -> Any:
+    """Place a legal hold: the person's data may not be erased until it is lifted"""
+    require_role("privacy_officer", "compliance_officer")
+    held = ledger().place_legal_hold(
+        record_id(subject, kind="data subject"), reason=args["reason"], actor=current_actor()
+    )
+    return subject_body(held)
+
+
+@blp.route("/<string:subject>/legal-hold/lift", methods=["POST"])
+@blp.arguments(schemas.ReasonIn)
+@blp.response(200, schemas.ErasureOut)
+@blp.alt_response(403, schema=schemas.ProblemOut)
+@blp.alt_response(409, schema=schemas.ProblemOut)
+@blp.alt_response(422, schema=schemas.ProblemOut)
+def lift_hold(args: dict[str, Any], subject: str) -> Any:
+    """Lift a legal hold, saying why"""
+    require_role("privacy_officer", "compliance_officer")
+    lifted = ledger().lift_legal_hold(
+        record_id(subject, kind="data subject"), reason=args["reason"], actor=current_actor()
+    )
+    return subject_body(lifted)

@@ -306,23 +306,38 @@ class LedgerApplication(Application[UUID]):
 
     # -- data subjects ------------------------------------------------------------------------
 
+    def _data_subject(self, subject_id: UUID, actor: Actor) -> DataSubject:
+        try:
+            return self._get(DataSubject, data_subject_id_for(subject_id))
+        except NotFoundError:
+            return DataSubject(subject_id=subject_id, actor=actor, timestamp=self._now())
+
+    def get_data_subject(self, subject_id: UUID) -> DataSubject:
+        return self._get(DataSubject, data_subject_id_for(subject_id))
+
+    def place_legal_hold(self, subject_id: UUID, *, reason: str, actor: Actor) -> DataSubject:
+        subject = self._data_subject(subject_id, actor)
+        with self._saving(subject):
+            subject.place_hold(reason=reason, actor=actor, at=self._now())
+        return subject
+
+    def lift_legal_hold(self, subject_id: UUID, *, reason: str, actor: Actor) -> DataSubject:
+        subject = self._data_subject(subject_id, actor)
+        with self._saving(subject):
+            subject.lift_hold(reason=reason, actor=actor, at=self._now())
+        return subject
+
     def erase_subject(self, subject_id: UUID, *, legal_basis: str, actor: Actor) -> DataSubject:
         """Record the erasure in the ledger, then destroy the subject's data key.
 
-        Idempotent: a repeated erasure returns the first record and destroys nothing new. The
-        record comes first so that no key is ever destroyed without the ledger saying why.
+        Idempotent: a repeated erasure returns the first record. The record comes first, so no
+        key is ever destroyed without the ledger saying why; a subject under legal hold is refused.
         """
-        try:
-            subject = self._get(DataSubject, data_subject_id_for(subject_id))
-        except NotFoundError:
-            subject = DataSubject.erase(
-                subject_id=subject_id, legal_basis=legal_basis, actor=actor, at=self._now()
-            )
-            try:
-                self.save(subject)
-            except ConcurrencyError:
-                subject = self._get(DataSubject, data_subject_id_for(subject_id))
-        self.keys.erase(subject_id, at=subject.erased_at)
+        subject = self._data_subject(subject_id, actor)
+        if subject.erased_at is None:
+            with self._saving(subject):
+                subject.erase(legal_basis=legal_basis, actor=actor, at=self._now())
+        self.keys.erase(subject_id, at=subject.erased_at or self._now())
         return subject
 
     # -- escalations --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The DataSubject aggregate: the ledger's record that a person's data was erased, and why."""
+"""The DataSubject aggregate: legal holds on a person's data, and the record of its erasure."""
 
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,20 +16,51 @@ class DataSubject(Aggregate):
     def create_id(subject_id: UUID) -> UUID:
         return data_subject_id_for(subject_id)
 
-    @classmethod
-    def erase(
-        cls, *, subject_id: UUID, legal_basis: str, actor: Actor, at: datetime
-    ) -> "DataSubject":
+    @event("Recorded")
+    def __init__(self, *, subject_id: UUID, actor: Actor, timestamp: datetime) -> None:
+        self.subject_id = subject_id
+        self.hold_reason: str | None = None
+        self.legal_basis: str | None = None
+        self.erased_by: Actor | None = None
+        self.erased_at: datetime | None = None
+
+    def place_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Keep the person's data whatever erasure or retention asks, until the hold is lifted."""
+        if self.erased_at is not None:
+            raise DomainError("the data subject is already erased")
+        if self.hold_reason is not None:
+            raise DomainError("the data subject is already under legal hold")
+        if not reason.strip():
+            raise DomainError("a legal hold needs a reason", field="reason")
+        self._hold_placed(reason=reason, actor=actor, timestamp=at)
+
+    @event("HoldPlaced")
+    def _hold_placed(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.hold_reason = reason
+
+    def lift_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        if self.hold_reason is None:
+            raise DomainError("the data subject is not under legal hold")
+        if not reason.strip():
+            raise DomainError("lifting a legal hold needs a reason", field="reason")
+        self._hold_lifted(reason=reason, actor=actor, timestamp=at)
+
+    @event("HoldLifted")
+    def _hold_lifted(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.hold_reason = None
+
+    def erase(self, *, legal_basis: str, actor: Actor, at: datetime) -> None:
         """Record the erasure; destroying the key follows it (see the application)."""
+        if self.hold_reason is not None:
+            raise DomainError(
+                f"the data subject is under legal hold ({self.hold_reason}); lift it first"
+            )
         if not legal_basis.strip():
             raise DomainError("an erasure needs its legal basis", field="legal_basis")
-        return cls(subject_id=subject_id, legal_basis=legal_basis, actor=actor, timestamp=at)
+        self._erased(legal_basis=legal_basis, actor=actor, timestamp=at)
 
     @event("Erased")
-    def __init__(
-        self, *, subject_id: UUID, legal_basis: str, actor: Actor, timestamp: datetime
-    ) -> None:
-        self.subject_id = subject_id
+    def _erased(self, *, legal_basis: str, actor: Actor, timestamp: datetime) -> None:
         self.legal_basis = legal_basis
         self.erased_by = actor
         self.erased_at = timestamp

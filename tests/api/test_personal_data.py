@@ -125,7 +125,12 @@ def test_the_owner_reads_personal_fields_in_full(client: FlaskClient) -> None:
     ("headers", "expect"),
     [
         (AGENT, "full"),
+        ({"X-Staff-Id": "s", "X-Staff-Role": "supervisor"}, "full"),
+        ({"X-Staff-Id": "m", "X-Staff-Role": "manager"}, "full"),
+        (PRIVACY_OFFICER, "full"),
+        ({"X-Staff-Id": "e", "X-Staff-Role": "executive"}, "masked"),
         (TECHNICIAN, "masked"),
+        ({"X-Staff-Id": "i", "X-Staff-Role": "incident_manager"}, "masked"),
         (COMPLIANCE, "masked"),
         (ADMIN, "none"),
     ],
@@ -192,7 +197,10 @@ def test_erasure_leaves_other_people_and_the_event_streams_untouched(
 
     after = _event_rows(database_url)
     assert after[: len(before)] == before
-    assert [row[2] for row in after[len(before) :]] == ["ledger.subject:DataSubject.Erased"]
+    assert [row[2] for row in after[len(before) :]] == [
+        "ledger.subject:DataSubject.Recorded",
+        "ledger.subject:DataSubject.Erased",
+    ]
     assert (
         ok(client.get(f"/v1/complaints/{kept['id']}", headers=AGENT))["customer"]["name"]
         == kept_markers["name"]
@@ -369,3 +377,48 @@ def test_the_coarse_region_survives_erasure_for_statistics(client: FlaskClient) 
     )
     customer = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["customer"]
     assert (customer["name"], customer["region"]) == (ERASED, "Hangzhou")
+
+
+def test_a_subject_under_legal_hold_cannot_be_erased_until_the_hold_is_lifted(
+    client: FlaskClient,
+) -> None:
+    markers = _markers()
+    complaint = _file_with_personal_data(client, markers)
+    subject = complaint["customer"]["subject_id"]
+    ok(
+        client.post(
+            f"/v1/subjects/{subject}/legal-hold",
+            json={"reason": "Litigation 2026-17"},
+            headers=COMPLIANCE,
+        )
+    )
+
+    refused = client.post(
+        f"/v1/subjects/{subject}/erasure", json={"legal_basis": "Request"}, headers=PRIVACY_OFFICER
+    )
+    assert refused.status_code == 409
+    assert "Litigation 2026-17" in refused.get_json()["detail"]
+    assert (
+        ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["customer"]["name"]
+        == markers["name"]
+    )
+
+    ok(
+        client.post(
+            f"/v1/subjects/{subject}/legal-hold/lift",
+            json={"reason": "Case settled"},
+            headers=COMPLIANCE,
+        )
+    )
+    ok(
+        client.post(
+            f"/v1/subjects/{subject}/erasure",
+            json={"legal_basis": "Request"},
+            headers=PRIVACY_OFFICER,
+        ),
+        201,
+    )
+    assert (
+        ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["customer"]["name"]
+        == ERASED
+    )
