@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from api import schemas
 from api.identity import current_actor, require_role
 from api.presenters import ledger
+from api.problem_docs import problems
 from privacy.access_log import Access
 
 blp = Blueprint("audit", __name__, url_prefix="/v1/audit", description="Audit")
@@ -18,7 +19,7 @@ NOBODY = UUID(int=0)
 @blp.route("/access-log", methods=["GET"])
 @blp.arguments(schemas.AccessLogQuery, location="query")
 @blp.response(200, schemas.AccessLogOut)
-@blp.alt_response(403, schema=schemas.ProblemOut)
+@problems(blp, 403)
 def access_log(args: dict[str, Any]) -> Any:
     """Who saw whose personal data, when and through what (newest first)"""
     require_role("compliance_officer", "privacy_officer")

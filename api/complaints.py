@@ -8,9 +8,9 @@ from api import schemas
 from api.identity import current_actor
 from api.paths import complaint_id
 from api.presenters import history_body, ledger, present
+from api.problem_docs import problems
 
 blp = Blueprint("complaints", __name__, url_prefix="/v1/complaints", description="Complaints")
-COMMAND_RESPONSES = {"alt_responses": (404, 409, 422)}
 
 
 def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
@@ -20,8 +20,7 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
         view.__doc__ = summary
         wrapped = blp.response(200, schemas.ComplaintOut)(view)
         wrapped = blp.arguments(schema)(wrapped)
-        for status in COMMAND_RESPONSES["alt_responses"]:
-            wrapped = blp.alt_response(status, schema=schemas.ProblemOut)(wrapped)
+        wrapped = problems(blp, 404, 409, 422)(wrapped)
         return blp.route(f"/<string:complaint>/{name}", methods=["POST"], endpoint=name)(wrapped)
 
     return decorate
@@ -30,8 +29,7 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
 @blp.route("", methods=["POST"])
 @blp.arguments(schemas.RegisterComplaintIn)
 @blp.response(201, schemas.ComplaintOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
+@problems(blp, 422, 409)
 def register(args: dict[str, Any]) -> Any:
     """Register a complaint (register first, then handle)"""
     customer = args["customer"]
@@ -53,7 +51,7 @@ def register(args: dict[str, Any]) -> Any:
 
 @blp.route("/<string:complaint>", methods=["GET"])
 @blp.response(200, schemas.ComplaintOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def read(complaint: str) -> Any:
     """Read a complaint's current state (by id or reference)"""
     return present("complaint", ledger().get_complaint(complaint_id(complaint)))
@@ -61,7 +59,7 @@ def read(complaint: str) -> Any:
 
 @blp.route("/<string:complaint>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def history(complaint: str) -> Any:
     """Read a complaint's full event history, in order: who, what, when, why"""
     cid = complaint_id(complaint)

@@ -8,6 +8,7 @@ from api import schemas
 from api.identity import current_actor
 from api.paths import complaint_id, record_id
 from api.presenters import history_body, ledger, present
+from api.problem_docs import problems
 
 blp = Blueprint("escalations", __name__, url_prefix="/v1/escalations", description="Escalations")
 
@@ -15,9 +16,7 @@ blp = Blueprint("escalations", __name__, url_prefix="/v1/escalations", descripti
 @blp.route("", methods=["POST"])
 @blp.arguments(schemas.RaiseEscalationIn)
 @blp.response(201, schemas.EscalationOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
+@problems(blp, 404, 409, 422)
 def raise_escalation(args: dict[str, Any]) -> Any:
     """Escalate a complaint to supervisor, manager or executive (skipping needs a reason)"""
     escalation = ledger().raise_escalation(
@@ -32,7 +31,7 @@ def raise_escalation(args: dict[str, Any]) -> Any:
 
 @blp.route("/<string:escalation>", methods=["GET"])
 @blp.response(200, schemas.EscalationOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def read(escalation: str) -> Any:
     """Read an escalation"""
     return present("escalation", ledger().get_escalation(record_id(escalation, kind="escalation")))
@@ -40,7 +39,7 @@ def read(escalation: str) -> Any:
 
 @blp.route("/<string:escalation>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def history(escalation: str) -> Any:
     """Read an escalation's event history"""
     eid = record_id(escalation, kind="escalation")
@@ -50,9 +49,7 @@ def history(escalation: str) -> Any:
 @blp.route("/<string:escalation>/acknowledge", methods=["POST"])
 @blp.arguments(schemas.EmptyIn)
 @blp.response(200, schemas.EscalationOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
+@problems(blp, 404, 409, 422)
 def acknowledge(_: dict[str, Any], escalation: str) -> Any:
     """Acknowledge an escalation at its level"""
     eid = record_id(escalation, kind="escalation")
@@ -62,9 +59,7 @@ def acknowledge(_: dict[str, Any], escalation: str) -> Any:
 @blp.route("/<string:escalation>/resolve", methods=["POST"])
 @blp.arguments(schemas.OutcomeIn)
 @blp.response(200, schemas.EscalationOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
+@problems(blp, 404, 409, 422)
 def resolve(args: dict[str, Any], escalation: str) -> Any:
     """Resolve an escalation with its outcome"""
     eid = record_id(escalation, kind="escalation")

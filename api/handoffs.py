@@ -9,23 +9,17 @@ from api import schemas
 from api.identity import current_actor
 from api.paths import complaint_id, record_id
 from api.presenters import history_body, ledger, present
+from api.problem_docs import problems
 from projections.catch_up import catch_up
 from projections.handoff_queue import TRACKING_NAME, HandoffQueueProjection
 
 blp = Blueprint("handoffs", __name__, url_prefix="/v1", description="Cross-department handoffs")
-ERRORS = (404, 409, 422)
-
-
-def _documented_errors(view: Any) -> Any:
-    for status in ERRORS:
-        view = blp.alt_response(status, schema=schemas.ProblemOut)(view)
-    return view
 
 
 @blp.route("/handoffs", methods=["POST"])
 @blp.arguments(schemas.RequestHandoffIn)
 @blp.response(201, schemas.HandoffOut)
-@_documented_errors
+@problems(blp, 404, 409, 422)
 def request_handoff(args: dict[str, Any]) -> Any:
     """Hand a complaint to another department (at most one open handoff per complaint)"""
     handoff = ledger().request_handoff(
@@ -40,7 +34,7 @@ def request_handoff(args: dict[str, Any]) -> Any:
 
 @blp.route("/handoffs/<string:handoff>", methods=["GET"])
 @blp.response(200, schemas.HandoffOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def read(handoff: str) -> Any:
     """Read a handoff"""
     return present("handoff", ledger().get_handoff(record_id(handoff, kind="handoff")))
@@ -48,7 +42,7 @@ def read(handoff: str) -> Any:
 
 @blp.route("/handoffs/<string:handoff>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def history(handoff: str) -> Any:
     """Read a handoff's event history"""
     hid = record_id(handoff, kind="handoff")
@@ -58,7 +52,7 @@ def history(handoff: str) -> Any:
 @blp.route("/handoffs/<string:handoff>/accept", methods=["POST"])
 @blp.arguments(schemas.EmptyIn)
 @blp.response(200, schemas.HandoffOut)
-@_documented_errors
+@problems(blp, 404, 409, 422)
 def accept(_: dict[str, Any], handoff: str) -> Any:
     """Accept a handoff: the receiving department takes the complaint"""
     hid = record_id(handoff, kind="handoff")
@@ -68,7 +62,7 @@ def accept(_: dict[str, Any], handoff: str) -> Any:
 @blp.route("/handoffs/<string:handoff>/reject", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
 @blp.response(200, schemas.HandoffOut)
-@_documented_errors
+@problems(blp, 404, 409, 422)
 def reject(args: dict[str, Any], handoff: str) -> Any:
     """Reject a handoff with a reason: the sender keeps the complaint"""
     hid = record_id(handoff, kind="handoff")
@@ -80,7 +74,7 @@ def reject(args: dict[str, Any], handoff: str) -> Any:
 @blp.route("/handoffs/<string:handoff>/complete", methods=["POST"])
 @blp.arguments(schemas.ResultIn)
 @blp.response(200, schemas.HandoffOut)
-@_documented_errors
+@problems(blp, 404, 409, 422)
 def complete(args: dict[str, Any], handoff: str) -> Any:
     """Complete a handoff with its result: the complaint returns to the sender"""
     hid = record_id(handoff, kind="handoff")
@@ -92,7 +86,7 @@ def complete(args: dict[str, Any], handoff: str) -> Any:
 @blp.route("/departments/<string:department>/handoffs", methods=["GET"])
 @blp.arguments(schemas.QueueQuery, location="query")
 @blp.response(200, schemas.DepartmentQueueOut)
-@blp.alt_response(404, schema=schemas.ProblemOut)
+@problems(blp, 404)
 def department_queue(args: dict[str, Any], department: str) -> Any:
     """A department's open handoffs, oldest first, with their deadlines"""
     app = ledger()

@@ -6,13 +6,14 @@ from flask_smorest import Blueprint
 
 from api import schemas
 from api.presenters import ledger
+from api.problem_docs import problems
 
 blp = Blueprint("health", __name__, description="Service health")
 
 
 @blp.route("/health", methods=["GET"])
 @blp.response(200, schemas.HealthOut)
-@blp.alt_response(503, schema=schemas.ProblemOut)
+@problems(blp, 503)
 def health() -> Any:
     """Is the service up and its store reachable?"""
     app = ledger()

@@ -8,6 +8,7 @@ from api import schemas
 from api.identity import current_actor, require_role
 from api.paths import record_id
 from api.presenters import ledger
+from api.problem_docs import problems
 from ledger.subject import DataSubject
 
 blp = Blueprint("subjects", __name__, url_prefix="/v1/subjects", description="Data subjects")
@@ -16,9 +17,7 @@ blp = Blueprint("subjects", __name__, url_prefix="/v1/subjects", description="Da
 @blp.route("/<string:subject>/erasure", methods=["POST"])
 @blp.arguments(schemas.ErasureIn)
 @blp.response(201, schemas.ErasureOut)
-@blp.alt_response(403, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
+@problems(blp, 403, 409, 422)
 def erase(args: dict[str, Any], subject: str) -> Any:
     """Erase a person: destroy their key, so every record of theirs reads as erased"""
     require_role("privacy_officer")
@@ -42,9 +41,7 @@ def subject_body(subject: DataSubject) -> dict[str, Any]:
 @blp.route("/<string:subject>/legal-hold", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
 @blp.response(200, schemas.ErasureOut)
-@blp.alt_response(403, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
+@problems(blp, 403, 409, 422)
 def place_hold(args: dict[str, Any], subject: str) -> Any:
     """Place a legal hold: the person's data may not be erased until it is lifted"""
     require_role("privacy_officer", "compliance_officer")
@@ -57,9 +54,7 @@ def place_hold(args: dict[str, Any], subject: str) -> Any:
 @blp.route("/<string:subject>/legal-hold/lift", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
 @blp.response(200, schemas.ErasureOut)
-@blp.alt_response(403, schema=schemas.ProblemOut)
-@blp.alt_response(409, schema=schemas.ProblemOut)
-@blp.alt_response(422, schema=schemas.ProblemOut)
+@problems(blp, 403, 409, 422)
 def lift_hold(args: dict[str, Any], subject: str) -> Any:
     """Lift a legal hold, saying why"""
     require_role("privacy_officer", "compliance_officer")
