@@ -9,6 +9,7 @@ unchanged. Rotating the master key re-wraps data keys and touches no event.
 
 import base64
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +25,9 @@ from privacy.fields import ERASED, TAMPERED, Personal
 from privacy.master_key import MasterKeyError, MasterKeyring
 
 
+ENCRYPTING_KEYS_CACHED = 10_000
+
+
 class SubjectErasedError(Exception):
     """The data subject was erased: no new personal data is written under their id."""
 
@@ -34,7 +38,9 @@ class SubjectKeyStore:
     def __init__(self, keyring: MasterKeyring) -> None:
         self.keyring = keyring
         self._datastore: SQLiteDatastore | PostgresDatastore | None = None
-        self._encrypting: dict[UUID, tuple[str, bytes]] = {}
+        # Recently used data keys for encrypting, so that a busy customer costs no query per
+        # write; bounded, and emptied for a subject the moment this process erases them.
+        self._encrypting: OrderedDict[UUID, tuple[str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- set-up --------------------------------------------------------------------------------
@@ -105,8 +111,9 @@ class SubjectKeyStore:
     def key_for_encrypting(self, subject_id: UUID) -> tuple[str, bytes]:
         with self._lock:
             cached = self._encrypting.get(subject_id)
-        if cached:
-            return cached
+            if cached:
+                self._encrypting.move_to_end(subject_id)
+                return cached
         row = self._select(subject_id)
         if row is None:
             self._create(subject_id)
@@ -116,6 +123,8 @@ class SubjectKeyStore:
         found = (row["key_id"], self._unwrap(row))
         with self._lock:
             self._encrypting[subject_id] = found
+            if len(self._encrypting) > ENCRYPTING_KEYS_CACHED:
+                self._encrypting.popitem(last=False)
         return found
 
     def _select(self, subject_id: UUID) -> Any:
