@@ -24,7 +24,6 @@ from privacy.crypto import TamperedError, new_key, open_sealed, seal
 from privacy.fields import ERASED, TAMPERED, Personal
 from privacy.master_key import MasterKeyError, MasterKeyring
 
-
 ENCRYPTING_KEYS_CACHED = 10_000
 
 
