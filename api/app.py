@@ -11,7 +11,7 @@ from api import audit, complaints, escalations, handoffs, health, idempotency, s
 from api.config import Settings
 from api.identity import resolve_actor
 from api.presenters import write_access_log
-from api.problems import from_http_exception, from_ledger_error, from_unexpected, problem
+from api.problems import from_http_exception, from_ledger_error, from_unexpected
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
@@ -107,4 +107,4 @@ def _unexpected(error: Exception) -> Response:
     return from_unexpected(error)
 
 
-__all__ = ["create_app", "problem"]
+__all__ = ["build_ledger", "create_app"]

@@ -3,7 +3,6 @@
 from typing import Any
 from uuid import UUID
 
-from flask import g
 from flask_smorest import Blueprint
 
 from api import schemas
@@ -45,5 +44,4 @@ def access_log(args: dict[str, Any]) -> Any:
             )
         ]
     )
-    g.pop("revealed", None)
     return {"entries": entries}

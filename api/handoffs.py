@@ -10,6 +10,7 @@ from api.identity import current_actor
 from api.paths import complaint_id, record_id
 from api.presenters import history_body, ledger, present
 from api.problem_docs import problems
+from ledger.errors import NotFoundError
 from projections.catch_up import catch_up
 from projections.handoff_queue import TRACKING_NAME, HandoffQueueProjection
 
@@ -91,8 +92,6 @@ def department_queue(args: dict[str, Any], department: str) -> Any:
     """A department's open handoffs, oldest first, with their deadlines"""
     app = ledger()
     if department not in app.policy.departments:
-        from ledger.errors import NotFoundError
-
         raise NotFoundError("no such department")
     projection: HandoffQueueProjection = current_app.extensions["handoff_queue"]
     # Catch up before reading, so a department sees a handoff the moment it was requested.

@@ -67,7 +67,7 @@ def from_http_exception(error: HTTPException) -> Response:
             for e in errors
         ]
         return problem(
-            422 if status == 422 else status,
+            status,
             "Invalid request",
             "; ".join(f"{e['field']}: {e['message']}" for e in errors),
             field=errors[0]["field"],

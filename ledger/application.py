@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import Environment, EnvType
 
 from ledger.clock import Clock, SystemClock
 from ledger.complaint import Complaint, complaint_id_for
@@ -77,11 +77,9 @@ class LedgerApplication(Application[UUID]):
         self.keys.attach(datastore)
         self.access_log = AccessLog(datastore)
 
-    def construct_env(self, name: str, env: EnvType | None = None) -> Any:
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # The library would merge os.environ in; configuration is owned by the caller instead,
         # so a stray POSTGRES_* variable in a shell cannot redirect the ledger.
-        from eventsourcing.utils import Environment
-
         return Environment(name, dict(env or {}))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
