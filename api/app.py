@@ -1,15 +1,18 @@
 """The composition root: build the ledger, its projections and the Flask app around them."""
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import audit, complaints, escalations, handoffs, health, idempotency, subjects
+from api import audit, complaints, escalations, handoffs, health, idempotency, subjects, tokens
+from api.access import AccessControl, guard
 from api.config import Settings
-from api.identity import resolve_actor
+from api.identity import TokenSource
+from api.limiter import FailureLimiter
 from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
 from ledger.application import LedgerApplication
@@ -18,6 +21,7 @@ from ledger.errors import LedgerError
 from ledger.policy import load_policy
 from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
+from privacy.tokens import TokenStore
 from projections.handoff_queue import HandoffQueueProjection, handoff_queue_view_for
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.extensions["handoff_queue"] = HandoffQueueProjection(
         handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
     )
+    token_store = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    app.extensions["access"] = AccessControl(
+        sources=[TokenSource(token_store)],
+        tokens=token_store,
+        limiter=FailureLimiter(
+            max_failures=settings.auth_max_failures,
+            window=timedelta(seconds=settings.auth_failure_window_seconds),
+        ),
+    )
     api = ProblemApi(app)
     for blueprint in (
         health.blp,
@@ -71,6 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         handoffs.blp,
         subjects.blp,
         audit.blp,
+        tokens.blp,
     ):
         api.register_blueprint(blueprint)
 
@@ -86,7 +100,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 def _identify_and_claim() -> Any:
     if not request.path.startswith("/v1/"):
         return None
-    return resolve_actor() or idempotency.claim_key()
+    if refused := guard():
+        return refused
+    # A new token's secret must never be stored, not even as an idempotent replay.
+    return None if request.endpoint == "tokens.issue" else idempotency.claim_key()
 
 
 def _add_etag(response: Response) -> Response:

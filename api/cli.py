@@ -4,6 +4,7 @@ ledger serve                                  run the HTTP service under waitres
 ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
+ledger tokens create|list|revoke              staff access tokens (see api/cli_access.py)
 """
 
 import argparse
@@ -14,6 +15,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
+from api import cli_access
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -24,17 +26,16 @@ def serve(settings: Settings) -> None:
     import waitress
 
     from api.app import create_app
-    from api.identity import HOW_TO_IDENTIFY
+    from api.cli_access import bootstrap_admin_token
 
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}"
     store = settings.store_url.split("://", 1)[0]
     print(f"Complaint ledger serving on {url} (store: {store}, data: {settings.data_dir})")
     print(f"API document: {url}/openapi.json   health: {url}/health")
-    print(
-        "Access tokens arrive with access control; until then every /v1 request must "
-        f"identify its caller: {HOW_TO_IDENTIFY}."
-    )
+    if settings.embedded and (first := bootstrap_admin_token(app.extensions["ledger"])):
+        print(first)
+    print("Every /v1 request needs 'Authorization: Bearer <token>' (see `ledger tokens --help`).")
     sys.stdout.flush()
     waitress.serve(
         app, host=settings.host, port=settings.port, threads=settings.threads, ident="ledger"
@@ -124,13 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     keys.add_parser("rotate", help="re-wrap every data key under a new master key")
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
+    cli_access.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         settings = Settings.from_env()
-        if args.command == "serve":
+        if cli_access.run(settings, args):
+            pass
+        elif args.command == "serve":
             serve(settings)
         elif args.command == "subjects":
             erase_subject(settings, args)

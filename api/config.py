@@ -7,6 +7,9 @@ from pathlib import Path
 
 from ledger.errors import PolicyError
 
+# The operating standards keep operation logs at least six months (003 §4.2).
+OPLOG_RETENTION_FLOOR_DAYS = 183
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -19,6 +22,10 @@ class Settings:
     policy_file: Path | None = None
     max_body_bytes: int = 64 * 1024
     threads: int = 16
+    # Access control: bad tokens per address within the window before 429; operation log age.
+    auth_max_failures: int = 10
+    auth_failure_window_seconds: int = 60
+    oplog_retention_days: int = OPLOG_RETENTION_FLOOR_DAYS
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -59,6 +66,14 @@ class Settings:
             policy_file=Path(policy) if policy else None,
             max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
             threads=integer("LEDGER_THREADS", 16, 1, 256),
+            auth_max_failures=integer("LEDGER_AUTH_MAX_FAILURES", 10, 1, 10_000),
+            auth_failure_window_seconds=integer("LEDGER_AUTH_FAILURE_WINDOW", 60, 1, 86_400),
+            oplog_retention_days=integer(
+                "LEDGER_OPLOG_RETENTION_DAYS",
+                OPLOG_RETENTION_FLOOR_DAYS,
+                OPLOG_RETENTION_FLOOR_DAYS,
+                100 * 366,
+            ),
             master_key_settings={
                 name: env[name]
                 for name in (

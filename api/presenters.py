@@ -13,6 +13,7 @@ from flask import current_app, g, request
 from marshmallow import Schema
 
 from api import schemas
+from api.policy import visibility_for
 from ledger.application import HistoryEntry, LedgerApplication
 from ledger.complaint import Complaint
 from ledger.escalation import Escalation
@@ -21,7 +22,6 @@ from ledger.values import ESCALATION_LEVELS, Customer
 from privacy.access_log import Access
 from privacy.fields import ERASED, TAMPERED, Personal
 from privacy.masking import MASKERS
-from privacy.visibility import visibility_for
 
 
 def ledger() -> LedgerApplication:

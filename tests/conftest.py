@@ -20,6 +20,7 @@ from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.store.settings import settings_for_url
 from privacy.master_key import MasterKeyring, key_id_for
+from privacy.tokens import TOKEN_PATTERN
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
@@ -111,7 +112,7 @@ class _KeepRecords(logging.Handler):
 
 @pytest.fixture(autouse=True)
 def no_personal_data_in_logs() -> Iterator[None]:
-    """Every test runs with logging at DEBUG; afterwards no record may hold a marker."""
+    """Every test runs with logging at DEBUG; afterwards no record may hold a marker or token."""
     root = logging.getLogger()
     handler = _KeepRecords()
     level = root.level
@@ -122,10 +123,10 @@ def no_personal_data_in_logs() -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
-    if PERSONAL_MARKERS:
-        text = "\n".join(
-            f"{r.getMessage()} {r.exc_text or ''} {r.exc_info[1] if r.exc_info else ''}"
-            for r in handler.records
-        )
-        leaked = sorted(m for m in PERSONAL_MARKERS if m in text)
-        assert leaked == [], "personal data reached a log record"
+    text = "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''} {r.exc_info[1] if r.exc_info else ''}"
+        for r in handler.records
+    )
+    leaked = sorted(m for m in PERSONAL_MARKERS if m in text)
+    assert leaked == [], "personal data reached a log record"
+    assert TOKEN_PATTERN.search(text) is None, "an access token reached a log record"

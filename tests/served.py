@@ -11,8 +11,15 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from api.app import build_ledger
+from api.config import Settings
+from api.policy import ROLES
+from privacy.tokens import Principal, TokenStore
+from tests.identities import TokenCache, with_bearer
 
 
 def free_port() -> int:
@@ -27,6 +34,22 @@ class Served:
 
     base: str
     process: subprocess.Popen[str]
+    settings: Settings
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenCache(self.issue_token)
+
+    def issue_token(self, principal: Principal, lifetime: timedelta = timedelta(days=1)) -> str:
+        """A real token for `principal`, written to the served store."""
+        ledger = build_ledger(self.settings)
+        try:
+            now = ledger.clock.now()
+            _, secret = TokenStore(ledger.recorder.datastore).issue(
+                principal, known_roles=ROLES, now=now, expires_at=now + lifetime, created_by="tests"
+            )
+        finally:
+            ledger.close()
+        return secret
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -34,7 +57,7 @@ class Served:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
+        for name, value in with_bearer(headers or {}, self.tokens).items():
             request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -61,7 +84,15 @@ def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> 
         stderr=subprocess.STDOUT,
         text=True,
     )
-    served = Served(f"http://127.0.0.1:{port}", process)
+    served = Served(
+        f"http://127.0.0.1:{port}",
+        process,
+        Settings(
+            data_dir=data_dir,
+            database_url=database_url or "",
+            master_key_settings={"LEDGER_MASTER_KEY": env["LEDGER_MASTER_KEY"]},
+        ),
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -1,6 +1,7 @@
 """An HTTP client for the app on each store, and helpers to drive a complaint through it."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,11 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from api.config import Settings
+from api.policy import ROLES
 from ledger.clock import ManualClock
+from privacy.tokens import Principal
 from tests.conftest import TEST_MASTER_KEY_B64
+from tests.identities import TokenCache, with_bearer
 
 AGENT = {"X-Staff-Id": "agent-7", "X-Staff-Role": "agent", "X-Staff-Department": "service"}
 SUPERVISOR = {"X-Staff-Id": "sup-1", "X-Staff-Role": "supervisor", "X-Staff-Department": "service"}
@@ -46,8 +50,36 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
     flask_app.extensions["ledger"].close()
 
 
+def issue_token(app: Flask, principal: Principal, *, lifetime: timedelta | None = None) -> str:
+    """A real token for `principal` in `app`'s token store (ten years unless told)."""
+    now = app.extensions["ledger"].clock.now()
+    _, secret = app.extensions["access"].tokens.issue(
+        principal,
+        known_roles=ROLES,
+        now=now,
+        expires_at=now + (lifetime or timedelta(days=3650)),
+        created_by="tests",
+    )
+    return str(secret)
+
+
+class TokenClient(FlaskClient):
+    """A test client that turns identity dicts (AGENT, ...) into bearer tokens for them."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        headers = kwargs.get("headers")
+        if isinstance(headers, Mapping):
+            app = self.application
+            cache = app.extensions.setdefault(
+                "test_tokens", TokenCache(lambda principal: issue_token(app, principal))
+            )
+            kwargs["headers"] = with_bearer(headers, cache)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = TokenClient
     return app.test_client()
 
 

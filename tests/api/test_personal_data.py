@@ -17,12 +17,18 @@ from ledger.application import LedgerApplication
 from ledger.store.settings import settings_for_url
 from privacy.fields import ERASED, TAMPERED
 from privacy.master_key import MasterKeyError, MasterKeyring, key_id_for
-from tests.api.conftest import AGENT, NEW_COMPLAINT, TECHNICIAN, command, ok, workable
+from tests.api.conftest import AGENT, NEW_COMPLAINT, command, ok, workable
 from tests.conftest import PERSONAL_MARKERS, POSTGRES_URL
 
 PRIVACY_OFFICER = {"X-Staff-Id": "dpo-1", "X-Staff-Role": "privacy_officer"}
 COMPLIANCE = {"X-Staff-Id": "audit-1", "X-Staff-Role": "compliance_officer"}
 ADMIN = {"X-Staff-Id": "root-1", "X-Staff-Role": "administrator"}
+# Department staff see only their department's complaints; these are filed with `service`.
+SERVICE_DESK = {
+    "X-Staff-Id": "desk-1",
+    "X-Staff-Role": "department_staff",
+    "X-Staff-Department": "service",
+}
 
 
 def _markers() -> dict[str, str]:
@@ -129,7 +135,7 @@ def test_the_owner_reads_personal_fields_in_full(client: FlaskClient) -> None:
         ({"X-Staff-Id": "m", "X-Staff-Role": "manager"}, "full"),
         (PRIVACY_OFFICER, "full"),
         ({"X-Staff-Id": "e", "X-Staff-Role": "executive"}, "masked"),
-        (TECHNICIAN, "masked"),
+        (SERVICE_DESK, "masked"),
         ({"X-Staff-Id": "i", "X-Staff-Role": "incident_manager"}, "masked"),
         (COMPLIANCE, "masked"),
         (ADMIN, "none"),
@@ -299,13 +305,13 @@ def test_a_tampered_ciphertext_reads_as_tampered_not_as_data(
 def test_every_reveal_is_in_the_access_log_and_reading_it_is_logged(client: FlaskClient) -> None:
     complaint = _file_with_personal_data(client, _markers())
     subject = complaint["customer"]["subject_id"]
-    ok(client.get(f"/v1/complaints/{complaint['id']}", headers=TECHNICIAN))
+    ok(client.get(f"/v1/complaints/{complaint['id']}", headers=SERVICE_DESK))
 
     entries = ok(client.get(f"/v1/audit/access-log?subject_id={subject}", headers=COMPLIANCE))[
         "entries"
     ]
     latest = entries[0]
-    assert (latest["staff_id"], latest["role"]) == ("tech-3", "department_staff")
+    assert (latest["staff_id"], latest["role"]) == ("desk-1", "department_staff")
     assert "customer.phone" in latest["fields"]
     assert latest["purpose"] == "GET /v1/complaints/<string:complaint>"
 
@@ -389,7 +395,7 @@ def test_a_subject_under_legal_hold_cannot_be_erased_until_the_hold_is_lifted(
         client.post(
             f"/v1/subjects/{subject}/legal-hold",
             json={"reason": "Litigation 2026-17"},
-            headers=COMPLIANCE,
+            headers=PRIVACY_OFFICER,
         )
     )
 
@@ -407,7 +413,7 @@ def test_a_subject_under_legal_hold_cannot_be_erased_until_the_hold_is_lifted(
         client.post(
             f"/v1/subjects/{subject}/legal-hold/lift",
             json={"reason": "Case settled"},
-            headers=COMPLIANCE,
+            headers=PRIVACY_OFFICER,
         )
     )
     ok(

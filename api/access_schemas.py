@@ -1,0 +1,57 @@
+"""Schemas of access control: tokens and the operation log."""
+
+from marshmallow import Schema, fields, validate
+
+from api.policy import ROLES
+from api.schemas import Strict, Text
+
+_DURATION = validate.Regexp(r"^\d{1,6}[smhd]$", error="A duration like '12h' or '90d'.")
+
+
+class IssueTokenIn(Strict):
+    staff_id = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", error="1-64 letters, digits, '.', '_', '@', '-'."
+        ),
+    )
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(ROLES)),
+    )
+    department = fields.String(
+        required=False,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]{0,39}$", error="Lower-case letters, digits, '_'."
+        ),
+    )
+    name = Text(required=False, length=validate.Length(min=1, max=200))
+    expires_in = fields.String(
+        load_default="90d", validate=_DURATION, metadata={"description": "e.g. '12h', '90d'."}
+    )
+
+
+class TokenOut(Schema):
+    """A token without its secret."""
+
+    id = fields.String()
+    staff_id = fields.String()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    department = fields.String(allow_none=True)
+    state = fields.String(metadata={"description": "active, expired or revoked"})
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+    expires_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    revoked_by = fields.String(allow_none=True)
+
+
+class IssuedTokenOut(TokenOut):
+    token = fields.String(metadata={"description": "The secret: shown this once, never again."})
+
+
+class TokenListOut(Schema):
+    tokens = fields.List(fields.Nested(TokenOut))
