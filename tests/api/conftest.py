@@ -30,6 +30,11 @@ COURIER_DESK = {
     "X-Staff-Role": "department_staff",
     "X-Staff-Department": "logistics",
 }
+EXECUTIVE = {"X-Staff-Id": "exec-1", "X-Staff-Role": "executive"}
+INCIDENT_MANAGER = {"X-Staff-Id": "inc-1", "X-Staff-Role": "incident_manager"}
+COMPLIANCE_OFFICER = {"X-Staff-Id": "audit-1", "X-Staff-Role": "compliance_officer"}
+PRIVACY_OFFICER = {"X-Staff-Id": "dpo-1", "X-Staff-Role": "privacy_officer"}
+ADMIN = {"X-Staff-Id": "root-1", "X-Staff-Role": "administrator"}
 NEW_COMPLAINT = {
     "channel": "phone",
     "customer": {"name": "Li Si", "phone": "13812345678", "email": "li@example.com"},

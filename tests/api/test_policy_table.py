@@ -1,0 +1,36 @@
+"""The policy table covers every endpoint, and an endpoint without a row refuses everyone."""
+
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_smorest import Blueprint
+
+from api.policy import POLICY, ROLES
+from tests.api.conftest import ADMIN, AGENT, PRIVACY_OFFICER
+
+
+def _v1_endpoints(app: Flask) -> set[str]:
+    return {r.endpoint for r in app.url_map.iter_rules() if r.rule.startswith("/v1/")}
+
+
+def test_every_v1_endpoint_has_a_row_in_the_policy_table(app: Flask) -> None:
+    assert sorted(_v1_endpoints(app) - set(POLICY)) == []
+
+
+def test_the_policy_table_names_no_endpoint_that_does_not_exist(app: Flask) -> None:
+    assert sorted(set(POLICY) - _v1_endpoints(app)) == []
+
+
+def test_every_cell_names_a_known_role() -> None:
+    assert {role for rule in POLICY.values() for role in rule} <= set(ROLES)
+
+
+def test_an_endpoint_without_a_row_refuses_every_role(app: Flask, client: FlaskClient) -> None:
+    extra = Blueprint("unlisted", __name__, url_prefix="/v1/unlisted")
+
+    @extra.route("", methods=["GET"])
+    def unlisted() -> dict[str, str]:
+        return {"reached": "yes"}
+
+    app.extensions["flask-smorest"]["apis"][""]["ext_obj"].register_blueprint(extra)
+    for identity in (AGENT, ADMIN, PRIVACY_OFFICER):
+        assert client.get("/v1/unlisted", headers=identity).status_code == 403
