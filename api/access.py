@@ -28,6 +28,7 @@ from ledger.errors import NotFoundError
 from ledger.escalation import Escalation
 from ledger.handoff import Handoff
 from ledger.values import Actor
+from privacy.operation_log import Operation, OperationLog
 from privacy.tokens import Principal, TokenStore
 
 REALM = 'Bearer realm="ledger"'
@@ -41,6 +42,7 @@ class AccessControl:
     sources: Sequence[PrincipalSource]
     tokens: TokenStore
     limiter: FailureLimiter
+    oplog: OperationLog
 
     def authenticate(self, credential: str, *, now: datetime) -> Principal | Rejected:
         for source in self.sources:
@@ -194,4 +196,33 @@ def guard() -> Response | None:
     return None
 
 
-__all__ = ["AccessControl", "RequestFacts", "access_control", "guard", "request_id"]
+def record_operation(response: Response) -> Response:
+    """After each `/v1` request: one row in the operation log, whatever the outcome."""
+    if not request.path.startswith("/v1/"):
+        return response
+    actor: Actor | None = g.get("actor")
+    facts: RequestFacts | None = g.get("facts")
+    access_control().oplog.append(
+        Operation(
+            at=ledger().clock.now(),
+            request_id=request_id(),
+            staff_id=actor.staff_id if actor else "-",
+            role=actor.role if actor else "-",
+            operation=request.endpoint or f"{request.method} (no such endpoint)",
+            target=facts.target() if facts else request.path,
+            result="allowed" if g.get("decision") == "allowed" else "refused",
+            status=response.status_code,
+        )
+    )
+    response.headers["X-Request-Id"] = request_id()
+    return response
+
+
+__all__ = [
+    "AccessControl",
+    "RequestFacts",
+    "access_control",
+    "guard",
+    "record_operation",
+    "request_id",
+]

@@ -55,3 +55,40 @@ class IssuedTokenOut(TokenOut):
 
 class TokenListOut(Schema):
     tokens = fields.List(fields.Nested(TokenOut))
+
+
+class OperationsQuery(Strict):
+    staff = fields.String(required=False, validate=validate.Length(min=1, max=64))
+    from_ = fields.AwareDateTime(required=False, data_key="from")
+    to = fields.AwareDateTime(required=False)
+    target = fields.String(
+        required=False,
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "e.g. complaint:<uuid>, handoff:<uuid>, token:<id>"},
+    )
+    before = fields.Integer(
+        required=False,
+        validate=validate.Range(min=1),
+        metadata={"description": "Page back: only entries older than this seq."},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class OperationOut(Schema):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    request_id = fields.String()
+    staff_id = fields.String()
+    role = fields.String()
+    operation = fields.String()
+    target = fields.String()
+    result = fields.String(metadata={"description": "allowed or refused"})
+    status = fields.Integer()
+    hash = fields.String()
+
+
+class OperationsOut(Schema):
+    entries = fields.List(fields.Nested(OperationOut))
+    next_before = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as `before` for the next page."}
+    )

@@ -8,8 +8,18 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import audit, complaints, escalations, handoffs, health, idempotency, subjects, tokens
-from api.access import AccessControl, guard
+from api import (
+    audit,
+    complaints,
+    escalations,
+    handoffs,
+    health,
+    idempotency,
+    operations,
+    subjects,
+    tokens,
+)
+from api.access import AccessControl, guard, record_operation
 from api.config import Settings
 from api.identity import TokenSource
 from api.limiter import FailureLimiter
@@ -17,10 +27,11 @@ from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, PolicyError
 from ledger.policy import load_policy
 from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
+from privacy.operation_log import OperationLog, OperationLogError
 from privacy.tokens import TokenStore
 from projections.handoff_queue import HandoffQueueProjection, handoff_queue_view_for
 
@@ -49,6 +60,17 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
     )
 
 
+def operation_log(ledger: LedgerApplication, settings: Settings) -> OperationLog:
+    """The operation log in the ledger's database; a retention below the floor stops the start."""
+    try:
+        return OperationLog(
+            ledger.recorder.datastore,  # type: ignore[attr-defined]
+            retention=timedelta(days=settings.oplog_retention_days),
+        )
+    except OperationLogError as error:
+        raise PolicyError(f"LEDGER_OPLOG_RETENTION_DAYS: {error}") from None
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
     """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting."""
     settings = settings or Settings.from_env()
@@ -75,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             max_failures=settings.auth_max_failures,
             window=timedelta(seconds=settings.auth_failure_window_seconds),
         ),
+        oplog=operation_log(ledger, settings),
     )
     api = ProblemApi(app)
     for blueprint in (
@@ -85,6 +108,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         subjects.blp,
         audit.blp,
         tokens.blp,
+        operations.blp,
     ):
         api.register_blueprint(blueprint)
 
@@ -92,6 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     idempotency.install(app)
     app.after_request(_add_etag)
     app.after_request(_log_access)
+    app.after_request(record_operation)
     app.register_error_handler(LedgerError, from_ledger_error)
     app.register_error_handler(Exception, _unexpected)
     return app

@@ -4,6 +4,7 @@ ledger tokens create --staff ID --role ROLE [--role ROLE] [--department DEPT] [-
                      [--expires 90d]      prints the new token once, as the last line
 ledger tokens list                        every token, without secrets
 ledger tokens revoke TOKEN_ID             refused from the next request on
+ledger oplog verify                       recompute the operation log's hash chain
 """
 
 import argparse
@@ -35,21 +36,38 @@ def add_commands(commands: Any) -> None:
     tokens.add_parser("list", help="every token, without its secret")
     revoke = tokens.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")
+    oplog = commands.add_parser("oplog", help="the operation log").add_subparsers(
+        dest="action", required=True
+    )
+    oplog.add_parser("verify", help="recompute the hash chain; exit 2 if it was tampered with")
 
 
 def run(settings: Settings, args: argparse.Namespace) -> bool:
     """Run a command of this module; False if `args` names none of them."""
-    if args.command != "tokens":
+    if args.command not in ("tokens", "oplog"):
         return False
     from api.app import build_ledger
 
     ledger = build_ledger(settings)
     try:
+        if args.command == "oplog":
+            _verify(ledger, settings)
+            return True
         tokens = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
         {"create": _create, "list": _list, "revoke": _revoke}[args.action](ledger, tokens, args)
     finally:
         ledger.close()
     return True
+
+
+def _verify(ledger: LedgerApplication, settings: Settings) -> None:
+    from api.app import operation_log
+
+    result = operation_log(ledger, settings).verify()
+    if not result.intact:
+        more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+        raise LedgerError(f"the operation log was tampered with: {result.problems[0]}{more}")
+    print(f"operation log intact: {result.count} entries, head {result.head}")
 
 
 def _create(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:

@@ -153,6 +153,7 @@ POLICY: Final[Mapping[str, Rule]] = {
     "subjects.place_hold":         row(__,    __,    __,    __,    __,    __,    __,    ALL,   __),
     "subjects.lift_hold":          row(__,    __,    __,    __,    __,    __,    __,    ALL,   __),
     "audit.access_log":            row(__,    __,    __,    __,    __,    __,    ALL,   ALL,   __),
+    "operations.query":            row(__,    __,    __,    __,    __,    __,    ALL,   __,    __),
     "tokens.issue":                row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
     "tokens.list_tokens":          row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
     "tokens.revoke":               row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),

@@ -1,0 +1,279 @@
+"""The operation log: who did or read what, when, with what result — append-only and hash-chained.
+
+One row per request: time, staff id, role, operation, target, result (allowed or refused) and
+HTTP status, request id. The database refuses UPDATE, DELETE (and TRUNCATE) of a row. Beyond
+that, row `n` carries `hash = SHA-256(its content, hash of row n-1)`, so `verify()` finds a row
+altered, removed or slipped in even by someone who can disable the triggers (a superuser);
+`head()` — the count and the last hash — is what a signed checkpoint pins, so that truncating
+the tail is caught too. Rows are kept at least `RETENTION_FLOOR` (six months); nothing deletes
+them yet.
+"""
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+REFUSAL: Final = "the operation log is append-only"
+GENESIS: Final = "0" * 64
+RETENTION_FLOOR: Final = timedelta(days=183)
+_COLUMNS: Final = "seq, at, request_id, staff_id, role, operation, target, result, status"
+_ATTEMPTS: Final = 20
+_HASHED: Final = (*(c.strip() for c in _COLUMNS.split(",")), "prev_hash")
+
+
+class OperationLogError(ValueError):
+    """A setting of the operation log that is not allowed (a retention below the floor)."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One request as the log records it."""
+
+    at: datetime
+    request_id: str
+    staff_id: str
+    role: str
+    operation: str
+    target: str
+    result: str  # "allowed" or "refused"
+    status: int
+
+
+@dataclass(frozen=True)
+class LoggedOperation(Operation):
+    seq: int = 0
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+
+@dataclass(frozen=True)
+class Head:
+    """How many rows the chain has and the hash of its last row: what a checkpoint signs."""
+
+    count: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    count: int
+    head: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 over a stored row's content and the previous row's hash."""
+    content = [row[name] for name in _HASHED]
+    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+class OperationLog:
+    """The operation log table, in the ledger's own database."""
+
+    def __init__(
+        self,
+        datastore: SQLiteDatastore | PostgresDatastore,
+        *,
+        retention: timedelta = RETENTION_FLOOR,
+    ) -> None:
+        if retention < RETENTION_FLOOR:
+            raise OperationLogError(
+                f"operation logs are kept at least {RETENTION_FLOOR.days} days, "
+                f"not {retention.days}"
+            )
+        self.retention = retention
+        self._datastore = datastore
+        self._lock = threading.Lock()
+        self._postgres = isinstance(datastore, PostgresDatastore)
+        columns = (
+            "seq BIGINT PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL, "
+            "staff_id TEXT NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, "
+            "target TEXT NOT NULL, result TEXT NOT NULL, status INTEGER NOT NULL, "
+            "prev_hash TEXT NOT NULL, hash TEXT NOT NULL"
+        )
+        if isinstance(datastore, PostgresDatastore):
+            self._p = "%s"
+            schema = datastore.schema
+            self._table = f'"{schema}".ledger_operation_log'
+            function = f'"{schema}".ledger_operation_log_refuse()'
+            statements = [
+                f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
+                f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
+                "END $$",
+                "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse BEFORE UPDATE OR DELETE "
+                f"ON {self._table} FOR EACH ROW EXECUTE FUNCTION {function}",
+                "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse_truncate BEFORE TRUNCATE "
+                f"ON {self._table} FOR EACH STATEMENT EXECUTE FUNCTION {function}",
+            ]
+        else:
+            self._p = "?"
+            self._table = "ledger_operation_log"
+            statements = [
+                f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
+                *(
+                    f"CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_{op.lower()} "
+                    f"BEFORE {op} ON {self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+                    for op in ("UPDATE", "DELETE")
+                ),
+                # INSERT OR REPLACE would delete a row without firing the DELETE trigger.
+                "CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_replace BEFORE INSERT "
+                f"ON {self._table} WHEN EXISTS (SELECT 1 FROM {self._table} WHERE seq = NEW.seq) "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
+            ]
+        with self._cursor() as c:
+            for statement in statements:
+                c.execute(statement)
+
+    @contextmanager
+    def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
+        with self._datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def append(self, operation: Operation) -> LoggedOperation:
+        """Add a row at the head of the chain (serialised: one writer extends it at a time)."""
+        p = self._p
+        at = _text(operation.at)
+        with self._lock:
+            for _ in range(_ATTEMPTS):
+                try:
+                    with self._cursor() as c:
+                        if self._postgres:
+                            c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+                        c.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
+                        last = c.fetchone()
+                        seq = int(last["seq"]) + 1 if last else 1
+                        prev = str(last["hash"]) if last else GENESIS
+                        row = {
+                            "seq": seq,
+                            "at": at,
+                            "request_id": operation.request_id,
+                            "staff_id": operation.staff_id,
+                            "role": operation.role,
+                            "operation": operation.operation,
+                            "target": operation.target,
+                            "result": operation.result,
+                            "status": operation.status,
+                            "prev_hash": prev,
+                        }
+                        digest = row_hash(row)
+                        c.execute(
+                            f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash) "
+                            f"VALUES ({', '.join([p] * 11)})",
+                            (*row.values(), digest),
+                        )
+                except IntegrityError:
+                    continue  # another process extended the chain first: build on its row
+                return LoggedOperation(**operation.__dict__, seq=seq, prev_hash=prev, hash=digest)
+        raise IntegrityError("could not append to the operation log")
+
+    def head(self) -> Head:
+        with self._cursor(commit=False) as c:
+            c.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
+            last = c.fetchone()
+        return Head(int(last["seq"]), str(last["hash"])) if last else Head(0, GENESIS)
+
+    def query(
+        self,
+        *,
+        staff_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        target: str | None = None,
+        before: int | None = None,
+        limit: int = 100,
+    ) -> list[LoggedOperation]:
+        """Newest first; `before` (a seq) pages back through older rows."""
+        p = self._p
+        where, params = ["1 = 1"], []
+        for clause, value in (
+            (f"staff_id = {p}", staff_id),
+            (f"at >= {p}", _text(since) if since else None),
+            (f"at < {p}", _text(until) if until else None),
+            (f"target = {p}", target),
+            (f"seq < {p}", before),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        with self._cursor(commit=False) as c:
+            c.execute(
+                f"SELECT {_COLUMNS}, prev_hash, hash FROM {self._table} "
+                f"WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT {p}",
+                (*params, limit),
+            )
+            return [_logged(r) for r in c.fetchall()]
+
+    def _stored_rows(self, batch: int = 1000) -> Iterator[Mapping[str, Any]]:
+        """Every stored row in chain order, as stored, read in batches."""
+        after = 0
+        while True:
+            with self._cursor(commit=False) as c:
+                c.execute(
+                    f"SELECT {_COLUMNS}, prev_hash, hash FROM {self._table} "
+                    f"WHERE seq > {self._p} ORDER BY seq LIMIT {self._p}",
+                    (after, batch),
+                )
+                found = [dict(r) for r in c.fetchall()]
+            yield from found
+            if len(found) < batch:
+                return
+            after = int(found[-1]["seq"])
+
+    def verify(self, *, expected: Head | None = None) -> Verification:
+        """Recompute the chain; report every row altered, missing or out of place.
+
+        With `expected` (a head from an earlier checkpoint) a chain cut short is caught too.
+        """
+        problems: list[str] = []
+        previous_seq, previous_hash, count = 0, GENESIS, 0
+        pinned = None
+        for row in self._stored_rows():
+            seq = int(row["seq"])
+            count += 1
+            if seq != previous_seq + 1:
+                problems.append(f"rows {previous_seq + 1}..{seq - 1} are missing")
+            if row["prev_hash"] != previous_hash:
+                problems.append(f"row {seq} does not follow the row before it")
+            if row_hash(row) != row["hash"]:
+                problems.append(f"row {seq} was altered")
+            if expected is not None and seq == expected.count:
+                pinned = row["hash"]
+            previous_seq, previous_hash = seq, str(row["hash"])
+        if expected is not None and expected.count and pinned != expected.hash:
+            problems.append(f"row {expected.count} no longer has the hash the checkpoint recorded")
+        return Verification(count=count, head=previous_hash, problems=problems)
+
+
+def _logged(r: Any) -> LoggedOperation:
+    return LoggedOperation(
+        at=datetime.fromisoformat(r["at"]),
+        request_id=r["request_id"],
+        staff_id=r["staff_id"],
+        role=r["role"],
+        operation=r["operation"],
+        target=r["target"],
+        result=r["result"],
+        status=int(r["status"]),
+        seq=int(r["seq"]),
+        prev_hash=r["prev_hash"],
+        hash=r["hash"],
+    )

@@ -1,0 +1,131 @@
+"""The operation log is append-only in the database and hash-chained against everyone else."""
+
+import sqlite3
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ledger.application import LedgerApplication
+from ledger.clock import ManualClock
+from privacy.operation_log import GENESIS, Head, Operation, OperationLog, OperationLogError
+from tests.conftest import POSTGRES_URL
+
+
+@pytest.fixture
+def oplog(ledger: LedgerApplication) -> OperationLog:
+    return OperationLog(ledger.recorder.datastore)  # type: ignore[attr-defined]
+
+
+def _operation(clock: ManualClock, n: int) -> Operation:
+    return Operation(
+        at=clock.now() + timedelta(seconds=n),
+        request_id=f"req-{n}",
+        staff_id="agent-7",
+        role="agent",
+        operation="complaints.read",
+        target=f"complaint:{n}",
+        result="allowed",
+        status=200,
+    )
+
+
+def _filled(oplog: OperationLog, clock: ManualClock, rows: int = 5) -> None:
+    for n in range(1, rows + 1):
+        oplog.append(_operation(clock, n))
+
+
+def _execute(database_url: str, statement: str, *params: Any, triggers: bool = True) -> None:
+    """Run SQL straight on the database; without triggers, as a superuser could."""
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(urlsplit(database_url).path[1:]) as connection:
+            for op in ("update", "delete", "replace") if not triggers else ():
+                connection.execute(f"DROP TRIGGER IF EXISTS ledger_operation_log_refuse_{op}")
+            connection.execute(statement.replace("%s", "?"), params)
+        return
+    schema = parse_qs(urlsplit(database_url).query)["schema"][0]
+    with psycopg.connect(POSTGRES_URL) as connection:
+        connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        if not triggers:
+            connection.execute("ALTER TABLE ledger_operation_log DISABLE TRIGGER USER")
+        connection.execute(statement, params)  # type: ignore[arg-type]
+
+
+def _tamper(database_url: str, statement: str, *params: Any) -> None:
+    _execute(database_url, statement, *params, triggers=False)
+
+
+def test_an_untouched_chain_verifies_and_its_head_is_the_last_row(
+    oplog: OperationLog, clock: ManualClock
+) -> None:
+    assert oplog.head() == Head(0, GENESIS)
+    _filled(oplog, clock)
+    result = oplog.verify()
+    assert (result.intact, result.count) == (True, 5)
+    assert oplog.head() == Head(5, result.head)
+    assert oplog.query(limit=1)[0].hash == result.head
+
+
+def test_the_database_refuses_to_change_or_delete_a_row(
+    oplog: OperationLog, clock: ManualClock, database_url: str
+) -> None:
+    _filled(oplog, clock, rows=1)
+    for statement in (
+        "UPDATE ledger_operation_log SET status = 500",
+        "DELETE FROM ledger_operation_log",
+        *(["TRUNCATE ledger_operation_log"] if "postgres" in database_url else []),
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            _execute(database_url, statement)
+    assert oplog.verify().count == 1
+
+
+def test_an_altered_row_is_found(
+    oplog: OperationLog, clock: ManualClock, database_url: str
+) -> None:
+    _filled(oplog, clock)
+    _tamper(database_url, "UPDATE ledger_operation_log SET staff_id = %s WHERE seq = 3", "x")
+    assert oplog.verify().problems == ["row 3 was altered"]
+
+
+def test_a_removed_row_is_found(oplog: OperationLog, clock: ManualClock, database_url: str) -> None:
+    _filled(oplog, clock)
+    _tamper(database_url, "DELETE FROM ledger_operation_log WHERE seq = 2")
+    problems = oplog.verify().problems
+    assert "rows 2..2 are missing" in problems
+    assert "row 3 does not follow the row before it" in problems
+
+
+def test_a_row_slipped_in_is_found(
+    oplog: OperationLog, clock: ManualClock, database_url: str
+) -> None:
+    _filled(oplog, clock)
+    _tamper(
+        database_url,
+        "INSERT INTO ledger_operation_log SELECT seq + 100, at, request_id, staff_id, role, "
+        "operation, target, result, status, prev_hash, hash FROM ledger_operation_log "
+        "WHERE seq = 2",
+    )
+    assert oplog.verify().problems == [
+        "rows 6..101 are missing",
+        "row 102 does not follow the row before it",
+        "row 102 was altered",
+    ]
+
+
+def test_a_chain_cut_short_is_found_against_a_checkpointed_head(
+    oplog: OperationLog, clock: ManualClock, database_url: str
+) -> None:
+    _filled(oplog, clock)
+    checkpoint = oplog.head()
+    _tamper(database_url, "DELETE FROM ledger_operation_log WHERE seq = 5")
+    assert oplog.verify().intact  # a shorter chain is still a chain...
+    assert not oplog.verify(expected=checkpoint).intact  # ...but not the one that was pinned
+
+
+def test_a_retention_below_six_months_is_refused(ledger: LedgerApplication) -> None:
+    with pytest.raises(OperationLogError, match="at least 183 days"):
+        OperationLog(ledger.recorder.datastore, retention=timedelta(days=90))  # type: ignore[attr-defined]
