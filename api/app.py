@@ -24,6 +24,7 @@ from api.config import Settings
 from api.identity import TokenSource
 from api.limiter import FailureLimiter
 from api.presenters import write_access_log
+from api.problem_docs import BEARER, BEARER_SCHEME
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         oplog=operation_log(ledger, settings),
     )
     api = ProblemApi(app)
+    api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
         health.blp,
         complaints.blp,

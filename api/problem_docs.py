@@ -7,13 +7,31 @@ from flask_smorest import Blueprint
 
 from api.schemas import ProblemOut
 
+# Every /v1 endpoint is behind access control (api/access.py): no or a bad token, a role the
+# policy table refuses, too many bad tokens from one address.
+ACCESS_CONTROL = (401, 403, 429)
+BEARER = "bearerToken"
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A staff token (lgr_...) from `ledger tokens create` or POST /v1/tokens.",
+}
+
 
 def problems(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
-    """`@problems(blp, 404, 409)`: the view may answer these statuses as problem details."""
+    """`@problems(blp, 404, 409)`: the view may answer these statuses as problem details.
+
+    Views of /v1 blueprints also document the refusals of access control.
+    """
+    protected = (blp.url_prefix or "").startswith("/v1")
+    if protected:
+        statuses = tuple(sorted({*statuses, *ACCESS_CONTROL}))
 
     def decorate(view: Any) -> Any:
         for status in statuses:
             view = blp.alt_response(status, schema=ProblemOut)(view)
+        if protected:
+            view = blp.doc(security=[{BEARER: []}])(view)
         return view
 
     return decorate

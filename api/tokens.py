@@ -84,6 +84,7 @@ def issue(args: dict[str, Any]) -> Any:
 
 @blp.route("", methods=["GET"], endpoint="list_tokens")
 @blp.response(200, TokenListOut)
+@problems(blp)
 def list_tokens() -> Any:
     """Every token, oldest first, without secrets"""
     now = ledger().clock.now()

@@ -34,3 +34,22 @@ def test_an_endpoint_without_a_row_refuses_every_role(app: Flask, client: FlaskC
     app.extensions["flask-smorest"]["apis"][""]["ext_obj"].register_blueprint(extra)
     for identity in (AGENT, ADMIN, PRIVACY_OFFICER):
         assert client.get("/v1/unlisted", headers=identity).status_code == 403
+
+
+def test_every_v1_operation_documents_its_token_and_the_refusals(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").get_json()
+    operations = [
+        (f"{method.upper()} {path}", operation)
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/")
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    undocumented = [
+        name
+        for name, operation in operations
+        if operation.get("security") != [{"bearerToken": []}]
+        or not {"401", "403", "429"} <= set(operation["responses"])
+    ]
+    assert undocumented == []
+    assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
