@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from ledger.clock import ManualClock
 from privacy.tokens import TOKEN_PATTERN, Principal
-from tests.api.conftest import ADMIN, AGENT, NEW_COMPLAINT, issue_token, ok
+from tests.api.conftest import ADMIN, AGENT, COMPLIANCE_OFFICER, NEW_COMPLAINT, issue_token, ok
 from tests.api.test_personal_data import _database_bytes
 
 CLERK = Principal(staff_id="clerk-1", name="Clerk", roles=("agent",), department="service")
@@ -149,3 +149,35 @@ def test_the_limit_is_per_client_address(client: FlaskClient) -> None:
         client.get("/v1/tokens", headers=bearer(UNKNOWN))
     other = client.get("/v1/tokens", headers=ADMIN, environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other.status_code == 200
+
+
+def test_a_principal_with_two_roles_acts_in_the_role_the_policy_allows(
+    app: Flask, client: FlaskClient
+) -> None:
+    both = Principal(
+        staff_id="dpo-2", name="Dual", roles=("agent", "privacy_officer"), department="service"
+    )
+    token = bearer(issue_token(app, both))
+    complaint = ok(client.post("/v1/complaints", json=NEW_COMPLAINT, headers=token), 201)
+    subject = complaint["customer"]["subject_id"]
+    ok(client.post(f"/v1/subjects/{subject}/legal-hold", json={"reason": "Audit"}, headers=token))
+    operations = ok(client.get("/v1/audit/operations?staff=dpo-2", headers=COMPLIANCE_OFFICER))
+    assert [(e["operation"], e["role"]) for e in operations["entries"]] == [
+        ("subjects.place_hold", "privacy_officer"),
+        ("complaints.register", "agent"),
+    ]
+    history = ok(client.get(f"/v1/complaints/{complaint['id']}/history", headers=token))
+    assert history["events"][0]["actor"]["role"] == "agent"
+
+
+def test_a_token_is_never_echoed_in_a_response_or_the_operation_log(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = issue_token(app, CLERK)
+    refused = client.get("/v1/tokens", headers=bearer(UNKNOWN))
+    allowed = client.post("/v1/complaints", json=NEW_COMPLAINT, headers=bearer(token))
+    log = client.get("/v1/audit/operations", headers=COMPLIANCE_OFFICER)
+    text = (
+        refused.get_data(as_text=True) + allowed.get_data(as_text=True) + log.get_data(as_text=True)
+    )
+    assert TOKEN_PATTERN.search(text) is None
