@@ -33,6 +33,7 @@ from privacy.tokens import Principal, TokenStore
 
 REALM = 'Bearer realm="ledger"'
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_TARGET_KINDS = {"token_id": "token"}  # path parameter -> the kind the operation log names
 
 
 @dataclass
@@ -119,7 +120,7 @@ class RequestFacts:
                     return f"complaint:{complaint_id(value)}"
                 except NotFoundError:
                     return f"complaint:{value}"
-            return f"{name}:{value}"
+            return f"{_TARGET_KINDS.get(name, name)}:{value}"
         return request.path
 
     def hidden(self) -> NotFoundError:

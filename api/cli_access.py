@@ -13,6 +13,7 @@ from typing import Any
 from api.config import Settings
 from ledger.application import LedgerApplication
 from ledger.errors import LedgerError
+from privacy.operation_log import Head
 from privacy.tokens import TokenStore
 
 HOW_TO_ISSUE = (
@@ -39,7 +40,12 @@ def add_commands(commands: Any) -> None:
     oplog = commands.add_parser("oplog", help="the operation log").add_subparsers(
         dest="action", required=True
     )
-    oplog.add_parser("verify", help="recompute the hash chain; exit 2 if it was tampered with")
+    verify = oplog.add_parser("verify", help="recompute the hash chain; exit 2 if tampered with")
+    verify.add_argument(
+        "--expect",
+        metavar="COUNT:HASH",
+        help="a head recorded earlier (e.g. in a checkpoint): row COUNT must still have HASH",
+    )
 
 
 def run(settings: Settings, args: argparse.Namespace) -> bool:
@@ -51,7 +57,7 @@ def run(settings: Settings, args: argparse.Namespace) -> bool:
     ledger = build_ledger(settings)
     try:
         if args.command == "oplog":
-            _verify(ledger, settings)
+            _verify(ledger, settings, args.expect)
             return True
         tokens = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
         {"create": _create, "list": _list, "revoke": _revoke}[args.action](ledger, tokens, args)
@@ -60,14 +66,20 @@ def run(settings: Settings, args: argparse.Namespace) -> bool:
     return True
 
 
-def _verify(ledger: LedgerApplication, settings: Settings) -> None:
+def _verify(ledger: LedgerApplication, settings: Settings, expect: str | None) -> None:
     from api.app import operation_log
 
-    result = operation_log(ledger, settings).verify()
+    expected = None
+    if expect is not None:
+        count, _, digest = expect.partition(":")
+        if not count.isdigit() or len(digest) != 64:
+            raise LedgerError("--expect: COUNT:HASH, as `ledger oplog verify` prints them")
+        expected = Head(int(count), digest)
+    result = operation_log(ledger, settings).verify(expected=expected)
     if not result.intact:
         more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
         raise LedgerError(f"the operation log was tampered with: {result.problems[0]}{more}")
-    print(f"operation log intact: {result.count} entries, head {result.head}")
+    print(f"operation log intact: {result.count} entries, head {result.count}:{result.head}")
 
 
 def _create(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:

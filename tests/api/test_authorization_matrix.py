@@ -265,3 +265,14 @@ def test_critical_cases(
 
 def test_the_hand_written_table_has_at_least_thirty_cases() -> None:
     assert len(CRITICAL) >= 30
+
+
+def test_a_record_outside_the_scope_looks_exactly_like_one_that_does_not_exist(
+    world: World,
+) -> None:
+    outside = world.ids["out"]["complaint"]
+    missing = "00000000-0000-0000-0000-000000000000"
+    hidden = world.client.get(f"/v1/complaints/{outside}", headers=TECHNICIAN)
+    absent = world.client.get(f"/v1/complaints/{missing}", headers=TECHNICIAN)
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.get_data(as_text=True).replace(outside, missing) == absent.get_data(as_text=True)

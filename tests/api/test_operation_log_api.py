@@ -120,6 +120,8 @@ def test_oplog_verify_passes_then_fails_once_a_row_is_altered(tmp_path: Path) ->
     intact = ledger_command(tmp_path, "oplog", "verify")
     assert intact.returncode == 0, intact.stderr
     assert "intact: 1 entries" in intact.stdout
+    head = intact.stdout.split()[-1]
+    assert ledger_command(tmp_path, "oplog", "verify", "--expect", head).returncode == 0
     with sqlite3.connect(urlsplit(f"sqlite:///{tmp_path}/ledger.db").path[1:]) as connection:
         connection.execute("DROP TRIGGER ledger_operation_log_refuse_update")
         connection.execute("UPDATE ledger_operation_log SET status = 200")
