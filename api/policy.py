@@ -98,6 +98,18 @@ def in_scope(actor: Actor, facts: Facts) -> bool:
     return True
 
 
+def department_scope(actor: Actor) -> str | None:
+    """For views that list records: the one department the caller is confined to, or None.
+
+    The table judges a request for one named record; a list (a queue, a search) must itself
+    leave out what a scoped caller may not see. A scoped caller without a department sees none:
+    filter by the empty string then.
+    """
+    if actor.role in SCOPED_ROLES:
+        return actor.department or ""
+    return None
+
+
 ALL: Final = Condition("ALL", lambda actor, facts: True)
 OWN: Final = Condition("OWN", _owner_or_unassigned)
 CHAIN: Final = Condition("CHAIN", _supervisor_chain)
