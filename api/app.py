@@ -7,7 +7,7 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import audit, complaints, escalations, handoffs, health, idempotency, subjects
+from api import audit, complaints, escalations, handoffs, health, idempotency, incidents, subjects
 from api.config import Settings
 from api.identity import resolve_actor
 from api.presenters import write_access_log
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         handoffs.blp,
         subjects.blp,
         audit.blp,
+        incidents.blp,
     ):
         api.register_blueprint(blueprint)
 
