@@ -88,7 +88,7 @@ def _describe(event: Any, stream: Stream, reveal: Reveal) -> str:
             "Acknowledged": "escalation acknowledged",
             "Requested": f"handoff to {getattr(event, 'to_department', '')} requested",
         }.get(name, _words(name))
-        return f"{stream.label}: {detail}"
+        return detail[:1].upper() + detail[1:]
     match name:
         case "Reported":
             return f"Reported: {event.title}"
@@ -112,7 +112,8 @@ def _describe(event: Any, stream: Stream, reveal: Reveal) -> str:
                 text = reveal(event.personal_text, "text", "timeline.text") or "[hidden]"
             return f"{_words(event.kind).capitalize()}: {text}"
         case "MilestoneSet":
-            return f"Milestone {_words(event.name)} set to {event.occurred_at.isoformat()}"
+            when = event.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+            return f"Milestone {_words(event.name)}: {when}"
         case "Mitigated" | "Resolved":
             return f"{name}: {event.summary}"
         case "Reviewed":

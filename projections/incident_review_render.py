@@ -40,7 +40,7 @@ def _md(text: Any) -> str:
     """Keep user text from breaking a table row or starting markup."""
     value = "" if text is None else str(text)
     value = value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    for character in "*_`[]<>#":
+    for character in "*`[]<>":
         value = value.replace(character, "\\" + character)
     return value
 
@@ -172,6 +172,9 @@ def _verdict_html(verdict: str | None) -> str:
     return f'<span class="{_h(verdict)}">{_VERDICT[verdict]}</span>' if verdict else ""
 
 
+_TICK_MINUTES = (5, 10, 15, 30, 60, 120, 240, 360, 720, 1440, 2880, 10080)
+
+
 def _chart(review: dict[str, Any]) -> str:
     """An SVG timeline: phase bars, deadline lines and when each deadline was met or missed."""
     reported = datetime.fromisoformat(review["reported_at"])
@@ -192,7 +195,7 @@ def _chart(review: dict[str, Any]) -> str:
     start, end = min(points), max(points)
     end = max(end, start + timedelta(hours=1))
     span = max((end - start).total_seconds(), 60.0)
-    left, right, width = 190, 30, 1000
+    left, right, width = 190, 90, 1000
     plot = width - left - right
 
     def x(when: datetime) -> float:
@@ -224,18 +227,28 @@ def _chart(review: dict[str, Any]) -> str:
         "<style>text{font:12px system-ui,sans-serif;fill:#1d2430}.small{font-size:11px;"
         "fill:#4a5568}</style>",
     ]
-    # time axis: ticks at evenly spaced moments
-    for i in range(6):
-        tick = start + (end - start) * i / 5
+    # time axis: ticks on round minutes, at most about eight of them
+    step = next((m for m in _TICK_MINUTES if span / 60 / m <= 8), _TICK_MINUTES[-1])
+    tick = start.replace(minute=0, second=0, microsecond=0)
+    while tick < start:
+        tick += timedelta(minutes=step)
+    while tick <= end:
         tx = x(tick)
+        label = tick.strftime("%H:%M") if step < 1440 else tick.strftime("%m-%d")
         parts.append(
             f'<line x1="{tx}" y1="{top - 8}" x2="{tx}" y2="{height - 48}" stroke="#edf0f5"/>'
-            f'<text class="small" x="{tx}" y="{height - 32}" text-anchor="middle">'
-            f"{tick.strftime('%H:%M')}</text>"
+            f'<text class="small" x="{tx}" y="{height - 32}" text-anchor="middle">{label}</text>'
         )
+        tick += timedelta(minutes=step)
     parts.append(
-        f'<text class="small" x="{left}" y="{height - 12}">{start.strftime("%Y-%m-%d")} (UTC) · '
-        f"elapsed from the report</text>"
+        f'<text class="small" x="{left}" y="{height - 12}">{start.strftime("%Y-%m-%d")} (UTC)'
+        "</text>"
+    )
+    rx = x(reported)
+    parts.append(
+        f'<line x1="{rx}" y1="{top - 14}" x2="{rx}" y2="{height - 48}" stroke="#1d2430" '
+        f'stroke-width="1.5"/><text class="small" x="{rx}" y="{top - 18}" '
+        f'text-anchor="middle">reported {reported.strftime("%H:%M")}</text>'
     )
     for i, (label, begin, finish, colour) in enumerate(bars):
         y = top + i * row_h
