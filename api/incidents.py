@@ -160,8 +160,19 @@ def review_json(incident: str) -> Any:
     return _review(incident)
 
 
+def _text_response(media_type: str, description: str) -> dict[str, Any]:
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {media_type: {"schema": {"type": "string"}}},
+            }
+        }
+    }
+
+
 @blp.route("/<string:incident>/review.md", methods=["GET"])
-@blp.response(200, content_type="text/markdown")
+@blp.doc(**_text_response("text/markdown", "The review as a Markdown document"))
 @problems(blp, 404)
 def review_markdown(incident: str) -> Any:
     """The post-incident review as Markdown"""
@@ -170,7 +181,7 @@ def review_markdown(incident: str) -> Any:
 
 
 @blp.route("/<string:incident>/review.html", methods=["GET"])
-@blp.response(200, content_type="text/html")
+@blp.doc(**_text_response("text/html", "A self-contained printable page (no scripts)"))
 @problems(blp, 404)
 def review_html(incident: str) -> Any:
     """The post-incident review as a printable, self-contained HTML page with a timeline chart"""

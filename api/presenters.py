@@ -120,6 +120,7 @@ def complaint_body(c: Complaint) -> dict[str, Any]:
         if handoff
         else None,
         "closed_at": c.closed_at,
+        "incident_id": c.incident_id,
     }
 
 

@@ -247,6 +247,7 @@ def test_a_linked_complaint_names_its_incident_in_its_history(client: FlaskClien
     events = ok(client.get(f"/v1/complaints/{complaint['id']}/history", headers=AGENT))["events"]
     assert events[-1]["event"] == "LinkedToIncident"
     assert events[-1]["data"]["incident_id"] == iid
+    assert ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["incident_id"] == iid
     assert ok(client.get(f"/v1/incidents/{iid}", headers=IM))["linked_complaints"] == [
         complaint["id"]
     ]
@@ -305,3 +306,13 @@ def test_metrics_count_levels_times_compliance_and_open_items(
 
 def test_metrics_reject_an_unknown_period(client: FlaskClient) -> None:
     assert client.get("/v1/incidents/metrics?period=decade", headers=IM).status_code == 422
+
+
+def test_a_retried_timeline_entry_is_logged_once(client: FlaskClient) -> None:
+    iid = report(client)["id"]
+    headers = {**IM, "Idempotency-Key": "log-1"}
+    body = {"kind": "action", "text": "Restarted the gateway"}
+    first = ok(post(client, iid, "log", body, headers))
+    again = ok(post(client, iid, "log", body, headers))
+    assert again == first
+    assert len(ok(client.get(f"/v1/incidents/{iid}", headers=IM))["timeline"]) == 1
