@@ -172,6 +172,7 @@ def _verdict_html(verdict: str | None) -> str:
     return f'<span class="{_h(verdict)}">{_VERDICT[verdict]}</span>' if verdict else ""
 
 
+_LEVEL_COLOURS = {"I": "#b71c1c", "II": "#e65100", "III": "#b58900"}
 _TICK_MINUTES = (5, 10, 15, 30, 60, 120, 240, 360, 720, 1440, 2880, 10080)
 
 
@@ -220,7 +221,8 @@ def _chart(review: dict[str, Any]) -> str:
         ),
     ]
     row_h, top = 34, 40
-    height = top + row_h * len(bars) + 70
+    level_row = len(bars)
+    height = top + row_h * (len(bars) + 1) + 70
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Incident timeline">',
@@ -267,6 +269,24 @@ def _chart(review: dict[str, Any]) -> str:
         parts.append(
             f'<text class="small" x="{x(begin) + bar_w + 6}" y="{y + 17}">{_h(took)}</text>'
         )
+    # the response level over time: one segment per level, from the assessment on
+    y = top + level_row * row_h
+    parts.append(f'<text x="10" y="{y + 17}">Response level</text>')
+    if assessed is not None and review["level"]:
+        changes = review["level_changes"]
+        level = changes[0]["from"] if changes else review["level"]
+        stop_at = milestones.get("resolved") or open_end
+        cuts = [(assessed, level)] + [(datetime.fromisoformat(c["at"]), c["to"]) for c in changes]
+        for (begin, name), nxt in zip(cuts, [*cuts[1:], (stop_at, "")], strict=True):
+            seg_w = max(x(nxt[0]) - x(begin), 3)
+            parts.append(
+                f'<rect x="{x(begin)}" y="{y + 4}" width="{seg_w}" height="18" '
+                f'fill="{_LEVEL_COLOURS.get(name, "#999")}" stroke="#fff"/>'
+                f'<text x="{x(begin) + 5}" y="{y + 17}" fill="#fff" '
+                f'style="fill:#fff;font-weight:700">{_h(name)}</text>'
+            )
+    else:
+        parts.append(f'<text class="small" x="{left + 4}" y="{y + 17}">not assessed</text>')
     # deadlines, and the moment each was met (green) or missed (red)
     for name, label, done in (("assess", "assess", assessed), ("activate", "activate", activated)):
         deadline = moment(review["deadlines"][name])
@@ -360,8 +380,9 @@ def render_html(review: dict[str, Any]) -> str:
 <div class="facts">{facts}</div>
 <h2>Timeline chart</h2>
 {_chart(review)}
-<p class="meta">Bars are the phases; dashed red lines are the deadlines; a green dot is a
-deadline met, a red dot one missed.</p>
+<p class="meta">Bars are the phases, the bottom band the response level over time (I is the
+gravest); dashed red lines are the deadlines; a green dot is a deadline met, a red dot one
+missed.</p>
 <h2>Phases and deadlines</h2>
 <table><thead><tr><th>phase</th><th>from</th><th>to</th><th>took</th><th>deadline</th>
 <th>verdict</th></tr></thead><tbody>{phase_rows}</tbody></table>

@@ -316,3 +316,23 @@ def test_a_retried_timeline_entry_is_logged_once(client: FlaskClient) -> None:
     again = ok(post(client, iid, "log", body, headers))
     assert again == first
     assert len(ok(client.get(f"/v1/incidents/{iid}", headers=IM))["timeline"]) == 1
+
+
+def test_handoffs_of_linked_complaints_join_the_review(client: FlaskClient) -> None:
+    from tests.api.conftest import workable
+
+    iid = report(client)["id"]
+    complaint = workable(client)
+    ok(post(client, iid, "complaints", {"complaint_id": complaint["id"]}))
+    ok(
+        client.post(
+            "/v1/handoffs",
+            json={"complaint_id": complaint["id"], "to_department": "logistics", "reason": "r"},
+            headers=AGENT,
+        ),
+        201,
+    )
+    review = ok(client.get(f"/v1/incidents/{iid}/review", headers=IM))
+    assert review["counts"]["handoffs"] == 1
+    assert "logistics" in review["departments"]
+    assert ("handoff", "Requested") in [(t["stream"], t["event"]) for t in review["timeline"]]
