@@ -336,3 +336,17 @@ def test_handoffs_of_linked_complaints_join_the_review(client: FlaskClient) -> N
     assert review["counts"]["handoffs"] == 1
     assert "logistics" in review["departments"]
     assert ("handoff", "Requested") in [(t["stream"], t["event"]) for t in review["timeline"]]
+
+
+def test_the_history_shows_personal_event_data_as_the_role_may_see_it(
+    client: FlaskClient,
+) -> None:
+    m = markers()
+    iid, _ = assessed(client, m)
+    events = ok(client.get(f"/v1/incidents/{iid}/history", headers=IM))["events"]
+    assert [e["event"] for e in events] == ["Reported", "Assessed", "EntryLogged"]
+    customer = events[1]["data"]["affected_customers"][0]
+    assert customer["name"] == "M" + "*" * (len(m["name"]) - 1)
+    assert events[2]["data"]["personal_text"] == "[masked]"
+    full = ok(client.get(f"/v1/incidents/{iid}/history", headers=AGENT))["events"]
+    assert full[2]["data"]["personal_text"] == m["note"]
