@@ -4,7 +4,7 @@ ledger serve                                  run the HTTP service under waitres
 ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
-ledger review export ID --format md|html|json --output FILE --staff ID
+ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
 """
 
 import argparse

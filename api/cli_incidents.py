@@ -5,6 +5,7 @@ for an incident manager), and every reveal is written to the access log, as over
 """
 
 import argparse
+import getpass
 import json
 from pathlib import Path
 from uuid import UUID
@@ -28,7 +29,11 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     export.add_argument("incident", help="the incident's id or reference (INC-2026-000001)")
     export.add_argument("--format", choices=FORMATS, default="md")
     export.add_argument("--output", required=True, help="the file to write ('-' for stdout)")
-    export.add_argument("--staff", required=True, help="your staff id, for the access log")
+    export.add_argument(
+        "--staff",
+        default=None,
+        help="your staff id, for the access log (default: cli-<your login name>)",
+    )
     export.add_argument(
         "--role",
         default="incident_manager",
@@ -65,7 +70,7 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
                 [
                     Access(
                         at=now,
-                        staff_id=args.staff,
+                        staff_id=args.staff or f"cli-{getpass.getuser()}",
                         role=args.role,
                         subject_id=subject,
                         fields=tuple(sorted(fields)),

@@ -138,7 +138,7 @@ class Incident(Aggregate):
 
     def check_not_closed(self, action: str) -> None:
         if self.status == CLOSED:
-            raise DomainError(f"cannot {action}: the incident is closed")
+            raise DomainError(f"cannot {action}: the incident is closed", field="status")
 
     def check_status(self, action: str, *allowed: str) -> None:
         self.check_not_closed(action)
@@ -213,7 +213,9 @@ class Incident(Aggregate):
         if self.level is None:
             raise DomainError("cannot change the level before the assessment", field="status")
         if self.status in (RESOLVED, REVIEWED):
-            raise DomainError(f"cannot change the level: the incident is {self.status}")
+            raise DomainError(
+                f"cannot change the level: the incident is {self.status}", field="status"
+            )
         if level not in LEVELS:
             raise DomainError(f"unknown level; expected one of {LEVELS}", field="level")
         if level == self.level:
@@ -355,7 +357,7 @@ class Incident(Aggregate):
         """
         self.check_not_closed("log an entry")
         if self.status in (RESOLVED, REVIEWED):
-            raise DomainError(f"cannot log an entry: the incident is {self.status}")
+            raise DomainError(f"cannot log an entry: the incident is {self.status}", field="status")
         if kind not in ENTRY_KINDS:
             raise DomainError(f"unknown entry kind; expected one of {ENTRY_KINDS}", field="kind")
         if (text is None) == (personal_text is None):
@@ -471,7 +473,9 @@ class Incident(Aggregate):
         if _blank(summary):
             raise DomainError("say how the incident was resolved", field="summary")
         if self.open_escalations:
-            raise DomainError("cannot resolve: an escalation on it is still open")
+            raise DomainError(
+                "cannot resolve: an escalation on it is still open", field="open_escalations"
+            )
         self.check_milestone_order("resolved", at)
         self._resolved(summary=summary, review_plan_due=review_plan_due, actor=actor, timestamp=at)
 

@@ -97,3 +97,12 @@ def test_exporting_an_unknown_incident_fails_with_one_line(tmp_path: Path) -> No
     assert result.returncode == 2
     assert result.stderr.startswith("ledger: no incident")
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_review_is_printed_to_stdout_with_the_documented_arguments(tmp_path: Path) -> None:
+    reference = _embedded_incident(tmp_path)
+    result = ledger_command(
+        tmp_path, "review", "export", reference, "--format", "md", "--output", "-"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"# Post-incident review {reference}")
