@@ -15,6 +15,7 @@ from api import (
     handoffs,
     health,
     idempotency,
+    incidents,
     operations,
     subjects,
     tokens,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         handoffs.blp,
         subjects.blp,
         audit.blp,
+        incidents.blp,
         tokens.blp,
         operations.blp,
     ):

@@ -5,6 +5,7 @@ ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
 ledger tokens create|list|revoke              staff access tokens (see api/cli_access.py)
+ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
 """
 
 import argparse
@@ -15,7 +16,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_access
+from api import cli_access, cli_incidents
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("rotate", help="re-wrap every data key under a new master key")
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_access.add_commands(commands)
+    cli_incidents.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             serve(settings)
         elif args.command == "subjects":
             erase_subject(settings, args)
+        elif args.command == "review":
+            cli_incidents.run(settings, args)
         elif args.action == "rotate":
             rotate_keys(settings)
         else:

@@ -206,6 +206,9 @@ class ComplaintOut(Schema):
     open_escalations = fields.List(fields.UUID())
     open_handoff = fields.Nested(OpenHandoffOut, allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    incident_id = fields.UUID(
+        allow_none=True, metadata={"description": "The incident that caused the complaint."}
+    )
 
 
 class EscalationOut(Schema):

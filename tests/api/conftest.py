@@ -30,11 +30,17 @@ COURIER_DESK = {
     "X-Staff-Role": "department_staff",
     "X-Staff-Department": "logistics",
 }
+INCIDENT_MANAGER = {"X-Staff-Id": "im-1", "X-Staff-Role": "incident_manager"}
+DEPUTY_INCIDENT_MANAGER = {"X-Staff-Id": "im-2", "X-Staff-Role": "incident_manager"}
+ENGINEER = {
+    "X-Staff-Id": "eng-4",
+    "X-Staff-Role": "department_staff",
+    "X-Staff-Department": "engineering",
+}
+PRIVACY_OFFICER = {"X-Staff-Id": "po-1", "X-Staff-Role": "privacy_officer"}
+ADMIN = {"X-Staff-Id": "admin-1", "X-Staff-Role": "administrator"}
 EXECUTIVE = {"X-Staff-Id": "exec-1", "X-Staff-Role": "executive"}
-INCIDENT_MANAGER = {"X-Staff-Id": "inc-1", "X-Staff-Role": "incident_manager"}
 COMPLIANCE_OFFICER = {"X-Staff-Id": "audit-1", "X-Staff-Role": "compliance_officer"}
-PRIVACY_OFFICER = {"X-Staff-Id": "dpo-1", "X-Staff-Role": "privacy_officer"}
-ADMIN = {"X-Staff-Id": "root-1", "X-Staff-Role": "administrator"}
 NEW_COMPLAINT = {
     "channel": "phone",
     "customer": {"name": "Li Si", "phone": "13812345678", "email": "li@example.com"},

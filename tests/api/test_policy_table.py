@@ -20,6 +20,17 @@ def test_the_policy_table_names_no_endpoint_that_does_not_exist(app: Flask) -> N
     assert sorted(set(POLICY) - _v1_endpoints(app)) == []
 
 
+def test_compliance_officers_may_change_nothing(app: Flask) -> None:
+    writes = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/v1/")
+        and r.methods
+        and r.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    }
+    assert sorted(e for e in writes if "compliance_officer" in POLICY[e]) == []
+
+
 def test_every_cell_names_a_known_role() -> None:
     assert {role for rule in POLICY.values() for role in rule} <= set(ROLES)
 
