@@ -1,6 +1,6 @@
 """Bearer tokens, issued, listed and revoked by administrators (also `ledger tokens`)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -14,6 +14,8 @@ from api.problem_docs import problems
 from ledger.errors import DomainError, NotFoundError
 from ledger.policy import parse_duration
 from privacy.tokens import Principal, TokenError, TokenInfo, TokenStore
+
+MAX_LIFETIME = timedelta(days=366)
 
 blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens", description="Access tokens")
 
@@ -32,7 +34,15 @@ def issue_token(
     """Issue a token; department staff must name their department. Refusals are DomainErrors."""
     if "department_staff" in roles and not department:
         raise DomainError("department staff need a department", field="department")
-    lifetime = parse_duration(expires_in, where="expires")
+    try:
+        lifetime = parse_duration(expires_in, where="expires")
+    except OverflowError:
+        lifetime = MAX_LIFETIME * 2
+    if lifetime > MAX_LIFETIME:
+        raise DomainError(
+            f"a token lives at most {MAX_LIFETIME.days} days; issue a new one then",
+            field="expires_in",
+        )
     try:
         return tokens.issue(
             Principal(staff_id=staff_id, name=name or staff_id, roles=roles, department=department),

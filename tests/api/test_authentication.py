@@ -181,3 +181,13 @@ def test_a_token_is_never_echoed_in_a_response_or_the_operation_log(
         refused.get_data(as_text=True) + allowed.get_data(as_text=True) + log.get_data(as_text=True)
     )
     assert TOKEN_PATTERN.search(text) is None
+
+
+@pytest.mark.parametrize("expires_in", ["367d", "999999d"])
+def test_a_token_lives_at_most_a_year(client: FlaskClient, expires_in: str) -> None:
+    response = client.post(
+        "/v1/tokens",
+        json={"staff_id": "a-1", "roles": ["agent"], "expires_in": expires_in},
+        headers=ADMIN,
+    )
+    assert (response.status_code, response.get_json()["field"]) == (409, "expires_in")
