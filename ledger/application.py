@@ -24,6 +24,7 @@ from ledger.escalation import Escalation
 from ledger.handoff import Handoff
 from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
+from ledger.store.recorders import GroupCommitting
 from ledger.store.side_tables import SideTables
 from ledger.subject import DataSubject, data_subject_id_for
 from ledger.transcodings import ledger_transcodings
@@ -63,6 +64,7 @@ class LedgerApplication(Application[UUID]):
         keyring: MasterKeyring,
         policy: Policy | None = None,
         clock: Clock | None = None,
+        group_commit: bool = True,
     ) -> None:
         self.policy = policy or Policy()
         self.clock: Clock = clock or SystemClock()
@@ -76,6 +78,9 @@ class LedgerApplication(Application[UUID]):
         self.side_tables.create()
         self.keys.attach(datastore)
         self.access_log = AccessLog(datastore)
+        # Concurrent saves share one write transaction (and one table lock); see group_commit.
+        if group_commit and isinstance(self.recorder, GroupCommitting):
+            self.recorder.enable_group_commit()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # The library would merge os.environ in; configuration is owned by the caller instead,
