@@ -147,6 +147,7 @@ class LedgerApplication(Application[UUID]):
         self._check_department(department, field="department")
         now = self._now()
         subject = subject_id or uuid4()
+        new_subject = subject_id is None
         customer = Customer(
             subject_id=subject,
             name=Personal.of(subject, customer_name),
@@ -170,6 +171,9 @@ class LedgerApplication(Application[UUID]):
                 actor=actor,
                 at=now,
             )
+            if new_subject:  # a person just minted: their data key in one statement, not three
+                self.keys.prepare_new_subject(subject)
+                new_subject = False
             try:
                 self.save(complaint)
             except ConcurrencyError:

@@ -80,6 +80,16 @@ def alternate(
     return results
 
 
+def rotate(rounds: int, measures: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
+    """Three or more contenders: each round starts with the next one (A B C, B C A, ...)."""
+    names = list(measures)
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for n in range(rounds):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            results[name].append(measures[name]())
+    return results
+
+
 def ratio_figure(
     name: str,
     pairs: Sequence[tuple[float, float]],

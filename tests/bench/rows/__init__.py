@@ -4,12 +4,13 @@ from collections.abc import Callable
 
 from tests.bench.context import BenchContext
 from tests.bench.harness import Figure
-from tests.bench.rows import append, encryption, erasure, sqlite_embedded
+from tests.bench.rows import append, encryption, erasure, sqlite_embedded, write_path
 
 Row = Callable[[BenchContext], list[Figure]]
 
 ROWS: list[Row] = [
     append.measure,
+    write_path.measure,
     encryption.measure,
     erasure.measure,
     sqlite_embedded.measure,
