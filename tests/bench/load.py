@@ -147,8 +147,10 @@ if __name__ == "__main__":
 
 def run_load_process(base: str, *, clients: int, seconds: float) -> dict[str, Any]:
     """Run the generator in its own process (from the bench) and return its figures."""
+    import resource
     import subprocess
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(
         [
             sys.executable,
@@ -168,5 +170,8 @@ def run_load_process(base: str, *, clients: int, seconds: float) -> dict[str, An
     )
     if completed.returncode != 0:
         raise RuntimeError(f"load generator failed: {completed.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(completed.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["client_cpu_ms"] = 1000 * cpu / max(1, result["ok"])  # start-up included
     return result

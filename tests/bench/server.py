@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.served import free_port
@@ -15,9 +16,20 @@ from tests.served import free_port
 BENCH_MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[str]:
-    """Start the service, wait until /health answers, yield its base URL, stop it after.
+def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[Server]:
+    """Start the service, wait until /health answers, yield it, stop it after.
 
     Its output goes to a file in `data_dir` (never a pipe nobody reads, which would stall it).
     """
@@ -40,7 +52,7 @@ def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[str
         )
     try:
         _wait_healthy(process, port, log_path)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         try:

@@ -13,7 +13,7 @@ from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, library_settings, url_for
 from tests.bench.harness import Figure, ratio_figure, rotate
 from tests.bench.load import run_load_process
-from tests.bench.server import ledger_server
+from tests.bench.server import Server, ledger_server
 
 # The library's pool for its 32 threads: its table lock admits one writer at a time, so more
 # connections than this only queue inside PostgreSQL (and the server is shared).
@@ -50,13 +50,17 @@ def measure(ctx: BenchContext) -> list[Figure]:
                 ) as off,
             ):
                 save_rate(library, threads=scale.threads, seconds=scale.warmup)
-                for base in (on, off):
-                    run_load_process(base, clients=scale.clients, seconds=scale.warmup)
+                for server in (on, off):
+                    run_load_process(server.base, clients=scale.clients, seconds=scale.warmup)
 
-                def served(key: str, base: str) -> Callable[[], float]:
+                def served(key: str, server: Server) -> Callable[[], float]:
                     def run() -> float:
+                        cpu = server.cpu_seconds()
                         result = run_load_process(
-                            base, clients=scale.clients, seconds=scale.seconds
+                            server.base, clients=scale.clients, seconds=scale.seconds
+                        )
+                        result["server_cpu_ms"] = (
+                            1000 * (server.cpu_seconds() - cpu) / max(1, result["ok"])
                         )
                         loads[key].append(result)
                         return float(result["rate"])
@@ -77,6 +81,8 @@ def measure(ctx: BenchContext) -> list[Figure]:
             library.close()
     p99s = [float(load["p99_ms"]) for load in loads["on"]]
     p99 = statistics.median(p99s)
+    server_cpu = statistics.median(float(load["server_cpu_ms"]) for load in loads["on"])
+    client_cpu = statistics.median(float(load["client_cpu_ms"]) for load in loads["on"])
     return [
         ratio_figure(
             f"append, full stack over HTTP, {scale.clients} clients",
@@ -95,6 +101,16 @@ def measure(ctx: BenchContext) -> list[Figure]:
             target="p99 ≤ 50 ms",
             passed=p99 <= 50,
             note=f"min {min(p99s):.1f} / max {max(p99s):.1f} ms over rounds",
+        ),
+        Figure(
+            name="server CPU per request (full stack, group commit)",
+            value=server_cpu,
+            unit="ms",
+            baseline=None,
+            ratio=None,
+            target="report",
+            passed=None,
+            note=f"load generator: {client_cpu:.2f} ms per request",
         ),
         ratio_figure(
             "full stack: group commit on vs off",

@@ -22,7 +22,8 @@ def measure(ctx: BenchContext) -> list[Figure]:
     )
     loads: list[dict[str, Any]] = []
     try:
-        with ledger_server(directory, f"sqlite:///{directory / 'ledger.db'}") as base:
+        with ledger_server(directory, f"sqlite:///{directory / 'ledger.db'}") as server:
+            base = server.base
             clients = scale.sqlite_clients
             save_rate(library, threads=clients, seconds=scale.warmup)
             run_load_process(base, clients=clients, seconds=scale.warmup)
