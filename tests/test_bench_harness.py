@@ -4,7 +4,9 @@ import json
 
 import pytest
 
+from ledger.application import LedgerApplication
 from tests.bench.__main__ import main
+from tests.bench.generate import generate_events
 from tests.bench.harness import BEGIN, END
 from tests.bench.rows import PLACEHOLDERS
 from tests.conftest import require_postgres
@@ -61,3 +63,14 @@ def test_the_docs_block_is_replaced_and_the_prose_around_it_kept(
     assert "Prose kept." in docs
     assert "old" not in docs.split(BEGIN)[1]
     assert "| append, full stack over HTTP" in docs
+
+
+def test_the_bulk_generator_stores_exactly_the_events_asked_for_in_order(
+    ledger: LedgerApplication,
+) -> None:
+    made = generate_events(ledger, events=57, at=ledger.clock.now(), subjects=3, batch=20)
+    log = ledger.recorder.select_notifications(start=1, limit=100)
+    assert made == 57
+    assert len(log) == 57
+    first = ledger.get_complaint(log[0].originator_id)
+    assert ledger.keys.reveal(first.summary) == "Generated complaint"

@@ -8,7 +8,9 @@ when it lands, see every row).
 """
 
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import StoredEvent
 
 from ledger.application import LedgerApplication
 from ledger.complaint import Complaint
@@ -55,4 +57,51 @@ def generate_person(
         for start in range(0, len(stored), batch):
             app.recorder.insert_events(stored[start : start + batch])
         made += count
+    return made
+
+
+def generate_events(
+    app: LedgerApplication,
+    *,
+    events: int,
+    at: datetime,
+    subjects: int = 1_000,
+    per_complaint: int = 10,
+    batch: int = 1_000,
+    prefix: str = "GEN",
+) -> int:
+    """Store `events` events over many complaints (a register and notes each), `subjects` people.
+
+    For the large runs (catch-up, verify, queries over ≥ 1 M events): events of many complaints
+    share each insert, so the rate is the mapper's (JSON and AES-GCM), not the database's.
+    """
+    people = [uuid4() for _ in range(max(1, subjects))]
+    pending: list[StoredEvent] = []
+    made = 0
+    number = 0
+    while made < events:
+        number += 1
+        subject = people[number % len(people)]
+        count = min(per_complaint, events - made)
+        complaint = Complaint.register(
+            reference=f"{prefix}-{number:09d}",
+            channel="phone",
+            customer=Customer(subject_id=subject, name=Personal.of(subject, "Generated Person")),
+            summary=Personal.of(subject, "Generated complaint"),
+            description=Personal.of(subject, "Generated for the benchmarks"),
+            department="service",
+            actor=GENERATOR,
+            at=at,
+        )
+        for n in range(count - 1):
+            complaint.note_progress(
+                note=Personal.of(subject, f"Generated note {n}"), actor=GENERATOR, at=at
+            )
+        pending.extend(app.mapper.to_stored_event(e) for e in complaint.collect_events())
+        made += count
+        if len(pending) >= batch:
+            app.recorder.insert_events(pending)
+            pending = []
+    if pending:
+        app.recorder.insert_events(pending)
     return made

@@ -30,7 +30,7 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale("tiny", 2, 0.6, 0.3, 8, 8, 4, 10, 200),
+    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 4, 8, 200),
     "small": Scale("small", 3, 3.0, 1.0, 32, 32, 8, 120, 10_000),
     "full": Scale("full", 5, 12.0, 3.0, 32, 32, 8, 400, 10_000),
 }
