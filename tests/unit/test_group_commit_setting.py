@@ -7,7 +7,8 @@ from ledger.errors import PolicyError
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [(None, True), ("on", True), ("ON", True), ("off", False), (" off ", False)]
+    ("raw", "expected"),
+    [(None, True), ("on", True), ("ON", True), ("off", False), (" off ", False)],
 )
 def test_group_commit_is_on_unless_switched_off(raw: str | None, expected: bool) -> None:
     environ = {} if raw is None else {"LEDGER_GROUP_COMMIT": raw}
