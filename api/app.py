@@ -42,6 +42,7 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
         keyring=keyring,
         policy=load_policy(settings.policy_file),
         clock=clock,
+        group_commit=settings.group_commit,
     )
 
 

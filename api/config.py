@@ -19,6 +19,7 @@ class Settings:
     policy_file: Path | None = None
     max_body_bytes: int = 64 * 1024
     threads: int = 16
+    group_commit: bool = True  # concurrent saves share one write transaction
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -50,6 +51,14 @@ class Settings:
                 raise PolicyError(f"{name}: must be between {low} and {high}, got {value}")
             return value
 
+        def switch(name: str, *, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
+            if raw not in ("on", "off"):
+                raise PolicyError(f"{name}: expected on or off, got {raw!r}")
+            return raw == "on"
+
         policy = env.get("LEDGER_POLICY_FILE", "").strip()
         return cls(
             data_dir=Path(env.get("LEDGER_DATA_DIR", "").strip() or "var"),
@@ -59,6 +68,7 @@ class Settings:
             policy_file=Path(policy) if policy else None,
             max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
             threads=integer("LEDGER_THREADS", 16, 1, 256),
+            group_commit=switch("LEDGER_GROUP_COMMIT", default=True),
             master_key_settings={
                 name: env[name]
                 for name in (

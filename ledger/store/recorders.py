@@ -1,20 +1,47 @@
 """Application recorders whose event tables the database itself keeps append-only.
 
-The library's recorders are used unchanged for reading and writing; these subclasses only add
+The library's recorders are used unchanged for reading and writing; these subclasses add
 triggers to the table definitions, so that an UPDATE or DELETE (and on PostgreSQL a TRUNCATE)
-of a stored event is refused by the database, whoever sends it.
+of a stored event is refused by the database, whoever sends it, and can send concurrent saves
+through one group commit (`ledger.store.group_commit`).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from ledger.store.group_commit import GroupCommit
+
 APPEND_ONLY_MESSAGE = "the event log is append-only"
 
 
-class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class GroupCommitting:
+    """Routes plain saves through a `GroupCommit` once the application attaches one."""
+
+    group_commit: GroupCommit | None = None
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        # Saves carrying tracking records (process applications) keep their own transaction;
+        # an application's plain save() passes tracking=None.
+        extra = any(value is not None for value in kwargs.values())
+        if self.group_commit is None or extra or not stored_events:
+            return self.insert_events_now(stored_events, **kwargs)
+        return self.group_commit.insert_events(stored_events)
+
+    def insert_events_now(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        """The library's own insert: one transaction (and one table lock) for these events."""
+        return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+
+    def enable_group_commit(self) -> GroupCommit:
+        self.group_commit = GroupCommit(self.insert_events_now)
+        return self.group_commit
+
+
+class AppendOnlySQLiteApplicationRecorder(GroupCommitting, SQLiteApplicationRecorder):
     """SQLite event table with triggers that abort any UPDATE or DELETE."""
 
     def construct_create_table_statements(self) -> list[str]:
@@ -38,7 +65,7 @@ class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return statements
 
 
-class AppendOnlyPostgresApplicationRecorder(PostgresApplicationRecorder):
+class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):
     """PostgreSQL event table with row triggers refusing UPDATE/DELETE and a TRUNCATE trigger."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
