@@ -1,0 +1,48 @@
+"""The chain hash of one stored event.
+
+    chain_hash = SHA-256( uuid(16 bytes)
+                        || version (8 bytes, big-endian, signed)
+                        || len(topic) (4 bytes, big-endian) || topic (UTF-8)
+                        || len(state) (4 bytes, big-endian) || state (the stored bytes)
+                        || previous chain hash in the stream (32 bytes; zeros for the first) )
+
+The state is hashed exactly as stored (ciphertexts of personal data included), so erasing a
+person by destroying their key never changes a chain. PostgreSQL computes the same bytes in a
+trigger (`ledger.store.recorders`); the two must never diverge.
+"""
+
+import hashlib
+import struct
+from uuid import UUID
+
+HASH_BYTES = 32
+GENESIS = bytes(HASH_BYTES)
+_VERSION = struct.Struct(">q")
+_LENGTH = struct.Struct(">I")
+
+
+def id_bytes(originator_id: UUID | str) -> bytes:
+    """The 16 bytes of a stream id, whether the store hands back a UUID or its text."""
+    if isinstance(originator_id, UUID):
+        return originator_id.bytes
+    return UUID(originator_id).bytes
+
+
+def chain_hash(
+    originator_id: bytes, version: int, topic: str, state: bytes, previous: bytes | None
+) -> bytes:
+    """The chain hash of an event whose stream id is given as its 16 bytes."""
+    encoded_topic = topic.encode("utf-8")
+    return hashlib.sha256(
+        b"".join(
+            (
+                originator_id,
+                _VERSION.pack(version),
+                _LENGTH.pack(len(encoded_topic)),
+                encoded_topic,
+                _LENGTH.pack(len(state)),
+                state,
+                previous or GENESIS,
+            )
+        )
+    ).digest()
