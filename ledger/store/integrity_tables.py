@@ -219,7 +219,12 @@ class IntegrityTables(TrackingRecorder, ABC):
         ]
 
     def events_after(
-        self, notification_id: int, *, limit: int, up_to: int | None = None
+        self,
+        notification_id: int,
+        *,
+        limit: int,
+        up_to: int | None = None,
+        stream: UUID | None = None,
     ) -> list[EventRow]:
         """Stored events after a notification id (up to another), in log order."""
         p = self.p
@@ -227,6 +232,9 @@ class IntegrityTables(TrackingRecorder, ABC):
         if up_to is not None:
             where += f" AND {self.nid} <= {p}"
             params.append(up_to)
+        if stream is not None:
+            where += f" AND originator_id = {p}"
+            params.append(self._stream_param(stream))
         rows = self._read(
             f"SELECT {self.nid}, {self._event_columns()} FROM {self.events} WHERE {where} "
             f"ORDER BY {self.nid} LIMIT {p}",
