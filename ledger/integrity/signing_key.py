@@ -17,8 +17,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.errors import PolicyError
 
-class SigningKeyError(Exception):
+
+class SigningKeyError(PolicyError):
     """The signing key is missing or malformed."""
 
 

@@ -7,9 +7,7 @@ from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
 from ledger.store.integrity_tables import integrity_tables_for
-
-# A fixed test signing key; never a production one.
-TEST_SIGNING_SEED = bytes(range(100, 132))
+from tests.conftest import TEST_SIGNING_SEED
 
 
 @pytest.fixture
