@@ -126,3 +126,23 @@ def test_an_untouched_ledger_verifies_with_its_counts(
     report = verify_ledger(integrity.tables, integrity.public_key, integrity.checkpoints())
     assert report.breaks == []
     assert (report.events, report.streams, report.leaves, report.checkpoints) == (15, 5, 15, 2)
+
+
+def test_the_periodic_job_signs_a_checkpoint_once_events_arrive(
+    ledger: LedgerApplication, clock: ManualClock, integrity: Integrity
+) -> None:
+    import time
+
+    from api.integrity_setup import CheckpointJob
+
+    register(ledger, clock)
+    job = CheckpointJob(integrity, 0.01)
+    job.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not integrity.checkpoints() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        job.stop()
+        job.join()
+    assert integrity.get_checkpoint().tree_size == 3

@@ -271,3 +271,50 @@ def test_a_checkpoint_signed_by_another_key_is_named(
     )
     report = verify(integrity)
     assert [(b.kind, b.checkpoint) for b in report.breaks] == [("bad signature", 2)]
+
+
+def test_an_event_rewritten_with_its_chain_hash_and_tree_leaf_is_caught_by_the_checkpoint(
+    integrity: Integrity, insider: Insider, streams: list[str]
+) -> None:
+    """The thorough insider rewrites the event, its chain hash and the tree's copy of it."""
+    c = streams[2]
+    _, topic, state, _ = insider.event(c, 3)
+    previous = insider.event(c, 2)[3]
+    forged_state = state.replace(b"urgent", b"normal") if b"urgent" in state else state + b" "
+    forged = chain_hash(UUID(c).bytes, 3, topic, forged_state, previous)
+    p = insider.p
+    insider.execute(
+        f"UPDATE {insider.events} SET state = {p}, chain_hash = {p} "
+        f"WHERE originator_id = {p} AND originator_version = 3",
+        (forged_state, forged, insider.stream(c)),
+    )
+    leaves = insider.checkpoints.replace("ledger_checkpoints", "ledger_merkle_leaves")
+    insider.execute(
+        f"UPDATE {leaves} SET chain_hash = {p} "
+        f"WHERE originator_id = {p} AND originator_version = 3",
+        (forged, insider.stream(c)),
+    )
+    (found,) = verify(integrity).breaks
+    assert (found.kind, found.checkpoint) == ("altered", 1)
+    assert "differs from the signed root" in found.detail
+
+
+def test_verification_up_to_a_checkpoint_covers_only_what_it_signed(
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    integrity: Integrity,
+    store: str,
+    database_url: str,
+    streams: list[str],
+) -> None:
+    (later,) = register(ledger, clock)
+    integrity.checkpoint()
+    # Only now the insider drops the triggers (on PostgreSQL that stops the chaining trigger too).
+    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider.delete(later, 2)
+    insider.close()
+    signed = verify_ledger(
+        integrity.tables, integrity.public_key, integrity.checkpoints(), up_to_checkpoint=1
+    )
+    assert signed.intact and signed.events == 9
+    assert places(verify(integrity)) == {("missing", later, 2)}
