@@ -13,6 +13,7 @@ trigger (`ledger.store.recorders`); the two must never diverge.
 
 import hashlib
 import struct
+from collections.abc import Callable
 from uuid import UUID
 
 HASH_BYTES = 32
@@ -46,3 +47,27 @@ def chain_hash(
             )
         )
     ).digest()
+
+
+def chain_hasher() -> Callable[[bytes, int, str, bytes, bytes], bytes]:
+    """`chain_hash` for long runs: the same bytes, with each topic's encoding computed once."""
+    sha256, pack_version, pack_length = hashlib.sha256, _VERSION.pack, _LENGTH.pack
+    topics: dict[str, bytes] = {}
+
+    def hash_event(
+        originator_id: bytes, version: int, topic: str, state: bytes, previous: bytes
+    ) -> bytes:
+        encoded = topics.get(topic)
+        if encoded is None:
+            raw = topic.encode("utf-8")
+            encoded = topics.setdefault(topic, pack_length(len(raw)) + raw)
+        return sha256(
+            originator_id
+            + pack_version(version)
+            + encoded
+            + pack_length(len(state))
+            + state
+            + previous
+        ).digest()
+
+    return hash_event

@@ -14,14 +14,18 @@ Kinds of break: altered, missing, inserted, reordered, truncated, bad signature
 (docs/tamper-evidence.md says what each means).
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
+from typing import TypeVar
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.integrity import merkle
-from ledger.integrity.chain import GENESIS, chain_hash
+from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint, signature_is_valid
 from ledger.integrity.merkle import CompactRange
 from ledger.store.integrity_tables import EventRow, IntegrityTables, LeafRow
@@ -76,6 +80,21 @@ class Report:
 
 
 Progress = Callable[[str, int], None]
+K = TypeVar("K")
+R = TypeVar("R")
+
+
+def _pages(fetch: Callable[[K], list[R]], key_of: Callable[[R], K], first: K) -> Iterator[list[R]]:
+    """Keyset pages of BATCH rows; the next page is fetched while the caller works on this one."""
+    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
+        future = pool.submit(fetch, first)
+        while True:
+            rows = future.result()
+            if len(rows) == BATCH:
+                future = pool.submit(fetch, key_of(rows[-1]))
+            yield rows
+            if len(rows) < BATCH:
+                return
 
 
 def verify_ledger(
@@ -104,11 +123,62 @@ def verify_ledger(
     tree_head = last_leaf[0].notification_id if last_leaf else 0
     up_to = tree_head if up_to_checkpoint is not None else None
     _check_chains(tables, report, stream, up_to, notify)
-    _check_log(tables, report, stream, size, tree_head, notify)
+    # The whole log's leaves pass through the tree on their way to the log check, and the root
+    # is compared at each checkpoint's size as the tree reaches it.
+    roots = _Roots(report, checkpoints if stream is None else [])
+    _check_log(tables, report, stream, size, tree_head, notify, roots)
+    roots.finish()
     if up_to_checkpoint is None:
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
-    _check_checkpoints(tables, report, public_key, checkpoints, stream, notify)
+    _check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size)
     return report
+
+
+class _Roots:
+    """Grows the tree from the leaves as they are read; compares roots at checkpoint sizes."""
+
+    def __init__(self, report: Report, checkpoints: list[Checkpoint]) -> None:
+        self.report = report
+        self.tree = CompactRange()
+        self.pending = sorted(checkpoints, key=lambda c: c.tree_size)
+        self.active = bool(checkpoints)
+        self._compare_reached()
+
+    def fed(self, page: list[LeafRow]) -> list[LeafRow]:
+        """Add a page of leaves to the tree (checking roots on the way); the same page."""
+        if not self.active:
+            return page
+        add, sha256, tree, prefix = self.tree.add, hashlib.sha256, self.tree, merkle.LEAF_PREFIX
+        next_size = self.pending[0].tree_size if self.pending else -1
+        for leaf in page:
+            add(sha256(prefix + leaf.chain_hash).digest())
+            if tree.size == next_size:
+                self._compare_reached()
+                next_size = self.pending[0].tree_size if self.pending else -1
+        return page
+
+    def _compare_reached(self) -> None:
+        while self.pending and self.pending[0].tree_size == self.tree.size:
+            checkpoint = self.pending.pop(0)
+            if self.tree.root() != checkpoint.root_hash:
+                self.report.breaks.append(
+                    Break(
+                        ALTERED,
+                        "the tree's root at its size differs from the signed root",
+                        checkpoint=checkpoint.number,
+                    )
+                )
+
+    def finish(self) -> None:
+        for checkpoint in self.pending:
+            self.report.breaks.append(
+                Break(
+                    TRUNCATED,
+                    f"the checkpoint covers {checkpoint.tree_size} events; "
+                    f"the tree holds {self.tree.size}",
+                    checkpoint=checkpoint.number,
+                )
+            )
 
 
 def _check_chains(
@@ -120,21 +190,23 @@ def _check_chains(
 ) -> None:
     current: bytes | None = None
     last_version, last_hash = 0, GENESIS
-    after: tuple[UUID, int] | None = None
-    while True:
-        rows = tables.events_in_stream_order(after=after, limit=BATCH, stream=stream, up_to=up_to)
+    chain_hash = chain_hasher()
+
+    def fetch(after: tuple[UUID, int] | None) -> list[EventRow]:
+        return tables.events_in_stream_order(after=after, limit=BATCH, stream=stream, up_to=up_to)
+
+    for rows in _pages(fetch, lambda row: (UUID(bytes=row[1]), row[2]), None):
         for _, sid, version, topic, state, stored in rows:
             if sid != current:
                 current, last_version, last_hash = sid, 0, GENESIS
                 report.streams += 1
             report.events += 1
-            stream_id = UUID(bytes=sid)
             if stored is None:
                 report.breaks.append(
                     Break(
                         INSERTED,
                         "no chain hash: written around the ledger",
-                        stream_id=stream_id,
+                        stream_id=UUID(bytes=sid),
                         version=version,
                     )
                 )
@@ -146,7 +218,7 @@ def _check_chains(
                         Break(
                             MISSING,
                             f"the stream jumps from version {last_version} to {version}",
-                            stream_id=stream_id,
+                            stream_id=UUID(bytes=sid),
                             version=gone,
                         )
                     )
@@ -155,35 +227,29 @@ def _check_chains(
                     Break(
                         ALTERED,
                         "its stored bytes do not hash to its chain hash",
-                        stream_id=stream_id,
+                        stream_id=UUID(bytes=sid),
                         version=version,
                     )
                 )
             last_version, last_hash = version, stored
         notify("chains", report.events)
-        if len(rows) < BATCH:
-            return
-        after = (UUID(bytes=rows[-1][1]), rows[-1][2])
 
 
-def _paged_leaves(tables: IntegrityTables, stream: UUID | None, size: int) -> Iterator[LeafRow]:
-    after = -1
-    while True:
-        rows = tables.leaves(after=after, below=size, limit=BATCH, stream=stream)
-        yield from rows
-        if len(rows) < BATCH:
-            return
-        after = rows[-1].position
+def _leaf_pages(tables: IntegrityTables, stream: UUID | None, size: int) -> Iterator[list[LeafRow]]:
+    def fetch(after: int) -> list[LeafRow]:
+        return tables.leaves(after=after, below=size, limit=BATCH, stream=stream)
+
+    return _pages(fetch, lambda leaf: leaf.position, -1)
 
 
-def _paged_events(tables: IntegrityTables, stream: UUID | None, up_to: int) -> Iterator[EventRow]:
-    after = -(2**62)  # an insider may have used any notification id, even a negative one
-    while True:
-        rows = tables.events_after(after, limit=BATCH, up_to=up_to, stream=stream)
-        yield from rows
-        if len(rows) < BATCH:
-            return
-        after = rows[-1][0]
+def _event_pages(
+    tables: IntegrityTables, stream: UUID | None, up_to: int
+) -> Iterator[list[EventRow]]:
+    def fetch(after: int) -> list[EventRow]:
+        return tables.events_after(after, limit=BATCH, up_to=up_to, stream=stream, with_state=False)
+
+    # An insider may have used any notification id, even a negative one.
+    return _pages(fetch, lambda row: row[0], -(2**62))
 
 
 def _check_log(
@@ -193,12 +259,27 @@ def _check_log(
     size: int,
     tree_head: int,
     notify: Progress,
+    roots: _Roots,
 ) -> None:
-    leaves = _paged_leaves(tables, stream, size)
-    events = _paged_events(tables, stream, tree_head)
+    leaves = chain.from_iterable(map(roots.fed, _leaf_pages(tables, stream, size)))
+    events = chain.from_iterable(_event_pages(tables, stream, tree_head))
     leaf, event = next(leaves, None), next(events, None)
     gone: list[LeafRow] = []
     while leaf is not None or event is not None:
+        # The fast path: the leaf's event is where the tree saw it, unchanged.
+        while (
+            leaf is not None
+            and event is not None
+            and leaf.notification_id == event[0]
+            and leaf.chain_hash == event[5]
+            and leaf.stream == event[1]
+            and leaf.version == event[2]
+            and not gone
+        ):
+            report.leaves += 1
+            leaf, event = next(leaves, None), next(events, None)
+        if leaf is None and event is None:
+            break
         if leaf is not None and (event is None or leaf.notification_id < event[0]):
             gone.append(leaf)  # judged below: missing, or a truncated tail
             leaf = next(leaves, None)
@@ -219,14 +300,13 @@ def _check_log(
             continue
         _flush_missing(report, gone, truncated=False)
         report.leaves += 1
-        leaf_stream = UUID(bytes=leaf.stream)
         if (sid, version) != (leaf.stream, leaf.version):
             report.breaks.append(
                 Break(
                     REORDERED,
                     f"notification {nid} now holds stream {UUID(bytes=sid)} version {version}",
                     position=leaf.position,
-                    stream_id=leaf_stream,
+                    stream_id=UUID(bytes=leaf.stream),
                     version=leaf.version,
                 )
             )
@@ -236,12 +316,10 @@ def _check_log(
                     ALTERED,
                     "its chain hash differs from the one the tree recorded",
                     position=leaf.position,
-                    stream_id=leaf_stream,
+                    stream_id=UUID(bytes=leaf.stream),
                     version=leaf.version,
                 )
             )
-        if report.leaves % BATCH == 0:
-            notify("log", report.leaves)
         leaf, event = next(leaves, None), next(events, None)
     _flush_missing(report, gone, truncated=stream is None)
 
@@ -280,8 +358,7 @@ def _check_checkpoints(
     report: Report,
     public_key: Ed25519PublicKey,
     checkpoints: list[Checkpoint],
-    stream: UUID | None,
-    notify: Progress,
+    tree_size: int,
 ) -> None:
     expected_number = 1
     for checkpoint in checkpoints:
@@ -303,54 +380,18 @@ def _check_checkpoints(
                     checkpoint=checkpoint.number,
                 )
             )
-    if stream is not None:
-        return  # one stream's events were checked against the tree's leaves above
-    tree = CompactRange()
-    pending = sorted(checkpoints, key=lambda c: c.tree_size)
-    while pending and pending[0].tree_size == 0:
-        _compare_root(report, pending.pop(0), tree.root())
-    after = -1
-    while pending:
-        hashes = tables.leaf_hashes(after=after, below=pending[-1].tree_size, limit=BATCH)
-        for digest in hashes:
-            tree.append(merkle.leaf_hash(digest))
-            while pending and pending[0].tree_size == tree.size:
-                _compare_root(report, pending.pop(0), tree.root())
-        after += len(hashes)
-        notify("tree", tree.size)
-        if len(hashes) < BATCH:
-            break
-    for checkpoint in pending:
-        report.breaks.append(
-            Break(
-                TRUNCATED,
-                f"the checkpoint covers {checkpoint.tree_size} events; the tree holds {tree.size}",
-                checkpoint=checkpoint.number,
-            )
-        )
-    stored = tables.nodes(merkle.nodes_for([(0, c.tree_size) for c in checkpoints if c.tree_size]))
-    for checkpoint in checkpoints:
-        if checkpoint.tree_size and checkpoint.tree_size <= tree.size:
-            try:
-                root = merkle.range_hash(0, checkpoint.tree_size, stored)
-            except KeyError:
-                root = b""
-            if root != checkpoint.root_hash:
-                report.breaks.append(
-                    Break(
-                        ALTERED,
-                        "the stored tree nodes that proofs are built from disagree with it",
-                        checkpoint=checkpoint.number,
-                    )
+    covered = [c for c in checkpoints if 0 < c.tree_size <= tree_size]
+    stored = tables.nodes(merkle.nodes_for([(0, c.tree_size) for c in covered]))
+    for checkpoint in covered:
+        try:
+            root = merkle.range_hash(0, checkpoint.tree_size, stored)
+        except KeyError:
+            root = b""
+        if root != checkpoint.root_hash:
+            report.breaks.append(
+                Break(
+                    ALTERED,
+                    "the stored tree nodes that proofs are built from disagree with it",
+                    checkpoint=checkpoint.number,
                 )
-
-
-def _compare_root(report: Report, checkpoint: Checkpoint, root: bytes) -> None:
-    if root != checkpoint.root_hash:
-        report.breaks.append(
-            Break(
-                ALTERED,
-                "the tree's root at its size differs from the signed root",
-                checkpoint=checkpoint.number,
             )
-        )

@@ -151,11 +151,13 @@ class IntegrityTables(TrackingRecorder, ABC):
 
     def _leaf(self, where: str, params: Sequence[Any]) -> LeafRow | None:
         rows = self._read(
-            f"SELECT position, notification_id, originator_id, originator_version, chain_hash "
-            f"FROM {self.leaves_table} WHERE {where}",
+            f"SELECT {self._leaf_columns()} FROM {self.leaves_table} WHERE {where}",
             params,
         )
         return self._leaf_rows(rows)[0] if rows else None
+
+    def _leaf_columns(self) -> str:
+        return "position, notification_id, originator_id, originator_version, chain_hash"
 
     def _leaf_rows(self, rows: list[Any]) -> list[LeafRow]:
         return [
@@ -184,8 +186,8 @@ class IntegrityTables(TrackingRecorder, ABC):
             where += f" AND originator_id = {p}"
             params.append(self._stream_param(stream))
         rows = self._read(
-            f"SELECT position, notification_id, originator_id, originator_version, chain_hash "
-            f"FROM {self.leaves_table} WHERE {where} ORDER BY position LIMIT {p}",
+            f"SELECT {self._leaf_columns()} FROM {self.leaves_table} WHERE {where} "
+            f"ORDER BY position LIMIT {p}",
             [*params, limit],
         )
         return self._leaf_rows(rows)
@@ -212,7 +214,7 @@ class IntegrityTables(TrackingRecorder, ABC):
                 self._stream_bytes(r[1]),
                 int(r[2]),
                 r[3],
-                bytes(r[4]),
+                bytes(r[4]) if r[4] else b"",
                 None if r[5] is None else bytes(r[5]),
             )
             for r in rows
@@ -225,8 +227,12 @@ class IntegrityTables(TrackingRecorder, ABC):
         limit: int,
         up_to: int | None = None,
         stream: UUID | None = None,
+        with_state: bool = True,
     ) -> list[EventRow]:
-        """Stored events after a notification id (up to another), in log order."""
+        """Stored events after a notification id (up to another), in log order.
+
+        Without state, the topic and state of each row are empty: the fast path for the log.
+        """
         p = self.p
         where, params = f"{self.nid} > {p}", [notification_id]
         if up_to is not None:
@@ -235,8 +241,11 @@ class IntegrityTables(TrackingRecorder, ABC):
         if stream is not None:
             where += f" AND originator_id = {p}"
             params.append(self._stream_param(stream))
+        columns = self._event_columns()
+        if not with_state:
+            columns = columns.replace("topic, state", "'', ''")
         rows = self._read(
-            f"SELECT {self.nid}, {self._event_columns()} FROM {self.events} WHERE {where} "
+            f"SELECT {self.nid}, {columns} FROM {self.events} WHERE {where} "
             f"ORDER BY {self.nid} LIMIT {p}",
             [*params, limit],
         )
@@ -361,13 +370,20 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
         return "uuid_send(originator_id), originator_version, topic, state, chain_hash"
 
     def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        # Binary results: bytea arrives as raw bytes rather than hex text to decode.
         with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor(row_factory=tuple_row) as c:
+            with conn.cursor(row_factory=tuple_row, binary=True) as c:
                 c.execute(statement, params)
                 return c.fetchall()
 
+    def _leaf_columns(self) -> str:
+        return "position, notification_id, uuid_send(originator_id), originator_version, chain_hash"
+
     def _leaf_rows(self, rows: list[Any]) -> list[LeafRow]:
-        return super()._leaf_rows(rows)
+        return [LeafRow(*row) for row in rows]
+
+    def _event_rows(self, rows: list[Any]) -> list[EventRow]:
+        return rows  # binary results already have the right types
 
 
 def integrity_tables_for(
