@@ -92,7 +92,7 @@ class Integrity:
         """Bring the tree up to date and sign its head (unless the last checkpoint has it)."""
         for _ in range(5):
             size = self.update_tree()
-            existing = self.tables.checkpoints()
+            existing = self.tables.checkpoints(latest=True)
             if existing and existing[-1].tree_size == size and not force:
                 return to_checkpoint(existing[-1])
             tree = CompactRange.load(size, self.tables.nodes)
@@ -126,7 +126,7 @@ class Integrity:
 
     def get_checkpoint(self, number: int | None = None) -> Checkpoint:
         """The checkpoint with this number, or the latest."""
-        found = self.tables.checkpoints(number=number)
+        found = self.tables.checkpoints(number=number, latest=number is None)
         if not found:
             raise NotFoundError(
                 "no checkpoint yet" if number is None else f"no checkpoint {number}"
@@ -144,6 +144,16 @@ class Integrity:
         checkpoint: int | None = None,
     ) -> dict[str, Any]:
         """Proof that one event is in a checkpoint's tree (the latest by default)."""
+        with self.tables.session():
+            return self._inclusion_proof(stream_id, version, notification_id, checkpoint)
+
+    def _inclusion_proof(
+        self,
+        stream_id: UUID | None,
+        version: int | None,
+        notification_id: int | None,
+        checkpoint: int | None,
+    ) -> dict[str, Any]:
         if notification_id is not None:
             leaf = self.tables.leaf_for_notification(notification_id)
         elif stream_id is not None and version is not None:
@@ -190,6 +200,10 @@ class Integrity:
 
     def consistency_proof(self, *, first: int, second: int | None = None) -> dict[str, Any]:
         """Proof that a later checkpoint's tree extends an earlier one's unchanged."""
+        with self.tables.session():
+            return self._consistency_proof(first, second)
+
+    def _consistency_proof(self, first: int, second: int | None) -> dict[str, Any]:
         older, newer = self.get_checkpoint(first), self.get_checkpoint(second)
         if older.tree_size > newer.tree_size or older.tree_size == 0:
             raise DomainError(

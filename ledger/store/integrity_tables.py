@@ -7,8 +7,10 @@ hash of every complete subtree (level, index) = leaves [index * 2^level, (index 
 so any proof needs only O(log² n) indexed lookups. Checkpoints are append-only like the events.
 """
 
+import threading
 from abc import ABC
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -74,10 +76,37 @@ class IntegrityTables(TrackingRecorder, ABC):
     def _leaf_stream_param(self, stream: bytes) -> Any:
         return stream.hex()
 
-    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+    @property
+    def _local(self) -> threading.local:
+        local: threading.local = self.__dict__.setdefault("_thread_local", threading.local())
+        return local
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Run this thread's reads inside on one connection and transaction (a proof's few)."""
+        with self._cursor() as cursor:
+            self._local.cursor = cursor
+            try:
+                yield
+            finally:
+                self._local.cursor = None
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            yield c
+
+    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is not None:
+            cursor.execute(statement, params)
+            return self._rows(cursor)
+        with self._cursor() as c:
             c.execute(statement, params)
-            return [tuple(row) if not isinstance(row, tuple) else row for row in c.fetchall()]
+            return self._rows(c)
+
+    def _rows(self, cursor: Any) -> list[Any]:
+        return [tuple(row) for row in cursor.fetchall()]
 
     def _table_statements(self) -> list[str]:
         return [
@@ -301,12 +330,15 @@ class IntegrityTables(TrackingRecorder, ABC):
                 ),
             )
 
-    def checkpoints(self, *, number: int | None = None) -> list[StoredCheckpoint]:
-        """Every stored checkpoint in order (or the one with this number)."""
+    def checkpoints(
+        self, *, number: int | None = None, latest: bool = False
+    ) -> list[StoredCheckpoint]:
+        """Every stored checkpoint in order (or the one with this number, or the latest)."""
         where, params = ("", []) if number is None else (f"WHERE number = {self.p}", [number])
+        order = "ORDER BY number DESC LIMIT 1" if latest else "ORDER BY number"
         rows = self._read(
             f"SELECT number, tree_size, root_hash, signed_at, key_id, signature, heads "
-            f"FROM {self.checkpoints_table} {where} ORDER BY number",
+            f"FROM {self.checkpoints_table} {where} {order}",
             params,
         )
         return [
@@ -369,12 +401,16 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
     def _event_columns(self) -> str:
         return "uuid_send(originator_id), originator_version, topic, state, chain_hash"
 
-    def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
         # Binary results: bytea arrives as raw bytes rather than hex text to decode.
         with self.datastore.get_connection() as conn, conn.transaction():
             with conn.cursor(row_factory=tuple_row, binary=True) as c:
-                c.execute(statement, params)
-                return c.fetchall()
+                yield c
+
+    def _rows(self, cursor: Any) -> list[Any]:
+        rows: list[Any] = cursor.fetchall()
+        return rows
 
     def _leaf_columns(self) -> str:
         return "position, notification_id, uuid_send(originator_id), originator_version, chain_hash"
