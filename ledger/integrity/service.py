@@ -72,7 +72,7 @@ class Integrity:
         while True:
             size = self.tables.tree_size()
             position = self.tables.last_notification_id()
-            events = self.tables.events_after(position, limit=BATCH)
+            events = self.tables.events_after(position, limit=BATCH, with_state=False)
             if not events:
                 return size
             tree = CompactRange.load(size, self.tables.nodes)

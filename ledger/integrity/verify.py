@@ -131,7 +131,18 @@ def verify_ledger(
     if up_to_checkpoint is None:
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
     _check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size)
+    report.breaks = _once_each(report.breaks)
     return report
+
+
+def _once_each(breaks: list[Break]) -> list[Break]:
+    """One break per kind and place (two passes may both see a missing event)."""
+    kept: dict[tuple[object, ...], Break] = {}
+    for found in breaks:
+        key = (found.kind, found.stream_id, found.version, found.checkpoint)
+        if key not in kept or (kept[key].position is None and found.position is not None):
+            kept[key] = found
+    return list(kept.values())
 
 
 class _Roots:
@@ -236,10 +247,27 @@ def _check_chains(
 
 
 def _leaf_pages(tables: IntegrityTables, stream: UUID | None, size: int) -> Iterator[list[LeafRow]]:
-    def fetch(after: int) -> list[LeafRow]:
-        return tables.leaves(after=after, below=size, limit=BATCH, stream=stream)
+    if stream is not None:
 
-    return _pages(fetch, lambda leaf: leaf.position, -1)
+        def fetch_stream(after: int) -> list[LeafRow]:
+            return tables.leaves(after=after, below=size, limit=BATCH, stream=stream)
+
+        yield from _pages(fetch_stream, lambda leaf: leaf.position, -1)
+        return
+
+    def fetch(after: int) -> list[LeafRow]:
+        return tables.leaves(after=after, below=min(after + BATCH + 1, size), limit=BATCH)
+
+    # Positions run 0, 1, 2…: page by ranges of positions, the next fetched ahead.
+    afters = range(-1, size - 1, BATCH)
+    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
+        future = pool.submit(fetch, afters[0]) if afters else None
+        for following in [*afters[1:], None]:
+            if future is None:
+                return
+            rows = future.result()
+            future = pool.submit(fetch, following) if following is not None else None
+            yield rows
 
 
 def _event_pages(

@@ -83,3 +83,20 @@ def test_the_verification_report_of_an_untouched_ledger_is_intact(client: FlaskC
     )
     assert whole["intact"] and whole["breaks"] == [] and whole["events"] == 3
     assert one["intact"] and one["streams"] == 1 and one["checkpoints"] == 1
+
+
+def test_the_verification_report_names_an_event_deleted_behind_the_ledgers_back(
+    client: FlaskClient, store: str, database_url: str
+) -> None:
+    from tests.integrity.test_tampering import PostgresInsider, SQLiteInsider
+
+    complaint = workable(client)
+    checkpoint(client)
+    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider.delete(complaint["id"], 2)
+    insider.close()
+    report = ok(client.get("/v1/audit/verification", headers=COMPLIANCE_OFFICER))
+    assert not report["intact"]
+    assert [(b["kind"], b["stream_id"], b["version"]) for b in report["breaks"]] == [
+        ("missing", complaint["id"], 2)
+    ]
