@@ -32,7 +32,7 @@ from ledger.store.integrity_tables import (
     StoredCheckpoint,
 )
 
-BATCH = 5000
+BATCH = 10_000
 HeadProvider = Callable[[], tuple[str, str]]
 """Another hash-chained log's (name, head hash) to include in every checkpoint."""
 

@@ -146,3 +146,20 @@ def test_the_periodic_job_signs_a_checkpoint_once_events_arrive(
         job.stop()
         job.join()
     assert integrity.get_checkpoint().tree_size == 3
+
+
+def test_an_extra_head_is_signed_into_the_checkpoint_and_its_document(
+    ledger: LedgerApplication, clock: ManualClock, integrity: Integrity
+) -> None:
+    from dataclasses import replace
+
+    from ledger.integrity.checkpoints import checkpoint_document
+
+    register(ledger, clock)
+    integrity.head_providers.append(lambda: ("operation-log", "ab" * 32))
+    checkpoint = integrity.checkpoint()
+    assert checkpoint_document(checkpoint)["heads"] == {"operation-log": "ab" * 32}
+    assert integrity.get_checkpoint(checkpoint.number) == checkpoint
+    assert signature_is_valid(checkpoint, integrity.public_key)
+    forged = replace(checkpoint, heads={"operation-log": "cd" * 32})
+    assert not signature_is_valid(forged, integrity.public_key)
