@@ -159,13 +159,24 @@ class _Roots:
         """Add a page of leaves to the tree (checking roots on the way); the same page."""
         if not self.active:
             return page
-        add, sha256, tree, prefix = self.tree.add, hashlib.sha256, self.tree, merkle.LEAF_PREFIX
+        # CompactRange.add inlined: this loop runs once per event of the ledger.
+        sha256, tree = hashlib.sha256, self.tree
+        leaf_prefix, node_prefix = merkle.LEAF_PREFIX, merkle.NODE_PREFIX
+        hashes, size = tree.hashes, tree.size
         next_size = self.pending[0].tree_size if self.pending else -1
         for leaf in page:
-            add(sha256(prefix + leaf.chain_hash).digest())
-            if tree.size == next_size:
+            current = sha256(leaf_prefix + leaf.chain_hash).digest()
+            index = size
+            while index & 1:
+                current = sha256(node_prefix + hashes.pop() + current).digest()
+                index >>= 1
+            hashes.append(current)
+            size += 1
+            if size == next_size:
+                tree.size = size
                 self._compare_reached()
                 next_size = self.pending[0].tree_size if self.pending else -1
+        tree.size = size
         return page
 
     def _compare_reached(self) -> None:
