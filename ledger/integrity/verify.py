@@ -336,6 +336,8 @@ def _check_log(
             and not gone
         ):
             report.leaves += 1
+            if not report.leaves % BATCH:
+                notify("log", report.leaves)
             leaf, event = next(leaves, None), next(events, None)
         if leaf is None and event is None:
             break
