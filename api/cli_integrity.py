@@ -1,7 +1,7 @@
 """The tamper-evidence commands of the `ledger` console command.
 
 ledger checkpoint [--output FILE]             sign the current tree head; print its document
-ledger verify [--stream ID] [--up-to-checkpoint N]
+ledger verify [--stream ID] [--up-to-checkpoint N] [--checkpoint FILE ...]
                                               recompute every chain and the tree; exit 0 if intact
 ledger verify-proof --proof FILE --checkpoint FILE [--checkpoint FILE] --public-key FILE
                                               check a proof offline, with nothing but the files
@@ -18,6 +18,7 @@ from uuid import UUID
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.integrity.checkpoints import (
+    Checkpoint,
     ProofError,
     check_proof,
     checkpoint_document,
@@ -37,6 +38,13 @@ def add_commands(commands: Any) -> None:
     )
     verify.add_argument("--stream", help="only this stream (its id)")
     verify.add_argument("--up-to-checkpoint", type=int, help="only what checkpoint N covers")
+    verify.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkpoint document you kept outside the system (repeatable)",
+    )
     proof = commands.add_parser("verify-proof", help="check a proof offline")
     proof.add_argument("--proof", type=Path, required=True)
     proof.add_argument(
@@ -56,6 +64,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import build_ledger
     from api.integrity_setup import build_integrity
 
+    kept = [_read_checkpoint(path) for path in getattr(args, "checkpoint", None) or []]
     ledger = build_ledger(settings)
     try:
         integrity = build_integrity(settings, ledger)
@@ -80,6 +89,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             integrity.checkpoints(),
             stream=stream,
             up_to_checkpoint=args.up_to_checkpoint,
+            kept=kept,
             progress=_progress,
         )
         seconds = time.monotonic() - started
@@ -95,6 +105,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         f"({seconds:.1f} s)"
     )
     return 0 if report.intact else 1
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    try:
+        return checkpoint_from_document(json.loads(path.read_text()))
+    except json.JSONDecodeError as error:
+        raise LedgerError(f"{path}: not a JSON document: {error.msg}") from None
+    except ProofError as error:
+        raise LedgerError(f"{path}: {error}") from None
 
 
 def _progress(stage: str, done: int) -> None:

@@ -104,11 +104,18 @@ def verify_ledger(
     *,
     stream: UUID | None = None,
     up_to_checkpoint: int | None = None,
+    kept: list[Checkpoint] | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Verify the whole ledger, one stream, or the part a checkpoint covers."""
+    """Verify the whole ledger, one stream, or the part a checkpoint covers.
+
+    `kept` are checkpoints the caller kept outside the system: each must still be stored,
+    unchanged, and the tree must still have its root; an insider who deleted the latest
+    checkpoints along with what they covered is caught only this way.
+    """
     report = Report()
     notify = progress or (lambda stage, done: None)
+    checkpoints = _with_kept(report, checkpoints, kept or [])
     if up_to_checkpoint is not None:
         checkpoints = [c for c in checkpoints if c.number <= up_to_checkpoint]
         if not checkpoints or checkpoints[-1].number != up_to_checkpoint:
@@ -119,9 +126,11 @@ def verify_ledger(
         size = checkpoints[-1].tree_size
     else:
         size = tables.tree_size()
-    last_leaf = tables.leaves(after=size - 2, below=size, limit=1) if size else []
-    tree_head = last_leaf[0].notification_id if last_leaf else 0
-    up_to = tree_head if up_to_checkpoint is not None else None
+    if up_to_checkpoint is not None:
+        last_leaf = tables.leaves(after=size - 2, below=size, limit=1) if size else []
+        tree_head = up_to = last_leaf[0].notification_id if last_leaf else 0
+    else:
+        tree_head, up_to = tables.last_notification_id(), None
     _check_chains(tables, report, stream, up_to, notify)
     # The whole log's leaves pass through the tree on their way to the log check, and the root
     # is compared at each checkpoint's size as the tree reaches it.
@@ -133,6 +142,28 @@ def verify_ledger(
     _check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size)
     report.breaks = _once_each(report.breaks)
     return report
+
+
+def _with_kept(
+    report: Report, checkpoints: list[Checkpoint], kept: list[Checkpoint]
+) -> list[Checkpoint]:
+    """The stored checkpoints, with each kept copy that is gone or differs taken in as well."""
+    stored = {checkpoint.number: checkpoint for checkpoint in checkpoints}
+    extra = []
+    for copy in kept:
+        found = stored.get(copy.number)
+        if found == copy:
+            continue
+        detail = (
+            "the ledger no longer has it (you kept a copy)"
+            if found is None
+            else "the stored checkpoint differs from the copy kept outside"
+        )
+        report.breaks.append(
+            Break(MISSING if found is None else ALTERED, detail, checkpoint=copy.number)
+        )
+        extra.append(copy)
+    return sorted([*checkpoints, *extra], key=lambda c: (c.number, c in extra))
 
 
 def _once_each(breaks: list[Break]) -> list[Break]:
@@ -424,7 +455,7 @@ def _check_checkpoints(
     expected_number = 1
     for checkpoint in checkpoints:
         report.checkpoints += 1
-        if checkpoint.number != expected_number:
+        if checkpoint.number > expected_number:
             report.breaks.append(
                 Break(
                     MISSING,
@@ -432,7 +463,7 @@ def _check_checkpoints(
                     checkpoint=expected_number,
                 )
             )
-        expected_number = checkpoint.number + 1
+        expected_number = max(expected_number, checkpoint.number + 1)
         if not signature_is_valid(checkpoint, public_key):
             report.breaks.append(
                 Break(

@@ -37,7 +37,7 @@ def test_checkpoint_then_verify_exits_zero_with_counts(
     register(ledger, clock, 2)
     assert main(["checkpoint", "--output", str(environment / "cp.json")]) == 0
     assert json.loads((environment / "cp.json").read_text())["tree_size"] == 6
-    assert main(["verify"]) == 0
+    assert main(["verify", "--checkpoint", str(environment / "cp.json")]) == 0
     out = capsys.readouterr()
     assert "OK: 6 events in 2 streams, 6 in the tree, 1 checkpoints" in out.out
     assert "verifying" in out.err
@@ -96,3 +96,11 @@ def _document(integrity: Integrity) -> str:
     from ledger.integrity.checkpoints import checkpoint_document
 
     return json.dumps(checkpoint_document(integrity.checkpoint()))
+
+
+def test_verify_with_an_unreadable_kept_checkpoint_exits_two(
+    environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (environment / "cp.json").write_text('{"format": "something else"}')
+    assert main(["verify", "--checkpoint", str(environment / "cp.json")]) == 2
+    assert "not a checkpoint document" in capsys.readouterr().err

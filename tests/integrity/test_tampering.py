@@ -318,3 +318,26 @@ def test_verification_up_to_a_checkpoint_covers_only_what_it_signed(
     )
     assert signed.intact and signed.events == 9
     assert places(verify(integrity)) == {("missing", later, 2)}
+
+
+def test_deleting_the_latest_checkpoint_with_what_it_covered_is_caught_by_a_kept_copy(
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    integrity: Integrity,
+    store: str,
+    database_url: str,
+    streams: list[str],
+) -> None:
+    (later,) = register(ledger, clock)
+    kept = integrity.checkpoint()
+    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    leaves = insider.checkpoints.replace("ledger_checkpoints", "ledger_merkle_leaves")
+    insider.delete(later)
+    insider.execute(f"DELETE FROM {leaves} WHERE position >= 9")
+    insider.execute(f"DELETE FROM {insider.checkpoints} WHERE number = 2")
+    insider.close()
+    assert verify(integrity).intact  # the database alone no longer shows it
+    report = verify_ledger(
+        integrity.tables, integrity.public_key, integrity.checkpoints(), kept=[kept]
+    )
+    assert [(b.kind, b.checkpoint) for b in report.breaks] == [("missing", 2), ("truncated", 2)]
