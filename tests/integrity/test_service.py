@@ -4,6 +4,7 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
@@ -163,3 +164,36 @@ def test_an_extra_head_is_signed_into_the_checkpoint_and_its_document(
     assert signature_is_valid(checkpoint, integrity.public_key)
     forged = replace(checkpoint, heads={"operation-log": "cd" * 32})
     assert not signature_is_valid(forged, integrity.public_key)
+
+
+def test_two_processes_extending_the_tree_at_once_add_each_event_exactly_once(
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    integrity: Integrity,
+    signing_key: Ed25519PrivateKey,
+) -> None:
+    import threading
+
+    from ledger.store.integrity_tables import integrity_tables_for
+
+    register(ledger, clock, 4)
+    datastore = ledger.recorder.datastore  # type: ignore[attr-defined]
+    other = Integrity(
+        integrity_tables_for(datastore, ledger.recorder.events_table_name),  # type: ignore[attr-defined]
+        signing_key,
+        clock,
+    )
+    barrier = threading.Barrier(2)
+
+    def extend(service: Integrity) -> None:
+        barrier.wait()
+        service.update_tree()
+
+    threads = [threading.Thread(target=extend, args=(s,)) for s in (integrity, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    chain_hashes = [row[5] for row in integrity.tables.events_after(0, limit=100)]
+    assert integrity.checkpoint().root_hash == merkle.root(chain_hashes)  # type: ignore[arg-type]
+    assert verify_ledger(integrity.tables, integrity.public_key, integrity.checkpoints()).intact
