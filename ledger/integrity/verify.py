@@ -1,14 +1,16 @@
 """`ledger verify`: re-read the ledger, recompute every chain and the tree, name every break.
 
-Three passes, each streaming the store in batches (keyset pagination), so memory stays flat:
+Three checks, each streaming the store in pages (keyset or id ranges, the next page fetched
+while one is checked), so memory stays flat:
 
 1. chains   events in (stream, version) order: each event's chain hash is recomputed from its
             stored bytes and the stored hash of the event before it; versions must run 1, 2, 3…
 2. log      events in notification order beside the tree's leaves: every leaf's event must still
             be at its notification id with the same identity and chain hash, and no event the tree
-            has passed may be absent from it
-3. tree     the root at every checkpoint's size is recomputed from the leaves and compared with
-            the signed root; every signature is checked with the public key
+            has passed may be absent from it; the leaves rebuild the tree on the way, and its root
+            is compared with every checkpoint's at that size
+3. signed   every checkpoint's signature with the public key, their numbering, kept copies, and
+            the stored subtree hashes that proofs are built from
 
 Kinds of break: altered, missing, inserted, reordered, truncated, bad signature
 (docs/tamper-evidence.md says what each means).
@@ -124,12 +126,10 @@ def verify_ledger(
             )
             return report
         size = checkpoints[-1].tree_size
-    else:
-        size = tables.tree_size()
-    if up_to_checkpoint is not None:
         last_leaf = tables.leaves(after=size - 2, below=size, limit=1) if size else []
         tree_head = up_to = last_leaf[0].notification_id if last_leaf else 0
     else:
+        size = tables.tree_size()
         tree_head, up_to = tables.last_notification_id(), None
     _check_chains(tables, report, stream, up_to, notify)
     # The whole log's leaves pass through the tree on their way to the log check, and the root
