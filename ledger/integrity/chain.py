@@ -4,7 +4,8 @@
                         || version (8 bytes, big-endian, signed)
                         || len(topic) (4 bytes, big-endian) || topic (UTF-8)
                         || len(state) (4 bytes, big-endian) || state (the stored bytes)
-                        || previous chain hash in the stream (32 bytes; zeros for the first) )
+                        || chain hash of version - 1 in the stream (32 bytes; zeros when
+                           there is none, as for version 1) )
 
 The state is hashed exactly as stored (ciphertexts of personal data included), so erasing a
 person by destroying their key never changes a chain. PostgreSQL computes the same bytes in a

@@ -34,8 +34,7 @@ class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
             "VALUES (?,?,?,?,?)"
         )
         self._select_previous_hash = (
-            f"SELECT chain_hash FROM {table} WHERE originator_id = ? "
-            "AND originator_version < ? ORDER BY originator_version DESC LIMIT 1"
+            f"SELECT chain_hash FROM {table} WHERE originator_id = ? AND originator_version = ?"
         )
 
     def construct_create_table_statements(self) -> list[str]:
@@ -68,14 +67,16 @@ class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any
     ) -> Sequence[int] | None:
-        # Each event links to the hash of the highest version below it in its stream, read in
-        # this transaction, so events of one stream saved together chain in order.
+        # Each event links to the hash of the version before it in its stream, read in this
+        # transaction, so events of one stream saved together chain in order.
         returning = []
         for s in stored_events:
             stream = s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id
-            c.execute(self._select_previous_hash, (stream, s.originator_version))
-            row = c.fetchone()
-            previous = row["chain_hash"] if row is not None else None
+            previous = None
+            if s.originator_version > 1:
+                c.execute(self._select_previous_hash, (stream, s.originator_version - 1))
+                row = c.fetchone()
+                previous = row["chain_hash"] if row is not None else None
             digest = chain_hash(
                 id_bytes(s.originator_id), s.originator_version, s.topic, s.state, previous
             )
@@ -129,10 +130,11 @@ class AppendOnlyPostgresApplicationRecorder(PostgresApplicationRecorder):
                 SQL(
                     "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS trigger "
                     "LANGUAGE plpgsql AS $$ DECLARE previous bytea; BEGIN "
+                    "IF NEW.originator_version > 1 THEN "
                     "SELECT chain_hash INTO previous FROM {schema}.{table} "
                     "WHERE originator_id = NEW.originator_id "
-                    "AND originator_version < NEW.originator_version "
-                    "ORDER BY originator_version DESC LIMIT 1; "
+                    "AND originator_version = NEW.originator_version - 1; "
+                    "END IF; "
                     "NEW.chain_hash := sha256(uuid_send(NEW.originator_id) "
                     "|| int8send(NEW.originator_version::bigint) "
                     "|| int4send(octet_length(convert_to(NEW.topic, 'UTF8'))) "
