@@ -7,9 +7,20 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import audit, complaints, escalations, handoffs, health, idempotency, incidents, subjects
+from api import (
+    audit,
+    complaints,
+    escalations,
+    handoffs,
+    health,
+    idempotency,
+    incidents,
+    integrity,
+    subjects,
+)
 from api.config import Settings
 from api.identity import resolve_actor
+from api.integrity_setup import CheckpointJob, build_integrity
 from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
 from ledger.application import LedgerApplication
@@ -64,6 +75,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.extensions["handoff_queue"] = HandoffQueueProjection(
         handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
     )
+    app.extensions["integrity"] = build_integrity(settings, ledger)
+    if settings.checkpoint_interval:
+        job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
+        app.extensions["checkpoint_job"] = job
+        job.start()
     api = ProblemApi(app)
     for blueprint in (
         health.blp,
@@ -73,6 +89,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         subjects.blp,
         audit.blp,
         incidents.blp,
+        integrity.blp,
     ):
         api.register_blueprint(blueprint)
 

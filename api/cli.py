@@ -5,6 +5,7 @@ ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
+ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
 """
 
 import argparse
@@ -15,7 +16,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_incidents
+from api import cli_incidents, cli_integrity
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -127,12 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("rotate", help="re-wrap every data key under a new master key")
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_incidents.add_commands(commands)
+    cli_integrity.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         settings = Settings.from_env()
+        if args.command in cli_integrity.COMMANDS:
+            return cli_integrity.run(settings, args)
         if args.command == "serve":
             serve(settings)
         elif args.command == "subjects":

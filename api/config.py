@@ -22,6 +22,8 @@ class Settings:
     group_commit: bool = True  # concurrent saves share one write transaction
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
 
     @property
     def embedded(self) -> bool:
@@ -78,4 +80,10 @@ class Settings:
                 )
                 if env.get(name, "").strip()
             },
+            signing_key_settings={
+                name: env[name]
+                for name in ("LEDGER_SIGNING_KEY", "LEDGER_SIGNING_KEY_FILE")
+                if env.get(name, "").strip()
+            },
+            checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
         )
