@@ -16,6 +16,7 @@ from api import (
     health,
     idempotency,
     incidents,
+    integrity,
     operations,
     subjects,
     tokens,
@@ -23,6 +24,7 @@ from api import (
 from api.access import AccessControl, guard, record_operation
 from api.config import Settings
 from api.identity import TokenSource
+from api.integrity_setup import CheckpointJob, build_integrity
 from api.limiter import FailureLimiter
 from api.presenters import write_access_log
 from api.problem_docs import BEARER, BEARER_SCHEME
@@ -59,6 +61,7 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
         keyring=keyring,
         policy=load_policy(settings.policy_file),
         clock=clock,
+        group_commit=settings.group_commit,
     )
 
 
@@ -101,6 +104,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ),
         oplog=operation_log(ledger, settings),
     )
+    app.extensions["integrity"] = build_integrity(settings, ledger)
+    if settings.checkpoint_interval:
+        job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
+        app.extensions["checkpoint_job"] = job
+        job.start()
     api = ProblemApi(app)
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
@@ -113,6 +121,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         incidents.blp,
         tokens.blp,
         operations.blp,
+        integrity.blp,
     ):
         api.register_blueprint(blueprint)
 

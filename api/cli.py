@@ -6,6 +6,7 @@ ledger keys rotate                            re-wrap every data key under a new
 ledger keys retire                            drop master keys no data key uses any more
 ledger tokens create|list|revoke              staff access tokens (see api/cli_access.py)
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
+ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
 """
 
 import argparse
@@ -16,7 +17,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_access, cli_incidents
+from api import cli_access, cli_incidents, cli_integrity
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -128,12 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_access.add_commands(commands)
     cli_incidents.add_commands(commands)
+    cli_integrity.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         settings = Settings.from_env()
+        if args.command in cli_integrity.COMMANDS:
+            return cli_integrity.run(settings, args)
         if cli_access.run(settings, args):
             pass
         elif args.command == "serve":

@@ -26,8 +26,11 @@ class Settings:
     auth_max_failures: int = 10
     auth_failure_window_seconds: int = 60
     oplog_retention_days: int = OPLOG_RETENTION_FLOOR_DAYS
+    group_commit: bool = True  # concurrent saves share one write transaction
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
 
     @property
     def embedded(self) -> bool:
@@ -57,6 +60,14 @@ class Settings:
                 raise PolicyError(f"{name}: must be between {low} and {high}, got {value}")
             return value
 
+        def switch(name: str, *, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
+            if raw not in ("on", "off"):
+                raise PolicyError(f"{name}: expected on or off, got {raw!r}")
+            return raw == "on"
+
         policy = env.get("LEDGER_POLICY_FILE", "").strip()
         return cls(
             data_dir=Path(env.get("LEDGER_DATA_DIR", "").strip() or "var"),
@@ -74,6 +85,7 @@ class Settings:
                 OPLOG_RETENTION_FLOOR_DAYS,
                 100 * 366,
             ),
+            group_commit=switch("LEDGER_GROUP_COMMIT", default=True),
             master_key_settings={
                 name: env[name]
                 for name in (
@@ -83,4 +95,10 @@ class Settings:
                 )
                 if env.get(name, "").strip()
             },
+            signing_key_settings={
+                name: env[name]
+                for name in ("LEDGER_SIGNING_KEY", "LEDGER_SIGNING_KEY_FILE")
+                if env.get(name, "").strip()
+            },
+            checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
         )

@@ -14,7 +14,7 @@ from api.config import Settings
 from api.policy import ROLES
 from ledger.clock import ManualClock
 from privacy.tokens import Principal
-from tests.conftest import TEST_MASTER_KEY_B64
+from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.identities import TokenCache, with_bearer
 
 AGENT = {"X-Staff-Id": "agent-7", "X-Staff-Role": "agent", "X-Staff-Department": "service"}
@@ -55,6 +55,7 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
         data_dir=tmp_path,
         database_url=database_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+        signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
     )
     flask_app = create_app(settings, clock=clock)
     yield flask_app

@@ -81,6 +81,7 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
         return ok(client.post(path, json=body, headers=who), status)
 
     ids: dict[str, dict[str, str]] = {}
+    signed = ok(client.post("/v1/integrity/checkpoints", headers=COMPLIANCE_OFFICER), 201)
     incident = post("/v1/incidents", {"title": "Outage", "description": "d"}, INCIDENT_MANAGER, 201)
     for scope, department, owner, to in (
         ("in", "service", "agent-7", "technical"),
@@ -111,6 +112,7 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
             "token_id": "tok_matrix",
             "incident": incident["id"],  # incidents span departments: no scope to be out of
             "item": "item-1",
+            "number": str(signed["number"]),
         }
     return ids
 
