@@ -103,12 +103,18 @@ class TokenStore:
         now: datetime,
         expires_at: datetime,
         created_by: str,
+        secret: str | None = None,
     ) -> tuple[TokenInfo, str]:
-        """Store a new token for `principal`; returns it and its secret (never stored)."""
+        """Store a new token for `principal`; returns it and its secret (never stored).
+
+        `secret` registers one generated elsewhere (one bench token for several stores).
+        """
         check_principal(principal, known_roles=known_roles)
         if expires_at <= now:
             raise TokenError("a token must expire in the future")
-        secret = PREFIX + secrets.token_urlsafe(32)
+        if secret is not None and not TOKEN_PATTERN.fullmatch(secret):
+            raise TokenError("a token is lgr_ and 43 base64url characters")
+        secret = secret or PREFIX + secrets.token_urlsafe(32)
         info = TokenInfo(
             token_id="tok_" + secrets.token_hex(8),
             principal=principal,

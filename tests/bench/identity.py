@@ -1,16 +1,42 @@
-"""How the bench's HTTP clients say who they are: the one place to change for bearer tokens.
+"""How the bench's HTTP clients say who they are: a bearer token minted for each bench server.
 
-Today the API takes the caller from X-Staff-* headers. When access control (issue 8) replaces
-them with bearer tokens, make this function return `{"Authorization": f"Bearer {token}"}` for a
-token created for the role (e.g. with `ledger tokens create`, passed in through the environment).
+`ledger_server` registers one agent token (BENCH_TOKEN, made once per bench process) in each
+served store (`mint_bench_token`); `auth_headers` sends it.
 """
 
 import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
 
 
 def auth_headers(role: str = "agent", staff_id: str = "bench-agent") -> dict[str, str]:
-    """Headers that identify a bench client as a member of staff in `role`."""
-    token = os.environ.get("BENCH_TOKEN")
-    if token:
-        return {"Authorization": f"Bearer {token}"}
-    return {"X-Staff-Id": staff_id, "X-Staff-Role": role, "X-Staff-Department": "service"}
+    """Headers that identify a bench client: the token `ledger_server` minted."""
+    return {"Authorization": f"Bearer {os.environ.get('BENCH_TOKEN', '')}"}
+
+
+def mint_bench_token(env: Mapping[str, str]) -> str:
+    """Register the bench's one agent token in the store the LEDGER_* settings in `env` name.
+
+    The same secret goes into every bench server's store, so that clients of two servers
+    running side by side share BENCH_TOKEN.
+    """
+    from api.app import build_ledger
+    from api.config import Settings
+    from api.policy import ROLES
+    from privacy.tokens import PREFIX, Principal, TokenStore
+
+    ledger = build_ledger(Settings.from_env(env))
+    try:
+        now = ledger.clock.now()
+        _, secret = TokenStore(ledger.recorder.datastore).issue(
+            Principal("bench-agent", "Bench agent", ("agent",), "service"),
+            known_roles=ROLES,
+            now=now,
+            expires_at=now + timedelta(days=1),
+            created_by="bench",
+            secret=os.environ.setdefault("BENCH_TOKEN", PREFIX + secrets.token_urlsafe(32)),
+        )
+    finally:
+        ledger.close()
+    return secret

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.bench.identity import mint_bench_token
 from tests.served import free_port
 
 # A fixed bench master key; never a production one.
@@ -38,23 +39,25 @@ def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[Ser
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = data_dir / f"serve-{port}.log"
+    server_env = {
+        **os.environ,
+        "LEDGER_PORT": str(port),
+        "LEDGER_DATA_DIR": str(data_dir),
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_MASTER_KEY": BENCH_MASTER_KEY,
+        "LEDGER_SIGNING_KEY": BENCH_SIGNING_KEY,
+        **env,
+    }
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve"],
-            env={
-                **os.environ,
-                "LEDGER_PORT": str(port),
-                "LEDGER_DATA_DIR": str(data_dir),
-                "LEDGER_DATABASE_URL": database_url,
-                "LEDGER_MASTER_KEY": BENCH_MASTER_KEY,
-                "LEDGER_SIGNING_KEY": BENCH_SIGNING_KEY,
-                **env,
-            },
+            env=server_env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
         _wait_healthy(process, port, log_path)
+        mint_bench_token(server_env)  # BENCH_TOKEN, for the clients it starts
         yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
