@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from tests.bench.context import BenchContext
 from tests.bench.harness import Figure
-from tests.bench.rows import append, encryption, erasure, sqlite_embedded, write_path
+from tests.bench.rows import append, encryption, erasure, oplog, sqlite_embedded, write_path
 
 Row = Callable[[BenchContext], list[Figure]]
 
@@ -14,6 +14,7 @@ ROWS: list[Row] = [
     encryption.measure,
     erasure.measure,
     sqlite_embedded.measure,
+    oplog.measure,
 ]
 
 # name, issue that brings it, target: printed as "not measured: lands with issue N" until a
@@ -25,5 +26,4 @@ PLACEHOLDERS: list[tuple[str, int, str]] = [
     ("projection catch-up (status view rebuild, ≥ 1 M events)", 6, "≥ 10 k/s and ≥ 0.3 x raw read"),
     ("commit → status view lag at 500 appends/s", 6, "p99 < 1 s"),
     ("list/queue queries, 32 clients, ≥ 200 k cases", 6, "p99 < 50 ms"),
-    ("read latency with the operation log on vs off", 8, "report"),
 ]
