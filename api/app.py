@@ -7,7 +7,7 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import audit, complaints, escalations, handoffs, health, idempotency, subjects
+from api import audit, cases, complaints, escalations, handoffs, health, idempotency, subjects
 from api.config import Settings
 from api.identity import resolve_actor
 from api.presenters import write_access_log
@@ -45,8 +45,14 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
     )
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
-    """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, background: bool = True
+) -> Flask:
+    """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting.
+
+    With in-process projections and `background`, a worker thread keeps the views current and
+    runs the escalation process (tests that move a manual clock drive it themselves instead).
+    """
     settings = settings or Settings.from_env()
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
@@ -63,6 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.extensions["handoff_queue"] = HandoffQueueProjection(
         handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
     )
+    cases.install(app, ledger, mode=settings.projections, background=background)
     api = ProblemApi(app)
     for blueprint in (
         health.blp,
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         handoffs.blp,
         subjects.blp,
         audit.blp,
+        cases.blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -19,6 +19,8 @@ class Settings:
     policy_file: Path | None = None
     max_body_bytes: int = 64 * 1024
     threads: int = 16
+    # inprocess: the service keeps its projections current itself; off: a worker process does.
+    projections: str = "inprocess"
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -51,6 +53,9 @@ class Settings:
             return value
 
         policy = env.get("LEDGER_POLICY_FILE", "").strip()
+        projections = env.get("LEDGER_PROJECTIONS", "").strip() or "inprocess"
+        if projections not in ("inprocess", "off"):
+            raise PolicyError(f"LEDGER_PROJECTIONS: expected inprocess or off, got {projections!r}")
         return cls(
             data_dir=Path(env.get("LEDGER_DATA_DIR", "").strip() or "var"),
             database_url=env.get("LEDGER_DATABASE_URL", "").strip(),
@@ -59,6 +64,7 @@ class Settings:
             policy_file=Path(policy) if policy else None,
             max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
             threads=integer("LEDGER_THREADS", 16, 1, 256),
+            projections=projections,
             master_key_settings={
                 name: env[name]
                 for name in (

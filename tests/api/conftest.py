@@ -41,7 +41,7 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
         database_url=database_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
     )
-    flask_app = create_app(settings, clock=clock)
+    flask_app = create_app(settings, clock=clock, background=False)
     yield flask_app
     flask_app.extensions["ledger"].close()
 

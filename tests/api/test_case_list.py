@@ -1,0 +1,106 @@
+"""GET /v1/complaints (the status view), department queues and projection status over HTTP."""
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from ledger.clock import ManualClock
+from tests.api.conftest import AGENT, MANAGER, TECHNICIAN, command, ok, register, workable
+
+
+def test_the_list_shows_a_new_complaint_at_once_and_says_how_current_it_is(
+    client: FlaskClient,
+) -> None:
+    complaint = workable(client)
+    body = ok(client.get("/v1/complaints", headers=MANAGER))
+    assert [item["id"] for item in body["items"]] == [complaint["id"]]
+    assert (
+        body["position"]
+        == ok(client.get("/v1/projections", headers=MANAGER))["projections"][0]["head"]
+    )
+    item = body["items"][0]
+    assert (item["status"], item["owner"], item["priority"]) == ("classified", "agent-7", "urgent")
+    assert {c["clock"] for c in item["clocks"]} == {"first_response", "resolution"}
+
+
+def test_the_list_filters_by_status_priority_and_department(client: FlaskClient) -> None:
+    urgent = workable(client)
+    fresh = register(client)
+    assert [
+        i["id"]
+        for i in ok(client.get("/v1/complaints?status=registered", headers=MANAGER))["items"]
+    ] == [fresh["id"]]
+    assert [
+        i["id"] for i in ok(client.get("/v1/complaints?priority=urgent", headers=MANAGER))["items"]
+    ] == [urgent["id"]]
+    assert ok(client.get("/v1/complaints?department=technical", headers=MANAGER))["items"] == []
+
+
+def test_q_matches_the_reference_but_never_personal_data(client: FlaskClient) -> None:
+    complaint = workable(client)
+    found = ok(client.get(f"/v1/complaints?q={complaint['reference'].lower()}", headers=MANAGER))
+    assert [i["id"] for i in found["items"]] == [complaint["id"]]
+    assert ok(client.get("/v1/complaints?q=Li%20Si", headers=MANAGER))["items"] == []
+
+
+def test_pages_follow_the_cursor_without_repeats(client: FlaskClient, clock: ManualClock) -> None:
+    ids = []
+    for _ in range(3):
+        ids.append(register(client)["id"])
+        clock.advance(timedelta(seconds=1))
+    first = ok(client.get("/v1/complaints?limit=2", headers=MANAGER))
+    second = ok(
+        client.get(f"/v1/complaints?limit=2&cursor={first['next_cursor']}", headers=MANAGER)
+    )
+    assert [i["id"] for i in first["items"] + second["items"]] == list(reversed(ids))
+    assert second["next_cursor"] is None
+
+
+def test_a_forged_cursor_is_refused_naming_the_field(client: FlaskClient) -> None:
+    response = client.get("/v1/complaints?cursor=bm90LWEtY3Vyc29y", headers=MANAGER)
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "cursor"
+
+
+def test_an_overdue_complaint_is_listed_as_breached(
+    client: FlaskClient, clock: ManualClock
+) -> None:
+    late = workable(client)
+    clock.advance(timedelta(hours=3))
+    on_time = workable(client)
+    breached = ok(client.get("/v1/complaints?breached=true", headers=MANAGER))
+    assert [i["id"] for i in breached["items"]] == [late["id"]]
+    assert [
+        i["id"] for i in ok(client.get("/v1/complaints?breached=false", headers=MANAGER))["items"]
+    ] == [on_time["id"]]
+
+
+def test_the_queue_shows_handed_cases_with_time_left_to_each_deadline(
+    client: FlaskClient, clock: ManualClock
+) -> None:
+    complaint = workable(client)
+    ok(
+        client.post(
+            "/v1/handoffs",
+            json={"complaint_id": complaint["id"], "to_department": "technical", "reason": "fault"},
+            headers=AGENT,
+        ),
+        201,
+    )
+    clock.advance(timedelta(minutes=30))
+    queue = ok(client.get("/v1/departments/technical/queue", headers=TECHNICIAN))
+    assert [i["id"] for i in queue["items"]] == [complaint["id"]]
+    left = {c["clock"].split(":")[0]: c["seconds_left"] for c in queue["items"][0]["clocks"]}
+    assert left["handoff_accept"] == 90 * 60
+    assert left["first_response"] == 90 * 60
+
+
+def test_an_unknown_department_has_no_queue(client: FlaskClient) -> None:
+    assert client.get("/v1/departments/nowhere/queue", headers=MANAGER).status_code == 404
+
+
+def test_a_responded_complaint_stops_its_first_response_clock(client: FlaskClient) -> None:
+    complaint = workable(client)
+    ok(command(client, complaint["id"], "respond", {"message": "We are on it"}))
+    clocks = ok(client.get(f"/v1/complaints/{complaint['id']}/sla", headers=MANAGER))["clocks"]
+    assert {c["clock"]: c["state"] for c in clocks}["first_response"] == "met"
