@@ -4,6 +4,7 @@ ledger serve                                  run the HTTP service under waitres
 ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
+ledger projections run|rebuild|status         read models (see api/cli_projections.py)
 """
 
 import argparse
@@ -14,6 +15,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
+from api import cli_projections
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     keys.add_parser("rotate", help="re-wrap every data key under a new master key")
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
+    cli_projections.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "serve":
             serve(settings)
+        elif args.command == "projections":
+            cli_projections.run(settings, args)
         elif args.command == "subjects":
             erase_subject(settings, args)
         elif args.action == "rotate":

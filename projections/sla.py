@@ -70,10 +70,12 @@ def clock_state(row: Row, now: datetime) -> str:
         return "stopped"
     if row["due_at"] is None:
         return "unscheduled"
-    if row["breached_at"] is not None or row["due_at"] <= now:
+    if row["breached_at"] is not None:
         return "breached"
     if row["paused_since"] is not None:
         return "paused"
+    if row["due_at"] <= now:
+        return "breached"
     if row["warn_at"] is not None and row["warn_at"] <= now:
         return "warning"
     return "running"

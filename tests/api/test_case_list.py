@@ -104,3 +104,17 @@ def test_a_responded_complaint_stops_its_first_response_clock(client: FlaskClien
     ok(command(client, complaint["id"], "respond", {"message": "We are on it"}))
     clocks = ok(client.get(f"/v1/complaints/{complaint['id']}/sla", headers=MANAGER))["clocks"]
     assert {c["clock"]: c["state"] for c in clocks}["first_response"] == "met"
+
+
+def test_waiting_on_the_customer_pauses_the_clocks_over_http(
+    client: FlaskClient, clock: ManualClock
+) -> None:
+    complaint = workable(client)
+    body = ok(command(client, complaint["id"], "await-customer", {"reason": "order number?"}))
+    assert body["awaiting_customer_since"] is not None
+    clock.advance(timedelta(hours=4))
+    clocks = ok(client.get(f"/v1/complaints/{complaint['id']}/sla", headers=MANAGER))["clocks"]
+    assert {c["clock"]: c["state"] for c in clocks}["first_response"] == "paused"
+    ok(command(client, complaint["id"], "customer-replied"))
+    item = ok(client.get(f"/v1/complaints/{complaint['id']}/sla", headers=MANAGER))
+    assert item["breached"] is False

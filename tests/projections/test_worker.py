@@ -1,0 +1,52 @@
+"""The worker keeps projections current on its own; several workers never double-apply."""
+
+import threading
+
+from ledger.application import LedgerApplication
+from projections.read_side import ReadSide
+from projections.viewdb import tracking_name
+from projections.worker import ProjectionWorker
+from tests.projections.conftest import dump_views, new_complaint
+
+
+def test_a_background_worker_applies_new_events_without_being_asked(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    worker = ProjectionWorker(read_side, escalate=False)
+    worker.start()
+    try:
+        new_complaint(ledger)
+        head = read_side.head()
+        for name in ("case_status", "sla"):
+            read_side.db.tracking.wait(tracking_name(name, 1), head, timeout=30)
+    finally:
+        worker.stop()
+    assert read_side.position("case_status") == head
+
+
+def test_workers_owning_different_projections_each_keep_their_own(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    new_complaint(ledger)
+    ProjectionWorker(read_side, ["sla"]).run_once()
+    assert read_side.position("sla") == read_side.head()
+    assert read_side.position("case_status") == 0
+    ProjectionWorker(read_side, ["case_status"]).run_once()
+    assert read_side.position("case_status") == read_side.head()
+
+
+def test_concurrent_catch_ups_of_one_projection_apply_each_event_once(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    for _ in range(20):
+        new_complaint(ledger)
+    others = [ReadSide(ledger) for _ in range(4)]
+    threads = [threading.Thread(target=side.catch_up) for side in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    contended = dump_views(read_side)
+    read_side.rebuild("case_status")
+    read_side.rebuild("sla")
+    assert dump_views(read_side) == contended
