@@ -13,10 +13,11 @@ from flask_smorest import Blueprint
 
 from api import read_schemas
 from api.paths import complaint_id
-from api.presenters import ledger
+from api.presenters import history_body, ledger
 from api.problem_docs import problems
 from api.problems import problem
 from ledger.application import LedgerApplication
+from ledger.audit_trail import compliance_history
 from ledger.errors import NotFoundError
 from ledger.values import ESCALATION_LEVELS
 from projections.case_queries import (
@@ -185,3 +186,18 @@ def projections() -> Any:
         "mode": current_app.config["LEDGER_PROJECTIONS"],
         "projections": read_side().status(),
     }
+
+
+@blp.route("/complaints/<string:complaint>/audit", methods=["GET"])
+@blp.response(200, read_schemas.AuditOut)
+@problems(blp, 404)
+def audit(complaint: str) -> Any:
+    """The compliance history: every event of the case, its escalations and handoffs, in order"""
+    app = ledger()
+    cid = complaint_id(complaint)
+    trail = compliance_history(app, cid)
+    body = history_body(cid, [t.entry for t in trail])
+    for event, item in zip(body["events"], trail, strict=True):
+        event["stream"] = item.stream
+        event["stream_id"] = item.stream_id
+    return {"id": cid, "reference": app.get_complaint(cid).reference, "events": body["events"]}

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas import Strict
+from api.schemas import HistoryEntryOut, Strict
 from ledger.complaint import STATUSES
 from ledger.values import PRIORITIES
 
@@ -128,6 +128,17 @@ class ProjectionOut(Schema):
 class ProjectionsOut(Schema):
     mode = fields.String(metadata={"description": "inprocess or off (LEDGER_PROJECTIONS)."})
     projections = fields.List(fields.Nested(ProjectionOut))
+
+
+class AuditEntryOut(HistoryEntryOut):
+    stream = fields.String(metadata={"description": "complaint, escalation or handoff"})
+    stream_id = fields.UUID()
+
+
+class AuditOut(Schema):
+    id = fields.UUID()
+    reference = fields.String()
+    events = fields.List(fields.Nested(AuditEntryOut))
 
 
 class MetricsQuery(Strict):

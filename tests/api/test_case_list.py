@@ -118,3 +118,46 @@ def test_waiting_on_the_customer_pauses_the_clocks_over_http(
     ok(command(client, complaint["id"], "customer-replied"))
     item = ok(client.get(f"/v1/complaints/{complaint['id']}/sla", headers=MANAGER))
     assert item["breached"] is False
+
+
+def test_the_audit_history_interleaves_the_case_its_escalations_and_handoffs_in_order(
+    client: FlaskClient, clock: ManualClock
+) -> None:
+    complaint = workable(client)
+    clock.advance(timedelta(minutes=1))
+    handoff = ok(
+        client.post(
+            "/v1/handoffs",
+            json={"complaint_id": complaint["id"], "to_department": "technical", "reason": "x"},
+            headers=AGENT,
+        ),
+        201,
+    )
+    clock.advance(timedelta(minutes=1))
+    ok(client.post(f"/v1/handoffs/{handoff['id']}/accept", json={}, headers=TECHNICIAN))
+    clock.advance(timedelta(minutes=1))
+    ok(
+        client.post(
+            "/v1/escalations",
+            json={"complaint_id": complaint["id"], "level": "supervisor", "reason": "upset"},
+            headers=AGENT,
+        ),
+        201,
+    )
+    trail = ok(client.get(f"/v1/complaints/{complaint['reference']}/audit", headers=MANAGER))
+    assert [(e["stream"], e["event"]) for e in trail["events"]] == [
+        ("complaint", "Registered"),
+        ("complaint", "Classified"),
+        ("complaint", "Assigned"),
+        ("complaint", "HandoffRequested"),
+        ("handoff", "Requested"),
+        ("complaint", "HandoffAccepted"),
+        ("handoff", "Accepted"),
+        ("complaint", "Escalated"),
+        ("escalation", "Raised"),
+    ]
+    assert trail["events"][4]["stream_id"] == handoff["id"]
+
+
+def test_the_audit_history_of_an_unknown_complaint_is_404(client: FlaskClient) -> None:
+    assert client.get("/v1/complaints/CMP-2026-999999/audit", headers=MANAGER).status_code == 404
