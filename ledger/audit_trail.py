@@ -1,4 +1,4 @@
-"""A complaint's compliance history: its own stream, its escalations' and its handoffs', in order."""
+"""A complaint's compliance history: its own stream, its escalations' and handoffs', in order."""
 
 from dataclasses import dataclass
 from uuid import UUID
