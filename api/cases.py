@@ -27,6 +27,7 @@ from projections.case_queries import (
     get_case,
     list_cases,
 )
+from projections.metrics import service_metrics
 from projections.read_side import ReadSide
 from projections.sla import clock_view, clocks_of
 from projections.viewdb import Row
@@ -201,3 +202,29 @@ def audit(complaint: str) -> Any:
         event["stream"] = item.stream
         event["stream_id"] = item.stream_id
     return {"id": cid, "reference": app.get_complaint(cid).reference, "events": body["events"]}
+
+
+@blp.route("/metrics/service", methods=["GET"])
+@blp.arguments(read_schemas.MetricsQuery, location="query")
+@blp.response(200, read_schemas.MetricsOut)
+@problems(blp, 422)
+def service(args: dict[str, Any]) -> Any:
+    """Service metrics by period, department, category or channel, and the hot spots"""
+    side, position = _current()
+    groups, hot_spots = service_metrics(
+        side.db,
+        side.generation("case_status"),
+        now=ledger().clock.now(),
+        since=args.get("from_"),
+        until=args.get("to"),
+        group_by=args.get("group_by"),
+        period=args["period"],
+    )
+    return {
+        "position": position,
+        "from_": args.get("from_"),
+        "to": args.get("to"),
+        "group_by": args.get("group_by"),
+        "groups": groups,
+        "hot_spots": hot_spots,
+    }

@@ -161,3 +161,18 @@ def test_the_audit_history_interleaves_the_case_its_escalations_and_handoffs_in_
 
 def test_the_audit_history_of_an_unknown_complaint_is_404(client: FlaskClient) -> None:
     assert client.get("/v1/complaints/CMP-2026-999999/audit", headers=MANAGER).status_code == 404
+
+
+def test_service_metrics_over_http_group_by_channel(client: FlaskClient) -> None:
+    workable(client)
+    body = ok(client.get("/v1/metrics/service?group_by=channel", headers=MANAGER))
+    assert [(g["group"], g["complaints"]) for g in body["groups"]] == [("phone", 1)]
+    assert body["hot_spots"][0]["category"] == "complaint"
+
+
+def test_a_metrics_window_that_ends_before_it_starts_is_refused(client: FlaskClient) -> None:
+    response = client.get(
+        "/v1/metrics/service?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z", headers=MANAGER
+    )
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "to"
