@@ -19,7 +19,7 @@ from projections.read_side import ReadSide
 from tests.conftest import TEST_MASTER_KEY_B64
 from tests.projections.conftest import AGENT, dump_views, new_complaint
 
-KILLS = 10
+KILLS = 8
 
 
 def _start_worker(database_url: str, data_dir: Path, *only: str) -> subprocess.Popen[str]:
