@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
+from projections.stored_events import ProjectedEvent, read_events
 from projections.viewdb import PositionMovedError, Row, Table, ViewDatabase, tracking_name
 
 BATCH_SIZE = 1000
@@ -78,11 +79,11 @@ class BatchProjection(ABC):
         self.topics = frozenset(get_topic(cls) for cls in self.event_classes)
 
     @abstractmethod
-    def partition_of(self, event: Any) -> str:
+    def partition_of(self, event: ProjectedEvent) -> str:
         """The partition value (the complaint's id) whose rows this event may change."""
 
     @abstractmethod
-    def apply(self, rows: RowSet, event: Any, position: int) -> None:
+    def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
         """Change the loaded rows as `event` says."""
 
 
@@ -92,7 +93,7 @@ def apply_batch(
     generation: int,
     start: int,
     end: int,
-    events: Sequence[tuple[int, Any]],
+    events: Sequence[tuple[int, ProjectedEvent]],
 ) -> None:
     """Apply decoded events and move the position start -> end, all in one transaction."""
     partitions = {projection.partition_of(event) for _, event in events}
@@ -126,11 +127,7 @@ def catch_up(
         )
         if not notifications:
             break
-        events = [
-            (n.id, app.mapper.to_domain_event(n))
-            for n in notifications
-            if n.topic in projection.topics
-        ]
+        events = read_events(app, list(notifications), projection.topics)
         end = notifications[-1].id
         try:
             apply_batch(db, projection, generation, position, end, events)

@@ -124,7 +124,7 @@ class SlaProjection(BatchProjection):
         self.policy = policy
 
     def partition_of(self, event: Any) -> str:
-        if isinstance(event, Handoff.Requested):  # type: ignore[attr-defined]
+        if event.kind == "Handoff.Requested":
             return str(event.complaint_id)
         return str(event.originator_id)
 
@@ -174,10 +174,10 @@ class SlaProjection(BatchProjection):
         table = SLA_CLOCKS.name
         cid = self.partition_of(event)
         at: datetime = event.timestamp
-        if isinstance(event, Complaint.Registered):  # type: ignore[attr-defined]
+        if event.kind == "Complaint.Registered":
             for clock in COMPLAINT_CLOCKS:
                 rows.put(table, self._new(cid, clock, at, department=event.department))
-        elif isinstance(event, Complaint.Classified):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Classified":
             dues = {
                 "first_response": event.first_response_due,
                 "written_reply": event.written_reply_due,
@@ -192,16 +192,16 @@ class SlaProjection(BatchProjection):
                     continue
                 self._schedule(row, due)
                 rows.touch(table, row)
-        elif isinstance(event, Complaint.Responded):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Responded":
             self._set(rows, cid, "first_response", met_at=at)
-        elif isinstance(event, Complaint.Resolved):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Resolved":
             self._set(rows, cid, "resolution", met_at=at)
             self._set(rows, cid, "written_reply", met_at=at)
-        elif isinstance(event, Complaint.Closed):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Closed":
             for row in self._running(rows, cid):
                 row["stopped_at"] = at
                 rows.touch(table, row)
-        elif isinstance(event, Handoff.Requested):  # type: ignore[attr-defined]
+        elif event.kind == "Handoff.Requested":
             hid = str(event.originator_id)
             for clock, due in (
                 (f"handoff_accept:{hid}", event.accept_due),
@@ -210,20 +210,20 @@ class SlaProjection(BatchProjection):
                 row = self._new(cid, clock, at, handoff_id=hid, department=event.to_department)
                 self._schedule(row, due)
                 rows.put(table, row)
-        elif isinstance(event, Complaint.HandoffAccepted):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.HandoffAccepted":
             self._set(rows, cid, f"handoff_accept:{event.handoff_id}", met_at=at)
-        elif isinstance(event, Complaint.HandoffRejected):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.HandoffRejected":
             self._set(rows, cid, f"handoff_accept:{event.handoff_id}", met_at=at)
             self._set(rows, cid, f"handoff_complete:{event.handoff_id}", stopped_at=at)
-        elif isinstance(event, Complaint.HandoffCompleted):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.HandoffCompleted":
             self._set(rows, cid, f"handoff_complete:{event.handoff_id}", met_at=at)
-        elif isinstance(event, Complaint.AwaitingCustomer):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.AwaitingCustomer":
             if self.policy.pause_while_awaiting_customer:
                 for row in self._running(rows, cid):
                     if row["handoff_id"] is None and row["paused_since"] is None:
                         row["paused_since"] = at
                         rows.touch(table, row)
-        elif isinstance(event, Complaint.CustomerReplied):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.CustomerReplied":
             for row in rows.where(table, complaint_id=cid):
                 if row["paused_since"] is None:
                     continue
@@ -234,7 +234,7 @@ class SlaProjection(BatchProjection):
                     row["due_at"] = self.policy.calendar.add(row["due_at"], waited)
                     row["warn_at"] = self._warn_at(row)
                 rows.touch(table, row)
-        elif isinstance(event, Complaint.DeadlineBreached):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.DeadlineBreached":
             self._set(rows, cid, event.clock, breached_at=at)
 
 

@@ -130,13 +130,13 @@ class CaseStatusProjection(BatchProjection):
         self.policy = policy
 
     def partition_of(self, event: Any) -> str:
-        if isinstance(event, Handoff.Requested):  # type: ignore[attr-defined]
+        if event.kind == "Handoff.Requested":
             return str(event.complaint_id)
         return str(event.originator_id)
 
     def apply(self, rows: RowSet, event: Any, position: int) -> None:
         table = CASE_STATUS.name
-        if isinstance(event, Handoff.Requested):  # type: ignore[attr-defined]
+        if event.kind == "Handoff.Requested":
             row = rows.get(table, str(event.complaint_id))
             if row is not None:
                 row["handoff_requested_at"] = event.timestamp
@@ -145,7 +145,7 @@ class CaseStatusProjection(BatchProjection):
                 row["next_due"] = min(_open_dues(row), default=None)
                 rows.touch(table, row)
             return
-        if isinstance(event, Complaint.Registered):  # type: ignore[attr-defined]
+        if event.kind == "Complaint.Registered":
             row = rows.put(table, self._registered(event))
         else:
             found = rows.get(table, str(event.originator_id))
@@ -188,7 +188,7 @@ class CaseStatusProjection(BatchProjection):
     def _changed(self, row: Row, event: Any) -> None:
         at: datetime = event.timestamp
         calendar = self.policy.calendar
-        if isinstance(event, Complaint.Classified):  # type: ignore[attr-defined]
+        if event.kind == "Complaint.Classified":
             paused = timedelta(seconds=row["paused_seconds"] or 0.0)
             row.update(
                 category=event.category,
@@ -202,49 +202,46 @@ class CaseStatusProjection(BatchProjection):
             )
             if row["status"] == "registered":
                 row["status"] = "classified"
-        elif isinstance(event, Complaint.Assigned):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Assigned":
             row["owner"] = event.owner
-        elif isinstance(event, Complaint.Responded):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Responded":
             row["first_responded_at"] = row["first_responded_at"] or at
             row["status"] = "in_progress"
-        elif isinstance(event, Complaint.Resolved):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Resolved":
             row.update(status="resolved", resolved_at=at)
             row["first_resolved_at"] = row["first_resolved_at"] or at
             # The resolution is the written reply the customer receives.
             row["written_replied_at"] = row["written_replied_at"] or at
-        elif isinstance(event, Complaint.FeedbackRecorded):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.FeedbackRecorded":
             row["satisfaction"] = event.satisfaction
             row["feedback_count"] += 1
             row["satisfaction_sum"] += event.satisfaction
             row["satisfied_count"] += 1 if event.satisfaction >= 4 else 0
-        elif isinstance(event, Complaint.Reopened):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Reopened":
             row.update(status="reopened", resolved_at=None)
             row["cycle"] += 1
             row["reopen_count"] += 1
-        elif isinstance(event, Complaint.Closed):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Closed":
             row.update(status=CLOSED, closed_at=at)
-        elif isinstance(event, Complaint.Escalated):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.Escalated":
             escalations = json.loads(row["open_escalations"])
             escalations[str(event.escalation_id)] = event.level
             self._escalations(row, escalations)
-        elif isinstance(event, Complaint.EscalationResolved):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.EscalationResolved":
             escalations = json.loads(row["open_escalations"])
             escalations.pop(str(event.escalation_id), None)
             self._escalations(row, escalations)
-        elif isinstance(event, Complaint.HandoffRequested):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.HandoffRequested":
             row.update(
                 handoff_id=str(event.handoff_id),
                 handoff_to=event.to_department,
                 handoff_accepted=False,
             )
             row["handoffs_requested"] += 1
-        elif isinstance(event, Complaint.HandoffAccepted):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.HandoffAccepted":
             row.update(handoff_accepted=True, department=row["handoff_to"], owner=event.owner)
-        elif isinstance(
-            event,
-            Complaint.HandoffRejected | Complaint.HandoffCompleted,  # type: ignore[attr-defined]
-        ):
-            if isinstance(event, Complaint.HandoffRejected):  # type: ignore[attr-defined]
+        elif event.kind in ("Complaint.HandoffRejected", "Complaint.HandoffCompleted"):
+            if event.kind == "Complaint.HandoffRejected":
                 row["handoffs_rejected"] += 1
             else:
                 row.update(department=event.department, owner=event.owner)
@@ -256,11 +253,11 @@ class CaseStatusProjection(BatchProjection):
                 handoff_accept_due=None,
                 handoff_complete_due=None,
             )
-        elif isinstance(event, Complaint.AwaitingCustomer):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.AwaitingCustomer":
             row["awaiting_customer_since"] = at
-        elif isinstance(event, Complaint.CustomerReplied):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.CustomerReplied":
             self._resume(row, at)
-        elif isinstance(event, Complaint.DeadlineBreached):  # type: ignore[attr-defined]
+        elif event.kind == "Complaint.DeadlineBreached":
             breaches = [b for b in row["breaches"].split(",") if b]
             row["breaches"] = ",".join([*breaches, event.clock])
             row["breach_count"] += 1

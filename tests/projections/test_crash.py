@@ -24,21 +24,28 @@ KILLS = 8
 
 def _start_worker(database_url: str, data_dir: Path, *only: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    # Small pools: the shared test server has few connections to spare.
     env.update(
-        LEDGER_DATABASE_URL=database_url,
+        LEDGER_DATABASE_URL=f"{database_url}&pool_size=2&max_overflow=2",
         LEDGER_DATA_DIR=str(data_dir),
         LEDGER_MASTER_KEY=TEST_MASTER_KEY_B64,
     )
     arguments = ["projections", "run", *(["--only", *only] if only else [])]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", *arguments],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    log = data_dir / "worker.log"
+    with log.open("a") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", *arguments],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     assert process.stdout is not None
-    assert "projection worker owns" in process.stdout.readline()  # started, working
+    started = process.stdout.readline()
+    if "projection worker owns" not in started:
+        _kill(process)
+        last = log.read_text().strip().splitlines()[-1:]
+        pytest.fail(f"the worker did not start (exit code {process.returncode}): {last}")
     return process
 
 
@@ -79,11 +86,13 @@ def test_workers_killed_at_random_while_events_flow_leave_views_equal_to_a_rebui
         for round_ in range(KILLS):
             # Every third round two workers own the same projections at once.
             workers = [_start_worker(database_url, tmp_path)]
-            if round_ % 3 == 0:
-                workers.append(_start_worker(database_url, tmp_path, "case_status"))
-            threading.Event().wait(rng.uniform(0.05, 0.6))
-            for worker in workers:
-                _kill(worker)
+            try:
+                if round_ % 3 == 0:
+                    workers.append(_start_worker(database_url, tmp_path, "case_status"))
+                threading.Event().wait(rng.uniform(0.05, 0.6))
+            finally:
+                for worker in workers:
+                    _kill(worker)
     finally:
         writer.stop.set()
         writer.join()
