@@ -18,7 +18,6 @@ from ledger.errors import LedgerError
 from ledger.policy import load_policy
 from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
-from projections.handoff_queue import HandoffQueueProjection, handoff_queue_view_for
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +65,6 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
-    app.extensions["handoff_queue"] = HandoffQueueProjection(
-        handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
-    )
     cases.install(app, ledger, mode=settings.projections, background=background)
     api = ProblemApi(app)
     for blueprint in (

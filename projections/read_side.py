@@ -14,6 +14,7 @@ from uuid import UUID
 from ledger.application import LedgerApplication
 from ledger.errors import NotFoundError
 from projections.batch import BatchProjection, catch_up
+from projections.handoff_queue import HandoffQueueProjection
 from projections.sla import SlaProjection, escalate_overdue
 from projections.status_view import CaseStatusProjection
 from projections.viewdb import ViewDatabase
@@ -41,6 +42,7 @@ class ReadSide:
         projections: list[BatchProjection] = [
             CaseStatusProjection(app.policy),
             SlaProjection(app.policy),
+            HandoffQueueProjection(),
         ]
         self.projections = {p.name: p for p in projections}
         for projection in projections:
