@@ -1,11 +1,18 @@
 """GET /v1/complaints (the status view), department queues and projection status over HTTP."""
 
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
+from api.app import create_app
+from api.config import Settings
 from ledger.clock import ManualClock
+from ledger.errors import PolicyError
+from projections.worker import ProjectionWorker
 from tests.api.conftest import AGENT, MANAGER, TECHNICIAN, command, ok, register, workable
+from tests.conftest import TEST_MASTER_KEY_B64
 
 
 def test_the_list_shows_a_new_complaint_at_once_and_says_how_current_it_is(
@@ -176,3 +183,31 @@ def test_a_metrics_window_that_ends_before_it_starts_is_refused(client: FlaskCli
     )
     assert response.status_code == 422
     assert response.get_json()["field"] == "to"
+
+
+def test_without_in_process_projections_the_list_shows_what_the_worker_has_built(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+        projections="off",
+    )
+    app = create_app(settings, clock=clock)
+    try:
+        client = app.test_client()
+        register(client)
+        before = ok(client.get("/v1/complaints", headers=MANAGER))
+        assert (before["items"], before["position"]) == ([], 0)
+        ProjectionWorker(app.extensions["read_side"]).run_once()
+        after = ok(client.get("/v1/complaints", headers=MANAGER))
+        assert len(after["items"]) == 1
+        assert after["position"] > 0
+    finally:
+        app.extensions["ledger"].close()
+
+
+def test_an_unknown_projections_mode_is_refused_at_start() -> None:
+    with pytest.raises(PolicyError, match="LEDGER_PROJECTIONS"):
+        Settings.from_env({"LEDGER_PROJECTIONS": "sometimes"})

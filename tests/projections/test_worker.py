@@ -50,3 +50,22 @@ def test_concurrent_catch_ups_of_one_projection_apply_each_event_once(
     read_side.rebuild("case_status")
     read_side.rebuild("sla")
     assert dump_views(read_side) == contended
+
+
+def test_a_rebuild_while_a_worker_runs_swaps_in_without_losing_events(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    for _ in range(10):
+        new_complaint(ledger)
+    worker = ProjectionWorker(ReadSide(ledger), escalate=False)
+    worker.start()
+    try:
+        read_side.rebuild("case_status")
+        new_complaint(ledger)
+    finally:
+        worker.stop()
+    read_side.catch_up()
+    live = dump_views(read_side)
+    read_side.rebuild("case_status")
+    assert dump_views(read_side) == live
+    assert len(live["case_status"]) == 11
