@@ -85,3 +85,27 @@ def test_a_policy_file_names_a_business_calendar() -> None:
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(PolicyError, match="time zone"):
         calendar_from_mapping({"timezone": "Mars/Olympus"})
+
+
+def test_a_policy_file_sets_the_warning_mark_and_pausing() -> None:
+    policy = policy_from_mapping(
+        {"sla": {"warn_at_percent": 75, "pause_while_awaiting_customer": False}}
+    )
+    assert (policy.warn_at_fraction, policy.pause_while_awaiting_customer) == (0.75, False)
+
+
+@pytest.mark.parametrize(
+    "sla", [{"warn_at_percent": 100}, {"warn_at_percent": "80"}, {"pause": True}]
+)
+def test_invalid_sla_settings_are_refused(sla: dict[str, object]) -> None:
+    with pytest.raises(PolicyError, match="sla"):
+        policy_from_mapping({"sla": sla})
+
+
+def test_deadlines_follow_the_business_calendar_of_the_policy() -> None:
+    policy = policy_from_mapping({"calendar": {"timezone": "Asia/Shanghai"}})
+    friday_17_local = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
+    deadlines = policy.complaint_deadlines(
+        registered_at=friday_17_local, priority="urgent", tier="standard"
+    )
+    assert deadlines.first_response_due == datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
