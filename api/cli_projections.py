@@ -47,7 +47,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             for status in side.status():
                 print(
                     f"{status.name:<12} generation {status.generation:<3} position "
-                    f"{status.position:<10} head {status.head:<10} lag {status.lag}"
+                    f"{status.position:<10} head {status.head:<10} lag {status.lag} "
+                    f"({status.lag_seconds:.1f} s)"
                 )
         elif args.action == "rebuild":
             side.projection(args.name)

@@ -123,6 +123,9 @@ class ProjectionOut(Schema):
     position = fields.Integer()
     head = fields.Integer()
     lag = fields.Integer(metadata={"description": "Notifications not yet applied (about)."})
+    lag_seconds = fields.Float(
+        metadata={"description": "Age of the oldest event not yet applied; 0 when current."}
+    )
 
 
 class ProjectionsOut(Schema):

@@ -17,6 +17,7 @@ from projections.batch import BatchProjection, catch_up
 from projections.handoff_queue import HandoffQueueProjection
 from projections.sla import SlaProjection, escalate_overdue
 from projections.status_view import CaseStatusProjection
+from projections.stored_events import read_events
 from projections.viewdb import ViewDatabase
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class ProjectionStatus:
     position: int
     head: int
     lag: int
+    lag_seconds: float  # age of the oldest event not yet applied (0 when current)
 
 
 class ReadSide:
@@ -72,14 +74,27 @@ class ReadSide:
             for name in (names or self.projections)
         }
 
+    def _oldest_unapplied_at(self, position: int) -> datetime | None:
+        notifications = list(self.app.recorder.select_notifications(start=position + 1, limit=1))
+        if not notifications:
+            return None
+        [(_, event)] = read_events(self.app, notifications, frozenset([notifications[0].topic]))
+        stamp: datetime = event.timestamp
+        return stamp
+
     def status(self) -> list[ProjectionStatus]:
         head = self.head()
+        now = self.app.clock.now()
         found = []
         for name in self.projections:
             generation = self.generation(name)
             position = self.db.position(name, generation)
+            oldest = self._oldest_unapplied_at(position) if position < head else None
+            lag_seconds = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
             found.append(
-                ProjectionStatus(name, generation, position, head, max(0, head - position))
+                ProjectionStatus(
+                    name, generation, position, head, max(0, head - position), lag_seconds
+                )
             )
         return found
 

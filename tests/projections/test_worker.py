@@ -1,8 +1,10 @@
 """The worker keeps projections current on its own; several workers never double-apply."""
 
 import threading
+from datetime import timedelta
 
 from ledger.application import LedgerApplication
+from ledger.clock import ManualClock
 from projections.read_side import ReadSide
 from projections.viewdb import tracking_name
 from projections.worker import ProjectionWorker
@@ -69,3 +71,15 @@ def test_a_rebuild_while_a_worker_runs_swaps_in_without_losing_events(
     read_side.rebuild("case_status")
     assert dump_views(read_side) == live
     assert len(live["case_status"]) == 11
+
+
+def test_status_reports_lag_in_events_and_in_seconds(
+    ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock
+) -> None:
+    new_complaint(ledger)
+    clock.advance(timedelta(seconds=90))
+    [status] = [s for s in read_side.status() if s.name == "case_status"]
+    assert (status.lag, status.lag_seconds) == (3, 90.0)
+    read_side.catch_up()
+    [status] = [s for s in read_side.status() if s.name == "case_status"]
+    assert (status.lag, status.lag_seconds) == (0, 0.0)
