@@ -16,6 +16,7 @@ from ledger.values import Actor
 from projections.batch import catch_up
 from projections.case_queries import get_case
 from projections.read_side import ReadSide
+from projections.sla import clocks_of
 from tests.projections.conftest import AGENT, TECH, new_complaint
 
 SUPERVISOR = Actor("sup-1", "supervisor", "service")
@@ -96,6 +97,7 @@ def test_each_row_agrees_with_its_complaint_after_random_commands_and_batches(
     kinds = {e.event for cid in complaints for e in ledger.get_history(cid)}
     assert {"HandoffAccepted", "HandoffRejected", "Escalated", "CustomerReplied"} <= kinds
     generation = read_side.generation("case_status")
+    sla = read_side.generation("sla")
     for cid in complaints:
         complaint = ledger.get_complaint(cid)
         row = get_case(read_side.db, generation, str(cid))
@@ -124,3 +126,14 @@ def test_each_row_agrees_with_its_complaint_after_random_commands_and_batches(
             "cycle": complaint.cycle,
             "version": complaint.version,
         }
+        clocks = {c["clock"]: c for c in clocks_of(read_side.db, sla, [str(cid)])[str(cid)]}
+        assert clocks["first_response"]["met_at"] == complaint.first_responded_at
+        assert clocks["resolution"]["met_at"] == complaint.first_resolved_at
+        assert sorted(c for c, row in clocks.items() if row["breached_at"]) == sorted(
+            complaint.breaches
+        )
+        assert (clocks["first_response"]["paused_since"] is not None) == (
+            complaint.awaiting_customer_since is not None
+            and complaint.first_responded_at is None
+            and complaint.status != "closed"
+        )
