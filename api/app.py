@@ -7,7 +7,17 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import audit, cases, complaints, escalations, handoffs, health, idempotency, subjects
+from api import (
+    audit,
+    cases,
+    complaints,
+    escalations,
+    handoffs,
+    health,
+    idempotency,
+    incidents,
+    subjects,
+)
 from api.config import Settings
 from api.identity import resolve_actor
 from api.presenters import write_access_log
@@ -45,12 +55,16 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, background: bool = True
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    background: bool | None = None,
 ) -> Flask:
     """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting.
 
     With in-process projections and `background`, a worker thread keeps the views current and
-    runs the escalation process (tests that move a manual clock drive it themselves instead).
+    runs the escalation process. By default it runs unless a clock is injected: whoever moves
+    time by hand drives the worker too.
     """
     settings = settings or Settings.from_env()
     ledger = build_ledger(settings, clock=clock)
@@ -65,7 +79,12 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
-    cases.install(app, ledger, mode=settings.projections, background=background)
+    cases.install(
+        app,
+        ledger,
+        mode=settings.projections,
+        background=clock is None if background is None else background,
+    )
     api = ProblemApi(app)
     for blueprint in (
         health.blp,
@@ -75,6 +94,7 @@ def create_app(
         subjects.blp,
         audit.blp,
         cases.blp,
+        incidents.blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -159,7 +159,7 @@ def complaint_sla(complaint: str) -> Any:
 
 
 @blp.route("/departments/<string:department>/queue", methods=["GET"])
-@blp.arguments(read_schemas.QueueQuery, location="query")
+@blp.arguments(read_schemas.CaseQueueQuery, location="query")
 @blp.response(200, read_schemas.QueueOut)
 @problems(blp, 404, 422)
 def queue(args: dict[str, Any], department: str) -> Any:
@@ -205,8 +205,8 @@ def audit(complaint: str) -> Any:
 
 
 @blp.route("/metrics/service", methods=["GET"])
-@blp.arguments(read_schemas.MetricsQuery, location="query")
-@blp.response(200, read_schemas.MetricsOut)
+@blp.arguments(read_schemas.ServiceMetricsQuery, location="query")
+@blp.response(200, read_schemas.ServiceMetricsOut)
 @problems(blp, 422)
 def service(args: dict[str, Any]) -> Any:
     """Service metrics by period, department, category or channel, and the hot spots"""

@@ -5,6 +5,7 @@ ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
 ledger projections run|rebuild|status         read models (see api/cli_projections.py)
+ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
 """
 
 import argparse
@@ -15,7 +16,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_projections
+from api import cli_incidents, cli_projections
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("rotate", help="re-wrap every data key under a new master key")
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_projections.add_commands(commands)
+    cli_incidents.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -139,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             cli_projections.run(settings, args)
         elif args.command == "subjects":
             erase_subject(settings, args)
+        elif args.command == "review":
+            cli_incidents.run(settings, args)
         elif args.action == "rotate":
             rotate_keys(settings)
         else:

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from flask import current_app, g, request
 from marshmallow import Schema
 
@@ -121,6 +122,7 @@ def complaint_body(c: Complaint) -> dict[str, Any]:
         "closed_at": c.closed_at,
         "awaiting_customer_since": c.awaiting_customer_since,
         "breaches": list(c.breaches),
+        "incident_id": c.incident_id,
     }
 
 
@@ -227,7 +229,7 @@ RESOURCES: dict[
 }
 
 
-def present(kind: str, aggregate: Complaint | Escalation | Handoff) -> dict[str, Any]:
+def present(kind: str, aggregate: Aggregate) -> dict[str, Any]:
     """The body for `aggregate`, remembering which version of which record it shows."""
     g.presented = f"{kind}:{aggregate.id}:{aggregate.version}"
     g.etag = f'"{aggregate.version}"'

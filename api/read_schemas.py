@@ -35,7 +35,7 @@ class CaseListQuery(Strict):
     )
 
 
-class QueueQuery(Strict):
+class CaseQueueQuery(Strict):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 200))
 
 
@@ -144,7 +144,7 @@ class AuditOut(Schema):
     events = fields.List(fields.Nested(AuditEntryOut))
 
 
-class MetricsQuery(Strict):
+class ServiceMetricsQuery(Strict):
     from_ = fields.AwareDateTime(required=False, data_key="from")
     to = fields.AwareDateTime(required=False)
     group_by = fields.String(
@@ -166,7 +166,7 @@ class DurationStatsOut(Schema):
     p90_seconds = fields.Float(allow_none=True)
 
 
-class MetricsGroupOut(Schema):
+class ServiceMetricsGroupOut(Schema):
     group = fields.String(allow_none=True)
     complaints = fields.Integer()
     first_response = fields.Nested(DurationStatsOut)
@@ -186,10 +186,10 @@ class HotSpotOut(Schema):
     breaches = fields.Integer()
 
 
-class MetricsOut(Schema):
+class ServiceMetricsOut(Schema):
     position = fields.Integer()
     from_ = fields.AwareDateTime(allow_none=True, data_key="from")
     to = fields.AwareDateTime(allow_none=True)
     group_by = fields.String(allow_none=True)
-    groups = fields.List(fields.Nested(MetricsGroupOut))
+    groups = fields.List(fields.Nested(ServiceMetricsGroupOut))
     hot_spots = fields.List(fields.Nested(HotSpotOut))

@@ -210,6 +210,9 @@ class ComplaintOut(Schema):
         allow_none=True, metadata={"description": "Waiting on the customer: SLA clocks paused."}
     )
     breaches = fields.List(fields.String(), metadata={"description": "Deadlines recorded missed."})
+    incident_id = fields.UUID(
+        allow_none=True, metadata={"description": "The incident that caused the complaint."}
+    )
 
 
 class EscalationOut(Schema):

@@ -22,6 +22,8 @@ from ledger.complaint import Complaint, complaint_id_for
 from ledger.errors import ConcurrencyError, DomainError, NotFoundError
 from ledger.escalation import Escalation
 from ledger.handoff import Handoff
+from ledger.incident import Incident
+from ledger.incident_commands import IncidentCommands
 from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
 from ledger.store.side_tables import SideTables
@@ -53,8 +55,8 @@ _REFERENCE_ATTEMPTS = 20
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
-class LedgerApplication(Application[UUID]):
-    """Complaints, escalations and handoffs as append-only event streams."""
+class LedgerApplication(IncidentCommands, Application[UUID]):
+    """Complaints, escalations, handoffs and incidents as append-only event streams."""
 
     name = "ledger"
 
@@ -438,11 +440,15 @@ class LedgerApplication(Application[UUID]):
 
     def resolve_escalation(self, escalation_id: UUID, *, outcome: str, actor: Actor) -> Escalation:
         escalation = self.get_escalation(escalation_id)
-        complaint = self.get_complaint(escalation.subject_id)
+        subject: Complaint | Incident = (
+            self.get_incident(escalation.subject_id)
+            if escalation.subject_kind == "incident"
+            else self.get_complaint(escalation.subject_id)
+        )
         now = self._now()
-        with self._saving(escalation, complaint):
+        with self._saving(escalation, subject):
             escalation.resolve(outcome=outcome, actor=actor, at=now)
-            complaint.record_escalation_resolved(escalation_id=escalation.id, actor=actor, at=now)
+            subject.record_escalation_resolved(escalation_id=escalation.id, actor=actor, at=now)
         return escalation
 
     # -- handoffs -----------------------------------------------------------------------------

@@ -102,6 +102,7 @@ class Complaint(Aggregate):
         self.awaiting_customer_since: datetime | None = None
         self.breaches: list[str] = []
         self.first_resolved_at: datetime | None = None
+        self.incident_id: UUID | None = None
 
     # -- guards -----------------------------------------------------------------------------
 
@@ -537,6 +538,27 @@ class Complaint(Aggregate):
         self.open_handoff = None
         self.department = department
         self.owner = owner
+
+    def record_incident_linked(
+        self, *, incident_id: UUID, incident_reference: str, actor: Actor, at: datetime
+    ) -> None:
+        """The incident that caused this complaint; a complaint has at most one."""
+        if self.incident_id is not None:
+            raise DomainError(
+                "the complaint is already linked to an incident", field="complaint_id"
+            )
+        self._linked_to_incident(
+            incident_id=incident_id,
+            incident_reference=incident_reference,
+            actor=actor,
+            timestamp=at,
+        )
+
+    @event("LinkedToIncident")
+    def _linked_to_incident(
+        self, *, incident_id: UUID, incident_reference: str, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.incident_id = incident_id
 
 
 def complaint_id_for(reference: str) -> UUID:

@@ -50,6 +50,39 @@ class ComplaintDeadlines:
     written_reply_due: datetime | None
 
 
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`start` moved forward by `days` working days (Monday to Friday), keeping the time of day."""
+    moment = start
+    remaining = days
+    while remaining > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            remaining -= 1
+    return moment
+
+
+@dataclass(frozen=True)
+class IncidentPolicy:
+    """Deadlines and vocabularies of emergency incidents (003 §6.2, §1.4)."""
+
+    assess_within: timedelta = timedelta(hours=2)
+    activate_within: timedelta = timedelta(hours=4)
+    review_plan_working_days: int = 2
+    verify_within: timedelta = timedelta(days=30)
+    roles: tuple[str, ...] = ("incident_lead", "communications", "scribe", "liaison", "operations")
+
+    def __post_init__(self) -> None:
+        if self.activate_within < self.assess_within:
+            raise PolicyError("incidents.activate_within: must not come before assess_within")
+        if not 0 < self.review_plan_working_days <= 60:
+            raise PolicyError("incidents.review_plan_working_days: must be between 1 and 60")
+        if "incident_lead" not in self.roles:
+            raise PolicyError("incidents.roles: must include incident_lead")
+
+    def review_plan_due(self, resolved_at: datetime) -> datetime:
+        return add_working_days(resolved_at, self.review_plan_working_days)
+
+
 def _default_priorities() -> dict[str, PriorityTargets]:
     return {
         "urgent": PriorityTargets(timedelta(hours=2), timedelta(hours=24)),
@@ -90,6 +123,7 @@ class Policy:
     pause_while_awaiting_customer: bool = True
     # A warning shows once this share of a deadline's time has passed.
     warn_at_fraction: float = 0.8
+    incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
 
     def __post_init__(self) -> None:
         if set(self.priorities) != set(PRIORITIES):
@@ -153,7 +187,7 @@ def _table(data: Mapping[str, Any], key: str, *, where: str) -> Mapping[str, Any
 
 def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     """Build a policy from parsed TOML, naming the first invalid setting."""
-    known = {"complaints", "handoffs", "calendar", "sla"}
+    known = {"complaints", "handoffs", "incidents", "calendar", "sla"}
     if unknown := set(data) - known:
         raise PolicyError(f"unknown policy section(s): {', '.join(sorted(unknown))}")
     policy = Policy()
@@ -247,4 +281,29 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         if not isinstance(percent, int) or isinstance(percent, bool) or not 1 <= percent <= 99:
             raise PolicyError("sla.warn_at_percent: expected a whole number from 1 to 99")
         changes["warn_at_fraction"] = percent / 100
+    changes["incidents"] = _incident_policy(_table(data, "incidents", where=""))
     return replace(policy, **changes)
+
+
+def _incident_policy(settings: Mapping[str, Any]) -> IncidentPolicy:
+    allowed = {
+        "assess_within",
+        "activate_within",
+        "review_plan_working_days",
+        "verify_within",
+        "roles",
+    }
+    if unknown := set(settings) - allowed:
+        raise PolicyError(f"incidents: unknown setting(s): {', '.join(sorted(unknown))}")
+    changes: dict[str, Any] = {}
+    for name in ("assess_within", "activate_within", "verify_within"):
+        if name in settings:
+            changes[name] = parse_duration(settings[name], where=f"incidents.{name}")
+    if "review_plan_working_days" in settings:
+        days = settings["review_plan_working_days"]
+        if not isinstance(days, int) or isinstance(days, bool):
+            raise PolicyError("incidents.review_plan_working_days: expected an integer")
+        changes["review_plan_working_days"] = days
+    if "roles" in settings:
+        changes["roles"] = _names(settings["roles"], where="incidents.roles")
+    return replace(IncidentPolicy(), **changes)

@@ -122,6 +122,7 @@ class CaseStatusProjection(BatchProjection):
         Complaint.AwaitingCustomer,  # type: ignore[attr-defined]
         Complaint.CustomerReplied,  # type: ignore[attr-defined]
         Complaint.DeadlineBreached,  # type: ignore[attr-defined]
+        Complaint.LinkedToIncident,  # type: ignore[attr-defined]
         Handoff.Requested,  # type: ignore[attr-defined]
     )
 
@@ -257,6 +258,8 @@ class CaseStatusProjection(BatchProjection):
             row["awaiting_customer_since"] = at
         elif event.kind == "Complaint.CustomerReplied":
             self._resume(row, at)
+        elif event.kind == "Complaint.LinkedToIncident":
+            row["incident_id"] = str(event.incident_id)
         elif event.kind == "Complaint.DeadlineBreached":
             breaches = [b for b in row["breaches"].split(",") if b]
             row["breaches"] = ",".join([*breaches, event.clock])

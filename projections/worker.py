@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import ConnectionPoolClosedError
 from psycopg.sql import SQL, Identifier
 
 from projections.read_side import ReadSide
@@ -93,6 +94,8 @@ class ProjectionWorker:
                     listener.wait(self.poll_seconds)
                 else:
                     self._stop.wait(self.poll_seconds)
+            except ConnectionPoolClosedError:
+                break  # the application was closed: nothing left to keep current
             except Exception as error:
                 log.warning("projection worker: %s: %s; retrying", type(error).__name__, error)
                 if listener is not None:

@@ -69,6 +69,16 @@ class SideTables:
             row = c.fetchone()
         return int(row["last"])
 
+    def issued_numbers(self, kind: str) -> list[tuple[int, int]]:
+        """Every (year, number) handed out for `kind`, in order; a number may have no record."""
+        p = self._p
+        with self._cursor() as c:
+            c.execute(
+                f"SELECT year, last FROM {self._counters} WHERE kind = {p} ORDER BY year", (kind,)
+            )
+            rows = c.fetchall()
+        return [(int(r["year"]), n) for r in rows for n in range(1, int(r["last"]) + 1)]
+
     def reserve_idempotency_key(
         self, *, scope: str, key: str, fingerprint: str, now: datetime, stale_after: timedelta
     ) -> IdempotencyRecord | None:

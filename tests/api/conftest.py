@@ -26,6 +26,15 @@ COURIER_DESK = {
     "X-Staff-Role": "department_staff",
     "X-Staff-Department": "logistics",
 }
+INCIDENT_MANAGER = {"X-Staff-Id": "im-1", "X-Staff-Role": "incident_manager"}
+DEPUTY_INCIDENT_MANAGER = {"X-Staff-Id": "im-2", "X-Staff-Role": "incident_manager"}
+ENGINEER = {
+    "X-Staff-Id": "eng-4",
+    "X-Staff-Role": "department_staff",
+    "X-Staff-Department": "engineering",
+}
+PRIVACY_OFFICER = {"X-Staff-Id": "po-1", "X-Staff-Role": "privacy_officer"}
+ADMIN = {"X-Staff-Id": "admin-1", "X-Staff-Role": "administrator"}
 NEW_COMPLAINT = {
     "channel": "phone",
     "customer": {"name": "Li Si", "phone": "13812345678", "email": "li@example.com"},
@@ -41,7 +50,7 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
         database_url=database_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
     )
-    flask_app = create_app(settings, clock=clock, background=False)
+    flask_app = create_app(settings, clock=clock)
     yield flask_app
     flask_app.extensions["ledger"].close()
 

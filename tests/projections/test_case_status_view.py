@@ -150,3 +150,12 @@ def test_a_rebuild_swaps_in_a_fresh_generation_equal_to_the_live_one(
     assert read_side.generation("case_status") == 2
     assert progress[-1] == read_side.head()
     assert dump_views(read_side) == live
+
+
+def test_a_complaint_linked_to_an_incident_shows_the_incident(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    cid = new_complaint(ledger)
+    incident = ledger.report_incident(title="Outage", description="Router firmware", actor=AGENT)
+    ledger.link_complaint_to_incident(incident.id, complaint_id=cid, actor=AGENT)
+    assert _row(read_side, cid)["incident_id"] == str(incident.id)

@@ -353,3 +353,30 @@ def test_invalid_setting_in_a_policy_file_is_refused_naming_the_setting(tmp_path
 
     with pytest.raises(PolicyError, match=r"^handoffs\.accept: expected a duration"):
         load_policy(path)
+
+
+def test_incident_deadlines_are_overridden_from_toml() -> None:
+    from ledger.policy import policy_from_mapping as build
+
+    policy = build(
+        {
+            "incidents": {
+                "assess_within": "1h",
+                "activate_within": "3h",
+                "review_plan_working_days": 3,
+            }
+        }
+    )
+    rules = policy.incidents
+    assert (rules.assess_within, rules.activate_within, rules.review_plan_working_days) == (
+        timedelta(hours=1),
+        timedelta(hours=3),
+        3,
+    )
+
+
+def test_an_unknown_incident_setting_is_refused() -> None:
+    from ledger.policy import policy_from_mapping as build
+
+    with pytest.raises(PolicyError, match="incidents"):
+        build({"incidents": {"asses_within": "1h"}})

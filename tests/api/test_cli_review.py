@@ -1,0 +1,108 @@
+"""`ledger review export`: the same review as over HTTP, written to a file in each format."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.app import build_ledger
+from api.config import Settings
+from ledger.values import Actor
+from tests.api.test_cli import ledger_command
+
+MANAGER = Actor("im-1", "incident_manager")
+
+
+def _embedded_incident(data_dir: Path) -> str:
+    ledger = build_ledger(Settings(data_dir=data_dir))
+    try:
+        incident = ledger.report_incident(title="Gateway <down>", description="d", actor=MANAGER)
+        ledger.assess_incident(
+            incident.id,
+            level="II",
+            impact="checkout",
+            affected_customers=[{"name": "Sun Ba"}],
+            departments=["technical"],
+            actor=MANAGER,
+        )
+        return incident.reference
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("md", "# Post-incident review INC-"),
+        ("html", "<!DOCTYPE html>"),
+        ("json", '"reference": "INC-'),
+    ],
+)
+def test_a_review_is_exported_in_each_format(tmp_path: Path, fmt: str, expected: str) -> None:
+    reference = _embedded_incident(tmp_path)
+    output = tmp_path / f"review.{fmt}"
+    result = ledger_command(
+        tmp_path,
+        "review",
+        "export",
+        reference,
+        "--format",
+        fmt,
+        "--output",
+        str(output),
+        "--staff",
+        "im-1",
+    )
+    assert result.returncode == 0, result.stderr
+    text = output.read_text(encoding="utf-8")
+    assert expected in text
+    assert "Sun Ba" not in text  # an incident manager sees the customer masked
+
+
+def test_the_json_export_matches_the_review_schema(tmp_path: Path) -> None:
+    reference = _embedded_incident(tmp_path)
+    output = tmp_path / "review.json"
+    ledger_command(
+        tmp_path,
+        "review",
+        "export",
+        reference,
+        "--format",
+        "json",
+        "--output",
+        str(output),
+        "--staff",
+        "im-1",
+    )
+    review = json.loads(output.read_text(encoding="utf-8"))
+    assert (review["reference"], review["level"], review["affected_customers"][0]["name"]) == (
+        reference,
+        "II",
+        "S*****",
+    )
+
+
+def test_exporting_an_unknown_incident_fails_with_one_line(tmp_path: Path) -> None:
+    _embedded_incident(tmp_path)
+    result = ledger_command(
+        tmp_path,
+        "review",
+        "export",
+        "INC-2026-999999",
+        "--output",
+        str(tmp_path / "x.md"),
+        "--staff",
+        "im-1",
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("ledger: no incident")
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_review_is_printed_to_stdout_with_the_documented_arguments(tmp_path: Path) -> None:
+    reference = _embedded_incident(tmp_path)
+    result = ledger_command(
+        tmp_path, "review", "export", reference, "--format", "md", "--output", "-"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"# Post-incident review {reference}")
