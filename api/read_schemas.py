@@ -23,8 +23,8 @@ class CaseListQuery(Strict):
         required=False,
         validate=validate.Length(min=1, max=100),
         metadata={
-            "description": "Matches reference, owner, category, department or region; never "
-            "personal data."
+            "description": "Exactly matches a reference, owner, category, department or "
+            "region; never personal data."
         },
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))

@@ -129,6 +129,7 @@ class ReadSide:
                 progress(position, head)
 
         catch_up(self.app, self.db, projection, generation=new, progress=report)
+        self.db.analyze(projection.tables, new)
         catch_up(self.app, self.db, projection, generation=new)
         self.db.activate(name, new)
         self.db.drop_generation(projection.tables, name, old)

@@ -68,12 +68,17 @@ CASE_STATUS = Table(
     ),
     key=("complaint_id",),
     partition="complaint_id",
+    # Filtered lists are read newest first by (registered_at, complaint_id): each filter's index
+    # ends with those columns, so a page is an index range scan whatever the table's size.
     indexes=(
         ("registered_at", "complaint_id"),
-        ("status", "registered_at"),
-        ("department", "registered_at"),
-        ("handoff_to", "registered_at"),
-        ("owner", "registered_at"),
+        ("status", "registered_at", "complaint_id"),
+        ("department", "registered_at", "complaint_id"),
+        ("handoff_to", "registered_at", "complaint_id"),
+        ("owner", "registered_at", "complaint_id"),
+        ("priority", "registered_at", "complaint_id"),
+        ("category", "registered_at", "complaint_id"),
+        ("region", "registered_at", "complaint_id"),
         ("next_due",),
         ("reference",),
     ),

@@ -182,6 +182,12 @@ class ViewDatabase:
                 (tracking_name(name, generation),),
             )
 
+    def analyze(self, tables: Sequence[Table], generation: int) -> None:
+        """Refresh the planner's statistics of freshly filled tables."""
+        with self.transaction() as c:
+            for table in tables:
+                c.execute(f"ANALYZE {self.physical(table, generation)}")
+
     def generations(self) -> dict[str, int]:
         with self.reading() as c:
             c.execute(f"SELECT name, active FROM {self._generations}")
