@@ -48,7 +48,9 @@ class ReadSide:
         ]
         self.projections = {p.name: p for p in projections}
         for projection in projections:
-            self.db.ensure(projection.name, projection.tables)
+            # Idempotent DDL: an index added in a later release appears on the live tables too.
+            generation = self.db.ensure(projection.name, projection.tables)
+            self.db.create_generation(projection.name, projection.tables, generation)
 
     def projection(self, name: str) -> BatchProjection:
         try:
