@@ -23,7 +23,7 @@ SUPERVISOR = Actor("sup-1", "supervisor", "service")
 COURIER = Actor("log-2", "department_staff", "logistics")
 
 
-def _commands(ledger: LedgerApplication, cid: UUID) -> list[Callable[[], Any]]:
+def _commands(ledger: LedgerApplication, cid: UUID, rng: random.Random) -> list[Callable[[], Any]]:
     def handoff(to: str) -> Callable[[], Any]:
         return lambda: ledger.request_handoff(
             complaint_id=cid, to_department=to, reason="needs them", actor=AGENT
@@ -59,10 +59,10 @@ def _commands(ledger: LedgerApplication, cid: UUID) -> list[Callable[[], Any]]:
     return [
         lambda: ledger.respond_to_complaint(cid, message="hello", actor=AGENT),
         lambda: ledger.resolve_complaint(cid, resolution="fixed", actor=AGENT),
-        lambda: ledger.record_feedback(cid, satisfaction=random.choice([1, 5]), actor=AGENT),
+        lambda: ledger.record_feedback(cid, satisfaction=rng.choice([1, 5]), actor=AGENT),
         lambda: ledger.close_complaint(cid, actor=AGENT),
         lambda: ledger.classify_complaint(
-            cid, category="order", priority=random.choice(["urgent", "normal"]), actor=AGENT
+            cid, category="order", priority=rng.choice(["urgent", "normal"]), actor=AGENT
         ),
         lambda: ledger.await_customer(cid, reason="details", actor=AGENT),
         lambda: ledger.record_customer_reply(cid, actor=AGENT),
@@ -81,18 +81,18 @@ def _commands(ledger: LedgerApplication, cid: UUID) -> list[Callable[[], Any]]:
 def test_each_row_agrees_with_its_complaint_after_random_commands_and_batches(
     ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock, seed: int
 ) -> None:
-    random.seed(seed)
+    rng = random.Random(seed)
     complaints = [new_complaint(ledger) for _ in range(5)]
     projection = read_side.projection("case_status")
     for _ in range(200):
-        cid = random.choice(complaints)
+        cid = rng.choice(complaints)
         try:
-            random.choice(_commands(ledger, cid))()
+            rng.choice(_commands(ledger, cid, rng))()
         except LedgerError:
             pass  # refused in this state: that is part of the scenario
-        clock.advance(timedelta(minutes=random.randint(1, 90)))
-        if random.random() < 0.2:
-            catch_up(ledger, read_side.db, projection, batch_size=random.randint(1, 7))
+        clock.advance(timedelta(minutes=rng.randint(1, 90)))
+        if rng.random() < 0.2:
+            catch_up(ledger, read_side.db, projection, batch_size=rng.randint(1, 7))
     read_side.catch_up()
     kinds = {e.event for cid in complaints for e in ledger.get_history(cid)}
     assert {"HandoffAccepted", "HandoffRejected", "Escalated", "CustomerReplied"} <= kinds
