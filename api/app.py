@@ -16,10 +16,12 @@ from api import (
     health,
     idempotency,
     incidents,
+    integrity,
     subjects,
 )
 from api.config import Settings
 from api.identity import resolve_actor
+from api.integrity_setup import CheckpointJob, build_integrity
 from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
 from ledger.application import LedgerApplication
@@ -51,6 +53,7 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
         keyring=keyring,
         policy=load_policy(settings.policy_file),
         clock=clock,
+        group_commit=settings.group_commit,
     )
 
 
@@ -85,6 +88,11 @@ def create_app(
         mode=settings.projections,
         background=clock is None if background is None else background,
     )
+    app.extensions["integrity"] = build_integrity(settings, ledger)
+    if settings.checkpoint_interval:
+        job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
+        app.extensions["checkpoint_job"] = job
+        job.start()
     api = ProblemApi(app)
     for blueprint in (
         health.blp,
@@ -95,6 +103,7 @@ def create_app(
         audit.blp,
         cases.blp,
         incidents.blp,
+        integrity.blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -6,6 +6,7 @@ ledger keys rotate                            re-wrap every data key under a new
 ledger keys retire                            drop master keys no data key uses any more
 ledger projections run|rebuild|status         read models (see api/cli_projections.py)
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
+ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
 """
 
 import argparse
@@ -16,7 +17,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_incidents, cli_projections
+from api import cli_incidents, cli_integrity, cli_projections
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -129,12 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_projections.add_commands(commands)
     cli_incidents.add_commands(commands)
+    cli_integrity.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         settings = Settings.from_env()
+        if args.command in cli_integrity.COMMANDS:
+            return cli_integrity.run(settings, args)
         if args.command == "serve":
             serve(settings)
         elif args.command == "projections":

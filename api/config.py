@@ -21,8 +21,11 @@ class Settings:
     threads: int = 16
     # inprocess: the service keeps its projections current itself; off: a worker process does.
     projections: str = "inprocess"
+    group_commit: bool = True  # concurrent saves share one write transaction
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+    checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
 
     @property
     def embedded(self) -> bool:
@@ -52,6 +55,14 @@ class Settings:
                 raise PolicyError(f"{name}: must be between {low} and {high}, got {value}")
             return value
 
+        def switch(name: str, *, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
+            if raw not in ("on", "off"):
+                raise PolicyError(f"{name}: expected on or off, got {raw!r}")
+            return raw == "on"
+
         policy = env.get("LEDGER_POLICY_FILE", "").strip()
         projections = env.get("LEDGER_PROJECTIONS", "").strip() or "inprocess"
         if projections not in ("inprocess", "off"):
@@ -65,6 +76,7 @@ class Settings:
             max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
             threads=integer("LEDGER_THREADS", 16, 1, 256),
             projections=projections,
+            group_commit=switch("LEDGER_GROUP_COMMIT", default=True),
             master_key_settings={
                 name: env[name]
                 for name in (
@@ -74,4 +86,10 @@ class Settings:
                 )
                 if env.get(name, "").strip()
             },
+            signing_key_settings={
+                name: env[name]
+                for name in ("LEDGER_SIGNING_KEY", "LEDGER_SIGNING_KEY_FILE")
+                if env.get(name, "").strip()
+            },
+            checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
         )

@@ -26,6 +26,7 @@ from ledger.incident import Incident
 from ledger.incident_commands import IncidentCommands
 from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
+from ledger.store.recorders import GroupCommitting
 from ledger.store.side_tables import SideTables
 from ledger.subject import DataSubject, data_subject_id_for
 from ledger.transcodings import ledger_transcodings
@@ -67,6 +68,7 @@ class LedgerApplication(IncidentCommands, Application[UUID]):
         keyring: MasterKeyring,
         policy: Policy | None = None,
         clock: Clock | None = None,
+        group_commit: bool = True,
     ) -> None:
         self.policy = policy or Policy()
         self.clock: Clock = clock or SystemClock()
@@ -80,6 +82,9 @@ class LedgerApplication(IncidentCommands, Application[UUID]):
         self.side_tables.create()
         self.keys.attach(datastore)
         self.access_log = AccessLog(datastore)
+        # Concurrent saves share one write transaction (and one table lock); see group_commit.
+        if group_commit and isinstance(self.recorder, GroupCommitting):
+            self.recorder.enable_group_commit()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # The library would merge os.environ in; configuration is owned by the caller instead,
@@ -146,6 +151,7 @@ class LedgerApplication(IncidentCommands, Application[UUID]):
         self._check_department(department, field="department")
         now = self._now()
         subject = subject_id or uuid4()
+        new_subject = subject_id is None
         customer = Customer(
             subject_id=subject,
             name=Personal.of(subject, customer_name),
@@ -169,6 +175,9 @@ class LedgerApplication(IncidentCommands, Application[UUID]):
                 actor=actor,
                 at=now,
             )
+            if new_subject:  # a person just minted: their data key in one statement, not three
+                self.keys.prepare_new_subject(subject)
+                new_subject = False
             try:
                 self.save(complaint)
             except ConcurrencyError:

@@ -24,6 +24,9 @@ from privacy.master_key import MasterKeyring, key_id_for
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
 TEST_MASTER_KEY_B64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+# A fixed test checkpoint signing key (Ed25519 seed); never a production one.
+TEST_SIGNING_SEED = bytes(range(100, 132))
+TEST_SIGNING_KEY_B64 = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
 
 POSTGRES_URL = os.environ.get(
     "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -52,6 +52,7 @@ def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> 
         "LEDGER_DATA_DIR": str(data_dir),
         "LEDGER_DATABASE_URL": database_url or "",
         "LEDGER_MASTER_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "LEDGER_SIGNING_KEY": "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=",
         **extra_env,
     }
     process = subprocess.Popen(

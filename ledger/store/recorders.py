@@ -1,25 +1,70 @@
-"""Application recorders whose event tables the database itself keeps append-only.
+"""Application recorders whose event tables the database itself keeps append-only and chained.
 
-The library's recorders are used unchanged for reading and writing; these subclasses only add
-triggers to the table definitions, so that an UPDATE or DELETE (and on PostgreSQL a TRUNCATE)
-of a stored event is refused by the database, whoever sends it.
+The library's recorders are used for reading and writing; these subclasses add triggers to the
+table definitions, so that an UPDATE or DELETE (and on PostgreSQL a TRUNCATE) of a stored event
+is refused by the database, whoever sends it, and a `chain_hash` column filled inside the write
+transaction (`ledger.integrity.chain`): on SQLite by the insert path below, on PostgreSQL by a
+BEFORE INSERT row trigger. The library's table lock (PostgreSQL) or single writer (SQLite)
+serialises writers, and the primary key (stream, version) refuses a stale write, so a chain
+cannot fork. Concurrent saves can share one transaction through a group commit
+(`ledger.store.group_commit`), which goes through the same insert path.
 """
 
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
+
+from ledger.integrity.chain import chain_hash, id_bytes
+from ledger.store.group_commit import GroupCommit
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
 
 
-class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    """SQLite event table with triggers that abort any UPDATE or DELETE."""
+class GroupCommitting:
+    """Routes plain saves through a `GroupCommit` once the application attaches one."""
+
+    group_commit: GroupCommit | None = None
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        # Saves carrying tracking records (process applications) keep their own transaction;
+        # an application's plain save() passes tracking=None.
+        extra = any(value is not None for value in kwargs.values())
+        if self.group_commit is None or extra or not stored_events:
+            return self.insert_events_now(stored_events, **kwargs)
+        return self.group_commit.insert_events(stored_events)
+
+    def insert_events_now(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        """The library's own insert: one transaction (and one table lock) for these events."""
+        return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+
+    def enable_group_commit(self) -> GroupCommit:
+        self.group_commit = GroupCommit(self.insert_events_now)
+        return self.group_commit
+
+
+class AppendOnlySQLiteApplicationRecorder(GroupCommitting, SQLiteApplicationRecorder):
+    """SQLite event table with triggers that abort any UPDATE or DELETE, and chain hashes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        table = self.events_table_name
+        self.insert_events_statement = (
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state, chain_hash) "
+            "VALUES (?,?,?,?,?)"
+        )
+        self._select_previous_hash = (
+            f"SELECT chain_hash FROM {table} WHERE originator_id = ? AND originator_version = ?"
+        )
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         table = self.events_table_name
+        statements[0] = statements[0].replace("state BLOB, ", "state BLOB, chain_hash BLOB, ")
         for operation in ("UPDATE", "DELETE"):
             statements.append(
                 f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{operation.lower()} "
@@ -30,22 +75,52 @@ class AppendOnlySQLiteApplicationRecorder(SQLiteApplicationRecorder):
         # triggers are off), so an insert over an existing (stream, version) is refused too.
         # The table name is the library's constant, not input.
         statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_replace BEFORE INSERT ON {table} "  # noqa: S608
+            f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_replace BEFORE INSERT ON {table} "
             f"WHEN EXISTS (SELECT 1 FROM {table} WHERE originator_id = NEW.originator_id "
             "AND originator_version = NEW.originator_version) "
             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: REPLACE refused'); END"
         )
         return statements
 
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute(f"PRAGMA table_info({self.events_table_name})")
+        if "chain_hash" not in {row["name"] for row in c.fetchall()}:  # a ledger made before
+            c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN chain_hash BLOB")
 
-class AppendOnlyPostgresApplicationRecorder(PostgresApplicationRecorder):
-    """PostgreSQL event table with row triggers refusing UPDATE/DELETE and a TRUNCATE trigger."""
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any
+    ) -> Sequence[int] | None:
+        # Each event links to the hash of the version before it in its stream, read in this
+        # transaction, so events of one stream saved together chain in order.
+        returning = []
+        for s in stored_events:
+            stream = s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id
+            previous = None
+            if s.originator_version > 1:
+                c.execute(self._select_previous_hash, (stream, s.originator_version - 1))
+                row = c.fetchone()
+                previous = row["chain_hash"] if row is not None else None
+            digest = chain_hash(
+                id_bytes(s.originator_id), s.originator_version, s.topic, s.state, previous
+            )
+            c.execute(
+                self.insert_events_statement,
+                (stream, s.originator_version, s.topic, s.state, digest),
+            )
+            returning.append(c.lastrowid)
+        return returning
+
+
+class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):
+    """PostgreSQL event table refusing UPDATE/DELETE/TRUNCATE, chained by a row trigger."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schema = Identifier(self.datastore.schema)
         table = Identifier(self.events_table_name)
         function = Identifier(f"{self.events_table_name}_refuse_change")
+        chain_function = Identifier(f"{self.events_table_name}_chain_hash")
         self.sql_create_statements.extend(
             [
                 SQL(
@@ -72,6 +147,34 @@ class AppendOnlyPostgresApplicationRecorder(PostgresApplicationRecorder):
                     schema=schema,
                     table=table,
                     function=function,
+                ),
+                SQL(
+                    "ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chain_hash bytea"
+                ).format(schema=schema, table=table),
+                SQL(
+                    "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS trigger "
+                    "LANGUAGE plpgsql AS $$ DECLARE previous bytea; BEGIN "
+                    "IF NEW.originator_version > 1 THEN "
+                    "SELECT chain_hash INTO previous FROM {schema}.{table} "
+                    "WHERE originator_id = NEW.originator_id "
+                    "AND originator_version = NEW.originator_version - 1; "
+                    "END IF; "
+                    "NEW.chain_hash := sha256(uuid_send(NEW.originator_id) "
+                    "|| int8send(NEW.originator_version::bigint) "
+                    "|| int4send(octet_length(convert_to(NEW.topic, 'UTF8'))) "
+                    "|| convert_to(NEW.topic, 'UTF8') "
+                    "|| int4send(octet_length(NEW.state)) || NEW.state "
+                    "|| coalesce(previous, decode(repeat('00', 32), 'hex'))); "
+                    "RETURN NEW; END $$"
+                ).format(schema=schema, table=table, function=chain_function),
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {trigger} BEFORE INSERT ON {schema}.{table} "
+                    "FOR EACH ROW EXECUTE FUNCTION {schema}.{function}()"
+                ).format(
+                    trigger=Identifier(f"{self.events_table_name}_chain"),
+                    schema=schema,
+                    table=table,
+                    function=chain_function,
                 ),
             ]
         )

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from api.config import Settings
 from ledger.clock import ManualClock
-from tests.conftest import TEST_MASTER_KEY_B64
+from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 
 AGENT = {"X-Staff-Id": "agent-7", "X-Staff-Role": "agent", "X-Staff-Department": "service"}
 SUPERVISOR = {"X-Staff-Id": "sup-1", "X-Staff-Role": "supervisor", "X-Staff-Department": "service"}
@@ -35,6 +35,7 @@ ENGINEER = {
 }
 PRIVACY_OFFICER = {"X-Staff-Id": "po-1", "X-Staff-Role": "privacy_officer"}
 ADMIN = {"X-Staff-Id": "admin-1", "X-Staff-Role": "administrator"}
+COMPLIANCE_OFFICER = {"X-Staff-Id": "audit-1", "X-Staff-Role": "compliance_officer"}
 NEW_COMPLAINT = {
     "channel": "phone",
     "customer": {"name": "Li Si", "phone": "13812345678", "email": "li@example.com"},
@@ -49,6 +50,7 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
         data_dir=tmp_path,
         database_url=database_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+        signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
     )
     flask_app = create_app(settings, clock=clock)
     yield flask_app

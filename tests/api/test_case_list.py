@@ -12,7 +12,7 @@ from ledger.clock import ManualClock
 from ledger.errors import PolicyError
 from projections.worker import ProjectionWorker
 from tests.api.conftest import AGENT, MANAGER, TECHNICIAN, command, ok, register, workable
-from tests.conftest import TEST_MASTER_KEY_B64
+from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 
 
 def test_the_list_shows_a_new_complaint_at_once_and_says_how_current_it_is(
@@ -192,6 +192,7 @@ def test_without_in_process_projections_the_list_shows_what_the_worker_has_built
         data_dir=tmp_path,
         database_url=database_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+        signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
         projections="off",
     )
     app = create_app(settings, clock=clock)

@@ -35,7 +35,7 @@ DELETES = {
 # PostgreSQL's upsert updates it.
 OVERWRITES = {
     "sqlite": "INSERT OR REPLACE INTO {table} "
-    "SELECT originator_id, originator_version, 'forged', state FROM {table}",
+    "SELECT originator_id, originator_version, 'forged', state, chain_hash FROM {table}",
     "postgres": "INSERT INTO {table} (originator_id, originator_version, topic, state) "
     "SELECT originator_id, originator_version, 'forged', state FROM {table} "
     "ON CONFLICT (originator_id, originator_version) DO UPDATE SET topic = EXCLUDED.topic",

@@ -1,0 +1,139 @@
+"""Per-append and per-read cost of encrypting personal fields vs the same fields in the clear."""
+
+import base64
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from ledger.application import LedgerApplication
+from ledger.complaint import Complaint
+from ledger.store.settings import settings_for_url
+from ledger.transcodings import ActorAsDict, CustomerAsDict
+from ledger.values import Actor
+from privacy.fields import Personal
+from privacy.master_key import MasterKeyring, key_id_for
+from tests.bench.context import BenchContext
+from tests.bench.database import fresh_schema, url_for
+from tests.bench.harness import Figure, alternate, ratio_figure, timed
+from tests.bench.server import BENCH_MASTER_KEY
+
+AGENT = Actor("bench-agent", "agent", "service")
+
+
+class PersonalInClear(Transcoding):
+    """The comparison's only difference: a personal value stored as its plaintext."""
+
+    type = Personal
+    name = "personal"
+
+    def encode(self, obj: Personal) -> dict[str, str]:
+        return {"s": str(obj.subject_id), "p": obj.plaintext or ""}
+
+    def decode(self, data: dict[str, str]) -> Personal:
+        return Personal(subject_id=UUID(data["s"]), plaintext=data["p"])
+
+
+class ClearTextLedger(LedgerApplication):
+    """The ledger with personal fields in the clear: for this comparison only, never served."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        Application.register_transcodings(self, transcoder)
+        for transcoding in (ActorAsDict(), CustomerAsDict(), PersonalInClear()):
+            transcoder.register(transcoding)
+
+
+def bench_keyring() -> MasterKeyring:
+    key = base64.b64decode(BENCH_MASTER_KEY)
+    return MasterKeyring(current_id=key_id_for(key), keys={key_id_for(key): key}, source="bench")
+
+
+def _personal_values(complaint: Complaint) -> list[Personal]:
+    found: list[Personal] = []
+    for value in (*vars(complaint).values(), *vars(complaint.customer).values()):
+        if isinstance(value, Personal):
+            found.append(value)
+    return found
+
+
+class Workload:
+    """Register complaints and note progress on each (appends); read each back and reveal it."""
+
+    def __init__(self, app: LedgerApplication, operations: int) -> None:
+        self.app = app
+        self.operations = operations
+        self.ids: list[UUID] = []
+
+    def append(self) -> float:
+        """Milliseconds per appended event (each operation appends two)."""
+        self.ids = []
+
+        def work() -> None:
+            for n in range(self.operations):
+                complaint = self.app.register_complaint(
+                    channel="phone",
+                    customer_name="Bench Customer",
+                    customer_phone="13800000000",
+                    customer_email="bench@example.com",
+                    summary="Parcel arrived broken",
+                    description="Crushed box; the customer wants a replacement",
+                    actor=AGENT,
+                )
+                self.app.note_progress(complaint.id, note=f"Called the courier ({n})", actor=AGENT)
+                self.ids.append(complaint.id)
+
+        return 1000 * timed(work) / (2 * self.operations)
+
+    def read(self) -> float:
+        """Milliseconds per complaint read back with every personal field revealed."""
+
+        def work() -> None:
+            for complaint_id in self.ids:
+                complaint = self.app.get_complaint(complaint_id)
+                memo: dict[Any, Any] = {}  # one response's memo, as the API keeps it
+                for value in _personal_values(complaint):
+                    self.app.keys.reveal(value, memo)
+
+        return 1000 * timed(work) / len(self.ids)
+
+
+def measure(ctx: BenchContext) -> list[Figure]:
+    scale = ctx.scale
+    with fresh_schema() as clear_schema, fresh_schema() as sealed_schema:
+        clear = ClearTextLedger(settings_for_url(url_for(clear_schema)), keyring=bench_keyring())
+        sealed = LedgerApplication(
+            settings_for_url(url_for(sealed_schema)), keyring=bench_keyring()
+        )
+        try:
+            plain, encrypted = Workload(clear, scale.operations), Workload(sealed, scale.operations)
+            plain.append(), encrypted.append()  # warm-up
+            reads: list[tuple[float, float]] = []
+
+            def run(workload: Workload) -> float:
+                return workload.append()
+
+            appends = alternate(scale.rounds, lambda: run(plain), lambda: run(encrypted))
+            reads = alternate(scale.rounds, plain.read, encrypted.read)
+        finally:
+            clear.close()
+            sealed.close()
+    return [
+        ratio_figure(
+            "encryption cost per append",
+            appends,
+            unit="ms/event",
+            target="≤ 15 % (ratio ≤ 1.15)",
+            passes=lambda ratio: ratio <= 1.15,
+        ),
+        ratio_figure(
+            "encryption cost per read (reveal every field)",
+            reads,
+            unit="ms/read",
+            target="≤ 15 % (ratio ≤ 1.15)",
+            passes=lambda ratio: ratio <= 1.15,
+        ),
+    ]
+
+
+__all__ = ["ClearTextLedger", "measure"]

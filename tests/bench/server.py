@@ -1,0 +1,80 @@
+"""`ledger serve` (waitress, the production server) as a real process on a free loopback port."""
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.served import free_port
+
+# A fixed bench master key; never a production one.
+BENCH_MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[Server]:
+    """Start the service, wait until /health answers, yield it, stop it after.
+
+    Its output goes to a file in `data_dir` (never a pipe nobody reads, which would stall it).
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = data_dir / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve"],
+            env={
+                **os.environ,
+                "LEDGER_PORT": str(port),
+                "LEDGER_DATA_DIR": str(data_dir),
+                "LEDGER_DATABASE_URL": database_url,
+                "LEDGER_MASTER_KEY": BENCH_MASTER_KEY,
+                **env,
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(process, port, log_path)
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(process: "subprocess.Popen[bytes]", port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"ledger serve exited: {log_path.read_text()[-2000:]}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/health")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("ledger serve did not become healthy within 60 s")
+        time.sleep(0.1)

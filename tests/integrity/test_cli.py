@@ -1,0 +1,106 @@
+"""`ledger checkpoint`, `ledger verify` and `ledger verify-proof`: their output and exit codes."""
+
+import json
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from api.cli import main
+from ledger.application import LedgerApplication
+from ledger.clock import ManualClock
+from ledger.integrity.checkpoints import public_key_document
+from ledger.integrity.service import Integrity
+from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
+from tests.integrity.helpers import register
+from tests.integrity.test_tampering import PostgresInsider, SQLiteInsider
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
+    for name, value in {
+        "LEDGER_DATA_DIR": str(tmp_path),
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64,
+        "LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def test_checkpoint_then_verify_exits_zero_with_counts(
+    environment: Path,
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    register(ledger, clock, 2)
+    assert main(["checkpoint", "--output", str(environment / "cp.json")]) == 0
+    assert json.loads((environment / "cp.json").read_text())["tree_size"] == 6
+    assert main(["verify", "--checkpoint", str(environment / "cp.json")]) == 0
+    out = capsys.readouterr()
+    assert "OK: 6 events in 2 streams, 6 in the tree, 1 checkpoints" in out.out
+    assert "verifying" in out.err
+
+
+def test_verify_exits_one_and_names_the_break(
+    store: str,
+    environment: Path,
+    database_url: str,
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    integrity: Integrity,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (stream,) = register(ledger, clock)
+    integrity.checkpoint()
+    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider.delete(stream, 2)
+    insider.close()
+    assert main(["verify"]) == 1
+    assert f"MISSING: stream {stream} version 2" in capsys.readouterr().out
+
+
+def test_verify_with_a_malformed_stream_id_exits_two(environment: Path) -> None:
+    assert main(["verify", "--stream", "nope"]) == 2
+
+
+def test_verify_proof_accepts_a_good_proof_and_refuses_a_forged_one(
+    environment: Path,
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    integrity: Integrity,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (stream,) = register(ledger, clock)
+    files = {
+        "checkpoint": json.dumps(json.loads(_document(integrity))),
+        "key": json.dumps(public_key_document(integrity.public_key)),
+        "proof": json.dumps(integrity.inclusion_proof(stream_id=UUID(stream), version=3)),
+    }
+    for name, text in files.items():
+        (environment / name).write_text(text)
+    arguments = ["verify-proof", "--proof", str(environment / "proof")]
+    arguments += ["--checkpoint", str(environment / "checkpoint")]
+    arguments += ["--public-key", str(environment / "key")]
+    assert main(arguments) == 0
+    assert capsys.readouterr().out.startswith("OK: stream")
+    forged = json.loads(files["proof"])
+    forged["leaf_index"] = 0
+    (environment / "proof").write_text(json.dumps(forged))
+    assert main(arguments) == 1
+    assert "proof FAILED" in capsys.readouterr().err
+
+
+def _document(integrity: Integrity) -> str:
+    from ledger.integrity.checkpoints import checkpoint_document
+
+    return json.dumps(checkpoint_document(integrity.checkpoint()))
+
+
+def test_verify_with_an_unreadable_kept_checkpoint_exits_two(
+    environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (environment / "cp.json").write_text('{"format": "something else"}')
+    assert main(["verify", "--checkpoint", str(environment / "cp.json")]) == 2
+    assert "not a checkpoint document" in capsys.readouterr().err
