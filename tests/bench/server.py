@@ -14,6 +14,8 @@ from tests.served import free_port
 
 # A fixed bench master key; never a production one.
 BENCH_MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+# A fixed bench checkpoint signing key (an Ed25519 seed); never a production one.
+BENCH_SIGNING_KEY = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[Ser
                 "LEDGER_DATA_DIR": str(data_dir),
                 "LEDGER_DATABASE_URL": database_url,
                 "LEDGER_MASTER_KEY": BENCH_MASTER_KEY,
+                "LEDGER_SIGNING_KEY": BENCH_SIGNING_KEY,
                 **env,
             },
             stdout=log,
