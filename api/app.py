@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import (
     audit,
+    cases,
     complaints,
     escalations,
     handoffs,
@@ -37,7 +38,6 @@ from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
 from privacy.operation_log import OperationLog, OperationLogError
 from privacy.tokens import TokenStore
-from projections.handoff_queue import HandoffQueueProjection, handoff_queue_view_for
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,18 @@ def operation_log(ledger: LedgerApplication, settings: Settings) -> OperationLog
         raise PolicyError(f"LEDGER_OPLOG_RETENTION_DAYS: {error}") from None
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
-    """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    background: bool | None = None,
+) -> Flask:
+    """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting.
+
+    With in-process projections and `background`, a worker thread keeps the views current and
+    runs the escalation process. By default it runs unless a clock is injected: whoever moves
+    time by hand drives the worker too.
+    """
     settings = settings or Settings.from_env()
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
@@ -91,8 +101,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
-    app.extensions["handoff_queue"] = HandoffQueueProjection(
-        handoff_queue_view_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    cases.install(
+        app,
+        ledger,
+        mode=settings.projections,
+        background=clock is None if background is None else background,
     )
     token_store = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
     app.extensions["access"] = AccessControl(
@@ -118,6 +131,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         handoffs.blp,
         subjects.blp,
         audit.blp,
+        cases.blp,
         incidents.blp,
         tokens.blp,
         operations.blp,

@@ -5,6 +5,7 @@ ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
 ledger tokens create|list|revoke              staff access tokens (see api/cli_access.py)
+ledger projections run|rebuild|status         read models (see api/cli_projections.py)
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
 ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
 """
@@ -17,7 +18,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_access, cli_incidents, cli_integrity
+from api import cli_access, cli_incidents, cli_integrity, cli_projections
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("rotate", help="re-wrap every data key under a new master key")
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_access.add_commands(commands)
+    cli_projections.add_commands(commands)
     cli_incidents.add_commands(commands)
     cli_integrity.add_commands(commands)
     args = parser.parse_args(argv)
@@ -142,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
         elif args.command == "serve":
             serve(settings)
+        elif args.command == "projections":
+            cli_projections.run(settings, args)
         elif args.command == "subjects":
             erase_subject(settings, args)
         elif args.command == "review":

@@ -120,3 +120,17 @@ def reopen(args: dict[str, Any], complaint: str) -> Any:
 def close(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().close_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
+
+
+@_command(
+    "await-customer", schemas.ReasonIn, "Wait on the customer: the SLA clocks pause meanwhile"
+)
+def await_customer(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().await_customer(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("customer-replied", schemas.EmptyIn, "The customer replied: the SLA clocks run again")
+def customer_replied(_: dict[str, Any], complaint: str) -> Any:
+    c = ledger().record_customer_reply(complaint_id(complaint), actor=current_actor())
+    return present("complaint", c)

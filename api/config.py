@@ -26,6 +26,8 @@ class Settings:
     auth_max_failures: int = 10
     auth_failure_window_seconds: int = 60
     oplog_retention_days: int = OPLOG_RETENTION_FLOOR_DAYS
+    # inprocess: the service keeps its projections current itself; off: a worker process does.
+    projections: str = "inprocess"
     group_commit: bool = True  # concurrent saves share one write transaction
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -69,6 +71,9 @@ class Settings:
             return raw == "on"
 
         policy = env.get("LEDGER_POLICY_FILE", "").strip()
+        projections = env.get("LEDGER_PROJECTIONS", "").strip() or "inprocess"
+        if projections not in ("inprocess", "off"):
+            raise PolicyError(f"LEDGER_PROJECTIONS: expected inprocess or off, got {projections!r}")
         return cls(
             data_dir=Path(env.get("LEDGER_DATA_DIR", "").strip() or "var"),
             database_url=env.get("LEDGER_DATABASE_URL", "").strip(),
@@ -85,6 +90,7 @@ class Settings:
                 OPLOG_RETENTION_FLOOR_DAYS,
                 100 * 366,
             ),
+            projections=projections,
             group_commit=switch("LEDGER_GROUP_COMMIT", default=True),
             master_key_settings={
                 name: env[name]

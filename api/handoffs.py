@@ -6,13 +6,13 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from api import schemas
+from api.cases import read_side
 from api.identity import current_actor
 from api.paths import complaint_id, record_id
 from api.presenters import history_body, ledger, present
 from api.problem_docs import problems
 from ledger.errors import NotFoundError
-from projections.catch_up import catch_up
-from projections.handoff_queue import TRACKING_NAME, HandoffQueueProjection
+from projections.handoff_queue import open_for
 
 blp = Blueprint("handoffs", __name__, url_prefix="/v1", description="Cross-department handoffs")
 
@@ -93,11 +93,14 @@ def department_queue(args: dict[str, Any], department: str) -> Any:
     app = ledger()
     if department not in app.policy.departments:
         raise NotFoundError("no such department")
-    projection: HandoffQueueProjection = current_app.extensions["handoff_queue"]
-    # Catch up before reading, so a department sees a handoff the moment it was requested.
-    position = catch_up(app, projection, tracking_name=TRACKING_NAME)
+    side = read_side()
+    if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
+        # Catch up before reading, so a department sees a handoff the moment it was requested.
+        side.catch_up(["handoff_queue"])
     return {
         "department": department,
-        "position": position,
-        "handoffs": projection.view.open_for(department, limit=args["limit"]),
+        "position": side.position("handoff_queue"),
+        "handoffs": open_for(
+            side.db, side.generation("handoff_queue"), department, limit=args["limit"]
+        ),
     }

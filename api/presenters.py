@@ -120,6 +120,8 @@ def complaint_body(c: Complaint) -> dict[str, Any]:
         if handoff
         else None,
         "closed_at": c.closed_at,
+        "awaiting_customer_since": c.awaiting_customer_since,
+        "breaches": list(c.breaches),
         "incident_id": c.incident_id,
     }
 

@@ -206,6 +206,10 @@ class ComplaintOut(Schema):
     open_escalations = fields.List(fields.UUID())
     open_handoff = fields.Nested(OpenHandoffOut, allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    awaiting_customer_since = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Waiting on the customer: SLA clocks paused."}
+    )
+    breaches = fields.List(fields.String(), metadata={"description": "Deadlines recorded missed."})
     incident_id = fields.UUID(
         allow_none=True, metadata={"description": "The incident that caused the complaint."}
     )

@@ -30,13 +30,15 @@ from ledger.store.recorders import GroupCommitting
 from ledger.store.side_tables import SideTables
 from ledger.subject import DataSubject, data_subject_id_for
 from ledger.transcodings import ledger_transcodings
-from ledger.values import Actor, Customer
+from ledger.values import ESCALATION_LEVELS, Actor, Customer
 from privacy.access_log import AccessLog
 from privacy.fields import Personal
 from privacy.keystore import SubjectErasedError, SubjectKeyStore
 from privacy.master_key import MasterKeyring
 
 A = TypeVar("A", bound=Aggregate)
+# Who records breaches and raises automatic escalations.
+SLA_MONITOR = Actor(staff_id="sla-monitor", role="system")
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,59 @@ class LedgerApplication(IncidentCommands, Application[UUID]):
             complaint.close(waiver_reason=waiver_reason, actor=actor, at=self._now())
         return complaint
 
+    def await_customer(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
+        """The complaint waits on the customer; its SLA clocks pause."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.await_customer(reason=reason, actor=actor, at=self._now())
+        return complaint
+
+    def record_customer_reply(self, complaint_id: UUID, *, actor: Actor) -> Complaint:
+        """The customer replied; the SLA clocks run again."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.record_customer_reply(actor=actor, at=self._now())
+        return complaint
+
+    def record_deadline_breach(
+        self, complaint_id: UUID, *, clock: str, due: datetime
+    ) -> Escalation | None:
+        """Record a missed deadline and escalate one level up, automatically and only once.
+
+        The complaint's own stream says which breaches it has recorded, so a repeat (another
+        worker, a retry after a crash) changes nothing and returns None.
+        """
+        for _ in range(3):
+            complaint = self.get_complaint(complaint_id)
+            if not complaint.check_breach(clock):
+                return None
+            now = self._now()
+            complaint.record_breach(clock=clock, due=due, actor=SLA_MONITOR, at=now)
+            escalation = None
+            if complaint.escalation_level < len(ESCALATION_LEVELS):
+                level = ESCALATION_LEVELS[complaint.escalation_level]
+                escalation = Escalation.raise_(
+                    subject_kind="complaint",
+                    subject_id=complaint.id,
+                    level=level,
+                    current_rank=complaint.escalation_level,
+                    reason=f"the {clock.replace('_', ' ')} deadline passed at {due.isoformat()}",
+                    skip_reason=None,
+                    automatic=True,
+                    rule=f"sla.{clock}.breached",
+                    actor=SLA_MONITOR,
+                    at=now,
+                )
+                complaint.record_escalation(
+                    escalation_id=escalation.id, level=level, actor=SLA_MONITOR, at=now
+                )
+            try:
+                self.save(complaint, *([escalation] if escalation else []))
+            except ConcurrencyError:
+                continue  # the complaint moved on meanwhile: decide again on its new state
+            return escalation
+        return None
+
     def get_history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every stored event of one stream, in order."""
         entries = [_history_entry(e) for e in self.events.get(aggregate_id)]
@@ -426,8 +481,8 @@ class LedgerApplication(IncidentCommands, Application[UUID]):
             from_department=complaint.department,
             to_department=to_department,
             reason=reason,
-            accept_due=now + self.policy.handoff_accept,
-            complete_due=due or now + self.policy.handoff_complete,
+            accept_due=self.policy.calendar.add(now, self.policy.handoff_accept),
+            complete_due=due or self.policy.calendar.add(now, self.policy.handoff_complete),
             actor=actor,
             at=now,
         )

@@ -99,6 +99,9 @@ class Complaint(Aggregate):
         self.open_handoff: dict[str, Any] | None = None
         self.open_escalations: dict[str, str] = {}
         self.closed_at: datetime | None = None
+        self.awaiting_customer_since: datetime | None = None
+        self.breaches: list[str] = []
+        self.first_resolved_at: datetime | None = None
         self.incident_id: UUID | None = None
 
     # -- guards -----------------------------------------------------------------------------
@@ -233,6 +236,64 @@ class Complaint(Aggregate):
     def _progress_noted(self, *, note: Personal, actor: Actor, timestamp: datetime) -> None:
         pass
 
+    def await_customer(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """The next move is the customer's: the SLA clocks pause until they reply."""
+        self.check_not_closed("wait for the customer")
+        if self.status not in _WORKABLE:
+            raise DomainError(f"cannot wait for the customer: the complaint is {self.status}")
+        if self.awaiting_customer_since is not None:
+            raise DomainError("the complaint is already waiting for the customer")
+        if not reason.strip():
+            raise DomainError("waiting for the customer needs a reason", field="reason")
+        self._awaiting_customer(reason=reason, actor=actor, timestamp=at)
+
+    @event("AwaitingCustomer")
+    def _awaiting_customer(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.awaiting_customer_since = timestamp
+
+    def record_customer_reply(self, *, actor: Actor, at: datetime) -> None:
+        """The customer answered: the paused SLA clocks run again."""
+        self.check_not_closed("record the customer's reply")
+        if self.awaiting_customer_since is None:
+            raise DomainError("the complaint is not waiting for the customer")
+        self._customer_replied(actor=actor, timestamp=at)
+
+    @event("CustomerReplied")
+    def _customer_replied(self, *, actor: Actor, timestamp: datetime) -> None:
+        self.awaiting_customer_since = None
+
+    def check_breach(self, clock: str) -> bool:
+        """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
+        return (
+            self.status != CLOSED
+            and (self.awaiting_customer_since is None or clock.startswith("handoff_"))
+            and clock not in self.breaches
+            and not self._clock_met(clock)
+        )
+
+    def _clock_met(self, clock: str) -> bool:
+        if clock == "first_response":
+            return self.first_responded_at is not None
+        if clock in ("written_reply", "resolution"):
+            return self.first_resolved_at is not None
+        kind, _, handoff_id = clock.partition(":")
+        handoff = self.open_handoff
+        if handoff is None or handoff["handoff_id"] != handoff_id:
+            return True  # that handoff is settled
+        return kind == "handoff_accept" and bool(handoff["accepted"])
+
+    def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
+        """A deadline passed without the event it asked for; recorded once per clock."""
+        if not self.check_breach(clock):
+            raise DomainError(f"the {clock} breach cannot be recorded now")
+        self._deadline_breached(clock=clock, due=due, actor=actor, timestamp=at)
+
+    @event("DeadlineBreached")
+    def _deadline_breached(
+        self, *, clock: str, due: datetime, actor: Actor, timestamp: datetime
+    ) -> None:
+        self.breaches = [*self.breaches, clock]
+
     def resolve(
         self, *, resolution: Personal, feedback_due: datetime, actor: Actor, at: datetime
     ) -> None:
@@ -261,6 +322,8 @@ class Complaint(Aggregate):
         self.status = RESOLVED
         self.resolution = resolution
         self.resolved_at = timestamp
+        if self.first_resolved_at is None:
+            self.first_resolved_at = timestamp
         self.feedback_due = feedback_due
         self.satisfaction = None
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ledger.business_calendar import Calendar, CalendarTime, calendar_from_mapping
 from ledger.errors import PolicyError
 from ledger.values import PRIORITIES
 
@@ -116,6 +117,12 @@ class Policy:
     feedback_due: timedelta = timedelta(hours=24)
     handoff_accept: timedelta = timedelta(hours=2)
     handoff_complete: timedelta = timedelta(hours=24)
+    # Deadlines run on calendar time unless the policy names a business calendar.
+    calendar: Calendar = field(default_factory=CalendarTime)
+    # SLA clocks pause while the complaint waits on the customer (AwaitingCustomer).
+    pause_while_awaiting_customer: bool = True
+    # A warning shows once this share of a deadline's time has passed.
+    warn_at_fraction: float = 0.8
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
 
     def __post_init__(self) -> None:
@@ -140,11 +147,12 @@ class Policy:
         tier_target = self.tier_first_response.get(tier)
         if tier_target is not None:
             first_response = min(first_response, tier_target)
+        add = self.calendar.add
         return ComplaintDeadlines(
-            first_response_due=registered_at + first_response,
-            resolution_due=registered_at + targets.resolution,
+            first_response_due=add(registered_at, first_response),
+            resolution_due=add(registered_at, targets.resolution),
             written_reply_due=(
-                registered_at + targets.written_reply if targets.written_reply else None
+                add(registered_at, targets.written_reply) if targets.written_reply else None
             ),
         )
 
@@ -179,7 +187,7 @@ def _table(data: Mapping[str, Any], key: str, *, where: str) -> Mapping[str, Any
 
 def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     """Build a policy from parsed TOML, naming the first invalid setting."""
-    known = {"complaints", "handoffs", "incidents"}
+    known = {"complaints", "handoffs", "incidents", "calendar", "sla"}
     if unknown := set(data) - known:
         raise PolicyError(f"unknown policy section(s): {', '.join(sorted(unknown))}")
     policy = Policy()
@@ -259,6 +267,20 @@ def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
         changes["handoff_complete"] = parse_duration(
             handoffs["complete"], where="handoffs.complete"
         )
+    if "calendar" in data:
+        changes["calendar"] = calendar_from_mapping(_table(data, "calendar", where=""))
+    sla = _table(data, "sla", where="")
+    if unknown := set(sla) - {"pause_while_awaiting_customer", "warn_at_percent"}:
+        raise PolicyError(f"sla: unknown setting(s): {', '.join(sorted(unknown))}")
+    if "pause_while_awaiting_customer" in sla:
+        if not isinstance(sla["pause_while_awaiting_customer"], bool):
+            raise PolicyError("sla.pause_while_awaiting_customer: expected true or false")
+        changes["pause_while_awaiting_customer"] = sla["pause_while_awaiting_customer"]
+    if "warn_at_percent" in sla:
+        percent = sla["warn_at_percent"]
+        if not isinstance(percent, int) or isinstance(percent, bool) or not 1 <= percent <= 99:
+            raise PolicyError("sla.warn_at_percent: expected a whole number from 1 to 99")
+        changes["warn_at_fraction"] = percent / 100
     changes["incidents"] = _incident_policy(_table(data, "incidents", where=""))
     return replace(policy, **changes)
 

@@ -89,6 +89,10 @@ class TokenClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+# Every app a test builds (also with its own create_app) gets clients that translate identities.
+Flask.test_client_class = TokenClient
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = TokenClient

@@ -43,7 +43,7 @@ def test_a_bad_or_malformed_token_is_a_401(client: FlaskClient, authorization: s
 
 
 def test_the_old_identity_headers_identify_nobody(app: Flask) -> None:
-    plain = app.test_client()  # no translation of the identity dicts
+    plain = FlaskClient(app)  # no translation of the identity dicts
     assert plain.post("/v1/complaints", json=NEW_COMPLAINT, headers=AGENT).status_code == 401
 
 

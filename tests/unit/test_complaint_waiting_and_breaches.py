@@ -1,0 +1,66 @@
+"""Waiting on the customer, and missed deadlines recorded on the complaint's own stream."""
+
+from datetime import timedelta
+
+import pytest
+
+from ledger.complaint import Complaint
+from ledger.errors import DomainError
+from tests.unit.test_complaint import AGENT, LATER, POLICY, REGISTERED_AT, personal, register
+
+
+def workable() -> Complaint:
+    complaint = register()
+    complaint.classify(
+        category="complaint",
+        priority="urgent",
+        customer_tier="standard",
+        deadlines=POLICY.complaint_deadlines(
+            registered_at=REGISTERED_AT, priority="urgent", tier="standard"
+        ),
+        actor=AGENT,
+        at=LATER,
+    )
+    complaint.assign(owner="agent-1", reason=None, actor=AGENT, at=LATER)
+    return complaint
+
+
+def test_waiting_on_the_customer_is_recorded_until_they_reply() -> None:
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", actor=AGENT, at=LATER)
+    assert complaint.awaiting_customer_since == LATER
+    complaint.record_customer_reply(actor=AGENT, at=LATER + timedelta(hours=1))
+    assert complaint.awaiting_customer_since is None
+
+
+def test_a_complaint_cannot_wait_on_the_customer_twice() -> None:
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", actor=AGENT, at=LATER)
+    with pytest.raises(DomainError, match="already waiting"):
+        complaint.await_customer(reason="again", actor=AGENT, at=LATER)
+
+
+def test_a_reply_needs_a_complaint_that_waits() -> None:
+    with pytest.raises(DomainError, match="not waiting"):
+        workable().record_customer_reply(actor=AGENT, at=LATER)
+
+
+def test_a_breach_is_recorded_once_per_clock() -> None:
+    complaint = workable()
+    due = REGISTERED_AT + timedelta(hours=2)
+    complaint.record_breach(clock="first_response", due=due, actor=AGENT, at=due)
+    assert complaint.breaches == ["first_response"]
+    with pytest.raises(DomainError):
+        complaint.record_breach(clock="first_response", due=due, actor=AGENT, at=due)
+
+
+def test_no_breach_is_recorded_for_a_deadline_that_was_met() -> None:
+    complaint = workable()
+    complaint.respond(message=personal("on it"), actor=AGENT, at=LATER)
+    assert not complaint.check_breach("first_response")
+
+
+def test_no_breach_is_recorded_while_waiting_on_the_customer() -> None:
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", actor=AGENT, at=LATER)
+    assert not complaint.check_breach("first_response")
