@@ -27,12 +27,16 @@ class Scale:
     sqlite_clients: int
     operations: int  # single-threaded operations per phase (encryption row)
     erasure_events: int  # events of the "big" person in the erasure row
+    events: int  # the large ledger (verify, proofs, catch-up, queries): 1 M in the full run
+    first_events: int  # where the large ledger's peak RSS is first taken (100 k in the full run)
+    query_clients: int  # concurrent readers of the list/queue queries
+    lag_rate: int  # appends per second while the commit -> status view lag is measured
 
 
 SCALES = {
-    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 4, 8, 200),
-    "small": Scale("small", 3, 3.0, 1.0, 32, 32, 8, 120, 10_000),
-    "full": Scale("full", 5, 12.0, 3.0, 32, 32, 8, 400, 10_000),
+    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 4, 8, 200, 1_500, 300, 4, 50),
+    "small": Scale("small", 3, 3.0, 1.0, 32, 32, 8, 120, 10_000, 30_000, 6_000, 32, 500),
+    "full": Scale("full", 5, 12.0, 3.0, 32, 32, 8, 400, 10_000, 1_000_000, 100_000, 32, 500),
 }
 
 
@@ -115,6 +119,12 @@ def ratio_figure(
         rounds=[[a, b] for a, b in pairs],
         note=note,
     )
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def timed(work: Callable[[], object]) -> float:

@@ -4,7 +4,17 @@ from collections.abc import Callable
 
 from tests.bench.context import BenchContext
 from tests.bench.harness import Figure
-from tests.bench.rows import append, encryption, erasure, oplog, sqlite_embedded, write_path
+from tests.bench.rows import (
+    append,
+    chain,
+    encryption,
+    erasure,
+    lag,
+    large,
+    oplog,
+    sqlite_embedded,
+    write_path,
+)
 
 Row = Callable[[BenchContext], list[Figure]]
 
@@ -12,18 +22,14 @@ ROWS: list[Row] = [
     append.measure,
     write_path.measure,
     encryption.measure,
+    chain.measure,
     erasure.measure,
+    large.measure,
+    lag.measure,
     sqlite_embedded.measure,
     oplog.measure,
 ]
 
 # name, issue that brings it, target: printed as "not measured: lands with issue N" until a
 # module under rows/ measures it (then list that module in ROWS and delete its line here).
-PLACEHOLDERS: list[tuple[str, int, str]] = [
-    ("chain cost per append", 4, "≤ 10 % (ratio ≤ 1.10)"),
-    ("ledger verify over ≥ 1 M events", 4, "≥ 100 k events/s, RSS flat 100 k → 1 M"),
-    ("inclusion proof in a 1 M-event tree", 4, "p99 < 5 ms"),
-    ("projection catch-up (status view rebuild, ≥ 1 M events)", 6, "≥ 10 k/s and ≥ 0.3 x raw read"),
-    ("commit → status view lag at 500 appends/s", 6, "p99 < 1 s"),
-    ("list/queue queries, 32 clients, ≥ 200 k cases", 6, "p99 < 50 ms"),
-]
+PLACEHOLDERS: list[tuple[str, int, str]] = []
