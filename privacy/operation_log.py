@@ -85,6 +85,18 @@ def row_hash(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+class _Pending:
+    """One caller's append waiting for the batch that writes it."""
+
+    __slots__ = ("done", "error", "logged", "operation")
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.done = threading.Event()
+        self.logged: LoggedOperation | None = None
+        self.error: BaseException | None = None
+
+
 class OperationLog:
     """The operation log table, in the ledger's own database."""
 
@@ -101,7 +113,9 @@ class OperationLog:
             )
         self.retention = retention
         self._datastore = datastore
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by the one thread writing a batch
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Pending] = []
         self._postgres = isinstance(datastore, PostgresDatastore)
         columns = (
             "seq BIGINT PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL, "
@@ -149,41 +163,83 @@ class OperationLog:
             yield cursor
 
     def append(self, operation: Operation) -> LoggedOperation:
-        """Add a row at the head of the chain (serialised: one writer extends it at a time)."""
+        """Add a row at the head of the chain; return once it is committed.
+
+        Appends arriving together are written together: the first caller to take the writer's
+        lock becomes the leader and writes every row queued so far in one transaction (one
+        table lock, one read of the head, one commit); the others wait for that commit. Each
+        caller returns only after its own row is durable, in the order the leader chained them.
+        """
+        pending = _Pending(operation)
+        with self._queue_lock:
+            self._queue.append(pending)
+        while not pending.done.is_set():
+            with self._lock:
+                if pending.done.is_set():
+                    break
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._write(batch)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.logged is not None  # noqa: S101 (set whenever done without an error)
+        return pending.logged
+
+    def _write(self, batch: list["_Pending"]) -> None:
+        """One transaction for the whole batch; every entry is marked done, written or failed."""
         p = self._p
-        at = _text(operation.at)
-        with self._lock:
+        statement = (
+            f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash) "
+            f"VALUES ({', '.join([p] * 11)})"
+        )
+        try:
             for _ in range(_ATTEMPTS):
+                logged: list[LoggedOperation] = []
                 try:
                     with self._cursor() as c:
                         if self._postgres:
                             c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
                         c.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
                         last = c.fetchone()
-                        seq = int(last["seq"]) + 1 if last else 1
+                        seq = int(last["seq"]) if last else 0
                         prev = str(last["hash"]) if last else GENESIS
-                        row = {
-                            "seq": seq,
-                            "at": at,
-                            "request_id": operation.request_id,
-                            "staff_id": operation.staff_id,
-                            "role": operation.role,
-                            "operation": operation.operation,
-                            "target": operation.target,
-                            "result": operation.result,
-                            "status": operation.status,
-                            "prev_hash": prev,
-                        }
-                        digest = row_hash(row)
-                        c.execute(
-                            f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash) "
-                            f"VALUES ({', '.join([p] * 11)})",
-                            (*row.values(), digest),
-                        )
+                        rows = []
+                        for entry in batch:
+                            operation = entry.operation
+                            seq += 1
+                            row = {
+                                "seq": seq,
+                                "at": _text(operation.at),
+                                "request_id": operation.request_id,
+                                "staff_id": operation.staff_id,
+                                "role": operation.role,
+                                "operation": operation.operation,
+                                "target": operation.target,
+                                "result": operation.result,
+                                "status": operation.status,
+                                "prev_hash": prev,
+                            }
+                            digest = row_hash(row)
+                            rows.append((*row.values(), digest))
+                            logged.append(
+                                LoggedOperation(
+                                    **operation.__dict__, seq=seq, prev_hash=prev, hash=digest
+                                )
+                            )
+                            prev = digest
+                        c.executemany(statement, rows)
                 except IntegrityError:
                     continue  # another process extended the chain first: build on its row
-                return LoggedOperation(**operation.__dict__, seq=seq, prev_hash=prev, hash=digest)
-        raise IntegrityError("could not append to the operation log")
+                for entry, written in zip(batch, logged, strict=True):
+                    entry.logged = written
+                return
+            raise IntegrityError("could not append to the operation log")
+        except Exception as error:  # each caller of the batch raises it
+            for entry in batch:
+                entry.error = error
+        finally:
+            for entry in batch:
+                entry.done.set()
 
     def head(self) -> Head:
         with self._cursor(commit=False) as c:

@@ -1,6 +1,8 @@
 """The operation log is append-only in the database and hash-chained against everyone else."""
 
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,7 +13,14 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
-from privacy.operation_log import GENESIS, Head, Operation, OperationLog, OperationLogError
+from privacy.operation_log import (
+    GENESIS,
+    Head,
+    LoggedOperation,
+    Operation,
+    OperationLog,
+    OperationLogError,
+)
 from tests.conftest import POSTGRES_URL
 
 
@@ -67,6 +76,24 @@ def test_an_untouched_chain_verifies_and_its_head_is_the_last_row(
     assert (result.intact, result.count) == (True, 5)
     assert oplog.head() == Head(5, result.head)
     assert oplog.query(limit=1)[0].hash == result.head
+
+
+def test_appends_from_many_threads_at_once_each_get_their_own_row_of_one_intact_chain(
+    oplog: OperationLog, clock: ManualClock
+) -> None:
+    barrier = threading.Barrier(16)
+
+    def append(n: int) -> LoggedOperation:
+        barrier.wait()
+        return oplog.append(_operation(clock, n))
+
+    with ThreadPoolExecutor(16) as pool:
+        logged = list(pool.map(append, range(1, 17)))
+    assert sorted(entry.seq for entry in logged) == list(range(1, 17))
+    assert [entry.request_id for entry in logged] == [f"req-{n}" for n in range(1, 17)]
+    result = oplog.verify()
+    assert (result.intact, result.count) == (True, 16)
+    assert {entry.hash for entry in logged} == {row.hash for row in oplog.query(limit=16)}
 
 
 def test_the_database_refuses_to_change_or_delete_a_row(

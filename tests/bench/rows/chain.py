@@ -64,7 +64,7 @@ def _drop_chain_trigger(app: LedgerApplication) -> None:
 
 def measure(ctx: BenchContext) -> list[Figure]:
     scale = ctx.scale
-    per_phase = scale.operations * 2
+    per_phase = scale.operations
     with fresh_schema() as on_schema, fresh_schema() as off_schema:
         chained = LedgerApplication(settings_for_url(url_for(on_schema)), keyring=bench_keyring())
         plain = LedgerApplication(settings_for_url(url_for(off_schema)), keyring=bench_keyring())

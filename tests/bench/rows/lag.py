@@ -31,7 +31,7 @@ APPENDERS = 4
 
 def measure(ctx: BenchContext) -> list[Figure]:
     scale = ctx.scale
-    seconds = scale.seconds * 2
+    seconds = scale.seconds
     with fresh_schema() as schema:
         env = {
             "LEDGER_DATA_DIR": str(ctx.scratch / "lag"),
