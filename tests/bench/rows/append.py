@@ -18,6 +18,9 @@ from tests.bench.server import Server, ledger_server
 # The library's pool for its 32 threads: its table lock admits one writer at a time, so more
 # connections than this only queue inside PostgreSQL (and the server is shared).
 BASELINE_POOL = 16
+# As in production (docs/read-side.md): the API process keeps no projections current itself; a
+# worker process does, and the commit -> view lag row measures that worker (rows/lag.py).
+PROJECTIONS = "off"
 
 
 def _failures(loads: list[dict[str, Any]]) -> str:
@@ -40,13 +43,17 @@ def measure(ctx: BenchContext) -> list[Figure]:
         try:
             with (
                 ledger_server(
-                    ctx.scratch / "append-on", url_for(on_schema), LEDGER_THREADS=str(scale.clients)
+                    ctx.scratch / "append-on",
+                    url_for(on_schema),
+                    LEDGER_THREADS=str(scale.clients),
+                    LEDGER_PROJECTIONS=PROJECTIONS,
                 ) as on,
                 ledger_server(
                     ctx.scratch / "append-off",
                     url_for(off_schema),
                     LEDGER_THREADS=str(scale.clients),
                     LEDGER_GROUP_COMMIT="off",
+                    LEDGER_PROJECTIONS=PROJECTIONS,
                 ) as off,
             ):
                 save_rate(library, threads=scale.threads, seconds=scale.warmup)
