@@ -1,8 +1,8 @@
 """Commit → status view lag at `lag_rate` appends/s, the worker a separate process.
 
 `ledger projections run --only case_status` runs as its own process (as in production with
-LEDGER_PROJECTIONS=off on the API). The bench appends complaints at a paced rate from a few
-threads; for each it notes when its save returned and its notification id. A watcher polls the
+LEDGER_PROJECTIONS=off on the API). The bench appends complaints (mapped and encrypted
+beforehand) at a paced rate from 48 threads, one transaction each; for each it notes when its save returned and its notification id. A watcher polls the
 projection's position every 2 ms; an event's lag is the time from its commit returning to the
 first poll that sees the position at or past it. No baseline: the target is absolute.
 """
@@ -14,8 +14,11 @@ import threading
 import time
 from uuid import uuid4
 
+from eventsourcing.persistence import StoredEvent
+
 from api.app import build_ledger
 from api.config import Settings
+from ledger.application import LedgerApplication
 from ledger.complaint import Complaint
 from ledger.values import Customer
 from privacy.fields import Personal
@@ -26,7 +29,8 @@ from tests.bench.generate import GENERATOR
 from tests.bench.harness import Figure, percentile
 from tests.bench.server import BENCH_MASTER_KEY, BENCH_SIGNING_KEY
 
-APPENDERS = 4
+APPENDERS = 48  # paced: enough threads that slow commits on a busy box do not hold the rate back
+SUBJECTS = [uuid4() for _ in range(10)]  # people's data keys exist after their first complaint
 
 
 def measure(ctx: BenchContext) -> list[Figure]:
@@ -65,24 +69,20 @@ def measure(ctx: BenchContext) -> list[Figure]:
                         last = position
                     time.sleep(0.002)
 
+            # Mapped and encrypted beforehand: the lag runs from the commit, and the bench's own
+            # CPU (one Python process) must not hold the append rate below the target.
+            prepared = [
+                _stored_complaint(app, n) for n in range(int(scale.lag_rate * seconds) + 50)
+            ]
+
             def append(n: int, stop_at: float) -> None:
                 interval = APPENDERS / scale.lag_rate
                 due = time.perf_counter() + n * interval / APPENDERS
-                while due < stop_at:
+                while due < stop_at and prepared:
                     time.sleep(max(0.0, due - time.perf_counter()))
-                    subject = uuid4()
-                    complaint = Complaint.register(
-                        reference=f"LAG-{uuid4().hex[:12]}",
-                        channel="phone",
-                        customer=Customer(subject_id=subject, name=Personal.of(subject, "Lag")),
-                        summary=Personal.of(subject, "s"),
-                        description=Personal.of(subject, "d"),
-                        department="service",
-                        actor=GENERATOR,
-                        at=app.clock.now(),
-                    )
-                    recordings = app.save(complaint)
-                    commits.append((recordings[-1].notification.id, time.perf_counter()))
+                    ids = app.recorder.insert_events(prepared.pop())
+                    assert ids
+                    commits.append((ids[-1], time.perf_counter()))
                     due += interval
 
             _wait_for_worker(side, generation, worker)
@@ -127,11 +127,26 @@ def measure(ctx: BenchContext) -> list[Figure]:
             unit="ms",
             baseline=None,
             ratio=None,
-            target="p99 < 1 s",
-            passed=p99 < 1000,
+            target="p99 < 1 s (at ≥ 90 % of the rate)",
+            passed=p99 < 1000 and rate >= 0.9 * scale.lag_rate,
             note=f"{rate:.0f} appends/s achieved, p50 {percentile(lags, 0.5):.0f} ms",
         )
     ]
+
+
+def _stored_complaint(app: LedgerApplication, n: int) -> list[StoredEvent]:
+    subject = SUBJECTS[n % len(SUBJECTS)]
+    complaint = Complaint.register(
+        reference=f"LAG-{uuid4().hex[:12]}",
+        channel="phone",
+        customer=Customer(subject_id=subject, name=Personal.of(subject, "Lag")),
+        summary=Personal.of(subject, "s"),
+        description=Personal.of(subject, "d"),
+        department="service",
+        actor=GENERATOR,
+        at=app.clock.now(),
+    )
+    return [app.mapper.to_stored_event(e) for e in complaint.collect_events()]
 
 
 def _wait_for_worker(side: ReadSide, generation: int, worker: "subprocess.Popen[bytes]") -> None:
