@@ -16,6 +16,7 @@ from api import (
     idempotency,
     incidents,
     integrity,
+    retention,
     subjects,
 )
 from api.config import Settings
@@ -23,6 +24,7 @@ from api.identity import resolve_actor
 from api.integrity_setup import CheckpointJob, build_integrity
 from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
+from api.retention_setup import RetentionJob, build_retention
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
@@ -80,6 +82,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
         app.extensions["checkpoint_job"] = job
         job.start()
+    app.extensions["retention"] = build_retention(settings, ledger, app.extensions["integrity"])
+    if settings.retention_interval:
+        retention_job = RetentionJob(app.extensions["retention"], settings.retention_interval)
+        app.extensions["retention_job"] = retention_job
+        retention_job.start()
     api = ProblemApi(app)
     for blueprint in (
         health.blp,
@@ -90,6 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         audit.blp,
         incidents.blp,
         integrity.blp,
+        retention.blp,
     ):
         api.register_blueprint(blueprint)
 
