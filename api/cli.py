@@ -6,6 +6,7 @@ ledger keys rotate                            re-wrap every data key under a new
 ledger keys retire                            drop master keys no data key uses any more
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
 ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
+ledger retention run | archive export|verify  retention and archives (api/cli_retention.py)
 """
 
 import argparse
@@ -16,7 +17,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_incidents, cli_integrity
+from api import cli_incidents, cli_integrity, cli_retention
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("retire", help="remove master keys that no data key uses any more")
     cli_incidents.add_commands(commands)
     cli_integrity.add_commands(commands)
+    cli_retention.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -137,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command in cli_integrity.COMMANDS:
             return cli_integrity.run(settings, args)
+        if args.command in cli_retention.COMMANDS:
+            return cli_retention.run(settings, args)
         if args.command == "serve":
             serve(settings)
         elif args.command == "subjects":
