@@ -297,9 +297,9 @@ class RetentionRun:
                     DataSubject(subject_id=subject_id, actor=RUNNER, timestamp=report.at)
                 )
         before = self.integrity.checkpoint()
-        for subject in subjects:
-            if subject.retention_run is None:
-                self.ledger.keys.erase(subject.subject_id, at=report.at)
+        self.ledger.keys.erase_many(
+            [s.subject_id for s in subjects if s.retention_run is None], at=report.at
+        )
         after = self.integrity.checkpoint(force=True)
         report.checkpoints += [before.number, after.number]
         confirmed: list[DataSubject] = []

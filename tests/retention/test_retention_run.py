@@ -9,7 +9,9 @@ from ledger.integrity.verify import verify_ledger
 from privacy.fields import ERASED
 from projections.archive_tables import ArchiveTables
 from projections.retention import RetentionRun
+from tests.conftest import PERSONAL_MARKERS
 from tests.retention.conftest import OFFICER, closed_complaint
+from tests.unit.test_incident import CLOSED, SUBJECT, incident_in
 
 THREE_YEARS = timedelta(days=3 * 365)
 
@@ -154,3 +156,36 @@ def test_the_ledger_still_verifies_after_a_run(
     integrity.checkpoint()
     report = verify_ledger(integrity.tables, integrity.public_key, integrity.checkpoints())
     assert report.intact, [b.describe() for b in report.breaks]
+
+
+def test_an_incident_is_kept_five_years_then_archived_with_its_facts(
+    ledger: LedgerApplication, clock: ManualClock, retention: RetentionRun, archive: ArchiveTables
+) -> None:
+    incident = incident_in(CLOSED)  # closed on the tests' first day, with one affected person
+    PERSONAL_MARKERS.add("Wang Wu")
+    ledger.save(incident)
+    clock.advance(THREE_YEARS + timedelta(days=30))
+    assert retention.run().archived == []
+    clock.advance(timedelta(days=2 * 365))
+    report = retention.run()
+    assert report.archived == [str(incident.id)]
+    assert report.destroyed == [str(SUBJECT)]
+    row = archive.archive(str(incident.id))
+    assert row is not None
+    assert (row.kind, row.record["category"], row.record["sla"]["assessment"]) == (
+        "incident",
+        "II",
+        "met",
+    )
+    assert row.record["retention_rule"] == "incidents.default=1825d"
+
+
+def test_a_held_incident_is_skipped(
+    ledger: LedgerApplication, clock: ManualClock, retention: RetentionRun
+) -> None:
+    incident = incident_in(CLOSED)
+    ledger.save(incident)
+    ledger.place_case_hold(incident.id, reason="regulator review", actor=OFFICER)
+    clock.advance(timedelta(days=6 * 365))
+    report = retention.run()
+    assert [s.reason for s in report.skipped] == ["case under legal hold: regulator review"]
