@@ -24,7 +24,7 @@ from api.identity import resolve_actor
 from api.integrity_setup import CheckpointJob, build_integrity
 from api.presenters import write_access_log
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
-from api.retention_setup import RetentionJob, build_retention
+from api.retention_setup import RetentionJob, build_retention, load_rules
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
@@ -62,6 +62,7 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
     """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting."""
     settings = settings or Settings.from_env()
+    retention_rules = load_rules(settings)  # refused before anything is opened
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
     app.config.update(
@@ -82,7 +83,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
         app.extensions["checkpoint_job"] = job
         job.start()
-    app.extensions["retention"] = build_retention(settings, ledger, app.extensions["integrity"])
+    app.extensions["retention"] = build_retention(
+        ledger, app.extensions["integrity"], retention_rules
+    )
     if settings.retention_interval:
         retention_job = RetentionJob(app.extensions["retention"], settings.retention_interval)
         app.extensions["retention_job"] = retention_job

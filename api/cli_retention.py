@@ -56,11 +56,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from api.integrity_setup import build_integrity
     from api.retention_setup import build_retention, load_rules
 
-    load_rules(settings)  # a bad retention file stops here, before anything is opened
+    rules = load_rules(settings)  # a bad retention file stops here, before anything is opened
     ledger = build_ledger(settings)
     try:
         integrity = build_integrity(settings, ledger)
-        retention = build_retention(settings, ledger, integrity)
+        retention = build_retention(ledger, integrity, rules)
         if args.command == "retention":
             started = time.monotonic()
             report = retention.run(dry_run=args.dry_run)

@@ -23,10 +23,10 @@ def load_rules(settings: Settings) -> RetentionRules:
 
 
 def build_retention(
-    settings: Settings, ledger: LedgerApplication, integrity: Integrity
+    ledger: LedgerApplication, integrity: Integrity, rules: RetentionRules
 ) -> RetentionRun:
     archive = archive_tables_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
-    return RetentionRun(ledger, integrity, archive, load_rules(settings))
+    return RetentionRun(ledger, integrity, archive, rules)
 
 
 class RetentionJob(threading.Thread):

@@ -109,12 +109,14 @@ class RetentionRun:
         self.rules = rules
         self._held_subjects: dict[UUID, str | None] = {}
         self._rules_of: dict[str, str] = {}
+        self._departments: dict[UUID, list[str]] = {}
 
     # -- the run ------------------------------------------------------------------------------
 
     def run(self, *, dry_run: bool = False) -> RetentionReport:
         now = self.ledger.clock.now()
-        self._held_subjects, self._rules_of = {}, {}  # fresh per run: holds change between runs
+        # Fresh per run: holds change between runs.
+        self._held_subjects, self._rules_of, self._departments = {}, {}, {}
         report = RetentionReport(run_id=uuid4().hex, at=now, dry_run=dry_run)
         checkpoint = None if dry_run else self.integrity.checkpoint()
         if checkpoint is not None:
@@ -193,18 +195,26 @@ class RetentionRun:
                 return index
 
     def _load(self, case_id: UUID) -> tuple[Complaint | Incident, list[Any]]:
-        """The case, replayed from its stored rows (which also give the chain hashes)."""
+        """The case, replayed from its stored rows (which also give the chain hashes).
+
+        A complaint's `departments_seen` collects every department that held it on the way.
+        """
         rows = self.integrity.tables.events_in_stream_order(
             after=None, stream=case_id, limit=1_000_000
         )
         aggregate: Any = None
+        seen: set[str] = set()
         for _, _, version, topic, state, _ in rows:
             event: Any = self.ledger.mapper.to_domain_event(
                 StoredEvent(case_id, version, topic, state)
             )
             aggregate = event.mutate(aggregate)
+            seen.update(getattr(aggregate, "departments", None) or [])
+            if isinstance(aggregate, Complaint):
+                seen.add(aggregate.department)
         if not isinstance(aggregate, Complaint | Incident):
             raise NotFoundError(f"no case with id {case_id}")
+        self._departments[case_id] = sorted(seen)
         return aggregate, rows
 
     def _hold(self, case: Complaint | Incident) -> str | None:
@@ -256,6 +266,7 @@ class RetentionRun:
         record.update(
             _complaint_facts(case) if isinstance(case, Complaint) else _incident_facts(case)
         )
+        record["departments"] = self._departments.pop(case.id, record["departments"])
         return record
 
     # -- step 3: destroy keys nobody needs any more -------------------------------------------

@@ -1,14 +1,19 @@
 """Legal holds on cases, the archive and the retention report over HTTP."""
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from api.app import create_app
+from api.config import Settings
 from ledger.clock import ManualClock
+from ledger.errors import PolicyError
 from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, command, ok, register
-from tests.conftest import PERSONAL_MARKERS
+from tests.conftest import PERSONAL_MARKERS, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 
 PAST_RETENTION = timedelta(days=3 * 365 + 1)
 
@@ -126,3 +131,19 @@ def test_an_unknown_archive_is_not_found(client: FlaskClient) -> None:
         "/v1/archives/00000000-0000-0000-0000-000000000001", headers=COMPLIANCE_OFFICER
     )
     assert response.status_code == 404
+
+
+def test_the_service_refuses_to_start_with_an_invalid_retention_file(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    rules = tmp_path / "retention.toml"
+    rules.write_text('[complaints]\ndefault = "forever"\n')
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+        signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
+        retention_file=rules,
+    )
+    with pytest.raises(PolicyError, match=r"complaints\.default"):
+        create_app(settings, clock=clock)

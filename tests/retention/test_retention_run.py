@@ -189,3 +189,23 @@ def test_a_held_incident_is_skipped(
     clock.advance(timedelta(days=6 * 365))
     report = retention.run()
     assert [s.reason for s in report.skipped] == ["case under legal hold: regulator review"]
+
+
+def test_the_archive_names_every_department_that_held_the_complaint(
+    ledger: LedgerApplication, clock: ManualClock, retention: RetentionRun, archive: ArchiveTables
+) -> None:
+    case = closed_complaint(ledger, marker="Ma Handed", close=False)
+    ledger.reopen_complaint(case.id, reason="customer called back", actor=OFFICER)
+    handoff = ledger.request_handoff(
+        complaint_id=case.id, to_department="logistics", reason="courier damage", actor=OFFICER
+    )
+    ledger.accept_handoff(handoff.id, actor=OFFICER)
+    ledger.complete_handoff(handoff.id, result="replacement sent", actor=OFFICER)
+    ledger.resolve_complaint(case.id, resolution="Ma Handed replaced", actor=OFFICER)
+    ledger.close_complaint(case.id, waiver_reason="customer unreachable", actor=OFFICER)
+    clock.advance(THREE_YEARS + timedelta(days=1))
+    retention.run()
+    row = archive.archive(str(case.id))
+    assert row is not None
+    assert row.record["departments"] == ["logistics", "service"]
+    assert (row.record["csat"], row.record["cycles"]) == (None, 2)
