@@ -1,6 +1,5 @@
 """Legal holds on cases, the archive and the retention report over HTTP."""
 
-from collections import Counter
 from typing import Any
 
 from flask import current_app
@@ -114,17 +113,16 @@ def report() -> Any:
     require_role(*OFFICERS)
     run = retention()
     plan = run.run(dry_run=True)
-    archived = Counter(row.archived_at[:7] for row in run.archive.archives(limit=10**9))
-    destroyed = Counter(row.destroyed_at[:7] for row in run.archive.destructions())
+    months = run.archive.counts_by_month()
     return {
         "at": plan.at.isoformat(),
         "rules": run.rules.describe(),
         "due": plan.archived,
         "held": [{"case_id": s.case_id, "reason": s.reason} for s in plan.skipped],
-        "archived": sum(archived.values()),
-        "destroyed": sum(destroyed.values()),
+        "archived": sum(a for a, _ in months.values()),
+        "destroyed": sum(d for _, d in months.values()),
         "periods": [
-            {"period": p, "archived": archived[p], "destroyed": destroyed[p]}
-            for p in sorted(set(archived) | set(destroyed))
+            {"period": month, "archived": a, "destroyed": d}
+            for month, (a, d) in sorted(months.items())
         ],
     }

@@ -201,6 +201,22 @@ class ArchiveTables:
             for r in rows
         ]
 
+    def counts_by_month(self) -> dict[str, tuple[int, int]]:
+        """Per `YYYY-MM`: cases archived and keys destroyed in that month."""
+        counts: dict[str, list[int]] = {}
+        with self._cursor(commit=False) as c:
+            for column, table, slot in (
+                ("archived_at", self._archives, 0),
+                ("destroyed_at", self._destructions, 1),
+            ):
+                c.execute(
+                    f"SELECT substr({column}, 1, 7) AS month, COUNT(*) AS n FROM {table} "
+                    f"GROUP BY substr({column}, 1, 7)"
+                )
+                for row in c.fetchall():
+                    counts.setdefault(row["month"], [0, 0])[slot] = int(row["n"])
+        return {month: (n[0], n[1]) for month, n in counts.items()}
+
     def destroyed_subject_ids(self) -> set[str]:
         with self._cursor(commit=False) as c:
             c.execute(f"SELECT subject_id FROM {self._destructions}")

@@ -12,8 +12,16 @@ from api.app import create_app
 from api.config import Settings
 from ledger.clock import ManualClock
 from ledger.errors import PolicyError
-from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, command, ok, register
+from tests.api.conftest import (
+    AGENT,
+    COMPLIANCE_OFFICER,
+    MANAGER,
+    command,
+    ok,
+    register,
+)
 from tests.conftest import PERSONAL_MARKERS, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
+from tests.unit.test_incident import CLOSED, incident_in
 
 PAST_RETENTION = timedelta(days=3 * 365 + 1)
 
@@ -147,3 +155,26 @@ def test_the_service_refuses_to_start_with_an_invalid_retention_file(
     )
     with pytest.raises(PolicyError, match=r"complaints\.default"):
         create_app(settings, clock=clock)
+
+
+def test_after_the_run_an_archived_incident_shows_its_people_nowhere(
+    app: Flask, client: FlaskClient, clock: ManualClock
+) -> None:
+    incident = incident_in(CLOSED)  # one affected customer, Wang Wu; a manager sees names
+    PERSONAL_MARKERS.add("Wang Wu")
+    app.extensions["ledger"].save(incident)
+    before = client.get(f"/v1/incidents/{incident.id}", headers=MANAGER)
+    assert "Wang Wu" in before.get_data(as_text=True)  # readable while retained
+    clock.advance(timedelta(days=5 * 365 + 1))
+    app.extensions["retention"].run()
+    pages = [
+        client.get(f"/v1/incidents/{incident.id}", headers=MANAGER),
+        client.get(f"/v1/incidents/{incident.id}/history", headers=COMPLIANCE_OFFICER),
+        client.get(f"/v1/incidents/{incident.id}/review", headers=MANAGER),
+        client.get(f"/v1/incidents/{incident.id}/review.md", headers=MANAGER),
+        client.get(f"/v1/incidents/{incident.id}/review.html", headers=MANAGER),
+        client.get(f"/v1/archives/{incident.id}", headers=COMPLIANCE_OFFICER),
+    ]
+    assert [p.status_code for p in pages] == [200] * len(pages)
+    for page in pages:
+        assert "Wang Wu" not in page.get_data(as_text=True)
