@@ -29,7 +29,8 @@ from ledger.application import LedgerApplication
 from ledger.complaint import Complaint
 from ledger.errors import NotFoundError
 from ledger.incident import Incident
-from ledger.integrity.checkpoints import Checkpoint
+from ledger.integrity import merkle
+from ledger.integrity.checkpoints import Checkpoint, checkpoint_document
 from ledger.integrity.service import Integrity
 from ledger.subject import DataSubject
 from ledger.values import Actor
@@ -107,7 +108,7 @@ class RetentionRun:
         self.integrity = integrity
         self.archive = archive
         self.rules = rules
-        self._held_subjects: dict[UUID, str | None] = {}
+        self._subjects: dict[UUID, DataSubject | None] = {}
         self._rules_of: dict[str, str] = {}
         self._departments: dict[UUID, list[str]] = {}
 
@@ -116,7 +117,7 @@ class RetentionRun:
     def run(self, *, dry_run: bool = False) -> RetentionReport:
         now = self.ledger.clock.now()
         # Fresh per run: holds change between runs.
-        self._held_subjects, self._rules_of, self._departments = {}, {}, {}
+        self._subjects, self._rules_of, self._departments = {}, {}, {}
         report = RetentionReport(run_id=uuid4().hex, at=now, dry_run=dry_run)
         checkpoint = None if dry_run else self.integrity.checkpoint()
         if checkpoint is not None:
@@ -225,15 +226,18 @@ class RetentionRun:
                 return f"data subject {subject} under legal hold: {reason}"
         return None
 
-    def _subject_hold(self, subject_id: UUID) -> str | None:
-        if subject_id not in self._held_subjects:
+    def _subject(self, subject_id: UUID) -> DataSubject | None:
+        """The person's stream (None if the ledger never recorded one), read once per run."""
+        if subject_id not in self._subjects:
             try:
-                self._held_subjects[subject_id] = self.ledger.get_data_subject(
-                    subject_id
-                ).hold_reason
+                self._subjects[subject_id] = self.ledger.get_data_subject(subject_id)
             except NotFoundError:
-                self._held_subjects[subject_id] = None
-        return self._held_subjects[subject_id]
+                self._subjects[subject_id] = None
+        return self._subjects[subject_id]
+
+    def _subject_hold(self, subject_id: UUID) -> str | None:
+        subject = self._subject(subject_id)
+        return subject.hold_reason if subject else None
 
     # -- step 2: the archive record -----------------------------------------------------------
 
@@ -245,11 +249,7 @@ class RetentionRun:
         checkpoint: Checkpoint,
         rule: str,
     ) -> dict[str, Any]:
-        last_version = rows[-1][2]
-        proof = self.integrity.inclusion_proof(
-            stream_id=case.id, version=last_version, checkpoint=checkpoint.number
-        )
-        proof.pop("event", None)  # its bytes hold ciphertexts of personal data
+        proof = self._proof(case.id, rows[-1][2], checkpoint)
         record: dict[str, Any] = {
             "format": ARCHIVE_FORMAT,
             "case_id": str(case.id),
@@ -268,6 +268,27 @@ class RetentionRun:
         )
         record["departments"] = self._departments.pop(case.id, record["departments"])
         return record
+
+    def _proof(self, case_id: UUID, version: int, checkpoint: Checkpoint) -> dict[str, Any]:
+        """The inclusion proof of one event, as `Integrity.inclusion_proof` gives it but without
+        the event's bytes (they hold ciphertexts): two queries in one transaction."""
+        tables = self.integrity.tables
+        with tables.session():
+            leaf = tables.leaf_for_event(case_id, version)
+            if leaf is None or leaf.position >= checkpoint.tree_size:
+                raise NotFoundError(f"case {case_id} version {version} is not in the checkpoint")
+            ranges = merkle.inclusion_ranges(leaf.position, checkpoint.tree_size)
+            nodes = tables.nodes(merkle.nodes_for(ranges))
+        return {
+            "type": "inclusion",
+            "stream_id": str(case_id),
+            "version": version,
+            "notification_id": leaf.notification_id,
+            "leaf_index": leaf.position,
+            "chain_hash": leaf.chain_hash.hex(),
+            "proof": [merkle.range_hash(s, e, nodes).hex() for s, e in ranges],
+            "checkpoint": checkpoint_document(checkpoint),
+        }
 
     # -- step 3: destroy keys nobody needs any more -------------------------------------------
 
@@ -301,12 +322,10 @@ class RetentionRun:
     def _destroy_batch(self, batch: list[tuple[UUID, list[str]]], report: RetentionReport) -> None:
         subjects: list[DataSubject] = []
         for subject_id, _ in batch:
-            try:
-                subjects.append(self.ledger.get_data_subject(subject_id))
-            except NotFoundError:
-                subjects.append(
-                    DataSubject(subject_id=subject_id, actor=RUNNER, timestamp=report.at)
-                )
+            subject = self._subject(subject_id)
+            subjects.append(
+                subject or DataSubject(subject_id=subject_id, actor=RUNNER, timestamp=report.at)
+            )
         before = self.integrity.checkpoint()
         self.ledger.keys.erase_many(
             [s.subject_id for s in subjects if s.retention_run is None], at=report.at
