@@ -14,6 +14,7 @@ confirmation is recorded once (the person's stream refuses a second one). Killed
 run again, the end state is that of one clean run.
 """
 
+import copy
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
@@ -115,6 +116,10 @@ class RetentionRun:
     # -- the run ------------------------------------------------------------------------------
 
     def run(self, *, dry_run: bool = False) -> RetentionReport:
+        """Run (or plan) once; concurrent calls (the periodic job, a report) share no state."""
+        return copy.copy(self)._run(dry_run=dry_run)
+
+    def _run(self, *, dry_run: bool) -> RetentionReport:
         now = self.ledger.clock.now()
         # Fresh per run: holds change between runs.
         self._subjects, self._rules_of, self._departments = {}, {}, {}
