@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
@@ -209,3 +211,20 @@ def test_the_archive_names_every_department_that_held_the_complaint(
     assert row is not None
     assert row.record["departments"] == ["logistics", "service"]
     assert (row.record["csat"], row.record["cycles"]) == (None, 2)
+
+
+def test_the_archive_refuses_to_be_changed_or_emptied(
+    ledger: LedgerApplication, clock: ManualClock, retention: RetentionRun
+) -> None:
+    closed_complaint(ledger, marker="Gu Fixed")
+    clock.advance(THREE_YEARS + timedelta(days=1))
+    retention.run()
+    datastore = ledger.recorder.datastore  # type: ignore[attr-defined]
+    table = (
+        f'"{datastore.schema}".ledger_archives'
+        if hasattr(datastore, "schema")
+        else "ledger_archives"
+    )
+    for statement in (f"UPDATE {table} SET record = '{{}}'", f"DELETE FROM {table}"):
+        with pytest.raises(Exception, match="append-only"), datastore.transaction(commit=True) as c:
+            c.execute(statement)
