@@ -19,6 +19,7 @@ from api import (
     incidents,
     integrity,
     operations,
+    retention,
     subjects,
     tokens,
 )
@@ -30,6 +31,7 @@ from api.limiter import FailureLimiter
 from api.presenters import write_access_log
 from api.problem_docs import BEARER, BEARER_SCHEME
 from api.problems import from_http_exception, from_ledger_error, from_unexpected
+from api.retention_setup import RetentionJob, build_retention, load_rules
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError, PolicyError
@@ -89,6 +91,7 @@ def create_app(
     time by hand drives the worker too.
     """
     settings = settings or Settings.from_env()
+    retention_rules = load_rules(settings)  # refused before anything is opened
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
     app.config.update(
@@ -122,6 +125,13 @@ def create_app(
         job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
         app.extensions["checkpoint_job"] = job
         job.start()
+    app.extensions["retention"] = build_retention(
+        ledger, app.extensions["integrity"], retention_rules
+    )
+    if settings.retention_interval:
+        retention_job = RetentionJob(app.extensions["retention"], settings.retention_interval)
+        app.extensions["retention_job"] = retention_job
+        retention_job.start()
     api = ProblemApi(app)
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
@@ -136,6 +146,7 @@ def create_app(
         tokens.blp,
         operations.blp,
         integrity.blp,
+        retention.blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -8,6 +8,7 @@ ledger tokens create|list|revoke              staff access tokens (see api/cli_a
 ledger projections run|rebuild|status         read models (see api/cli_projections.py)
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
 ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
+ledger retention run | archive export|verify  retention and archives (api/cli_retention.py)
 """
 
 import argparse
@@ -18,7 +19,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from api import cli_access, cli_incidents, cli_integrity, cli_projections
+from api import cli_access, cli_incidents, cli_integrity, cli_projections, cli_retention
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.values import Actor
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_projections.add_commands(commands)
     cli_incidents.add_commands(commands)
     cli_integrity.add_commands(commands)
+    cli_retention.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -140,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command in cli_integrity.COMMANDS:
             return cli_integrity.run(settings, args)
+        if args.command in cli_retention.COMMANDS:
+            return cli_retention.run(settings, args)
         if cli_access.run(settings, args):
             pass
         elif args.command == "serve":

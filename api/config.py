@@ -33,6 +33,8 @@ class Settings:
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
+    retention_file: Path | None = None  # retention rules (privacy/retention.py); None = defaults
+    retention_interval: int = 0  # seconds between retention runs in the service; 0 = never
 
     @property
     def embedded(self) -> bool:
@@ -107,4 +109,6 @@ class Settings:
                 if env.get(name, "").strip()
             },
             checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
+            retention_file=Path(r) if (r := env.get("LEDGER_RETENTION_FILE", "").strip()) else None,
+            retention_interval=integer("LEDGER_RETENTION_INTERVAL", 0, 0, 366 * 24 * 3600),
         )

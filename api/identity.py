@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Protocol
 
 from flask import g
-from werkzeug.exceptions import Forbidden
 
 from ledger.values import Actor
 from privacy.tokens import PREFIX, Principal, TokenStore
@@ -56,13 +55,3 @@ def current_actor() -> Actor:
 def current_principal() -> Principal:
     principal: Principal = g.principal
     return principal
-
-
-def require_role(*roles: str) -> None:
-    """Deprecated: `api/policy.py` decides who may call an endpoint, before any view runs.
-
-    Kept only so that views written against the old stopgap still import; once their endpoint
-    has a row in the policy table this check is redundant and should go.
-    """
-    if current_actor().role not in roles:
-        raise Forbidden(f"only {', '.join(roles)} may do this")

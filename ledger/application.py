@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
+from ledger.case_commands import CaseCommands
 from ledger.clock import Clock, SystemClock
 from ledger.complaint import Complaint, complaint_id_for
 from ledger.errors import ConcurrencyError, DomainError, NotFoundError
@@ -56,7 +57,7 @@ _REFERENCE_ATTEMPTS = 20
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
-class LedgerApplication(IncidentCommands, Application[UUID]):
+class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
     """Complaints, escalations, handoffs and incidents as append-only event streams."""
 
     name = "ledger"

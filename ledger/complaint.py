@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.case_hold import check_can_lift, check_can_place
 from ledger.errors import DomainError
 from ledger.policy import ComplaintDeadlines
 from ledger.values import CHANNELS, Actor, Customer, level_rank
@@ -559,6 +560,27 @@ class Complaint(Aggregate):
         self, *, incident_id: UUID, incident_reference: str, actor: Actor, timestamp: datetime
     ) -> None:
         self.incident_id = incident_id
+
+    # -- legal hold (ledger/case_hold.py); allowed whatever the status, closed cases included --
+
+    legal_hold: str | None = None
+
+    def place_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Keep this case out of every retention run until the hold is lifted."""
+        check_can_place(self.legal_hold, reason)
+        self._legal_hold_placed(reason=reason, actor=actor, timestamp=at)
+
+    @event("LegalHoldPlaced")
+    def _legal_hold_placed(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.legal_hold = reason
+
+    def lift_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        check_can_lift(self.legal_hold, reason)
+        self._legal_hold_lifted(reason=reason, actor=actor, timestamp=at)
+
+    @event("LegalHoldLifted")
+    def _legal_hold_lifted(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
+        self.legal_hold = None
 
 
 def complaint_id_for(reference: str) -> UUID:

@@ -1,6 +1,7 @@
 """The DataSubject aggregate: legal holds on a person's data, and the record of its erasure."""
 
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -62,6 +63,53 @@ class DataSubject(Aggregate):
     @event("Erased")
     def _erased(self, *, legal_basis: str, actor: Actor, timestamp: datetime) -> None:
         self.legal_basis = legal_basis
+        self.erased_by = actor
+        self.erased_at = timestamp
+
+    # -- destruction by the retention run (projections/retention.py) ---------------------------
+
+    retention_run: str | None = None
+
+    def confirm_destruction(
+        self,
+        *,
+        run_id: str,
+        rules: list[str],
+        cases: list[str],
+        checkpoint_before: dict[str, Any],
+        checkpoint_after: dict[str, Any],
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """Record that retention destroyed this person's key, between two signed checkpoints."""
+        if self.hold_reason is not None:
+            raise DomainError("the data subject is under legal hold")
+        if self.retention_run is not None:
+            raise DomainError("the data subject's destruction is already confirmed")
+        self._destroyed_under_retention(
+            run_id=run_id,
+            rules=rules,
+            cases=cases,
+            checkpoint_before=checkpoint_before,
+            checkpoint_after=checkpoint_after,
+            actor=actor,
+            timestamp=at,
+        )
+
+    @event("DestroyedUnderRetention")
+    def _destroyed_under_retention(
+        self,
+        *,
+        run_id: str,
+        rules: list[str],
+        cases: list[str],
+        checkpoint_before: dict[str, Any],
+        checkpoint_after: dict[str, Any],
+        actor: Actor,
+        timestamp: datetime,
+    ) -> None:
+        self.retention_run = run_id
+        self.legal_basis = f"retention: {', '.join(rules)}"
         self.erased_by = actor
         self.erased_at = timestamp
 

@@ -244,6 +244,24 @@ class SubjectKeyStore:
                 )
         return destroyed
 
+    def erase_many(self, subject_ids: list[UUID], *, at: datetime) -> None:
+        """Destroy the data keys of many subjects in one transaction (a destroyed one stays so).
+
+        For the retention run, whose subjects all hold keys; a subject without a row is left
+        as it is (`erase` records one).
+        """
+        p = self._p
+        with self._lock:
+            for subject_id in subject_ids:
+                self._encrypting.pop(subject_id, None)
+        with self._cursor() as c:
+            for subject_id in subject_ids:
+                c.execute(
+                    f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
+                    f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL",
+                    (at.isoformat(), str(subject_id)),
+                )
+
     def is_erased(self, subject_id: UUID) -> bool:
         row = self._select(subject_id)
         return row is not None and row["wrapped"] is None

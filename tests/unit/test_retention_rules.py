@@ -1,0 +1,50 @@
+"""Retention rules as configuration: defaults, per-category overrides and the access-log floor."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from privacy.retention import RetentionError, load_retention, retention_from_mapping
+
+
+def test_defaults_keep_complaints_three_years_and_incidents_five() -> None:
+    rules = load_retention(None)
+    assert rules.period("complaint", "after_sales") == (
+        timedelta(days=3 * 365),
+        "complaints.default",
+    )
+    assert rules.period("incident", None) == (timedelta(days=5 * 365), "incidents.default")
+    assert rules.access_log == timedelta(days=180)
+
+
+def test_a_category_overrides_its_kinds_default(tmp_path: Path) -> None:
+    path = tmp_path / "retention.toml"
+    path.write_text('[complaints]\ndefault = "2y"\n[complaints.categories]\nafter_sales = "90d"\n')
+    rules = load_retention(path)
+    assert rules.period("complaint", "after_sales") == (
+        timedelta(days=90),
+        "complaints.categories.after_sales",
+    )
+    assert rules.period("complaint", "order") == (timedelta(days=730), "complaints.default")
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ({"access_log": {"keep": "5mo"}}, "access_log.keep"),
+        ({"complaints": {"default": "three years"}}, "complaints.default"),
+        ({"complaints": {"default": "0d"}}, "complaints.default"),
+        ({"incidents": {"categories": {"major": "1x"}}}, "incidents.categories.major"),
+        ({"incidents": {"forever": True}}, "incidents: unknown"),
+        ({"archives": {}}, "unknown retention section"),
+    ],
+)
+def test_an_invalid_setting_is_refused_naming_it(data: dict[str, object], named: str) -> None:
+    with pytest.raises(RetentionError, match=named):
+        retention_from_mapping(data)
+
+
+def test_a_missing_retention_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RetentionError, match="not found"):
+        load_retention(tmp_path / "absent.toml")
