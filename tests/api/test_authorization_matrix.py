@@ -105,6 +105,7 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
         )
         ids[scope] = {
             "complaint": c["id"],
+            "case": c["id"],
             "escalation": e["id"],
             "handoff": h["id"],
             "department": "technical" if scope == "in" else "quality",
@@ -185,7 +186,8 @@ def expected(endpoint: str, template: str, role: str, scope: str) -> int | str:
 def _verdict(status: int, endpoint: str) -> int | str:
     if status in (401, 403, 429):
         return status
-    if status == 404 and endpoint != "tokens.revoke":  # revoking tok_matrix: no such token
+    # Revoking tok_matrix (no such token) or reading the archive of a live case: allowed, absent.
+    if status == 404 and endpoint not in ("tokens.revoke", "retention.get_archive"):
         return 404
     return "allowed"
 
@@ -231,7 +233,10 @@ CRITICAL = [
     ("agent issues a token", "agent", "POST", "/v1/tokens", "in", 403),
     ("compliance officer registers a complaint", "compliance_officer", "POST", "/v1/complaints", "in", 403),
     ("compliance officer notes a complaint", "compliance_officer", "POST", "/v1/complaints/{complaint}/notes", "in", 403),
-    ("compliance officer places a legal hold", "compliance_officer", "POST", "/v1/subjects/{subject}/legal-hold", "in", 403),
+    ("compliance officer places a legal hold", "compliance_officer", "POST", "/v1/subjects/{subject}/legal-hold", "in", 422),
+    ("compliance officer places a hold on a case", "compliance_officer", "POST", "/v1/cases/{case}/legal-hold", "in", 422),
+    ("agent places a hold on a case", "agent", "POST", "/v1/cases/{case}/legal-hold", "in", 403),
+    ("manager reads the archive", "manager", "GET", "/v1/archives", "in", 403),
     ("compliance officer revokes a token", "compliance_officer", "DELETE", "/v1/tokens/{token_id}", "in", 403),
     ("compliance officer reads any history", "compliance_officer", "GET", "/v1/complaints/{complaint}/history", "out", 200),
     ("compliance officer reads the operation log", "compliance_officer", "GET", "/v1/audit/operations", "in", 200),
