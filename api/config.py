@@ -33,6 +33,11 @@ class Settings:
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
+    # Database faults (ledger/store/availability.py): the longest wait for a connection, the
+    # longest statement, and the Retry-After of a 503 while the database is unreachable.
+    db_timeout: int = 5
+    statement_timeout: int = 30
+    retry_after: int = 5
 
     @property
     def embedded(self) -> bool:
@@ -107,4 +112,7 @@ class Settings:
                 if env.get(name, "").strip()
             },
             checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
+            db_timeout=integer("LEDGER_DB_TIMEOUT", 5, 1, 300),
+            statement_timeout=integer("LEDGER_STATEMENT_TIMEOUT", 30, 0, 3600),
+            retry_after=integer("LEDGER_RETRY_AFTER", 5, 1, 3600),
         )
