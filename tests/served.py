@@ -2,6 +2,7 @@
 
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -42,6 +43,7 @@ class Served:
         self.tokens = TokenCache(self.issue_token)
         # Drain the service's output: a full pipe would block its logging, then every thread.
         self.output: deque[str] = deque(maxlen=2_000)
+        self._arrived: queue.Queue[str | None] = queue.Queue()
         self._drain = threading.Thread(target=self._read_output, daemon=True)
         self._drain.start()
 
@@ -49,6 +51,13 @@ class Served:
         if self.process.stdout is not None:
             for line in self.process.stdout:
                 self.output.append(line)
+                self._arrived.put(line)
+        self._arrived.put(None)
+
+    def lines(self, timeout: float = 30) -> Iterator[str]:
+        """The service's output lines, from the first, as they arrive (until it exits)."""
+        while (line := self._arrived.get(timeout=timeout)) is not None:
+            yield line
 
     def issue_token(self, principal: Principal, lifetime: timedelta = timedelta(days=1)) -> str:
         """A real token for `principal`, written to the served store."""
