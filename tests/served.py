@@ -87,8 +87,10 @@ class Served:
 
 
 @contextmanager
-def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> Iterator[Served]:
-    port = free_port()
+def serve(
+    data_dir: Path, database_url: str | None = None, *, port: int = 0, **extra_env: str
+) -> Iterator[Served]:
+    port = port or free_port()
     env = {
         **os.environ,
         "LEDGER_PORT": str(port),

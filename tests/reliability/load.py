@@ -83,6 +83,7 @@ class Client(threading.Thread):
                 )
             self.connection.close()
             self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            time.sleep(0.2)  # the service is gone or restarting: do not spin
             return None
         self.statuses[str(response.status)] += 1
         if response.status == 503:  # a polite client waits as told (bounded by the deadline)

@@ -221,7 +221,8 @@ def database_outage_scenario(length: Length) -> Outcome:
 
 
 def sigkill_scenario(database_url: str, length: Length) -> Outcome:
-    """The service SIGKILLed under load, then started again on the same store."""
+    """The service SIGKILLed under load and started again on the same store and port at once;
+    the load carries on, then every write that got no answer is retried with its key."""
     outcome = Outcome("SIGKILL mid-request")
     with tempfile.TemporaryDirectory() as data:
         with serve(Path(data), database_url, **FAULT_ENV) as served:
@@ -230,8 +231,9 @@ def sigkill_scenario(database_url: str, length: Length) -> Outcome:
             time.sleep(length.seconds / 2)
             served.process.kill()
             served.process.wait()
+            port = int(served.base.rsplit(":", 1)[1])
+        with serve(Path(data), database_url, port=port, **FAULT_ENV) as again:
             load = finish_load(process, length)
-        with serve(Path(data), database_url, **FAULT_ENV) as again:
             retry_unanswered(outcome, again, load)
             check_store(outcome, again, load, before)
     return outcome
