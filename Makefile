@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench clean
+.PHONY: run test lint fmt bench reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ fmt: $(STAMP)
 # BENCH_SCALE=small for a run under 3 minutes; the default is the fuller run (docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# Load, database-fault and process-fault scenarios at full length; table in docs/reliability.md.
+reliability: $(STAMP)
+	$(BIN)/python -m tests.reliability
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

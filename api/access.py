@@ -6,6 +6,7 @@ record outside the caller's department — and finally the caller becomes `curre
 the role the table allowed. No view checks roles itself.
 """
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,9 +28,12 @@ from ledger.complaint import Complaint
 from ledger.errors import NotFoundError
 from ledger.escalation import Escalation
 from ledger.handoff import Handoff
+from ledger.store.availability import is_unavailable
 from ledger.values import Actor
 from privacy.operation_log import Operation, OperationLog
 from privacy.tokens import Principal, TokenStore
+
+log = logging.getLogger(__name__)
 
 REALM = 'Bearer realm="ledger"'
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -203,6 +207,23 @@ def record_operation(response: Response) -> Response:
         return response
     actor: Actor | None = g.get("actor")
     facts: RequestFacts | None = g.get("facts")
+    try:
+        _append_operation(response, actor, facts)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        # The store went away after the request was answered (or was why it failed): the
+        # answer stands, and the gap in the operation log is itself logged.
+        log.error(
+            "operation log: store unavailable, %s %s not recorded", request.method, request.path
+        )
+    response.headers["X-Request-Id"] = request_id()
+    return response
+
+
+def _append_operation(
+    response: Response, actor: Actor | None, facts: "RequestFacts | None"
+) -> None:
     access_control().oplog.append(
         Operation(
             at=ledger().clock.now(),
@@ -215,8 +236,6 @@ def record_operation(response: Response) -> Response:
             status=response.status_code,
         )
     )
-    response.headers["X-Request-Id"] = request_id()
-    return response
 
 
 __all__ = [

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -30,12 +30,13 @@ from api.integrity_setup import CheckpointJob, build_integrity
 from api.limiter import FailureLimiter
 from api.presenters import write_access_log
 from api.problem_docs import BEARER, BEARER_SCHEME
-from api.problems import from_http_exception, from_ledger_error, from_unexpected
+from api.problems import from_http_exception, from_ledger_error, from_unexpected, unavailable
 from api.retention_setup import RetentionJob, build_retention, load_rules
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError, PolicyError
 from ledger.policy import load_policy
+from ledger.store.availability import install_store_gate, is_unavailable
 from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
 from privacy.operation_log import OperationLog, OperationLogError
@@ -48,7 +49,7 @@ class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
 
     def handle_http_exception(self, error: HTTPException) -> Response:
-        return from_http_exception(error)
+        return _unexpected(error)
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -58,13 +59,22 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
     )
     if warning:
         log.warning(warning)
-    return LedgerApplication(
-        settings_for_url(settings.store_url),
+    store_settings = settings_for_url(settings.store_url)
+    if "POSTGRES_CONNECT_TIMEOUT" in store_settings:
+        store_settings["POSTGRES_CONNECT_TIMEOUT"] = str(settings.db_timeout)
+    ledger = LedgerApplication(
+        store_settings,
         keyring=keyring,
         policy=load_policy(settings.policy_file),
         clock=clock,
         group_commit=settings.group_commit,
     )
+    install_store_gate(
+        ledger.recorder.datastore,  # type: ignore[attr-defined]
+        retry_after=settings.retry_after,
+        statement_timeout=settings.statement_timeout,
+    )
+    return ledger
 
 
 def operation_log(ledger: LedgerApplication, settings: Settings) -> OperationLog:
@@ -104,6 +114,7 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
+    app.extensions["retry_after"] = settings.retry_after
     cases.install(
         app,
         ledger,
@@ -182,6 +193,9 @@ def _log_access(response: Response) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    cause = getattr(error, "original_exception", None) or error  # raised after the view
+    if is_unavailable(cause):
+        return unavailable(current_app.extensions["retry_after"])
     if isinstance(error, HTTPException):
         return from_http_exception(error)
     return from_unexpected(error)

@@ -35,6 +35,11 @@ class Settings:
     checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
     retention_file: Path | None = None  # retention rules (privacy/retention.py); None = defaults
     retention_interval: int = 0  # seconds between retention runs in the service; 0 = never
+    # Database faults (ledger/store/availability.py): the longest wait for a connection, the
+    # longest statement, and the Retry-After of a 503 while the database is unreachable.
+    db_timeout: int = 5
+    statement_timeout: int = 30
+    retry_after: int = 5
 
     @property
     def embedded(self) -> bool:
@@ -111,4 +116,7 @@ class Settings:
             checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
             retention_file=Path(r) if (r := env.get("LEDGER_RETENTION_FILE", "").strip()) else None,
             retention_interval=integer("LEDGER_RETENTION_INTERVAL", 0, 0, 366 * 24 * 3600),
+            db_timeout=integer("LEDGER_DB_TIMEOUT", 5, 1, 300),
+            statement_timeout=integer("LEDGER_STATEMENT_TIMEOUT", 30, 0, 3600),
+            retry_after=integer("LEDGER_RETRY_AFTER", 5, 1, 3600),
         )

@@ -7,6 +7,7 @@ the same key with a different request gets 422. Server failures release the key.
 
 import hashlib
 import json
+import logging
 from datetime import timedelta
 
 from flask import Flask, Response, g, request
@@ -14,8 +15,10 @@ from flask import Flask, Response, g, request
 from api.identity import current_actor
 from api.presenters import ledger, re_present
 from api.problems import PROBLEM_JSON, problem
+from ledger.store.availability import is_unavailable
 
 HEADER = "Idempotency-Key"
+log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=5)
 
 
@@ -82,6 +85,17 @@ def settle_key(response: Response) -> Response:
     if claimed is None:
         return response
     scope, key = claimed
+    try:
+        _settle(scope, key, response)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        # The claim stays in progress; a retry after STALE_AFTER takes it over.
+        log.error("idempotency: store unavailable, a claim was left in progress")
+    return response
+
+
+def _settle(scope: str, key: str, response: Response) -> None:
     tables = ledger().side_tables
     if response.status_code >= 500:
         tables.release_idempotency_key(scope=scope, key=key)
@@ -96,13 +110,17 @@ def settle_key(response: Response) -> Response:
             status=response.status_code,
             result="problem:" + response.get_data(as_text=True),
         )
-    return response
 
 
 def release_on_error(error: BaseException | None) -> None:
     claimed = g.pop("idempotency", None)
     if error is not None and claimed is not None:
-        ledger().side_tables.release_idempotency_key(scope=claimed[0], key=claimed[1])
+        try:
+            ledger().side_tables.release_idempotency_key(scope=claimed[0], key=claimed[1])
+        except Exception as failure:
+            if not is_unavailable(failure):
+                raise
+            log.error("idempotency: store unavailable, a claim was left in progress")
 
 
 def install(app: Flask) -> None:

@@ -95,3 +95,14 @@ def from_unexpected(error: Exception) -> Response:
     """Log the failure (the message only: exceptions may quote data) and answer a plain 500."""
     log.error("unhandled %s in request", type(error).__name__, exc_info=False)
     return problem(500, "Internal Server Error", "The server could not complete the request.")
+
+
+def unavailable(retry_after: int) -> Response:
+    """The store is down, busy or too slow: 503, and when to try again (nothing was stored)."""
+    log.warning("store unavailable; answering 503")
+    return problem(
+        503,
+        "Service Unavailable",
+        "The ledger's database is unavailable; try again later.",
+        headers={"Retry-After": str(retry_after)},
+    )

@@ -2,12 +2,15 @@
 
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +41,23 @@ class Served:
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.issue_token)
+        # Drain the service's output: a full pipe would block its logging, then every thread.
+        self.output: deque[str] = deque(maxlen=2_000)
+        self._arrived: queue.Queue[str | None] = queue.Queue()
+        self._drain = threading.Thread(target=self._read_output, daemon=True)
+        self._drain.start()
+
+    def _read_output(self) -> None:
+        if self.process.stdout is not None:
+            for line in self.process.stdout:
+                self.output.append(line)
+                self._arrived.put(line)
+        self._arrived.put(None)
+
+    def lines(self, timeout: float = 30) -> Iterator[str]:
+        """The service's output lines, from the first, as they arrive (until it exits)."""
+        while (line := self._arrived.get(timeout=timeout)) is not None:
+            yield line
 
     def issue_token(self, principal: Principal, lifetime: timedelta = timedelta(days=1)) -> str:
         """A real token for `principal`, written to the served store."""
@@ -67,8 +87,10 @@ class Served:
 
 
 @contextmanager
-def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> Iterator[Served]:
-    port = free_port()
+def serve(
+    data_dir: Path, database_url: str | None = None, *, port: int = 0, **extra_env: str
+) -> Iterator[Served]:
+    port = port or free_port()
     env = {
         **os.environ,
         "LEDGER_PORT": str(port),
@@ -98,9 +120,8 @@ def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> 
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"ledger serve exited: {process.stdout.read() if process.stdout else ''}"
-                )
+                served._drain.join(5)
+                raise RuntimeError(f"ledger serve exited: {''.join(served.output)}")
             try:
                 if served.call("GET", "/health")[0] == 200:
                     break
@@ -117,5 +138,6 @@ def serve(data_dir: Path, database_url: str | None = None, **extra_env: str) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        served._drain.join(5)
         if process.stdout:
             process.stdout.close()

@@ -43,9 +43,8 @@ def test_first_start_of_an_empty_embedded_store_prints_an_administrator_token(
     tmp_path: Path,
 ) -> None:
     with serve(tmp_path) as served:
-        assert served.process.stdout is not None
         token = ""
-        for line in served.process.stdout:
+        for line in served.lines():
             if found := TOKEN_PATTERN.search(line):
                 token = found.group()
             if line.startswith("Every /v1 request"):
@@ -56,8 +55,7 @@ def test_first_start_of_an_empty_embedded_store_prints_an_administrator_token(
         )
         assert status == 201, issued
     with serve(tmp_path) as again:
-        assert again.process.stdout is not None
-        for line in again.process.stdout:
+        for line in again.lines():
             assert not TOKEN_PATTERN.search(line)
             if line.startswith("Every /v1 request"):
                 break
