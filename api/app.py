@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -28,8 +29,9 @@ from api.identity import TokenSource
 from api.integrity_setup import CheckpointJob, build_integrity
 from api.limiter import FailureLimiter
 from api.presenters import write_access_log
-from api.problem_docs import BEARER, BEARER_SCHEME
-from api.problems import from_http_exception, from_ledger_error, from_unexpected
+from api.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
+from api.problems import PROBLEM_JSON, from_http_exception, from_ledger_error, from_unexpected
+from api.schemas import ProblemOut
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError, PolicyError
@@ -45,8 +47,20 @@ log = logging.getLogger(__name__)
 class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
 
+    ERROR_SCHEMA = ProblemOut
+
     def handle_http_exception(self, error: HTTPException) -> Response:
         return from_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """The shared error responses (e.g. the 422 of every view with arguments) as problems."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": ProblemOut}}
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "A problem", "content": {PROBLEM_JSON: {"schema": ProblemOut}}}
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -122,7 +136,7 @@ def create_app(
         job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
         app.extensions["checkpoint_job"] = job
         job.start()
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin()]})
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
         health.blp,

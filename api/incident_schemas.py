@@ -13,6 +13,15 @@ _STAFF = validate.Length(min=1, max=64)
 _POINTS = validate.Length(min=0, max=50)
 
 
+_MAX_ROLES = 20
+
+
+def _role_count(roles: dict[str, str]) -> None:
+    # Not validate.Length: the OpenAPI document would call an object's bound a string length.
+    if not 1 <= len(roles) <= _MAX_ROLES:
+        raise ValidationError(f"Name between 1 and {_MAX_ROLES} roles.")
+
+
 def _in_range(moment: Any, field: str) -> None:
     if moment is not None and not 1970 < moment.year < 2200:
         raise ValidationError("Out of range.", field)
@@ -57,8 +66,12 @@ class ActivateIn(Strict):
         keys=fields.String(validate=_CODE),
         values=fields.String(validate=_STAFF),
         required=True,
-        validate=validate.Length(min=1, max=20),
-        metadata={"description": "Role → staff id; an incident_lead is required."},
+        validate=_role_count,
+        metadata={
+            "description": "Role → staff id; an incident_lead is required.",
+            "minProperties": 1,
+            "maxProperties": _MAX_ROLES,
+        },
     )
 
 

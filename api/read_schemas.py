@@ -4,11 +4,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas import HistoryEntryOut, Strict
+from api.schemas import _CODE, HistoryEntryOut, Strict
 from ledger.complaint import STATUSES
 from ledger.values import PRIORITIES
-
-_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'.")
 
 
 class CaseListQuery(Strict):

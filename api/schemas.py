@@ -13,7 +13,12 @@ from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
 _NAME = validate.Length(min=1, max=200)
 _TEXT = validate.Length(min=1, max=10_000)
 _SHORT = validate.Length(min=1, max=2_000)
-_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'.")
+_CODE = (
+    validate.Length(min=1, max=40),
+    validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'."),
+)
+# Sequence numbers and positions in query strings: far beyond any real ledger, within a bigint.
+MAX_POSITION = 2**53 - 1
 
 
 def _no_nul(value: str) -> None:
