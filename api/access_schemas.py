@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.paths import MAX_POSITION
 from api.policy import ROLES
-from api.schemas import _CODE, MAX_POSITION, Strict, Text
+from api.schemas import _CODE, Moment, Strict, Text
 
 _DURATION = (
     validate.Length(min=2, max=7),
@@ -64,8 +65,8 @@ class TokenListOut(Schema):
 
 class OperationsQuery(Strict):
     staff = fields.String(required=False, validate=validate.Length(min=1, max=64))
-    from_ = fields.AwareDateTime(required=False, data_key="from")
-    to = fields.AwareDateTime(required=False)
+    from_ = Moment(required=False, data_key="from")
+    to = Moment(required=False)
     target = fields.String(
         required=False,
         validate=validate.Length(min=1, max=300),

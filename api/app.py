@@ -20,10 +20,12 @@ from api import (
     incidents,
     integrity,
     operations,
+    paths,
     subjects,
     tokens,
 )
 from api.access import AccessControl, guard, record_operation
+from api.body_limits import refuse_deep_json
 from api.config import Settings
 from api.identity import TokenSource
 from api.integrity_setup import CheckpointJob, build_integrity
@@ -113,6 +115,7 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
+    app.url_map.converters.update(paths.CONVERTERS)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
     cases.install(
@@ -153,6 +156,7 @@ def create_app(
     ):
         api.register_blueprint(blueprint)
 
+    app.before_request(refuse_deep_json)
     app.before_request(_identify_and_claim)
     idempotency.install(app)
     app.after_request(_add_etag)

@@ -21,9 +21,7 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
         wrapped = blp.response(200, schemas.ComplaintOut)(view)
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
-        return blp.route(
-            f"/<string(maxlength=64):complaint>/{name}", methods=["POST"], endpoint=name
-        )(wrapped)
+        return blp.route(f"/<string:complaint>/{name}", methods=["POST"], endpoint=name)(wrapped)
 
     return decorate
 
@@ -51,7 +49,7 @@ def register(args: dict[str, Any]) -> Any:
     return present("complaint", complaint), 201, {"Location": f"/v1/complaints/{complaint.id}"}
 
 
-@blp.route("/<string(maxlength=64):complaint>", methods=["GET"])
+@blp.route("/<string:complaint>", methods=["GET"])
 @blp.response(200, schemas.ComplaintOut)
 @problems(blp, 404)
 def read(complaint: str) -> Any:
@@ -59,7 +57,7 @@ def read(complaint: str) -> Any:
     return present("complaint", ledger().get_complaint(complaint_id(complaint)))
 
 
-@blp.route("/<string(maxlength=64):complaint>/history", methods=["GET"])
+@blp.route("/<string:complaint>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
 @problems(blp, 404)
 def history(complaint: str) -> Any:

@@ -29,7 +29,7 @@ def raise_escalation(args: dict[str, Any]) -> Any:
     return present("escalation", escalation), 201, {"Location": f"/v1/escalations/{escalation.id}"}
 
 
-@blp.route("/<string(maxlength=64):escalation>", methods=["GET"])
+@blp.route("/<string:escalation>", methods=["GET"])
 @blp.response(200, schemas.EscalationOut)
 @problems(blp, 404)
 def read(escalation: str) -> Any:
@@ -37,7 +37,7 @@ def read(escalation: str) -> Any:
     return present("escalation", ledger().get_escalation(record_id(escalation, kind="escalation")))
 
 
-@blp.route("/<string(maxlength=64):escalation>/history", methods=["GET"])
+@blp.route("/<string:escalation>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
 @problems(blp, 404)
 def history(escalation: str) -> Any:
@@ -46,7 +46,7 @@ def history(escalation: str) -> Any:
     return history_body(eid, ledger().get_history(eid))
 
 
-@blp.route("/<string(maxlength=64):escalation>/acknowledge", methods=["POST"])
+@blp.route("/<string:escalation>/acknowledge", methods=["POST"])
 @blp.arguments(schemas.EmptyIn)
 @blp.response(200, schemas.EscalationOut)
 @problems(blp, 404, 409, 422)
@@ -56,7 +56,7 @@ def acknowledge(_: dict[str, Any], escalation: str) -> Any:
     return present("escalation", ledger().acknowledge_escalation(eid, actor=current_actor()))
 
 
-@blp.route("/<string(maxlength=64):escalation>/resolve", methods=["POST"])
+@blp.route("/<string:escalation>/resolve", methods=["POST"])
 @blp.arguments(schemas.OutcomeIn)
 @blp.response(200, schemas.EscalationOut)
 @problems(blp, 404, 409, 422)

@@ -33,7 +33,7 @@ def request_handoff(args: dict[str, Any]) -> Any:
     return present("handoff", handoff), 201, {"Location": f"/v1/handoffs/{handoff.id}"}
 
 
-@blp.route("/handoffs/<string(maxlength=64):handoff>", methods=["GET"])
+@blp.route("/handoffs/<string:handoff>", methods=["GET"])
 @blp.response(200, schemas.HandoffOut)
 @problems(blp, 404)
 def read(handoff: str) -> Any:
@@ -41,7 +41,7 @@ def read(handoff: str) -> Any:
     return present("handoff", ledger().get_handoff(record_id(handoff, kind="handoff")))
 
 
-@blp.route("/handoffs/<string(maxlength=64):handoff>/history", methods=["GET"])
+@blp.route("/handoffs/<string:handoff>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
 @problems(blp, 404)
 def history(handoff: str) -> Any:
@@ -50,7 +50,7 @@ def history(handoff: str) -> Any:
     return history_body(hid, ledger().get_history(hid))
 
 
-@blp.route("/handoffs/<string(maxlength=64):handoff>/accept", methods=["POST"])
+@blp.route("/handoffs/<string:handoff>/accept", methods=["POST"])
 @blp.arguments(schemas.EmptyIn)
 @blp.response(200, schemas.HandoffOut)
 @problems(blp, 404, 409, 422)
@@ -60,7 +60,7 @@ def accept(_: dict[str, Any], handoff: str) -> Any:
     return present("handoff", ledger().accept_handoff(hid, actor=current_actor()))
 
 
-@blp.route("/handoffs/<string(maxlength=64):handoff>/reject", methods=["POST"])
+@blp.route("/handoffs/<string:handoff>/reject", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
 @blp.response(200, schemas.HandoffOut)
 @problems(blp, 404, 409, 422)
@@ -72,7 +72,7 @@ def reject(args: dict[str, Any], handoff: str) -> Any:
     )
 
 
-@blp.route("/handoffs/<string(maxlength=64):handoff>/complete", methods=["POST"])
+@blp.route("/handoffs/<string:handoff>/complete", methods=["POST"])
 @blp.arguments(schemas.ResultIn)
 @blp.response(200, schemas.HandoffOut)
 @problems(blp, 404, 409, 422)
@@ -84,7 +84,7 @@ def complete(args: dict[str, Any], handoff: str) -> Any:
     )
 
 
-@blp.route("/departments/<string(maxlength=64):department>/handoffs", methods=["GET"])
+@blp.route("/departments/<string:department>/handoffs", methods=["GET"])
 @blp.arguments(schemas.QueueQuery, location="query")
 @blp.response(200, schemas.DepartmentQueueOut)
 @problems(blp, 404)

@@ -104,12 +104,8 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
         wrapped = blp.response(200, s.IncidentOut)(view)
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
-        endpoint = (
-            name.replace("/", "_").replace("<string(maxlength=64):item>", "item").replace("-", "_")
-        )
-        return blp.route(
-            f"/<string(maxlength=64):incident>/{name}", methods=["POST"], endpoint=endpoint
-        )(wrapped)
+        endpoint = name.replace("/", "_").replace("<string:item>", "item").replace("-", "_")
+        return blp.route(f"/<string:incident>/{name}", methods=["POST"], endpoint=endpoint)(wrapped)
 
     return decorate
 
@@ -134,7 +130,7 @@ def metrics(args: dict[str, Any]) -> Any:
     return build_metrics(app, now=app.clock.now(), period=args["period"])
 
 
-@blp.route("/<string(maxlength=64):incident>", methods=["GET"])
+@blp.route("/<string:incident>", methods=["GET"])
 @blp.response(200, s.IncidentOut)
 @problems(blp, 404)
 def read(incident: str) -> Any:
@@ -142,7 +138,7 @@ def read(incident: str) -> Any:
     return present("incident", ledger().get_incident(incident_id(incident)))
 
 
-@blp.route("/<string(maxlength=64):incident>/history", methods=["GET"])
+@blp.route("/<string:incident>/history", methods=["GET"])
 @blp.response(200, schemas.HistoryOut)
 @problems(blp, 404)
 def history(incident: str) -> Any:
@@ -156,7 +152,7 @@ def _review(incident: str) -> dict[str, Any]:
     return build_review(app, incident_id(incident), reveal=_reveal, now=app.clock.now())
 
 
-@blp.route("/<string(maxlength=64):incident>/review", methods=["GET"])
+@blp.route("/<string:incident>/review", methods=["GET"])
 @blp.response(200, s.ReviewOut)
 @problems(blp, 404)
 def review_json(incident: str) -> Any:
@@ -175,7 +171,7 @@ def _text_response(media_type: str, description: str) -> dict[str, Any]:
     }
 
 
-@blp.route("/<string(maxlength=64):incident>/review.md", methods=["GET"])
+@blp.route("/<string:incident>/review.md", methods=["GET"])
 @blp.doc(**_text_response("text/markdown", "The review as a Markdown document"))
 @problems(blp, 404)
 def review_markdown(incident: str) -> Any:
@@ -184,7 +180,7 @@ def review_markdown(incident: str) -> Any:
     return Response(body, mimetype="text/markdown")
 
 
-@blp.route("/<string(maxlength=64):incident>/review.html", methods=["GET"])
+@blp.route("/<string:incident>/review.html", methods=["GET"])
 @blp.doc(**_text_response("text/html", "A self-contained printable page (no scripts)"))
 @problems(blp, 404)
 def review_html(incident: str) -> Any:
@@ -197,7 +193,7 @@ def review_html(incident: str) -> Any:
     return response
 
 
-@blp.route("/<string(maxlength=64):incident>/escalations", methods=["POST"])
+@blp.route("/<string:incident>/escalations", methods=["POST"])
 @blp.arguments(s.IncidentEscalationIn)
 @blp.response(201, schemas.EscalationOut)
 @problems(blp, 404, 409, 422)
@@ -270,7 +266,7 @@ def add_action_item(args: dict[str, Any], incident: str) -> Any:
 
 
 @_command(
-    "action-items/<string(maxlength=64):item>/complete",
+    "action-items/<string:item>/complete",
     s.CompleteItemIn,
     "Report an action item done",
 )
@@ -282,7 +278,7 @@ def complete_action_item(args: dict[str, Any], incident: str, item: str) -> Any:
 
 
 @_command(
-    "action-items/<string(maxlength=64):item>/verify",
+    "action-items/<string:item>/verify",
     schemas.EmptyIn,
     "Verify a done action item (not its owner)",
 )
@@ -294,7 +290,7 @@ def verify_action_item(_: dict[str, Any], incident: str, item: str) -> Any:
 
 
 @_command(
-    "action-items/<string(maxlength=64):item>/waive",
+    "action-items/<string:item>/waive",
     s.WaiveItemIn,
     "Waive an action item, saying why",
 )

@@ -34,7 +34,7 @@ def make_checkpoint() -> Any:
     return checkpoint_document(integrity().checkpoint())
 
 
-@blp.route("/checkpoints/<int(max=9007199254740991):number>", methods=["GET"])
+@blp.route("/checkpoints/<int:number>", methods=["GET"])
 @blp.response(200, schemas.CheckpointOut)
 @problems(blp, 403, 404)
 def get_checkpoint(number: int) -> Any:

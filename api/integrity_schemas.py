@@ -4,7 +4,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas import MAX_POSITION, Strict
+from api.paths import MAX_POSITION
+from api.schemas import Strict
 
 
 class CheckpointOut(Schema):

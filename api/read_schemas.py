@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas import _CODE, HistoryEntryOut, Strict
+from api.schemas import _CODE, HistoryEntryOut, Moment, Strict
 from ledger.complaint import STATUSES
 from ledger.values import PRIORITIES
 
@@ -16,7 +16,7 @@ class CaseListQuery(Strict):
     category = fields.String(required=False, validate=_CODE)
     owner = fields.String(required=False, validate=validate.Length(min=1, max=64))
     breached = fields.Boolean(required=False)
-    due_before = fields.AwareDateTime(required=False)
+    due_before = Moment(required=False)
     q = fields.String(
         required=False,
         validate=validate.Length(min=1, max=100),
@@ -143,8 +143,8 @@ class AuditOut(Schema):
 
 
 class ServiceMetricsQuery(Strict):
-    from_ = fields.AwareDateTime(required=False, data_key="from")
-    to = fields.AwareDateTime(required=False)
+    from_ = Moment(required=False, data_key="from")
+    to = Moment(required=False)
     group_by = fields.String(
         load_default=None,
         validate=validate.OneOf(("department", "category", "channel", "period")),

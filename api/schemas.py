@@ -5,7 +5,7 @@ Requests reject unknown fields and bound every string, so nothing unexpected rea
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ledger.complaint import STATUSES
 from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
@@ -17,8 +17,6 @@ _CODE = (
     validate.Length(min=1, max=40),
     validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'."),
 )
-# Sequence numbers and positions in query strings: far beyond any real ledger, within a bigint.
-MAX_POSITION = 2**53 - 1
 
 
 def _no_nul(value: str) -> None:
@@ -34,6 +32,21 @@ def Text(*, required: bool = True, length: validate.Length = _TEXT, **kw: Any) -
         allow_none=not required,
         **kw,
     )
+
+
+def _in_ledger_time(moment: Any) -> None:
+    if not 1970 < moment.year < 2200:
+        raise ValidationError("Out of range: a time between 1971 and 2199.")
+
+
+# The same bound in the OpenAPI document, which has no minimum or maximum for a date-time.
+_LEDGER_YEARS = r"^(197[1-9]|19[89][0-9]|2[01][0-9]{2})-"
+
+
+def Moment(*, metadata: dict[str, Any] | None = None, **kw: Any) -> fields.AwareDateTime:  # noqa: N802
+    """A timezone-aware time within the years a ledger can mean (a filter or a due time)."""
+    documented = {"pattern": _LEDGER_YEARS, **(metadata or {})}
+    return fields.AwareDateTime(validate=_in_ledger_time, metadata=documented, **kw)
 
 
 class Strict(Schema):
@@ -135,16 +148,10 @@ class RequestHandoffIn(Strict):
     complaint_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     to_department = fields.String(required=True, validate=_CODE)
     reason = Text(length=_SHORT)
-    due = fields.AwareDateTime(
+    due = Moment(
         required=False,
         metadata={"description": "When the work must be completed (with a timezone)."},
     )
-
-    @validates_schema
-    def due_is_within_a_year(self, data: dict[str, Any], **_: Any) -> None:
-        due = data.get("due")
-        if due is not None and not 1970 < due.year < 2200:
-            raise ValidationError("Out of range.", "due")
 
 
 class ResultIn(Strict):

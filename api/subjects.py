@@ -14,7 +14,7 @@ from ledger.subject import DataSubject
 blp = Blueprint("subjects", __name__, url_prefix="/v1/subjects", description="Data subjects")
 
 
-@blp.route("/<string(maxlength=64):subject>/erasure", methods=["POST"])
+@blp.route("/<string:subject>/erasure", methods=["POST"])
 @blp.arguments(schemas.ErasureIn)
 @blp.response(201, schemas.ErasureOut)
 @problems(blp, 403, 409, 422)
@@ -37,7 +37,7 @@ def subject_body(subject: DataSubject) -> dict[str, Any]:
     }
 
 
-@blp.route("/<string(maxlength=64):subject>/legal-hold", methods=["POST"])
+@blp.route("/<string:subject>/legal-hold", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
 @blp.response(200, schemas.ErasureOut)
 @problems(blp, 403, 409, 422)
@@ -49,7 +49,7 @@ def place_hold(args: dict[str, Any], subject: str) -> Any:
     return subject_body(held)
 
 
-@blp.route("/<string(maxlength=64):subject>/legal-hold/lift", methods=["POST"])
+@blp.route("/<string:subject>/legal-hold/lift", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
 @blp.response(200, schemas.ErasureOut)
 @problems(blp, 403, 409, 422)

@@ -101,7 +101,7 @@ def list_tokens() -> Any:
     return {"tokens": [token_body(t, now) for t in access_control().tokens.all_tokens()]}
 
 
-@blp.route("/<string(maxlength=64):token_id>", methods=["DELETE"], endpoint="revoke")
+@blp.route("/<string:token_id>", methods=["DELETE"], endpoint="revoke")
 @blp.response(200, TokenOut)
 @problems(blp, 404)
 def revoke(token_id: str) -> Any:
