@@ -115,7 +115,7 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
-    app.url_map.converters.update(paths.CONVERTERS)
+    paths.install(app.url_map)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
     cases.install(

@@ -43,5 +43,10 @@ class BoundedInteger(IntegerConverter):
         super().__init__(map, min=min, max=max)
 
 
-# Installed before any route is added (the routes' text, kept in the access log, stays as is).
-CONVERTERS = {"string": BoundedString, "int": BoundedInteger}
+def install(url_map: Map) -> None:
+    """Bound every id in a path, and answer `a//b` (e.g. `..%2F/`) 404 rather than a redirect.
+
+    Called before any route is added; the routes' text (kept in the access log) stays as is.
+    """
+    url_map.converters.update({"string": BoundedString, "int": BoundedInteger})
+    url_map.merge_slashes = False

@@ -200,6 +200,8 @@ def test_the_html_review_escapes_script_in_every_field(client: FlaskClient) -> N
     [
         "/v1/complaints/..%2F..%2Fetc%2Fpasswd",
         "/v1/complaints/%2e%2e%2f%2e%2e%2fetc%2fpasswd/history",
+        "/v1/complaints/..%2F/history",
+        "/v1/subjects/..%2F/legal-hold",
         "/v1/complaints/..%5C..%5Cwindows%5Cwin.ini",
         "/v1/incidents/..%2F..%2F/review.html",
         "/v1/handoffs/%00",
