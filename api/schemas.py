@@ -3,9 +3,10 @@
 Requests reject unknown fields and bound every string, so nothing unexpected reaches the ledger.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from ledger.complaint import STATUSES
 from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
@@ -49,9 +50,32 @@ def Moment(*, metadata: dict[str, Any] | None = None, **kw: Any) -> fields.Aware
     return fields.AwareDateTime(validate=_in_ledger_time, metadata=documented, **kw)
 
 
+_NUL = "Must not contain NUL characters."
+
+
+def _nul_fields(data: Any) -> dict[str, Any]:
+    """Each field of `data` (nested by path) holding a string with a NUL character."""
+    found: dict[str, Any] = {}
+    for key, value in data.items() if isinstance(data, Mapping) else ():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            found[str(key)] = [_NUL]
+        elif isinstance(value, Mapping) and (inner := _nul_fields(value)):
+            found[str(key)] = inner
+    return found
+
+
 class Strict(Schema):
+    """Unknown fields refused, and a NUL in any string (PostgreSQL text cannot hold one)."""
+
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def refuse_nul_characters(self, data: Any, **_: Any) -> Any:
+        if found := _nul_fields(data):
+            raise ValidationError(found)
+        return data
 
 
 # -- requests ---------------------------------------------------------------------------------

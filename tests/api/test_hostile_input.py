@@ -290,3 +290,37 @@ def test_a_time_filter_far_away_or_without_a_timezone_is_refused_naming_it(
     client: FlaskClient, query: str, field: str
 ) -> None:
     refused(client.get(query, headers=COMPLIANCE_OFFICER), 422, field)
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("/v1/complaints?owner=agent%00-7", "owner"),
+        ("/v1/complaints?q=broken%00", "q"),
+        ("/v1/audit/operations?staff=agent%00", "staff"),
+        ("/v1/audit/operations?target=complaint%00", "target"),
+    ],
+)
+def test_a_nul_byte_in_a_query_filter_is_refused_naming_it(
+    client: FlaskClient, query: str, field: str
+) -> None:
+    refused(client.get(query, headers=COMPLIANCE_OFFICER), 422, field)
+
+
+def test_a_nul_byte_in_a_short_field_of_a_command_is_refused_and_stores_nothing(
+    client: FlaskClient,
+) -> None:
+    complaint = register(client)
+    ok(
+        client.post(
+            f"/v1/complaints/{complaint['id']}/classify",
+            json={"category": "complaint", "priority": "normal"},
+            headers=AGENT,
+        )
+    )
+    before = events_stored(client.application)
+    response = client.post(
+        f"/v1/complaints/{complaint['id']}/assign", json={"owner": "agent\x00-7"}, headers=AGENT
+    )
+    refused(response, 422, "owner")
+    assert events_stored(client.application) == before
