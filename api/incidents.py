@@ -265,11 +265,7 @@ def add_action_item(args: dict[str, Any], incident: str) -> Any:
     return present("incident", i)
 
 
-@_command(
-    "action-items/<string:item>/complete",
-    s.CompleteItemIn,
-    "Report an action item done",
-)
+@_command("action-items/<string:item>/complete", s.CompleteItemIn, "Report an action item done")
 def complete_action_item(args: dict[str, Any], incident: str, item: str) -> Any:
     i = ledger().complete_incident_action_item(
         incident_id(incident), item_id=item, actor=current_actor(), **args
@@ -289,11 +285,7 @@ def verify_action_item(_: dict[str, Any], incident: str, item: str) -> Any:
     return present("incident", i)
 
 
-@_command(
-    "action-items/<string:item>/waive",
-    s.WaiveItemIn,
-    "Waive an action item, saying why",
-)
+@_command("action-items/<string:item>/waive", s.WaiveItemIn, "Waive an action item, saying why")
 def waive_action_item(args: dict[str, Any], incident: str, item: str) -> Any:
     i = ledger().waive_incident_action_item(
         incident_id(incident), item_id=item, actor=current_actor(), **args
