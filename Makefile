@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench reliability clean
+.PHONY: run test lint fmt bench fuzz reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ bench: $(STAMP)
 # Load, database-fault and process-fault scenarios at full length; table in docs/reliability.md.
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability
+
+# The schemathesis fuzz of tests/api/test_fuzz.py with a long budget (the suite runs a short one).
+FUZZ_EXAMPLES ?= 300
+FUZZ_STEPS ?= 40
+fuzz: $(STAMP)
+	LEDGER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LEDGER_FUZZ_STEPS=$(FUZZ_STEPS) \
+		$(BIN)/python -m pytest -q tests/api/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,17 +2,25 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.paths import MAX_POSITION
 from api.policy import ROLES
-from api.schemas import Strict, Text
+from api.schemas import _CODE, Moment, Strict, Text
 
-_DURATION = validate.Regexp(r"^\d{1,6}[smhd]$", error="A duration like '12h' or '90d'.")
+_DURATION = (
+    validate.Length(min=2, max=7),
+    validate.Regexp(r"^\d{1,6}[smhd]$", error="A duration like '12h' or '90d'."),
+)
 
 
 class IssueTokenIn(Strict):
     staff_id = fields.String(
         required=True,
-        validate=validate.Regexp(
-            r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", error="1-64 letters, digits, '.', '_', '@', '-'."
+        validate=(
+            validate.Length(min=1, max=64),
+            validate.Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$",
+                error="1-64 letters, digits, '.', '_', '@', '-'.",
+            ),
         ),
     )
     roles = fields.List(
@@ -23,9 +31,7 @@ class IssueTokenIn(Strict):
     department = fields.String(
         required=False,
         allow_none=True,
-        validate=validate.Regexp(
-            r"^[a-z][a-z0-9_]{0,39}$", error="Lower-case letters, digits, '_'."
-        ),
+        validate=_CODE,
     )
     name = Text(required=False, length=validate.Length(min=1, max=200))
     expires_in = fields.String(
@@ -59,8 +65,8 @@ class TokenListOut(Schema):
 
 class OperationsQuery(Strict):
     staff = fields.String(required=False, validate=validate.Length(min=1, max=64))
-    from_ = fields.AwareDateTime(required=False, data_key="from")
-    to = fields.AwareDateTime(required=False)
+    from_ = Moment(required=False, data_key="from")
+    to = Moment(required=False)
     target = fields.String(
         required=False,
         validate=validate.Length(min=1, max=300),
@@ -68,7 +74,7 @@ class OperationsQuery(Strict):
     )
     before = fields.Integer(
         required=False,
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=MAX_POSITION),
         metadata={"description": "Page back: only entries older than this seq."},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))

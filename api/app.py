@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -19,19 +20,28 @@ from api import (
     incidents,
     integrity,
     operations,
+    paths,
     retention,
     subjects,
     tokens,
 )
 from api.access import AccessControl, guard, record_operation
+from api.body_limits import refuse_deep_json
 from api.config import Settings
 from api.identity import TokenSource
 from api.integrity_setup import CheckpointJob, build_integrity
 from api.limiter import FailureLimiter
 from api.presenters import write_access_log
-from api.problem_docs import BEARER, BEARER_SCHEME
-from api.problems import from_http_exception, from_ledger_error, from_unexpected, unavailable
+from api.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
+from api.problems import (
+    PROBLEM_JSON,
+    from_http_exception,
+    from_ledger_error,
+    from_unexpected,
+    unavailable,
+)
 from api.retention_setup import RetentionJob, build_retention, load_rules
+from api.schemas import ProblemOut
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError, PolicyError
@@ -48,8 +58,20 @@ log = logging.getLogger(__name__)
 class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
 
+    ERROR_SCHEMA = ProblemOut
+
     def handle_http_exception(self, error: HTTPException) -> Response:
         return _unexpected(error)
+
+    def _register_responses(self) -> None:
+        """The shared error responses (e.g. the 422 of every view with arguments) as problems."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": ProblemOut}}
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "A problem", "content": {PROBLEM_JSON: {"schema": ProblemOut}}}
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -112,6 +134,7 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
+    paths.install(app.url_map)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
     app.extensions["retry_after"] = settings.retry_after
@@ -143,7 +166,7 @@ def create_app(
         retention_job = RetentionJob(app.extensions["retention"], settings.retention_interval)
         app.extensions["retention_job"] = retention_job
         retention_job.start()
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin()]})
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
         health.blp,
@@ -161,6 +184,7 @@ def create_app(
     ):
         api.register_blueprint(blueprint)
 
+    app.before_request(refuse_deep_json)
     app.before_request(_identify_and_claim)
     idempotency.install(app)
     app.after_request(_add_etag)

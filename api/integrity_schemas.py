@@ -4,6 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.paths import MAX_POSITION
 from api.schemas import Strict
 
 
@@ -31,9 +32,11 @@ class PublicKeyOut(Schema):
 
 class InclusionQuery(Strict):
     stream_id = fields.UUID(required=False)
-    version = fields.Integer(required=False, validate=validate.Range(min=1))
-    notification_id = fields.Integer(required=False)
-    checkpoint = fields.Integer(required=False, validate=validate.Range(min=1))
+    version = fields.Integer(required=False, validate=validate.Range(min=1, max=MAX_POSITION))
+    notification_id = fields.Integer(
+        required=False, validate=validate.Range(min=1, max=MAX_POSITION)
+    )
+    checkpoint = fields.Integer(required=False, validate=validate.Range(min=1, max=MAX_POSITION))
 
     @validates_schema
     def names_one_event(self, data: dict[str, Any], **_: Any) -> None:
@@ -69,8 +72,8 @@ class InclusionProofOut(Schema):
 
 
 class ConsistencyQuery(Strict):
-    first = fields.Integer(required=True, validate=validate.Range(min=1))
-    second = fields.Integer(required=False, validate=validate.Range(min=1))
+    first = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_POSITION))
+    second = fields.Integer(required=False, validate=validate.Range(min=1, max=MAX_POSITION))
 
 
 class ConsistencyProofOut(Schema):
@@ -82,7 +85,9 @@ class ConsistencyProofOut(Schema):
 
 class VerificationQuery(Strict):
     stream = fields.UUID(required=False)
-    up_to_checkpoint = fields.Integer(required=False, validate=validate.Range(min=1))
+    up_to_checkpoint = fields.Integer(
+        required=False, validate=validate.Range(min=1, max=MAX_POSITION)
+    )
 
 
 class BreakOut(Schema):

@@ -1,10 +1,13 @@
 """Document a view's problem responses in the OpenAPI document with one decorator."""
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from apispec import BasePlugin
 from flask_smorest import Blueprint
 
+from api.problems import PROBLEM_JSON
 from api.schemas import ProblemOut
 
 # Every /v1 endpoint is behind access control (api/access.py): no or a bad token, a role the
@@ -29,9 +32,23 @@ def problems(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
 
     def decorate(view: Any) -> Any:
         for status in statuses:
-            view = blp.alt_response(status, schema=ProblemOut)(view)
+            view = blp.alt_response(status, schema=ProblemOut, content_type=PROBLEM_JSON)(view)
         if protected:
             view = blp.doc(security=[{BEARER: []}])(view)
         return view
 
     return decorate
+
+
+class BodyLimitPlugin(BasePlugin):
+    """Document the 413 of every operation with a request body (the configured size limit)."""
+
+    def operation_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for operation in (operations or {}).values():
+            if "requestBody" in operation:
+                operation.setdefault("responses", {})["413"] = HTTPStatus(413).name

@@ -4,11 +4,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.schemas import HistoryEntryOut, Strict
+from api.schemas import _CODE, HistoryEntryOut, Moment, Strict
 from ledger.complaint import STATUSES
 from ledger.values import PRIORITIES
-
-_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'.")
 
 
 class CaseListQuery(Strict):
@@ -18,7 +16,7 @@ class CaseListQuery(Strict):
     category = fields.String(required=False, validate=_CODE)
     owner = fields.String(required=False, validate=validate.Length(min=1, max=64))
     breached = fields.Boolean(required=False)
-    due_before = fields.AwareDateTime(required=False)
+    due_before = Moment(required=False)
     q = fields.String(
         required=False,
         validate=validate.Length(min=1, max=100),
@@ -145,8 +143,8 @@ class AuditOut(Schema):
 
 
 class ServiceMetricsQuery(Strict):
-    from_ = fields.AwareDateTime(required=False, data_key="from")
-    to = fields.AwareDateTime(required=False)
+    from_ = Moment(required=False, data_key="from")
+    to = Moment(required=False)
     group_by = fields.String(
         load_default=None,
         validate=validate.OneOf(("department", "category", "channel", "period")),

@@ -3,9 +3,10 @@
 Requests reject unknown fields and bound every string, so nothing unexpected reaches the ledger.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from ledger.complaint import STATUSES
 from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
@@ -13,7 +14,10 @@ from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
 _NAME = validate.Length(min=1, max=200)
 _TEXT = validate.Length(min=1, max=10_000)
 _SHORT = validate.Length(min=1, max=2_000)
-_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'.")
+_CODE = (
+    validate.Length(min=1, max=40),
+    validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="Use lower-case letters, digits, '_'."),
+)
 
 
 def _no_nul(value: str) -> None:
@@ -31,9 +35,47 @@ def Text(*, required: bool = True, length: validate.Length = _TEXT, **kw: Any) -
     )
 
 
+def _in_ledger_time(moment: Any) -> None:
+    if not 1970 < moment.year < 2200:
+        raise ValidationError("Out of range: a time between 1971 and 2199.")
+
+
+# The same bound in the OpenAPI document, which has no minimum or maximum for a date-time.
+_LEDGER_YEARS = r"^(197[1-9]|19[89][0-9]|2[01][0-9]{2})-"
+
+
+def Moment(*, metadata: dict[str, Any] | None = None, **kw: Any) -> fields.AwareDateTime:  # noqa: N802
+    """A timezone-aware time within the years a ledger can mean (a filter or a due time)."""
+    documented = {"pattern": _LEDGER_YEARS, **(metadata or {})}
+    return fields.AwareDateTime(validate=_in_ledger_time, metadata=documented, **kw)
+
+
+_NUL = "Must not contain NUL characters."
+
+
+def _nul_fields(data: Any) -> dict[str, Any]:
+    """Each field of `data` (nested by path) holding a string with a NUL character."""
+    found: dict[str, Any] = {}
+    for key, value in data.items() if isinstance(data, Mapping) else ():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            found[str(key)] = [_NUL]
+        elif isinstance(value, Mapping) and (inner := _nul_fields(value)):
+            found[str(key)] = inner
+    return found
+
+
 class Strict(Schema):
+    """Unknown fields refused, and a NUL in any string (PostgreSQL text cannot hold one)."""
+
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def refuse_nul_characters(self, data: Any, **_: Any) -> Any:
+        if found := _nul_fields(data):
+            raise ValidationError(found)
+        return data
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -130,16 +172,10 @@ class RequestHandoffIn(Strict):
     complaint_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     to_department = fields.String(required=True, validate=_CODE)
     reason = Text(length=_SHORT)
-    due = fields.AwareDateTime(
+    due = Moment(
         required=False,
         metadata={"description": "When the work must be completed (with a timezone)."},
     )
-
-    @validates_schema
-    def due_is_within_a_year(self, data: dict[str, Any], **_: Any) -> None:
-        due = data.get("due")
-        if due is not None and not 1970 < due.year < 2200:
-            raise ValidationError("Out of range.", "due")
 
 
 class ResultIn(Strict):
