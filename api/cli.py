@@ -5,8 +5,10 @@ ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
 ledger tokens create|list|revoke              staff access tokens (see api/cli_access.py)
+ledger oplog verify                           the operation log's hash chain (api/cli_access.py)
 ledger projections run|rebuild|status         read models (see api/cli_projections.py)
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
+                                              (api/cli_incidents.py)
 ledger checkpoint | verify | verify-proof     tamper evidence (api/cli_integrity.py)
 ledger retention run | archive export|verify  retention and archives (api/cli_retention.py)
 """
