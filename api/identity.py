@@ -50,8 +50,3 @@ def current_actor() -> Actor:
     """The caller, in the role the policy allowed this request under."""
     actor: Actor = g.actor
     return actor
-
-
-def current_principal() -> Principal:
-    principal: Principal = g.principal
-    return principal

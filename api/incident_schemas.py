@@ -10,7 +10,6 @@ from ledger.values import ESCALATION_LEVELS
 
 _TITLE = validate.Length(min=1, max=300)
 _STAFF = validate.Length(min=1, max=64)
-_POINTS = validate.Length(min=0, max=50)
 
 
 _MAX_ROLES = 20

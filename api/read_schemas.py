@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.schemas import _CODE, HistoryEntryOut, Moment, Strict
 from ledger.complaint import STATUSES
 from ledger.values import PRIORITIES
+from projections.metrics import GROUPINGS
 
 
 class CaseListQuery(Strict):
@@ -147,7 +148,7 @@ class ServiceMetricsQuery(Strict):
     to = Moment(required=False)
     group_by = fields.String(
         load_default=None,
-        validate=validate.OneOf(("department", "category", "channel", "period")),
+        validate=validate.OneOf(GROUPINGS),
     )
     period = fields.String(load_default="day", validate=validate.OneOf(("day", "week", "month")))
 

@@ -16,8 +16,6 @@ from ledger.values import level_rank
 from projections.batch import BatchProjection, RowSet
 from projections.viewdb import Row, Table
 
-CLOCKS = ("first_response", "written_reply", "resolution")
-
 CASE_STATUS = Table(
     name="case_status",
     columns=(

@@ -20,11 +20,6 @@ from eventsourcing.persistence import Notification
 _json = JSONDecoder()
 
 
-def kind_of(event_class: type[Any]) -> str:
-    """The kind of events of `event_class`: its qualified name, as in its stored topic."""
-    return event_class.__qualname__
-
-
 def _convert(value: Any) -> Any:
     if isinstance(value, dict) and "_type_" in value and "_data_" in value and len(value) == 2:
         kind, data = value["_type_"], value["_data_"]
