@@ -1,4 +1,4 @@
-"""Data subjects: erasure by crypto-shredding."""
+"""Data subjects: erasure by crypto-shredding, and legal holds that keep a person from erasure."""
 
 from typing import Any
 

@@ -1,8 +1,8 @@
 """The service policy: deadlines, vocabularies and thresholds, loadable from a TOML file.
 
-Every number is a default taken from the operating standards (see docs/domain.md of the
-shared notes); each organisation overrides them in its own file. Deadlines computed from the
-policy are stored in the events, so changing the policy never rewrites history.
+Every number is a default taken from the operating standards (listed with their sources in
+docs/domain-defaults.md); each organisation overrides them in its own file. Deadlines computed
+from the policy are stored in the events, so changing the policy never rewrites history.
 """
 
 import re
