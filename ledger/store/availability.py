@@ -62,11 +62,6 @@ class StoreGate:
         self._lock = threading.Lock()
         self._open_until = 0.0  # monotonic time before which connections fail at once
         self._probing = False
-        self.opened = 0  # how many times the gate opened (for tests and operators)
-
-    @property
-    def is_open(self) -> bool:
-        return self._open_until > 0.0
 
     @contextmanager
     def guard(self, connect: Any, reachable: Any) -> Iterator[Any]:
@@ -98,8 +93,6 @@ class StoreGate:
 
     def _open(self) -> None:
         with self._lock:
-            if not self._open_until:
-                self.opened += 1
             self._open_until = time.monotonic() + self.retry_after
 
     def _close(self) -> None:
