@@ -4,7 +4,7 @@ ledger tokens create --staff ID --role ROLE [--role ROLE] [--department DEPT] [-
                      [--expires 90d]      prints the new token once, as the last line
 ledger tokens list                        every token, without secrets
 ledger tokens revoke TOKEN_ID             refused from the next request on
-ledger oplog verify                       recompute the operation log's hash chain
+ledger oplog verify [--expect COUNT:HASH] recompute the operation log's hash chain
 """
 
 import argparse

@@ -1,6 +1,7 @@
 """`ledger projections ...`: run the projection worker, rebuild a view, report positions.
 
-ledger projections run [--only NAME ...] [--once]   keep projections current (a worker process)
+ledger projections run [--only NAME ...] [--once] [--no-escalate]
+                                                     keep projections current (a worker process)
 ledger projections rebuild NAME                      rebuild into fresh tables, then swap them in
 ledger projections status                            each projection's position and lag
 """
