@@ -62,10 +62,6 @@ class Outcome:
     def errors(self) -> dict[str, int]:
         return {s: n for s, n in sorted(self.statuses.items()) if not s.startswith("2")}
 
-    @property
-    def server_errors(self) -> dict[str, int]:
-        return {s: n for s, n in self.errors.items() if s.startswith("5") or not s.isdigit()}
-
 
 @dataclass
 class Length:
