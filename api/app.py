@@ -31,6 +31,7 @@ from api.config import Settings
 from api.identity import TokenSource
 from api.integrity_setup import CheckpointJob, build_integrity
 from api.limiter import FailureLimiter
+from api.oplog_setup import operation_log
 from api.presenters import write_access_log
 from api.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.problems import (
@@ -44,12 +45,11 @@ from api.retention_setup import RetentionJob, build_retention, load_rules
 from api.schemas import ProblemOut
 from ledger.application import LedgerApplication
 from ledger.clock import Clock
-from ledger.errors import LedgerError, PolicyError
+from ledger.errors import LedgerError
 from ledger.policy import load_policy
 from ledger.store.availability import install_store_gate, is_unavailable
 from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
-from privacy.operation_log import OperationLog, OperationLogError
 from privacy.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -97,17 +97,6 @@ def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApp
         statement_timeout=settings.statement_timeout,
     )
     return ledger
-
-
-def operation_log(ledger: LedgerApplication, settings: Settings) -> OperationLog:
-    """The operation log in the ledger's database; a retention below the floor stops the start."""
-    try:
-        return OperationLog(
-            ledger.recorder.datastore,  # type: ignore[attr-defined]
-            retention=timedelta(days=settings.oplog_retention_days),
-        )
-    except OperationLogError as error:
-        raise PolicyError(f"LEDGER_OPLOG_RETENTION_DAYS: {error}") from None
 
 
 def create_app(

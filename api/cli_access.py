@@ -67,7 +67,7 @@ def run(settings: Settings, args: argparse.Namespace) -> bool:
 
 
 def _verify(ledger: LedgerApplication, settings: Settings, expect: str | None) -> None:
-    from api.app import operation_log
+    from api.oplog_setup import operation_log
 
     expected = None
     if expect is not None:

@@ -4,10 +4,12 @@ import logging
 import threading
 
 from api.config import Settings
+from api.oplog_setup import operation_log
 from ledger.application import LedgerApplication
 from ledger.integrity.service import Integrity
 from ledger.integrity.signing_key import load_signing_key
 from ledger.store.integrity_tables import integrity_tables_for
+from privacy.operation_log import Head
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,20 @@ def build_integrity(settings: Settings, ledger: LedgerApplication) -> Integrity:
         log.warning(warning)
     recorder = ledger.recorder
     tables = integrity_tables_for(recorder.datastore, recorder.events_table_name)  # type: ignore[attr-defined]
-    return Integrity(tables, key, ledger.clock)
+    integrity = Integrity(tables, key, ledger.clock)
+    # The operation log is chained on its own; signing its head into every checkpoint makes the
+    # record of who looked as provable as the ledger (`ledger oplog verify --expect COUNT:HASH`).
+    oplog = operation_log(ledger, settings)
+    integrity.head_providers.append(lambda: (OPERATION_LOG_HEAD, _head_text(oplog.head())))
+    return integrity
+
+
+OPERATION_LOG_HEAD = "operation-log"
+
+
+def _head_text(head: Head) -> str:
+    """COUNT:HASH, the form `ledger oplog verify --expect` takes."""
+    return f"{head.count}:{head.hash}"
 
 
 class CheckpointJob(threading.Thread):

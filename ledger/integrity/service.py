@@ -92,9 +92,12 @@ class Integrity:
         """Bring the tree up to date and sign its head (unless the last checkpoint has it)."""
         for _ in range(5):
             size = self.update_tree()
+            heads = dict(provider() for provider in self.head_providers)
             existing = self.tables.checkpoints(latest=True)
-            if existing and existing[-1].tree_size == size and not force:
-                return to_checkpoint(existing[-1])
+            if existing and not force:
+                latest = to_checkpoint(existing[-1])
+                if latest.tree_size == size and latest.heads == heads:
+                    return latest
             tree = CompactRange.load(size, self.tables.nodes)
             checkpoint = sign(
                 self._key,
@@ -102,7 +105,7 @@ class Integrity:
                 tree_size=size,
                 root_hash=tree.root(),
                 signed_at=self.clock.now().isoformat(),
-                heads=dict(provider() for provider in self.head_providers),
+                heads=heads,
             )
             try:
                 self.tables.add_checkpoint(

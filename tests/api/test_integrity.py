@@ -100,3 +100,19 @@ def test_the_verification_report_names_an_event_deleted_behind_the_ledgers_back(
     assert [(b["kind"], b["stream_id"], b["version"]) for b in report["breaks"]] == [
         ("missing", complaint["id"], 2)
     ]
+
+
+def test_a_checkpoint_signs_the_operation_log_head_and_moves_when_only_reads_happened(
+    client: FlaskClient, app: Any
+) -> None:
+    register(client)
+    first = checkpoint(client)
+    oplog_head = app.extensions["access"].oplog.head()
+    ok(client.get("/v1/integrity/checkpoints", headers=COMPLIANCE_OFFICER))  # a read, no event
+    second = checkpoint(client)
+    # Signed while the checkpoint request itself was not yet logged: every request before it.
+    count, _, digest = first["heads"]["operation-log"].partition(":")
+    assert int(count) == oplog_head.count - 1 and len(digest) == 64
+    assert second["tree_size"] == first["tree_size"]
+    assert second["number"] == first["number"] + 1
+    assert second["heads"]["operation-log"] != first["heads"]["operation-log"]

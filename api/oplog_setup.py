@@ -1,0 +1,19 @@
+"""The operation log in the ledger's database, built from the settings (service and CLI)."""
+
+from datetime import timedelta
+
+from api.config import Settings
+from ledger.application import LedgerApplication
+from ledger.errors import PolicyError
+from privacy.operation_log import OperationLog, OperationLogError
+
+
+def operation_log(ledger: LedgerApplication, settings: Settings) -> OperationLog:
+    """The operation log in the ledger's database; a retention below the floor stops the start."""
+    try:
+        return OperationLog(
+            ledger.recorder.datastore,  # type: ignore[attr-defined]
+            retention=timedelta(days=settings.oplog_retention_days),
+        )
+    except OperationLogError as error:
+        raise PolicyError(f"LEDGER_OPLOG_RETENTION_DAYS: {error}") from None
