@@ -14,6 +14,8 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.schema_lock import serialise_schema_changes
+
 REFUSAL = "the access log is append-only"
 
 
@@ -66,6 +68,7 @@ class AccessLog:
                 ),
             ]
         with self._cursor() as c:
+            serialise_schema_changes(c)
             for statement in statements:
                 c.execute(statement)
 

@@ -22,6 +22,8 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.schema_lock import serialise_schema_changes
+
 REFUSAL: Final = "the operation log is append-only"
 GENESIS: Final = "0" * 64
 RETENTION_FLOOR: Final = timedelta(days=183)
@@ -154,6 +156,7 @@ class OperationLog:
                 f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
             ]
         with self._cursor() as c:
+            serialise_schema_changes(c)
             for statement in statements:
                 c.execute(statement)
 

@@ -15,6 +15,8 @@ from typing import Any
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.schema_lock import serialise_schema_changes
+
 REFUSAL = "the archive is append-only"
 
 
@@ -100,6 +102,7 @@ class ArchiveTables:
 
     def create(self) -> None:
         with self._cursor() as c:
+            serialise_schema_changes(c)
             for statement in self._statements:
                 c.execute(statement)
 

@@ -22,6 +22,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from ledger.store.recorders import APPEND_ONLY_MESSAGE
+from privacy.schema_lock import serialise_schema_changes
 
 TRACKING_NAME = "ledger.merkle_tree"
 MAX_PARAMETERS = 900  # below SQLite's default limit of bound parameters per statement
@@ -386,6 +387,10 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
                 f"DELETE ON {self.checkpoints_table} FOR EACH ROW EXECUTE FUNCTION {function}()",
             ]
         )
+
+    def _create_table(self, curs: Any) -> None:
+        serialise_schema_changes(curs)
+        super()._create_table(curs)
 
     def _stream_param(self, stream: UUID) -> Any:
         return stream

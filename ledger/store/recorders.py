@@ -21,6 +21,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.integrity.chain import chain_hash, id_bytes
 from ledger.store.group_commit import GroupCommit
+from privacy.schema_lock import serialise_schema_changes
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
 
@@ -114,6 +115,10 @@ class AppendOnlySQLiteApplicationRecorder(GroupCommitting, SQLiteApplicationReco
 
 class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):
     """PostgreSQL event table refusing UPDATE/DELETE/TRUNCATE, chained by a row trigger."""
+
+    def _create_table(self, curs: Any) -> None:
+        serialise_schema_changes(curs)
+        super()._create_table(curs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
