@@ -28,7 +28,7 @@ def test_openers_starting_together_on_an_existing_schema_all_succeed(
     def opener() -> None:
         try:
             open_and_close(postgres_schema_url, keyring)
-        except BaseException as error:  # noqa: BLE001  # every failure is the finding
+        except BaseException as error:  # every failure is the finding
             failures.append(error)
 
     for _ in range(3):
