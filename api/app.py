@@ -143,7 +143,7 @@ def create_app(
         ),
         oplog=operation_log(ledger, settings),
     )
-    app.extensions["integrity"] = build_integrity(settings, ledger)
+    app.extensions["integrity"] = build_integrity(settings, ledger, app.extensions["access"].oplog)
     if settings.checkpoint_interval:
         job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
         app.extensions["checkpoint_job"] = job

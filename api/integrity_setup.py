@@ -9,12 +9,14 @@ from ledger.application import LedgerApplication
 from ledger.integrity.service import Integrity
 from ledger.integrity.signing_key import load_signing_key
 from ledger.store.integrity_tables import integrity_tables_for
-from privacy.operation_log import Head
+from privacy.operation_log import Head, OperationLog
 
 log = logging.getLogger(__name__)
 
 
-def build_integrity(settings: Settings, ledger: LedgerApplication) -> Integrity:
+def build_integrity(
+    settings: Settings, ledger: LedgerApplication, oplog: OperationLog | None = None
+) -> Integrity:
     """Checkpoints and proofs for `ledger`, signed with the configured (or generated) key."""
     key, warning = load_signing_key(
         settings.signing_key_settings, settings.data_dir, generate_if_missing=settings.embedded
@@ -26,7 +28,7 @@ def build_integrity(settings: Settings, ledger: LedgerApplication) -> Integrity:
     integrity = Integrity(tables, key, ledger.clock)
     # The operation log is chained on its own; signing its head into every checkpoint makes the
     # record of who looked as provable as the ledger (`ledger oplog verify --expect COUNT:HASH`).
-    oplog = operation_log(ledger, settings)
+    oplog = oplog or operation_log(ledger, settings)
     integrity.head_providers.append(lambda: (OPERATION_LOG_HEAD, _head_text(oplog.head())))
     return integrity
 

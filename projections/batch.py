@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
+from ledger.policy import Policy
 from projections.stored_events import ProjectedEvent, read_events
 from projections.viewdb import PositionMovedError, Row, Table, ViewDatabase, tracking_name
 
@@ -85,6 +86,22 @@ class BatchProjection(ABC):
     @abstractmethod
     def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
         """Change the loaded rows as `event` says."""
+
+
+class ComplaintProjection(BatchProjection):
+    """A read model partitioned by complaint, whose deadlines come from the policy.
+
+    A handoff's `Requested` event belongs to the complaint it hands off.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def partition_of(self, event: ProjectedEvent) -> str:
+        if event.kind == "Handoff.Requested":
+            return str(event.complaint_id)
+        return str(event.originator_id)
 
 
 def apply_batch(

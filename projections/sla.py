@@ -17,8 +17,7 @@ from uuid import UUID
 
 from ledger.complaint import Complaint
 from ledger.handoff import Handoff
-from ledger.policy import Policy
-from projections.batch import BatchProjection, RowSet
+from projections.batch import ComplaintProjection, RowSet
 from projections.viewdb import Row, Table, ViewDatabase
 
 COMPLAINT_CLOCKS = ("first_response", "written_reply", "resolution")
@@ -98,7 +97,7 @@ def clock_view(row: Row, now: datetime) -> ClockView:
     )
 
 
-class SlaProjection(BatchProjection):
+class SlaProjection(ComplaintProjection):
     """Keeps every SLA clock of every complaint."""
 
     name = "sla"
@@ -118,15 +117,6 @@ class SlaProjection(BatchProjection):
         Complaint.DeadlineBreached,  # type: ignore[attr-defined]
         Handoff.Requested,  # type: ignore[attr-defined]
     )
-
-    def __init__(self, policy: Policy) -> None:
-        super().__init__()
-        self.policy = policy
-
-    def partition_of(self, event: Any) -> str:
-        if event.kind == "Handoff.Requested":
-            return str(event.complaint_id)
-        return str(event.originator_id)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -11,9 +11,8 @@ from typing import Any, ClassVar
 
 from ledger.complaint import CLOSED, Complaint
 from ledger.handoff import Handoff
-from ledger.policy import Policy
 from ledger.values import level_rank
-from projections.batch import BatchProjection, RowSet
+from projections.batch import ComplaintProjection, RowSet
 from projections.viewdb import Row, Table
 
 CASE_STATUS = Table(
@@ -101,7 +100,7 @@ def _open_dues(row: Row) -> list[datetime]:
     return dues
 
 
-class CaseStatusProjection(BatchProjection):
+class CaseStatusProjection(ComplaintProjection):
     """Keeps one row per complaint: status, ownership, deadlines, breaches and counters."""
 
     name = "case_status"
@@ -128,15 +127,6 @@ class CaseStatusProjection(BatchProjection):
         Complaint.LinkedToIncident,  # type: ignore[attr-defined]
         Handoff.Requested,  # type: ignore[attr-defined]
     )
-
-    def __init__(self, policy: Policy) -> None:
-        super().__init__()
-        self.policy = policy
-
-    def partition_of(self, event: Any) -> str:
-        if event.kind == "Handoff.Requested":
-            return str(event.complaint_id)
-        return str(event.originator_id)
 
     def apply(self, rows: RowSet, event: Any, position: int) -> None:
         table = CASE_STATUS.name
