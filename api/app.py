@@ -175,7 +175,7 @@ def create_app(
 
     app.before_request(refuse_deep_json)
     app.before_request(_identify_and_claim)
-    idempotency.install(app)
+    idempotency.install(app, lease=settings.claim_lease)
     app.after_request(_add_etag)
     app.after_request(_log_access)
     app.after_request(record_operation)

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from ledger.errors import PolicyError
@@ -40,6 +41,17 @@ class Settings:
     db_timeout: int = 5
     statement_timeout: int = 30
     retry_after: int = 5
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """How long an idempotency claim in progress holds off a retry whose holder may live.
+
+        A live request reaches its commit within a few connection waits (`db_timeout`, three
+        with the store gate's probe) and one statement (`statement_timeout`); twice that, and
+        at least a minute, outlasts it. A holder known dead is taken over at once, and the
+        claim's fencing token refuses a late commit anyway (docs/reliability.md).
+        """
+        return timedelta(seconds=max(60, 2 * (3 * self.db_timeout + self.statement_timeout)))
 
     @property
     def embedded(self) -> bool:

@@ -1,25 +1,53 @@
 """`Idempotency-Key` on POST: a retry with the same key returns the first result, appends nothing.
 
-The first request claims the key; its outcome is stored as a pointer to the version of the record
-it produced (or as the problem it answered). A retry while the first is still running gets 409;
-the same key with a different request gets 422. Server failures release the key.
+The first request claims the key under a fencing token (`ledger.store.claims`). When its command
+saves the record the endpoint answers with, the save completes the claim in the events' own
+transaction (the endpoint's success status and `kind:id:version`), so a crash or an outage
+between that commit and the answer cannot leave the key in progress or let a retry write again.
+After the answer the record is set to what was answered (a refusal, say); a server failure
+releases the key unless a save already completed it. A retry while the first request runs gets
+409 with `Retry-After`; the same key with a different request gets 422.
 """
 
 import hashlib
 import json
 import logging
+import math
 from datetime import timedelta
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from api.identity import current_actor
-from api.presenters import ledger, re_present
+from api.presenters import RESOURCES, ledger, re_present
 from api.problems import PROBLEM_JSON, problem
+from ledger.complaint import Complaint
+from ledger.escalation import Escalation
+from ledger.handoff import Handoff
+from ledger.incident import Incident
 from ledger.store.availability import is_unavailable
+from ledger.store.claims import Claim, current_claim
 
 HEADER = "Idempotency-Key"
 log = logging.getLogger(__name__)
-STALE_AFTER = timedelta(minutes=5)
+# The aggregate behind each re-presentable kind: a save of it completes the claim.
+AGGREGATES: dict[str, type] = {
+    "complaint": Complaint,
+    "escalation": Escalation,
+    "handoff": Handoff,
+    "incident": Incident,
+}
+
+
+def _answers() -> tuple[int, str | None]:
+    """The endpoint's success status, and the kind of record it answers with (if any)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    doc = getattr(view, "_apidoc", {})
+    status = (doc.get("success_status_codes") or [200])[0]
+    schemas = doc.get("response", {}).get("responses", {}).get(status, [])
+    for kind, (_, _, schema) in RESOURCES.items():
+        if any(isinstance(r.get("schema"), schema) for r in schemas) and kind in AGGREGATES:
+            return status, kind
+    return status, None
 
 
 def _fingerprint() -> str:
@@ -45,13 +73,30 @@ def claim_key() -> Response | None:
         )
     scope = current_actor().staff_id
     app = ledger()
+    holders = app.claim_holders
     fingerprint = _fingerprint()
-    record = app.side_tables.reserve_idempotency_key(
-        scope=scope, key=key, fingerprint=fingerprint, now=app.clock.now(), stale_after=STALE_AFTER
-    )
+    token = holders.new_token()
+    now = app.clock.now()
+    try:
+        record = app.side_tables.reserve_idempotency_key(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            now=now,
+            lease=current_app.extensions["claim_lease"],
+            token=token,
+            owner=holders.owner,
+            holder_is_dead=holders.holder_is_dead,
+        )
+    except BaseException:
+        holders.finished(token)
+        raise
     if record is None:
-        g.idempotency = (scope, key)
+        status, kind = _answers()
+        claim = Claim(scope, key, token, status, kind, AGGREGATES.get(kind) if kind else None)
+        g.idempotency = (claim, current_claim.set(claim))
         return None
+    holders.finished(token)
     if record.fingerprint != fingerprint:
         return problem(
             422,
@@ -60,11 +105,15 @@ def claim_key() -> Response | None:
             field=HEADER,
         )
     if record.status is None or record.result is None:
+        wait = timedelta(seconds=1)
+        if record.lease_ends is not None:
+            wait = max(wait, record.lease_ends - now)
         return problem(
             409,
             "Request in progress",
             "A request with this Idempotency-Key is still running.",
             field=HEADER,
+            headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
         )
     if record.result.startswith("problem:"):
         response = Response(
@@ -80,49 +129,60 @@ def claim_key() -> Response | None:
 
 
 def settle_key(response: Response) -> Response:
-    """After the request: store what it produced, or release the key if we failed."""
-    claimed = g.pop("idempotency", None)
+    """After the request: store what it answered, or release the key if we failed."""
+    claimed = g.get("idempotency")
     if claimed is None:
         return response
-    scope, key = claimed
     try:
-        _settle(scope, key, response)
+        _settle(claimed[0], response)
     except Exception as error:
         if not is_unavailable(error):
             raise
-        # The claim stays in progress; a retry after STALE_AFTER takes it over.
-        log.error("idempotency: store unavailable, a claim was left in progress")
+        # The claim stays as it was: completed if the save did it, else in progress until a
+        # retry takes it over (this process knows the claim is no longer live).
+        log.error("idempotency: store unavailable, a claim was left as it was")
     return response
 
 
-def _settle(scope: str, key: str, response: Response) -> None:
+def _settle(claim: Claim, response: Response) -> None:
     tables = ledger().side_tables
     if response.status_code >= 500:
-        tables.release_idempotency_key(scope=scope, key=key)
-    elif presented := g.get("presented"):
-        tables.complete_idempotency_key(
-            scope=scope, key=key, status=response.status_code, result=presented
-        )
-    else:
-        tables.complete_idempotency_key(
-            scope=scope,
-            key=key,
-            status=response.status_code,
-            result="problem:" + response.get_data(as_text=True),
-        )
+        # Deletes only a claim still in progress: a save that committed keeps its answer.
+        tables.release_idempotency_key(scope=claim.scope, key=claim.key, token=claim.token)
+        return
+    presented = g.get("presented")
+    result = presented or "problem:" + response.get_data(as_text=True)
+    tables.complete_idempotency_key(
+        scope=claim.scope,
+        key=claim.key,
+        token=claim.token,
+        status=response.status_code,
+        result=result,
+    )
 
 
 def release_on_error(error: BaseException | None) -> None:
+    """After every request: forget the claim; release it if the request failed on our side."""
     claimed = g.pop("idempotency", None)
-    if error is not None and claimed is not None:
-        try:
-            ledger().side_tables.release_idempotency_key(scope=claimed[0], key=claimed[1])
-        except Exception as failure:
-            if not is_unavailable(failure):
-                raise
-            log.error("idempotency: store unavailable, a claim was left in progress")
+    if claimed is None:
+        return
+    claim, reset = claimed
+    current_claim.reset(reset)
+    try:
+        if error is not None:
+            ledger().side_tables.release_idempotency_key(
+                scope=claim.scope, key=claim.key, token=claim.token
+            )
+    except Exception as failure:
+        if not is_unavailable(failure):
+            raise
+        log.error("idempotency: store unavailable, a claim was left as it was")
+    finally:
+        ledger().claim_holders.finished(claim.token)
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, *, lease: timedelta) -> None:
+    """Claims in progress may be taken over after `lease` whatever their holder."""
+    app.extensions["claim_lease"] = lease
     app.after_request(settle_key)
     app.teardown_request(release_on_error)

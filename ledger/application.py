@@ -27,6 +27,7 @@ from ledger.incident import Incident
 from ledger.incident_commands import IncidentCommands
 from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
+from ledger.store.claims import ClaimHolders, current_claim
 from ledger.store.recorders import GroupCommitting
 from ledger.store.side_tables import SideTables
 from ledger.subject import DataSubject, data_subject_id_for
@@ -81,11 +82,14 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         datastore = self.recorder.datastore  # type: ignore[attr-defined]
         self.side_tables = SideTables(datastore)
         self.side_tables.create()
+        self.claim_holders = ClaimHolders()
         self.keys.attach(datastore)
         self.access_log = AccessLog(datastore)
         # Concurrent saves share one write transaction (and one table lock); see group_commit.
-        if group_commit and isinstance(self.recorder, GroupCommitting):
-            self.recorder.enable_group_commit()
+        if isinstance(self.recorder, GroupCommitting):
+            self.recorder.claims = self.side_tables
+            if group_commit:
+                self.recorder.enable_group_commit()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # The library would merge os.environ in; configuration is owned by the caller instead,
@@ -109,7 +113,14 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         return aggregate
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Store new events atomically; a version already taken means another write won."""
+        """Store new events atomically; a version already taken means another write won.
+
+        Under an idempotency claim (`ledger.store.claims.current_claim`, set by the API), a save
+        of what the request answers with completes the claim in the events' transaction.
+        """
+        claim = current_claim.get()
+        if claim is not None and (completion := claim.completion_for(*objs)) is not None:
+            kwargs["completions"] = [completion]
         try:
             return super().save(*objs, **kwargs)
         except SubjectErasedError:

@@ -20,6 +20,9 @@ it once per batch instead of once per save:
   never share a batch (the later one waits for the next), and if the batch's insert is refused
   (say, a version already stored), every member is committed again on its own, so the one that
   conflicts gets its `IntegrityError` and its neighbours succeed.
+- Each save's idempotency completions (`ledger.store.claims`) ride in the batch with its
+  events; a completion whose claim was lost fails the batch like a conflict, so only its
+  owner fails when the members are committed again on their own.
 - Connection-level failures (`OperationalError`, `InterfaceError`) are not a member's fault and
   are reported to every member of the batch, after the recorder's own retries.
 """
@@ -31,7 +34,9 @@ from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 
-Commit = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+from ledger.store.claims import Completion
+
+Commit = Callable[[Sequence[StoredEvent], Sequence[Completion]], Sequence[int] | None]
 
 MAX_BATCH_EVENTS = 1_000
 
@@ -39,10 +44,11 @@ MAX_BATCH_EVENTS = 1_000
 class _Member:
     """One save waiting in the queue, and then its outcome."""
 
-    __slots__ = ("done", "error", "events", "ids")
+    __slots__ = ("completions", "done", "error", "events", "ids")
 
-    def __init__(self, events: Sequence[StoredEvent]) -> None:
+    def __init__(self, events: Sequence[StoredEvent], completions: Sequence[Completion]) -> None:
         self.events = events
+        self.completions = completions
         self.done = False
         self.ids: Sequence[int] | None = None
         self.error: BaseException | None = None
@@ -68,9 +74,14 @@ class GroupCommit:
         with self._changed:
             return len(self._queue)
 
-    def insert_events(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        """Store the events atomically, together with whatever else is queued; their ids."""
-        member = _Member(stored_events)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], completions: Sequence[Completion] = ()
+    ) -> Sequence[int] | None:
+        """Store the events atomically, together with whatever else is queued; their ids.
+
+        `completions` (idempotency claims) commit in the same transaction as these events.
+        """
+        member = _Member(stored_events, completions)
         with self._changed:
             self._queue.append(member)
         while True:
@@ -121,7 +132,9 @@ class GroupCommit:
             self._run_alone(batch[0])
             return
         try:
-            ids = self._commit([e for m in batch for e in m.events])
+            ids = self._commit(
+                [e for m in batch for e in m.events], [c for m in batch for c in m.completions]
+            )
         except (OperationalError, InterfaceError) as error:
             for member in batch:
                 member.error = error
@@ -142,7 +155,7 @@ class GroupCommit:
 
     def _run_alone(self, member: _Member) -> None:
         try:
-            member.ids = self._commit(member.events)
+            member.ids = self._commit(member.events, member.completions)
             self.transactions += 1
         except Exception as error:
             member.error = error

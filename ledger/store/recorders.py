@@ -20,32 +20,55 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
 from ledger.integrity.chain import chain_hash, id_bytes
+from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit
+from ledger.store.side_tables import SideTables
 from privacy.schema_lock import serialise_schema_changes
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
 
 
 class GroupCommitting:
-    """Routes plain saves through a `GroupCommit` once the application attaches one."""
+    """Routes plain saves through a `GroupCommit` once the application attaches one.
+
+    A save may carry `completions`: idempotency claims completed in the events' transaction
+    (`ledger.store.claims`), by the `claims` side tables the application attaches.
+    """
 
     group_commit: GroupCommit | None = None
+    claims: SideTables | None = None
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
         # Saves carrying tracking records (process applications) keep their own transaction;
         # an application's plain save() passes tracking=None.
         extra = any(value is not None for value in kwargs.values())
         if self.group_commit is None or extra or not stored_events:
-            return self.insert_events_now(stored_events, **kwargs)
-        return self.group_commit.insert_events(stored_events)
+            return self.insert_events_now(stored_events, completions, **kwargs)
+        return self.group_commit.insert_events(stored_events, completions)
 
-    def insert_events_now(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+    def insert_events_now(
+        self,
+        stored_events: Sequence[StoredEvent],
+        completions: Sequence[Completion] = (),
+        **kwargs: Any,
+    ) -> Any:
         """The library's own insert: one transaction (and one table lock) for these events."""
-        return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        return super().insert_events(  # type: ignore[misc]
+            stored_events, completions=completions, **kwargs
+        )
 
     def enable_group_commit(self) -> GroupCommit:
         self.group_commit = GroupCommit(self.insert_events_now)
         return self.group_commit
+
+    def _complete_claims(self, cursor: Any, completions: Sequence[Completion]) -> None:
+        # First in the transaction, so a claim lost to a retry rolls back the events with it.
+        if completions and self.claims is None:
+            raise RuntimeError("a save carries idempotency completions but no claims table")
+        for completion in completions:
+            assert self.claims is not None
+            self.claims.complete_in(cursor, completion)
 
 
 class AppendOnlySQLiteApplicationRecorder(GroupCommitting, SQLiteApplicationRecorder):
@@ -90,8 +113,14 @@ class AppendOnlySQLiteApplicationRecorder(GroupCommitting, SQLiteApplicationReco
             c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN chain_hash BLOB")
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        completions: Sequence[Completion] = (),
+        **_: Any,
     ) -> Sequence[int] | None:
+        self._complete_claims(c, completions)
         # Each event links to the hash of the version before it in its stream, read in this
         # transaction, so events of one stream saved together chain in order.
         returning = []
@@ -119,6 +148,18 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
     def _create_table(self, curs: Any) -> None:
         serialise_schema_changes(curs)
         super()._create_table(curs)
+
+    def _insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        completions: Sequence[Completion] = (),
+        **_: Any,
+    ) -> None:
+        # The library calls this inside the write transaction, before the table lock and the
+        # insert, and outside its own error capture: an error here rolls everything back.
+        self._complete_claims(curs, completions)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ Neither holds personal data or history: the counters only ever grow, and an idem
 points at a version of a stored aggregate instead of copying the response it produced.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +12,9 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
+
+from ledger.errors import ClaimLostError
+from ledger.store.claims import Completion
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class IdempotencyRecord:
     fingerprint: str
     status: int | None  # None while the first request is still in progress
     result: str | None  # "kind:id:version" of the rendered resource, or a problem document
+    lease_ends: datetime | None = None  # when a claim in progress may be taken over
 
 
 class SideTables:
@@ -54,8 +58,19 @@ class SideTables:
                 f"CREATE TABLE IF NOT EXISTS {self._idempotency} ("
                 "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
                 "status INTEGER, result TEXT, started_at TEXT NOT NULL, "
-                "PRIMARY KEY (scope, key))"
+                "token TEXT, owner TEXT, PRIMARY KEY (scope, key))"
             )
+            self._add_claim_columns(c)
+
+    def _add_claim_columns(self, c: Any) -> None:
+        # Tables made before claims carried a fencing token and a holder.
+        for column in ("token", "owner"):
+            if isinstance(self._datastore, PostgresDatastore):
+                c.execute(f"ALTER TABLE {self._idempotency} ADD COLUMN IF NOT EXISTS {column} TEXT")
+                continue
+            c.execute(f"PRAGMA table_info({self._idempotency})")
+            if column not in {row["name"] for row in c.fetchall()}:
+                c.execute(f"ALTER TABLE {self._idempotency} ADD COLUMN {column} TEXT")
 
     def next_number(self, kind: str, year: int) -> int:
         """The next number of a per-year sequence; numbers are never handed out twice."""
@@ -80,55 +95,97 @@ class SideTables:
         return [(int(r["year"]), n) for r in rows for n in range(1, int(r["last"]) + 1)]
 
     def reserve_idempotency_key(
-        self, *, scope: str, key: str, fingerprint: str, now: datetime, stale_after: timedelta
+        self,
+        *,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        now: datetime,
+        lease: timedelta,
+        token: str,
+        owner: str,
+        holder_is_dead: Callable[[str, str], bool],
     ) -> IdempotencyRecord | None:
-        """Claim `key` for a new request (None), or return what holds it already.
+        """Claim `key` for a new request under `token` (None), or return what holds it already.
 
-        A claim left in progress longer than `stale_after` (its process died) is taken over.
+        A claim still in progress is taken over when its holder is dead or its lease ran out;
+        the takeover changes the token, which fences the old holder out (`ledger.store.claims`).
         """
         p = self._p
         with self._cursor() as c:
             c.execute(
-                f"INSERT INTO {self._idempotency} (scope, key, fingerprint, started_at) "
-                f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (scope, key) DO NOTHING RETURNING key",
-                (scope, key, fingerprint, now.isoformat()),
+                f"INSERT INTO {self._idempotency} "
+                "(scope, key, fingerprint, started_at, token, owner) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
+                "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
+                (scope, key, fingerprint, now.isoformat(), token, owner),
             )
             if c.fetchone() is not None:
                 return None
             c.execute(
-                f"SELECT fingerprint, status, result, started_at FROM {self._idempotency} "
-                f"WHERE scope = {p} AND key = {p}",
+                f"SELECT fingerprint, status, result, started_at, token, owner "
+                f"FROM {self._idempotency} WHERE scope = {p} AND key = {p}",
                 (scope, key),
             )
             row = c.fetchone()
-            record = IdempotencyRecord(row["fingerprint"], row["status"], row["result"])
             started = datetime.fromisoformat(row["started_at"])
-            if record.status is None and now - started > stale_after:
+            record = IdempotencyRecord(
+                row["fingerprint"], row["status"], row["result"], started + lease
+            )
+            if record.status is not None or record.fingerprint != fingerprint:
+                return record
+            expired = now - started > lease
+            if expired or holder_is_dead(row["owner"] or "", row["token"] or ""):
                 c.execute(
-                    f"UPDATE {self._idempotency} SET started_at = {p}, fingerprint = {p} "
-                    f"WHERE scope = {p} AND key = {p} AND status IS NULL AND started_at = {p} "
-                    "RETURNING key",
-                    (now.isoformat(), fingerprint, scope, key, row["started_at"]),
+                    f"UPDATE {self._idempotency} SET started_at = {p}, token = {p}, owner = {p} "
+                    f"WHERE scope = {p} AND key = {p} AND status IS NULL "
+                    f"AND {self._same_token(p)} RETURNING key",
+                    (now.isoformat(), token, owner, scope, key, row["token"]),
                 )
                 if c.fetchone() is not None:
                     return None
             return record
 
-    def complete_idempotency_key(self, *, scope: str, key: str, status: int, result: str) -> None:
+    @staticmethod
+    def _same_token(p: str) -> str:
+        # A claim made before tokens existed has none; NULL never equals, so compare coalesced.
+        return f"coalesce(token, '') = coalesce({p}, '')"
+
+    def complete_in(self, cursor: Any, completion: Completion) -> None:
+        """Complete a claim inside the caller's transaction; ClaimLostError if it is not ours.
+
+        Called by the recorders in the events' own transaction, before the events are inserted:
+        raising here rolls the whole transaction back.
+        """
+        p = self._p
+        cursor.execute(
+            f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
+            f"WHERE scope = {p} AND key = {p} AND token = {p} AND status IS NULL RETURNING key",
+            (completion.status, completion.result, completion.scope, completion.key, completion.token),
+        )
+        if cursor.fetchone() is None:
+            raise ClaimLostError(
+                "this Idempotency-Key was taken over by a retry; nothing was stored"
+            )
+
+    def complete_idempotency_key(
+        self, *, scope: str, key: str, token: str, status: int, result: str
+    ) -> None:
+        """Record the answer the request gave (it holds the claim, or its save completed it)."""
         p = self._p
         with self._cursor() as c:
             c.execute(
                 f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
-                f"WHERE scope = {p} AND key = {p}",
-                (status, result, scope, key),
+                f"WHERE scope = {p} AND key = {p} AND token = {p}",
+                (status, result, scope, key, token),
             )
 
-    def release_idempotency_key(self, *, scope: str, key: str) -> None:
-        """Forget a claim whose request failed on our side, so that a retry can run."""
+    def release_idempotency_key(self, *, scope: str, key: str, token: str) -> None:
+        """Forget a claim whose request failed on our side before any save completed it."""
         p = self._p
         with self._cursor() as c:
             c.execute(
                 f"DELETE FROM {self._idempotency} WHERE scope = {p} AND key = {p} "
-                "AND status IS NULL",
-                (scope, key),
+                f"AND token = {p} AND status IS NULL",
+                (scope, key, token),
             )

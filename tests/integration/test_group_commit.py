@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger.application import LedgerApplication
 from ledger.complaint import Complaint
 from ledger.errors import ConcurrencyError
+from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit
 from ledger.store.recorders import GroupCommitting
 from ledger.values import Actor, Customer
@@ -64,33 +65,40 @@ class HeldGroup(GroupCommit):
         self.recorder = recorder
         super().__init__(self._held_commit)
 
-    def _held_commit(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
+    def _held_commit(
+        self, events: Sequence[StoredEvent], completions: Sequence[Completion] = ()
+    ) -> Sequence[int] | None:
         if not self.entered.is_set():
             self.entered.set()
             deadline = time.monotonic() + 30
             while self.waiting < self.behind:
                 assert time.monotonic() < deadline, "the other saves never queued"
                 time.sleep(0.005)
-        return self.recorder.insert_events_now(events)
+        return self.recorder.insert_events_now(events, completions)
 
 
 def _held_group(ledger: LedgerApplication, behind: int) -> HeldGroup:
     return HeldGroup(ledger, behind)
 
 
-def _save_all(group: HeldGroup, members: list[list[StoredEvent]]) -> list[Outcome]:
+def _save_all(
+    group: HeldGroup,
+    members: list[list[StoredEvent]],
+    completions: Sequence[Sequence[Completion]] = (),
+) -> list[Outcome]:
     """Submit the first member, then the rest while it is held; return each one's outcome."""
+    carried = {n: c for n, c in enumerate(completions)}
 
-    def submit(events: list[StoredEvent]) -> Outcome:
+    def submit(n: int) -> Outcome:
         try:
-            return group.insert_events(events)
+            return group.insert_events(members[n], carried.get(n, ()))
         except Exception as error:
             return error
 
     with ThreadPoolExecutor(len(members)) as pool:
-        first = pool.submit(submit, members[0])
+        first = pool.submit(submit, 0)
         assert group.entered.wait(30), "the first save never reached its commit"
-        rest = [pool.submit(submit, m) for m in members[1:]]
+        rest = [pool.submit(submit, n) for n in range(1, len(members))]
         return [first.result(), *(f.result() for f in rest)]
 
 
