@@ -64,10 +64,11 @@ class GroupCommitting:
 
     def _complete_claims(self, cursor: Any, completions: Sequence[Completion]) -> None:
         # First in the transaction, so a claim lost to a retry rolls back the events with it.
-        if completions and self.claims is None:
+        if not completions:
+            return
+        if self.claims is None:
             raise RuntimeError("a save carries idempotency completions but no claims table")
         for completion in completions:
-            assert self.claims is not None
             self.claims.complete_in(cursor, completion)
 
 

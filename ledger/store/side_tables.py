@@ -161,7 +161,13 @@ class SideTables:
         cursor.execute(
             f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
             f"WHERE scope = {p} AND key = {p} AND token = {p} AND status IS NULL RETURNING key",
-            (completion.status, completion.result, completion.scope, completion.key, completion.token),
+            (
+                completion.status,
+                completion.result,
+                completion.scope,
+                completion.key,
+                completion.token,
+            ),
         )
         if cursor.fetchone() is None:
             raise ClaimLostError(

@@ -86,6 +86,12 @@ class Client(threading.Thread):
             time.sleep(0.2)  # the service is gone or restarting: do not spin
             return None
         self.statuses[str(response.status)] += 1
+        if response.status == 503 and body is not None:
+            # Not acknowledged, but its commit may have landed: retried with its key at the end.
+            key = headers["Idempotency-Key"]
+            self.unanswered.append(
+                {"kind": kind, "path": path, "body": body, "who": who, "key": key}
+            )
         if response.status == 503:  # a polite client waits as told (bounded by the deadline)
             wait = float(response.getheader("Retry-After") or 1)
             time.sleep(max(0.0, min(wait, self.budget.deadline - time.monotonic())))

@@ -56,6 +56,7 @@ class Outcome:
     projections_equal: bool = False
     verifies: bool = False
     recovered: bool = True  # the service answered again by itself after the fault
+    retried: Counter[str] = field(default_factory=Counter)  # answers to the retries, by status
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -156,7 +157,11 @@ def check_store(outcome: Outcome, served: Served, load: dict[str, Any], before: 
 
 
 def retry_unanswered(outcome: Outcome, served: Served, load: dict[str, Any]) -> None:
-    """Send every write that got no answer again, with its Idempotency-Key; count what it did."""
+    """Send every write that got no answer (or a 503) again, with its Idempotency-Key.
+
+    A write whose commit landed is replayed, one whose commit did not runs now: either way its
+    events are stored once, so the events found must equal the events expected exactly.
+    """
     tokens = {"intake": served.tokens(INTAKE), "receiver": served.tokens(RECEIVER)}
     answers: Counter[str] = Counter()
     for write in load["unanswered"]:
@@ -167,6 +172,7 @@ def retry_unanswered(outcome: Outcome, served: Served, load: dict[str, Any]) -> 
         status, body, response_headers = served.call("POST", write["path"], write["body"], headers)
         replayed = response_headers.get("Idempotent-Replayed") == "true"
         answers[f"{status}{' replayed' if replayed else ''}"] += 1
+        outcome.retried[str(status)] += 1
         if status < 300:
             load["events"] += EVENTS[write["kind"]]
             load["acknowledged"].append((str(body["id"]), int(body["version"])))
@@ -212,6 +218,7 @@ def database_outage_scenario(length: Length) -> Outcome:
         )
         outcome.recovered = status == 200 and written == 201
         load["events"] += 1 if written == 201 else 0
+        retry_unanswered(outcome, served, load)
         check_store(outcome, served, load, before)
     return outcome
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+
 from tests.reliability.scenarios import INTAKE, REGISTRATION
 from tests.served import Served, serve
 
@@ -134,12 +135,12 @@ def test_a_service_killed_after_the_commit_replays_the_stored_answer_to_a_retry(
             served.tokens(INTAKE)  # issued now: nothing may write while the lock is held
             if probe.sqlite:
                 attempt = Attempt(served, key)
-                completed = _until(lambda: probe.event_count() > before, attempt)
+                completed = _until(lambda b=before: probe.event_count() > b, attempt)
                 _kill(served, attempt)
             else:
                 with probe.holding_writes(probe.oplog_table):
                     attempt = Attempt(served, key)
-                    completed = _until(lambda: probe.event_count() > before, attempt)
+                    completed = _until(lambda b=before: probe.event_count() > b, attempt)
                     _kill(served, attempt)
             assert completed
             if attempt.answer is not None:  # the answer got out before the kill: not this case
@@ -172,14 +173,14 @@ def test_a_service_killed_before_the_commit_runs_the_retry_once(
             table = None if probe.sqlite else probe.events
             if probe.sqlite:
                 attempt = Attempt(served, key)
-                assert _until(lambda: probe.claim(key) is not None, attempt)
+                assert _until(lambda k=key: probe.claim(k) is not None, attempt)
                 with probe.holding_writes():
                     held = probe.claim(key) == (None, None)
                     _kill(served, attempt)
             else:
                 with probe.holding_writes(table):
                     attempt = Attempt(served, key)
-                    assert _until(lambda: probe.claim(key) is not None, attempt)
+                    assert _until(lambda k=key: probe.claim(k) is not None, attempt)
                     held = True
                     _kill(served, attempt)
             assert attempt.answer is None or not held
