@@ -155,12 +155,13 @@ class SideTables:
         """Complete a claim inside the caller's transaction; ClaimLostError if it is not ours.
 
         Called by the recorders in the events' own transaction, before the events are inserted:
-        raising here rolls the whole transaction back.
+        raising here rolls the whole transaction back. A second save of the same request
+        overwrites the first one's answer; only a takeover (a new token) makes the claim lost.
         """
         p = self._p
         cursor.execute(
             f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
-            f"WHERE scope = {p} AND key = {p} AND token = {p} AND status IS NULL RETURNING key",
+            f"WHERE scope = {p} AND key = {p} AND token = {p} RETURNING key",
             (
                 completion.status,
                 completion.result,

@@ -156,3 +156,13 @@ def test_batched_saves_each_complete_their_own_claim_and_a_lost_one_fails_alone(
     answers = [_record(ledger, f"k{n}") for n in range(4)]
     assert [a.status for a in answers] == [201, 201, None, 201]
     assert answers[3].result == f"complaint:{complaints[3].id}:1"
+
+
+def test_a_second_save_under_the_same_claim_records_the_later_answer(
+    ledger: LedgerApplication,
+) -> None:
+    token = _reserve(ledger, "k1")
+    with _claimed(_claim(token, status=200)):
+        complaint = _register(ledger)
+        ledger.note_progress(complaint.id, note="Called back", actor=AGENT)
+    assert _record(ledger).result == f"complaint:{complaint.id}:2"
