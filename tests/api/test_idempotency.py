@@ -1,7 +1,14 @@
 """A POST retried with the same Idempotency-Key returns the first result and appends nothing."""
 
+import json
+from datetime import timedelta
+
+from flask import Flask
 from flask.testing import FlaskClient
 
+from api import idempotency
+from api.presenters import ledger as ledger_of
+from ledger.clock import ManualClock
 from tests.api.conftest import AGENT, NEW_COMPLAINT, SUPERVISOR, command, ok, register, workable
 
 
@@ -69,3 +76,30 @@ def test_keys_belong_to_the_caller_who_sent_them(client: FlaskClient) -> None:
         )
     )
     assert _history(client, complaint["id"]).count("ProgressNoted") == 2
+
+
+def test_a_retry_while_the_first_request_still_runs_is_told_when_to_come_back(
+    app: Flask, client: FlaskClient, clock: ManualClock
+) -> None:
+    body = json.dumps(NEW_COMPLAINT)
+    with app.test_request_context("/v1/complaints", method="POST", data=body):
+        ledger = ledger_of()
+        # The first request of this key is running in this process: its token is live.
+        claimed = ledger.side_tables.reserve_idempotency_key(
+            scope="agent-7",
+            key="slow-1",
+            fingerprint=idempotency._fingerprint(),
+            now=clock.now(),
+            lease=app.extensions["claim_lease"],
+            token=ledger.claim_holders.new_token(),
+            owner=ledger.claim_holders.owner,
+            holder_is_dead=ledger.claim_holders.holder_is_dead,
+        )
+    assert claimed is None
+    clock.advance(timedelta(seconds=30))
+    headers = {**AGENT, "Idempotency-Key": "slow-1", "Content-Type": "application/json"}
+    response = client.post("/v1/complaints", data=body, headers=headers)
+    assert response.status_code == 409
+    assert response.get_json()["field"] == "Idempotency-Key"
+    lease = app.extensions["claim_lease"].total_seconds()
+    assert int(response.headers["Retry-After"]) == lease - 30

@@ -199,3 +199,23 @@ def test_a_service_killed_before_the_commit_runs_the_retry_once(
             assert probe.event_count() - before == 1
         break
     assert hits >= 1, "the save always committed before the lock; the window was never hit"
+
+
+def test_a_503_whose_commit_landed_is_replayed_by_its_retry(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """The events commit, then the access log's insert waits on a lock past the statement
+    timeout: the answer is 503, but the retry must replay the stored registration."""
+    probe = StoreProbe(postgres_schema_url, tmp_path)
+    access_log = probe.events.replace("ledger_events", "ledger_access_log")
+    with serve(tmp_path, postgres_schema_url, LEDGER_STATEMENT_TIMEOUT="1", **ENV) as served:
+        served.tokens(INTAKE)
+        before = probe.event_count()
+        with probe.holding_writes(access_log):
+            status, body, headers = _retry(served, "landed-503")
+        assert (status, headers.get("Retry-After") is not None) == (503, True), body
+        assert probe.event_count() - before == 1
+        status, body, headers = _retry(served, "landed-503")
+        assert (status, headers.get("Idempotent-Replayed")) == (201, "true"), body
+        assert [e["event"] for e in _history(served, body["id"])] == ["Registered"]
+        assert probe.event_count() - before == 1
