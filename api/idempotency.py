@@ -15,6 +15,7 @@ import logging
 import math
 from datetime import timedelta
 
+from eventsourcing.domain import Aggregate
 from flask import Flask, Response, current_app, g, request
 
 from api.identity import current_actor
@@ -30,7 +31,7 @@ from ledger.store.claims import Claim, current_claim
 HEADER = "Idempotency-Key"
 log = logging.getLogger(__name__)
 # The aggregate behind each re-presentable kind: a save of it completes the claim.
-AGGREGATES: dict[str, type] = {
+AGGREGATES: dict[str, type[Aggregate]] = {
     "complaint": Complaint,
     "escalation": Escalation,
     "handoff": Handoff,

@@ -22,6 +22,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventsourcing.domain import Aggregate
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -47,7 +49,7 @@ class Claim:
     token: str
     status: int
     kind: str | None = None
-    presents: type | None = None
+    presents: type[Aggregate] | None = None
 
     def completion_for(self, *objs: object) -> Completion | None:
         """The completion a save of `objs` carries, if it saves what the endpoint answers."""
@@ -55,8 +57,7 @@ class Claim:
             return None
         for obj in objs:
             if isinstance(obj, self.presents):
-                version = getattr(obj, "version")  # noqa: B009 - any aggregate class
-                result = f"{self.kind}:{getattr(obj, 'id')}:{version}"  # noqa: B009
+                result = f"{self.kind}:{obj.id}:{obj.version}"
                 return Completion(self.scope, self.key, self.token, self.status, result)
         return None
 
