@@ -189,8 +189,7 @@ def _identify_and_claim() -> Any:
         return None
     if refused := guard():
         return refused
-    # A new token's secret must never be stored, not even as an idempotent replay.
-    return None if request.endpoint == "tokens.issue" else idempotency.claim_key()
+    return idempotency.claim_key()
 
 
 def _add_etag(response: Response) -> Response:

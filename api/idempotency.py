@@ -29,6 +29,10 @@ from ledger.store.availability import is_unavailable
 from ledger.store.claims import Claim, current_claim
 
 HEADER = "Idempotency-Key"
+# How a stored answer is kept: a problem or a plain body verbatim, a record as its pointer.
+PROBLEM = "problem:"
+BODY = "body:"
+WITHHELD = "withheld"
 log = logging.getLogger(__name__)
 # The aggregate behind each re-presentable kind: a save of it completes the claim.
 AGGREGATES: dict[str, type[Aggregate]] = {
@@ -116,9 +120,21 @@ def claim_key() -> Response | None:
             field=HEADER,
             headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
         )
-    if record.result.startswith("problem:"):
+    if record.result.startswith(PROBLEM):
         response = Response(
-            record.result.removeprefix("problem:"), status=record.status, mimetype=PROBLEM_JSON
+            record.result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
+        )
+    elif record.result.startswith(BODY):
+        response = Response(
+            record.result.removeprefix(BODY), status=record.status, mimetype="application/json"
+        )
+    elif record.result == WITHHELD:
+        return problem(
+            409,
+            "Request already answered",
+            "The request with this Idempotency-Key succeeded; its answer held a secret that is "
+            "shown only once and is not kept.",
+            field=HEADER,
         )
     else:
         response = Response(
@@ -151,8 +167,15 @@ def _settle(claim: Claim, response: Response) -> None:
         # Deletes only a claim still in progress: a save that committed keeps its answer.
         tables.release_idempotency_key(scope=claim.scope, key=claim.key, token=claim.token)
         return
-    presented = g.get("presented")
-    result = presented or "problem:" + response.get_data(as_text=True)
+    result = g.get("presented")
+    if result is None:
+        if response.status_code >= 400:
+            result = PROBLEM + response.get_data(as_text=True)
+        elif g.get("answer_holds_secret"):
+            # A secret is shown once and never stored: a retry learns the request was done.
+            result = WITHHELD
+        else:
+            result = BODY + response.get_data(as_text=True)
     tables.complete_idempotency_key(
         scope=claim.scope,
         key=claim.key,

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import g
 from flask_smorest import Blueprint
 
 from api.access import access_control
@@ -89,6 +90,7 @@ def issue(args: dict[str, Any]) -> Any:
         now=now,
         created_by=current_actor().staff_id,
     )
+    g.answer_holds_secret = True
     return token_body(token, now) | {"token": secret}, 201
 
 

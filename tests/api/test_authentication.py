@@ -191,3 +191,16 @@ def test_a_token_lives_at_most_a_year(client: FlaskClient, expires_in: str) -> N
         headers=ADMIN,
     )
     assert (response.status_code, response.get_json()["field"]) == (409, "expires_in")
+
+
+def test_a_retried_token_issue_is_told_it_was_done_but_not_shown_the_secret_again(
+    client: FlaskClient,
+) -> None:
+    body = {"staff_id": "agent-9", "roles": ["agent"], "department": "service"}
+    headers = {**ADMIN, "Idempotency-Key": "issue-2"}
+    issued = ok(client.post("/v1/tokens", json=body, headers=headers), 201)
+    again = client.post("/v1/tokens", json=body, headers=headers)
+    assert (again.status_code, again.get_json()["field"]) == (409, "Idempotency-Key")
+    assert issued["token"] not in again.get_data(as_text=True)
+    listed = ok(client.get("/v1/tokens", headers=ADMIN))["tokens"]
+    assert [t["id"] for t in listed if t["staff_id"] == "agent-9"] == [issued["id"]]

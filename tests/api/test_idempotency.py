@@ -9,7 +9,16 @@ from flask.testing import FlaskClient
 from api import idempotency
 from api.presenters import ledger as ledger_of
 from ledger.clock import ManualClock
-from tests.api.conftest import AGENT, NEW_COMPLAINT, SUPERVISOR, command, ok, register, workable
+from tests.api.conftest import (
+    AGENT,
+    NEW_COMPLAINT,
+    PRIVACY_OFFICER,
+    SUPERVISOR,
+    command,
+    ok,
+    register,
+    workable,
+)
 
 
 def _history(client: FlaskClient, complaint_id: str) -> list[str]:
@@ -103,3 +112,14 @@ def test_a_retry_while_the_first_request_still_runs_is_told_when_to_come_back(
     assert response.get_json()["field"] == "Idempotency-Key"
     lease = app.extensions["claim_lease"].total_seconds()
     assert int(response.headers["Retry-After"]) == lease - 30
+
+
+def test_a_replayed_answer_without_a_record_keeps_its_json_type(client: FlaskClient) -> None:
+    complaint = register(client)
+    subject = complaint["customer"]["subject_id"]
+    headers = {**PRIVACY_OFFICER, "Idempotency-Key": "erase-1"}
+    body = {"legal_basis": "GDPR Art. 17"}
+    first = client.post(f"/v1/subjects/{subject}/erasure", json=body, headers=headers)
+    again = client.post(f"/v1/subjects/{subject}/erasure", json=body, headers=headers)
+    assert (first.status_code, again.status_code, again.mimetype) == (201, 201, "application/json")
+    assert again.get_json() == first.get_json()
