@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 from uuid import uuid4
 
+from eventsourcing.domain import Aggregate
 from flask import Response, current_app, g, request
 
 from api.identity import PrincipalSource, Rejected
@@ -98,6 +99,14 @@ class RequestFacts:
         if isinstance(named, str):
             return self._app.get_complaint(complaint_id(named))
         return None
+
+    def loaded(self) -> list[Aggregate]:
+        """The records loaded so far (for the command to reuse), without loading any more."""
+        return [
+            found
+            for name in ("complaint", "escalation", "handoff")
+            if (found := self.__dict__.get(name)) is not None
+        ]
 
     @property
     def department(self) -> str | None:

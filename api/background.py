@@ -50,6 +50,7 @@ class BackgroundJobs:
         self._poll = poll_seconds
         self._running: list[Job] = []
         self._connection: psycopg.Connection[Any] | None = None
+        self._standing_by = False
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -70,16 +71,20 @@ class BackgroundJobs:
             self._thread.join(self._poll + 5)
         self._release()
 
+    def tick(self) -> None:
+        """One round: take the lock and start the jobs if it is free; check it if held."""
+        try:
+            if self._connection is None:
+                self._try_to_lead()
+            else:  # still ours? a lost connection means PostgreSQL released the lock
+                self._connection.execute("SELECT 1")
+        except psycopg.Error as error:
+            log.warning("background jobs: lost the database (%s)", type(error).__name__)
+            self._release()
+
     def _lead(self) -> None:
         while not self._stopped.is_set():
-            try:
-                if self._connection is None:
-                    self._try_to_lead()
-                else:  # still ours? a lost connection means PostgreSQL released the lock
-                    self._connection.execute("SELECT 1")
-            except psycopg.Error as error:
-                log.warning("background jobs: lost the database (%s)", type(error).__name__)
-                self._release()
+            self.tick()
             self._stopped.wait(self._poll)
 
     def _try_to_lead(self) -> None:
@@ -89,8 +94,14 @@ class BackgroundJobs:
             "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (JOBS_LOCK_KEY, schema)
         ).fetchone()
         if not (row and row[0]):
-            connection.close()  # another process runs them
+            connection.close()
+            if not self._standing_by:
+                log.info(
+                    "background jobs: another process runs them (pid %d stands by)", os.getpid()
+                )
+                self._standing_by = True
             return
+        self._standing_by = False
         self._connection = connection
         self._start_jobs()
 

@@ -15,10 +15,13 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
         yield running
 
 
-def test_the_server_is_waitress_not_the_development_server(served: Served) -> None:
+def test_the_server_is_a_production_server_not_the_development_server(
+    served: Served, store: str
+) -> None:
     status, _, headers = served.call("GET", "/health")
     assert status == 200
-    assert headers["Server"] == "ledger"
+    # One process (the embedded store) is waitress; several (PostgreSQL) are gunicorn workers.
+    assert headers["Server"] == ("ledger" if store == "sqlite" else "gunicorn")
 
 
 def test_a_complaint_runs_its_loop_over_real_http(served: Served) -> None:
