@@ -4,6 +4,7 @@ Three contenders take turns each round: the library's save() from N threads, `le
 with group commit (the default) and `ledger serve` with LEDGER_GROUP_COMMIT=off.
 """
 
+import os
 import statistics
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,18 @@ BASELINE_POOL = 16
 # As in production (docs/read-side.md): the API process keeps no projections current itself; a
 # worker process does, and the commit -> view lag row measures that worker (rows/lag.py).
 PROJECTIONS = "off"
+
+
+def server_env(clients: int, **env: str) -> dict[str, str]:
+    """As production serves PostgreSQL: a process per CPU (LEDGER_WORKERS overrides), with
+    threads enough between them for every client at once."""
+    processes = int(os.environ.get("LEDGER_WORKERS") or os.cpu_count() or 1)
+    return {
+        "LEDGER_WORKERS": str(processes),
+        "LEDGER_THREADS": str(-(-clients // processes)),
+        "LEDGER_PROJECTIONS": PROJECTIONS,
+        **env,
+    }
 
 
 def _failures(loads: list[dict[str, Any]]) -> str:
@@ -43,17 +56,12 @@ def measure(ctx: BenchContext) -> list[Figure]:
         try:
             with (
                 ledger_server(
-                    ctx.scratch / "append-on",
-                    url_for(on_schema),
-                    LEDGER_THREADS=str(scale.clients),
-                    LEDGER_PROJECTIONS=PROJECTIONS,
+                    ctx.scratch / "append-on", url_for(on_schema), **server_env(scale.clients)
                 ) as on,
                 ledger_server(
                     ctx.scratch / "append-off",
                     url_for(off_schema),
-                    LEDGER_THREADS=str(scale.clients),
-                    LEDGER_GROUP_COMMIT="off",
-                    LEDGER_PROJECTIONS=PROJECTIONS,
+                    **server_env(scale.clients, LEDGER_GROUP_COMMIT="off"),
                 ) as off,
             ):
                 save_rate(library, threads=scale.threads, seconds=scale.warmup)
