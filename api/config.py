@@ -49,10 +49,15 @@ class Settings:
 
     @property
     def processes(self) -> int:
-        """Server processes: one for the embedded store, else one per CPU unless told."""
+        """Server processes: one for the embedded store; else one per two CPUs unless told.
+
+        Half the CPUs, because a request is CPU-bound in its process and PostgreSQL's backends
+        (often on the same host) need about as much again: on a 2-vCPU box shared with the
+        database, two processes measured slower than one (docs/benchmarks.md).
+        """
         if self.embedded:
             return 1
-        return self.workers or os.cpu_count() or 1
+        return self.workers or max(1, (os.cpu_count() or 1) // 2)
 
     @property
     def store_url(self) -> str:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from api.config import Settings
 from tests.api.conftest import AGENT, NEW_COMPLAINT, TECHNICIAN
 from tests.served import Served, serve
 
@@ -16,12 +17,13 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
 
 
 def test_the_server_is_a_production_server_not_the_development_server(
-    served: Served, store: str
+    served: Served, database_url: str
 ) -> None:
     status, _, headers = served.call("GET", "/health")
     assert status == 200
-    # One process (the embedded store) is waitress; several (PostgreSQL) are gunicorn workers.
-    assert headers["Server"] == ("ledger" if store == "sqlite" else "gunicorn")
+    # One process is waitress (ident "ledger"); several are gunicorn workers.
+    several = Settings(database_url=database_url).processes > 1
+    assert headers["Server"] == ("gunicorn" if several else "ledger")
 
 
 def test_a_complaint_runs_its_loop_over_real_http(served: Served) -> None:

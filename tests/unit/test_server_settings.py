@@ -22,8 +22,9 @@ def test_the_embedded_store_is_served_by_one_process() -> None:
     assert Settings.from_env({}).processes == 1
 
 
-def test_postgresql_is_served_by_one_process_per_cpu_unless_told() -> None:
-    assert Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES}).processes == os.cpu_count()
+def test_postgresql_is_served_by_one_process_per_two_cpus_unless_told() -> None:
+    expected = max(1, (os.cpu_count() or 1) // 2)
+    assert Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES}).processes == expected
     told = Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES, "LEDGER_WORKERS": "3"})
     assert told.processes == 3
 

@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
+from api.config import Settings
 from tests.bench.baseline import plain_application, save_rate
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, library_settings, url_for
@@ -25,9 +26,9 @@ PROJECTIONS = "off"
 
 
 def server_env(clients: int, **env: str) -> dict[str, str]:
-    """As production serves PostgreSQL: a process per CPU (LEDGER_WORKERS overrides), with
+    """As production serves PostgreSQL: its default processes (LEDGER_WORKERS overrides), with
     threads enough between them for every client at once."""
-    processes = int(os.environ.get("LEDGER_WORKERS") or os.cpu_count() or 1)
+    processes = Settings.from_env({**os.environ, "LEDGER_DATABASE_URL": url_for("x")}).processes
     return {
         "LEDGER_WORKERS": str(processes),
         "LEDGER_THREADS": str(-(-clients // processes)),
