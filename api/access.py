@@ -8,13 +8,13 @@ the role the table allowed. No view checks roles itself.
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 from uuid import uuid4
 
+from eventsourcing.domain import Aggregate
 from flask import Response, current_app, g, request
 
 from api.identity import PrincipalSource, Rejected
@@ -63,7 +63,12 @@ def access_control() -> AccessControl:
 
 
 class RequestFacts:
-    """The records a request names (in its path or its body), each loaded on first use."""
+    """The records a request names (in its path or its body), each loaded on first use.
+
+    Memoised per instance by hand: `functools.cached_property` takes one lock shared by every
+    instance before Python 3.12, which made all request threads queue behind each other's
+    database reads.
+    """
 
     def __init__(
         self, app: LedgerApplication, view_args: Mapping[str, Any], body: Any = None
@@ -71,21 +76,39 @@ class RequestFacts:
         self._app = app
         self._args = view_args
         self._body = body if isinstance(body, dict) else {}
+        self._found: dict[str, Any] = {}
 
-    @cached_property
+    def _once(self, name: str, load: Callable[[], Any]) -> Any:
+        if name not in self._found:
+            self._found[name] = load()
+        return self._found[name]
+
+    @property
     def escalation(self) -> Escalation | None:
+        found: Escalation | None = self._once("escalation", self._escalation)
+        return found
+
+    @property
+    def handoff(self) -> Handoff | None:
+        found: Handoff | None = self._once("handoff", self._handoff)
+        return found
+
+    @property
+    def complaint(self) -> Complaint | None:
+        found: Complaint | None = self._once("complaint", self._complaint)
+        return found
+
+    def _escalation(self) -> Escalation | None:
         if "escalation" not in self._args:
             return None
         return self._app.get_escalation(record_id(self._args["escalation"], kind="escalation"))
 
-    @cached_property
-    def handoff(self) -> Handoff | None:
+    def _handoff(self) -> Handoff | None:
         if "handoff" not in self._args:
             return None
         return self._app.get_handoff(record_id(self._args["handoff"], kind="handoff"))
 
-    @cached_property
-    def complaint(self) -> Complaint | None:
+    def _complaint(self) -> Complaint | None:
         if "complaint" in self._args:
             return self._app.get_complaint(complaint_id(self._args["complaint"]))
         if (escalation := self.escalation) is not None:
@@ -98,6 +121,10 @@ class RequestFacts:
         if isinstance(named, str):
             return self._app.get_complaint(complaint_id(named))
         return None
+
+    def loaded(self) -> list[Aggregate]:
+        """The records loaded so far (for the command to reuse), without loading any more."""
+        return [found for found in self._found.values() if found is not None]
 
     @property
     def department(self) -> str | None:

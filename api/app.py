@@ -1,6 +1,7 @@
 """The composition root: build the ledger, its projections and the Flask app around them."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
@@ -25,7 +26,8 @@ from api import (
     subjects,
     tokens,
 )
-from api.access import AccessControl, guard, record_operation
+from api.access import AccessControl, RequestFacts, guard, record_operation
+from api.background import BackgroundJobs, Job
 from api.body_limits import refuse_deep_json
 from api.config import Settings
 from api.identity import TokenSource
@@ -51,6 +53,7 @@ from ledger.store.availability import install_store_gate, is_unavailable
 from ledger.store.settings import settings_for_url
 from privacy.master_key import load_keyring
 from privacy.tokens import TokenStore
+from projections.worker import ProjectionWorker
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,18 @@ class ProblemApi(Api):  # type: ignore[misc]
             self.spec.components.response(status.name, response, lazy=True)
         default = {"description": "A problem", "content": {PROBLEM_JSON: {"schema": ProblemOut}}}
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
+
+class LedgerFlask(Flask):
+    """Flask whose views act on the records the access check loaded: one read each, not two."""
+
+    def dispatch_request(self) -> Any:
+        facts: RequestFacts | None = g.get("facts")
+        if facts is None:
+            return super().dispatch_request()
+        ledger: LedgerApplication = self.extensions["ledger"]
+        with ledger.reusing(facts.loaded()):
+            return super().dispatch_request()
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -107,14 +122,15 @@ def create_app(
 ) -> Flask:
     """Build the service; raises `PolicyError` or `MasterKeyError` (one line) for a bad setting.
 
-    With in-process projections and `background`, a worker thread keeps the views current and
-    runs the escalation process. By default it runs unless a clock is injected: whoever moves
-    time by hand drives the worker too.
+    With `background`, the background jobs run (in one process of all that serve the ledger,
+    `api.background`): with in-process projections a worker thread keeps the views current and
+    runs the escalation process; checkpoints and retention runs every so often, if set. By
+    default they run unless a clock is injected: whoever moves time by hand drives them too.
     """
     settings = settings or Settings.from_env()
     retention_rules = load_rules(settings)  # refused before anything is opened
     ledger = build_ledger(settings, clock=clock)
-    app = Flask(__name__)
+    app = LedgerFlask(__name__)
     app.config.update(
         API_TITLE="Complaint and incident audit ledger",
         API_VERSION="v1",
@@ -127,12 +143,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
     app.extensions["retry_after"] = settings.retry_after
-    cases.install(
-        app,
-        ledger,
-        mode=settings.projections,
-        background=clock is None if background is None else background,
-    )
+    cases.install(app, ledger, mode=settings.projections)
     token_store = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
     app.extensions["access"] = AccessControl(
         sources=[TokenSource(token_store)],
@@ -144,17 +155,11 @@ def create_app(
         oplog=operation_log(ledger, settings),
     )
     app.extensions["integrity"] = build_integrity(settings, ledger, app.extensions["access"].oplog)
-    if settings.checkpoint_interval:
-        job = CheckpointJob(app.extensions["integrity"], settings.checkpoint_interval)
-        app.extensions["checkpoint_job"] = job
-        job.start()
     app.extensions["retention"] = build_retention(
         ledger, app.extensions["integrity"], retention_rules
     )
-    if settings.retention_interval:
-        retention_job = RetentionJob(app.extensions["retention"], settings.retention_interval)
-        app.extensions["retention_job"] = retention_job
-        retention_job.start()
+    if clock is None if background is None else background:
+        _start_background_jobs(app, settings)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin()]})
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
@@ -182,6 +187,23 @@ def create_app(
     app.register_error_handler(LedgerError, from_ledger_error)
     app.register_error_handler(Exception, _unexpected)
     return app
+
+
+def _start_background_jobs(app: Flask, settings: Settings) -> None:
+    ledger: LedgerApplication = app.extensions["ledger"]
+    integrity = app.extensions["integrity"]
+    retention_run = app.extensions["retention"]
+    factories: list[Callable[[], Job]] = []
+    if settings.projections == "inprocess":
+        factories.append(lambda: ProjectionWorker(app.extensions["read_side"]))
+    if settings.checkpoint_interval:
+        factories.append(lambda: CheckpointJob(integrity, settings.checkpoint_interval))
+    if settings.retention_interval:
+        factories.append(lambda: RetentionJob(retention_run, settings.retention_interval))
+    if factories:
+        jobs = BackgroundJobs(factories, env=None if settings.embedded else ledger.env)
+        app.extensions["background_jobs"] = jobs
+        jobs.start()
 
 
 def _identify_and_claim() -> Any:

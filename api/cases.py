@@ -33,21 +33,15 @@ from projections.metrics import service_metrics
 from projections.read_side import ReadSide
 from projections.sla import clock_view, clocks_of
 from projections.viewdb import Row
-from projections.worker import ProjectionWorker
 
 blp = Blueprint("cases", __name__, url_prefix="/v1", description="Read models")
 VIEWS = ("case_status", "sla")
 
 
-def install(app: Flask, ledger: LedgerApplication, *, mode: str, background: bool) -> None:
-    """Attach the read side; in-process mode with `background` starts the worker thread."""
+def install(app: Flask, ledger: LedgerApplication, *, mode: str) -> None:
+    """Attach the read side (its worker thread is a background job: `api.background`)."""
     app.config["LEDGER_PROJECTIONS"] = mode
-    side = ReadSide(ledger)
-    app.extensions["read_side"] = side
-    if mode == "inprocess" and background:
-        worker = ProjectionWorker(side)
-        worker.start()
-        app.extensions["projection_worker"] = worker
+    app.extensions["read_side"] = ReadSide(ledger)
 
 
 def read_side() -> ReadSide:

@@ -1,6 +1,6 @@
 """The `ledger` console command.
 
-ledger serve                                  run the HTTP service under waitress
+ledger serve [--workers N]                    run the HTTP service (api/server.py)
 ledger subjects erase SUBJECT_ID --legal-basis TEXT --staff ID
 ledger keys rotate                            re-wrap every data key under a new master key
 ledger keys retire                            drop master keys no data key uses any more
@@ -16,6 +16,7 @@ ledger retention run | archive export|verify  retention and archives (api/cli_re
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from uuid import UUID
 
 import psycopg
@@ -28,24 +29,36 @@ from ledger.values import Actor
 from privacy.master_key import MasterKeyError, add_key_to_file, retire_keys_in_file
 
 
-def serve(settings: Settings) -> None:
-    import waitress
-
+def serve(settings: Settings, workers: int | None = None) -> None:
+    from api import server
     from api.app import create_app
     from api.cli_access import bootstrap_admin_token
 
-    app = create_app(settings)
+    if workers is not None:
+        settings = replace(settings, workers=workers)
+        settings.check_workers()
     url = f"http://{settings.host}:{settings.port}"
     store = settings.store_url.split("://", 1)[0]
-    print(f"Complaint ledger serving on {url} (store: {store}, data: {settings.data_dir})")
+    processes = settings.processes
+    if processes == 1:
+        app = create_app(settings)
+    else:
+        # Every setting is checked and the database prepared once, here, before any worker
+        # starts: a bad setting stops the start with one line, not with workers failing to boot.
+        create_app(settings, background=False).extensions["ledger"].close()
+    print(
+        f"Complaint ledger serving on {url} (store: {store}, data: {settings.data_dir}, "
+        f"{processes} process{'es' if processes > 1 else ''} of {settings.threads} threads)"
+    )
     print(f"API document: {url}/openapi.json   health: {url}/health")
     if settings.embedded and (first := bootstrap_admin_token(app.extensions["ledger"])):
         print(first)
     print("Every /v1 request needs 'Authorization: Bearer <token>' (see `ledger tokens --help`).")
     sys.stdout.flush()
-    waitress.serve(
-        app, host=settings.host, port=settings.port, threads=settings.threads, ident="ledger"
-    )
+    if processes == 1:
+        server.serve_one(app, settings)
+    else:
+        server.serve_many(settings, create_app)
 
 
 def erase_subject(settings: Settings, args: argparse.Namespace) -> None:
@@ -118,7 +131,17 @@ def retire_keys(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ledger", description="Complaint and incident ledger")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the HTTP service (settings from LEDGER_* variables)")
+    serve_command = commands.add_parser(
+        "serve", help="run the HTTP service (settings from LEDGER_* variables)"
+    )
+    serve_command.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 65),
+        metavar="N",
+        help="server processes (default LEDGER_WORKERS, else one per CPU on PostgreSQL and "
+        "one on the embedded store)",
+    )
     subjects = commands.add_parser("subjects", help="data subjects").add_subparsers(
         dest="action", required=True
     )
@@ -149,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         if cli_access.run(settings, args):
             pass
         elif args.command == "serve":
-            serve(settings)
+            serve(settings, args.workers)
         elif args.command == "projections":
             cli_projections.run(settings, args)
         elif args.command == "subjects":

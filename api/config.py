@@ -22,7 +22,8 @@ class Settings:
     port: int = 8000
     policy_file: Path | None = None
     max_body_bytes: int = 64 * 1024
-    threads: int = 16
+    threads: int = 16  # per server process
+    workers: int = 0  # server processes; 0 = by store (see `processes`)
     # Access control: bad tokens per address within the window before 429; operation log age.
     auth_max_failures: int = 10
     auth_failure_window_seconds: int = 60
@@ -59,6 +60,18 @@ class Settings:
         return self.store_url.startswith("sqlite:")
 
     @property
+    def processes(self) -> int:
+        """Server processes: one for the embedded store; else one per two CPUs unless told.
+
+        Half the CPUs, because a request is CPU-bound in its process and PostgreSQL's backends
+        (often on the same host) need about as much again: on a 2-vCPU box shared with the
+        database, two processes measured slower than one (docs/benchmarks.md).
+        """
+        if self.embedded:
+            return 1
+        return self.workers or max(1, (os.cpu_count() or 1) // 2)
+
+    @property
     def store_url(self) -> str:
         """The database URL; by default a SQLite file under the data directory."""
         if self.database_url:
@@ -93,7 +106,7 @@ class Settings:
         projections = env.get("LEDGER_PROJECTIONS", "").strip() or "inprocess"
         if projections not in ("inprocess", "off"):
             raise PolicyError(f"LEDGER_PROJECTIONS: expected inprocess or off, got {projections!r}")
-        return cls(
+        settings = cls(
             data_dir=Path(env.get("LEDGER_DATA_DIR", "").strip() or "var"),
             database_url=env.get("LEDGER_DATABASE_URL", "").strip(),
             host=env.get("LEDGER_HOST", "").strip() or "127.0.0.1",
@@ -101,6 +114,7 @@ class Settings:
             policy_file=Path(policy) if policy else None,
             max_body_bytes=integer("LEDGER_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
             threads=integer("LEDGER_THREADS", 16, 1, 256),
+            workers=integer("LEDGER_WORKERS", 0, 0, 64),
             auth_max_failures=integer("LEDGER_AUTH_MAX_FAILURES", 10, 1, 10_000),
             auth_failure_window_seconds=integer("LEDGER_AUTH_FAILURE_WINDOW", 60, 1, 86_400),
             oplog_retention_days=integer(
@@ -132,3 +146,14 @@ class Settings:
             statement_timeout=integer("LEDGER_STATEMENT_TIMEOUT", 30, 0, 3600),
             retry_after=integer("LEDGER_RETRY_AFTER", 5, 1, 3600),
         )
+        settings.check_workers()
+        return settings
+
+    def check_workers(self) -> None:
+        """The embedded store is served by one process: SQLite has one writer and no locks
+        by which several processes could agree who runs the background jobs."""
+        if self.workers > 1 and self.embedded:
+            raise PolicyError(
+                "LEDGER_WORKERS: the embedded SQLite store is served by one process; "
+                "use PostgreSQL (LEDGER_DATABASE_URL) for more"
+            )

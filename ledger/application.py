@@ -5,8 +5,9 @@ in one transaction. A concurrent write that got there first surfaces as `Concurr
 the command is not retried, because the caller decided on a state that no longer exists.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -55,6 +56,8 @@ class HistoryEntry:
 
 
 _REFERENCE_ATTEMPTS = 20
+# Aggregates this request has already loaded (see `LedgerApplication.reusing`), by id.
+_LOADED: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("ledger_loaded", default=None)
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
@@ -103,7 +106,26 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
 
     # -- plumbing -----------------------------------------------------------------------------
 
+    @contextmanager
+    def reusing(self, aggregates: Iterable[Aggregate]) -> Iterator[None]:
+        """Within the block, the first load of one of `aggregates` takes it as it is.
+
+        The HTTP layer loads the records a request names to decide whether the caller may act
+        on them; the command then acts on those very objects instead of reading and replaying
+        their streams again. Each is taken once (a command that retries reads afresh), and a
+        conflicting write in between is still refused when the command saves.
+        """
+        token = _LOADED.set({aggregate.id: aggregate for aggregate in aggregates})
+        try:
+            yield
+        finally:
+            _LOADED.reset(token)
+
     def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        loaded = _LOADED.get()
+        if loaded and version is None and isinstance(found := loaded.get(aggregate_id), cls):
+            del loaded[aggregate_id]
+            return found
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:

@@ -12,10 +12,10 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-import psycopg
 from eventsourcing.persistence import ConnectionPoolClosedError
 from psycopg.sql import SQL, Identifier
 
+from ledger.store.settings import direct_connection
 from projections.read_side import ReadSide
 
 log = logging.getLogger(__name__)
@@ -27,15 +27,7 @@ class _Listener:
     """A LISTEN connection on the event store's channel (PostgreSQL only)."""
 
     def __init__(self, env: Any, channel: str) -> None:
-        self._connection = psycopg.connect(
-            dbname=env.get("POSTGRES_DBNAME"),
-            host=env.get("POSTGRES_HOST"),
-            port=env.get("POSTGRES_PORT", "5432"),
-            user=env.get("POSTGRES_USER"),
-            password=env.get("POSTGRES_PASSWORD", ""),
-            connect_timeout=5,
-            autocommit=True,
-        )
+        self._connection = direct_connection(env)
         self._connection.execute(SQL("LISTEN {}").format(Identifier(channel)))
 
     def wait(self, timeout: float) -> None:

@@ -2,7 +2,10 @@
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
 
 from ledger.errors import PolicyError
 
@@ -65,3 +68,17 @@ def settings_for_url(url: str) -> dict[str, str]:
             settings["POSTGRES_SCHEMA"] = schema
         return settings
     raise PolicyError("LEDGER_DATABASE_URL: the scheme must be sqlite:// or postgresql://")
+
+
+def direct_connection(env: Any) -> psycopg.Connection[Any]:
+    """An autocommit connection outside the pool, for a session that must stay open (LISTEN, a
+    session advisory lock); `env` is an application's settings (`app.env`)."""
+    return psycopg.connect(
+        dbname=env.get("POSTGRES_DBNAME"),
+        host=env.get("POSTGRES_HOST"),
+        port=env.get("POSTGRES_PORT", "5432"),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD", ""),
+        connect_timeout=5,
+        autocommit=True,
+    )

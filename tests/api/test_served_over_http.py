@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from api.config import Settings
 from tests.api.conftest import AGENT, NEW_COMPLAINT, TECHNICIAN
 from tests.served import Served, serve
 
@@ -15,10 +16,14 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
         yield running
 
 
-def test_the_server_is_waitress_not_the_development_server(served: Served) -> None:
+def test_the_server_is_a_production_server_not_the_development_server(
+    served: Served, database_url: str
+) -> None:
     status, _, headers = served.call("GET", "/health")
     assert status == 200
-    assert headers["Server"] == "ledger"
+    # One process is waitress (ident "ledger"); several are gunicorn workers.
+    several = Settings(database_url=database_url).processes > 1
+    assert headers["Server"] == ("gunicorn" if several else "ledger")
 
 
 def test_a_complaint_runs_its_loop_over_real_http(served: Served) -> None:

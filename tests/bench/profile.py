@@ -1,10 +1,12 @@
 """Where a full-stack append spends its time: py-spy on `ledger serve` under the bench's load.
 
     python -m tests.bench.profile [--seconds 10] [--clients 32] [--group-commit on|off]
+                                  [--workers 1]
 
 Starts the service on PostgreSQL (fresh schema), loads it from the HTTP load generator, and
 samples the server twice with py-spy: every thread (wall time: where requests wait) and only the
-thread holding the GIL (CPU time: where Python works). Prints both as shares of a few buckets and
+thread holding the GIL (CPU time: where Python works). One server process by default
+(`--workers`): the CPU spent per request is the same in each of several, and py-spy samples one. Prints both as shares of a few buckets and
 leaves the raw stacks in var/bench/ for a flame graph (`py-spy` reads them back).
 """
 
@@ -60,6 +62,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--group-commit", choices=("on", "off"), default="on")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (samples one)")
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -75,6 +78,8 @@ def main() -> int:
             url_for(schema),
             LEDGER_THREADS=str(args.clients),
             LEDGER_GROUP_COMMIT=args.group_commit,
+            LEDGER_WORKERS=str(args.workers),
+            LEDGER_PROJECTIONS="off",  # as the append row runs it: a worker process does them
         ) as server,
     ):
         run_load_process(server.base, clients=args.clients, seconds=2)
@@ -105,6 +110,7 @@ def main() -> int:
                     "-o",
                     str(raw),
                     *extra,
+                    *(["--subprocesses"] if args.workers > 1 else []),
                 ],
                 check=True,
                 capture_output=True,

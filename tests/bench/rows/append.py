@@ -4,10 +4,12 @@ Three contenders take turns each round: the library's save() from N threads, `le
 with group commit (the default) and `ledger serve` with LEDGER_GROUP_COMMIT=off.
 """
 
+import os
 import statistics
 from collections.abc import Callable
 from typing import Any
 
+from api.config import Settings
 from tests.bench.baseline import plain_application, save_rate
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, library_settings, url_for
@@ -21,6 +23,18 @@ BASELINE_POOL = 16
 # As in production (docs/read-side.md): the API process keeps no projections current itself; a
 # worker process does, and the commit -> view lag row measures that worker (rows/lag.py).
 PROJECTIONS = "off"
+
+
+def server_env(clients: int, **env: str) -> dict[str, str]:
+    """As production serves PostgreSQL: its default processes (LEDGER_WORKERS overrides), with
+    threads enough between them for every client at once."""
+    processes = Settings.from_env({**os.environ, "LEDGER_DATABASE_URL": url_for("x")}).processes
+    return {
+        "LEDGER_WORKERS": str(processes),
+        "LEDGER_THREADS": str(-(-clients // processes)),
+        "LEDGER_PROJECTIONS": PROJECTIONS,
+        **env,
+    }
 
 
 def _failures(loads: list[dict[str, Any]]) -> str:
@@ -43,17 +57,12 @@ def measure(ctx: BenchContext) -> list[Figure]:
         try:
             with (
                 ledger_server(
-                    ctx.scratch / "append-on",
-                    url_for(on_schema),
-                    LEDGER_THREADS=str(scale.clients),
-                    LEDGER_PROJECTIONS=PROJECTIONS,
+                    ctx.scratch / "append-on", url_for(on_schema), **server_env(scale.clients)
                 ) as on,
                 ledger_server(
                     ctx.scratch / "append-off",
                     url_for(off_schema),
-                    LEDGER_THREADS=str(scale.clients),
-                    LEDGER_GROUP_COMMIT="off",
-                    LEDGER_PROJECTIONS=PROJECTIONS,
+                    **server_env(scale.clients, LEDGER_GROUP_COMMIT="off"),
                 ) as off,
             ):
                 save_rate(library, threads=scale.threads, seconds=scale.warmup)

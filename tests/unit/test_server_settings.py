@@ -1,0 +1,68 @@
+"""How many server processes serve the ledger, and the connection pool each one gets."""
+
+import os
+
+import pytest
+
+from api.cli import main
+from api.config import Settings
+from api.server import fit_pools
+from ledger.errors import PolicyError
+from ledger.store.settings import settings_for_url
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/ledger?schema=s"
+
+
+def _pool(settings: Settings) -> tuple[int, int]:
+    store = settings_for_url(settings.store_url)
+    return int(store["POSTGRES_POOL_SIZE"]), int(store["POSTGRES_MAX_OVERFLOW"])
+
+
+def test_the_embedded_store_is_served_by_one_process() -> None:
+    assert Settings.from_env({}).processes == 1
+
+
+def test_postgresql_is_served_by_one_process_per_two_cpus_unless_told() -> None:
+    expected = max(1, (os.cpu_count() or 1) // 2)
+    assert Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES}).processes == expected
+    told = Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES, "LEDGER_WORKERS": "3"})
+    assert told.processes == 3
+
+
+def test_several_workers_on_the_embedded_store_are_refused() -> None:
+    with pytest.raises(PolicyError, match="LEDGER_WORKERS"):
+        Settings.from_env({"LEDGER_WORKERS": "2"})
+
+
+def test_serve_with_several_workers_on_the_embedded_store_stops_with_one_line(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LEDGER_WORKERS", raising=False)
+    assert main(["serve", "--workers", "2"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("ledger: LEDGER_WORKERS:")
+
+
+def test_the_default_pool_is_kept_when_every_process_fits() -> None:
+    settings = Settings(database_url=POSTGRES, workers=2)
+    assert _pool(fit_pools(settings, max_connections=97)) == (10, 20)
+
+
+def test_the_default_pool_shrinks_so_that_every_process_fits() -> None:
+    settings = fit_pools(Settings(database_url=POSTGRES, workers=4), max_connections=97)
+    size, overflow = _pool(settings)
+    assert 4 * (size + overflow + 2) <= 97 - 10
+    assert settings_for_url(settings.store_url)["POSTGRES_SCHEMA"] == "s"
+
+
+def test_a_pool_named_in_the_url_that_does_not_fit_is_refused() -> None:
+    settings = Settings(database_url=POSTGRES + "&pool_size=20&max_overflow=20", workers=4)
+    with pytest.raises(PolicyError, match="max_connections"):
+        fit_pools(settings, max_connections=97)
+
+
+def test_too_many_processes_for_the_database_are_refused() -> None:
+    with pytest.raises(PolicyError, match="LEDGER_WORKERS"):
+        fit_pools(Settings(database_url=POSTGRES, workers=64), max_connections=97)
