@@ -131,7 +131,8 @@ class ViewDatabase:
             with self.reading() as cursor:
                 cursor.execute(statement, params)
                 return [self.row_from_db(table, row) for row in cursor.fetchall()]
-        with self.datastore.get_connection() as connection:
+        datastore: Any = self.datastore  # PostgreSQL's, here
+        with datastore.get_connection() as connection:
             if connection.info.timezone is not UTC:
                 # Once per connection: timestamps then arrive in UTC, with nothing to convert.
                 # No statement of ours depends on the session's zone (none formats or truncates
