@@ -297,20 +297,33 @@ class ViewDatabase:
     def load(
         self, cursor: Any, table: Table, generation: int, partitions: Iterable[str]
     ) -> list[Row]:
-        """Every row whose partition column is one of `partitions`."""
+        """Every row whose partition column is one of `partitions`, in this transaction."""
         values = sorted(set(partitions))
         if not values:
             return []
+        cursor.execute(*self._partitions_query(table, generation, values))
+        return self.rows_from_db(table, cursor)
+
+    def select_partitions(
+        self, table: Table, generation: int, partitions: Iterable[str]
+    ) -> list[Row]:
+        """Every row whose partition column is one of `partitions`: one statement, on its own."""
+        values = sorted(set(partitions))
+        if not values:
+            return []
+        return self.select(table, *self._partitions_query(table, generation, values))
+
+    def _partitions_query(
+        self, table: Table, generation: int, values: list[str]
+    ) -> tuple[str, Sequence[Any]]:
         physical = self.physical(table, generation)
         if self.postgres:
-            cursor.execute(f"SELECT * FROM {physical} WHERE {table.partition} = ANY(%s)", (values,))
-        else:
-            cursor.execute(
-                f"SELECT * FROM {physical} WHERE {table.partition} IN "
-                f"({self.placeholders(len(values))})",
-                values,
-            )
-        return self.rows_from_db(table, cursor)
+            return f"SELECT * FROM {physical} WHERE {table.partition} = ANY(%s)", (values,)
+        return (
+            f"SELECT * FROM {physical} WHERE {table.partition} IN "
+            f"({self.placeholders(len(values))})",
+            values,
+        )
 
     def row_from_db(self, table: Table, row: Mapping[str, Any]) -> Row:
         return {name: self.from_db(kind, row[name]) for name, kind in table.columns}

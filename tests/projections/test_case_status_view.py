@@ -107,6 +107,22 @@ def test_the_department_queue_lists_owned_and_handed_cases_oldest_first(
     assert technical == [str(newer)]
 
 
+def test_a_case_owned_and_handed_to_the_same_department_is_queued_once(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    cid = new_complaint(ledger)
+    handoff = ledger.request_handoff(
+        complaint_id=cid, to_department="technical", reason="x", actor=AGENT
+    )
+    ledger.accept_handoff(handoff.id, actor=TECH)  # technical now owns it, the handoff still open
+    row = _row(read_side, cid)
+    assert (row["department"], row["handoff_to"]) == ("technical", "technical")
+    queue = department_queue(
+        read_side.db, read_side.generation("case_status"), "technical", limit=10
+    )
+    assert [r["complaint_id"] for r in queue] == [str(cid)]
+
+
 def test_pages_cover_every_case_once_in_a_stable_order(
     ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock
 ) -> None:
