@@ -1,8 +1,7 @@
 """`ledger verify`: re-read the ledger, recompute every chain and the tree, name every break.
 
-Three checks, each streaming the store in pages (keyset or id ranges, or one sorted read
-through a server-side cursor; the next page fetched while one is checked), so memory stays
-flat:
+Three checks, each streaming the store in pages (keyset or id ranges, the next page fetched
+while one is checked), so memory stays flat:
 
 1. chains   events in (stream, version) order: each event's chain hash is recomputed from its
             stored bytes and the stored hash of the event before it; versions must run 1, 2, 3…
@@ -98,15 +97,6 @@ def _pages(fetch: Callable[[K], list[R]], key_of: Callable[[R], K], first: K) ->
             yield rows
             if len(rows) < BATCH:
                 return
-
-
-def _read_ahead(pages: Iterator[list[R]]) -> Iterator[list[R]]:
-    """The same pages; the next one is read (in a thread) while the caller works on this one."""
-    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
-        future = pool.submit(next, pages, None)
-        while (page := future.result()) is not None:
-            future = pool.submit(next, pages, None)
-            yield page
 
 
 def verify_ledger(
@@ -258,12 +248,7 @@ def _check_chains(
     def fetch(after: tuple[UUID, int] | None) -> list[EventRow]:
         return tables.events_in_stream_order(after=after, limit=BATCH, stream=stream, up_to=up_to)
 
-    pages = (
-        _pages(fetch, lambda row: (UUID(bytes=row[1]), row[2]), None)
-        if stream is not None
-        else _read_ahead(tables.stream_order_pages(limit=BATCH, up_to=up_to))
-    )
-    for rows in pages:
+    for rows in _pages(fetch, lambda row: (UUID(bytes=row[1]), row[2]), None):
         report.events += len(rows)
         for _, sid, version, topic, state, stored in rows:
             if sid != current:

@@ -326,19 +326,6 @@ class IntegrityTables(TrackingRecorder, ABC):
         )
         return self._event_rows(rows)
 
-    def stream_order_pages(
-        self, *, limit: int, up_to: int | None = None
-    ) -> Iterator[list[EventRow]]:
-        """Every stored event (up to a notification id) in (stream, version) order, in pages."""
-        after: tuple[UUID, int] | None = None
-        while True:
-            rows = self.events_in_stream_order(after=after, limit=limit, up_to=up_to)
-            if rows:
-                yield rows
-            if len(rows) < limit:
-                return
-            after = (UUID(bytes=rows[-1][1]), rows[-1][2])
-
     nid = "rowid"
 
     # -- checkpoints ----------------------------------------------------------------------
@@ -499,32 +486,6 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
 
     def _event_rows(self, rows: list[Any]) -> list[EventRow]:
         return rows  # binary results already have the right types
-
-    def stream_order_pages(
-        self, *, limit: int, up_to: int | None = None
-    ) -> Iterator[list[EventRow]]:
-        """As for SQLite, but from one sorted read through a server-side cursor.
-
-        Walking the primary key visits the table in stream order: one random heap read per
-        event, from disk or the OS once the table outgrows the server's buffer cache (measured
-        at 1 M events: 60-70 µs per event). One sequential scan and one sort (spilling to
-        temporary files) reads it in order instead; the cursor hands it over `limit` rows at a
-        time, so memory stays flat on both sides.
-        """
-        where, params = ("", []) if up_to is None else ("WHERE notification_id <= %s", [up_to])
-        with self.datastore.get_connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL enable_indexscan = off")  # the sort, whatever the estimates
-            # Between two pages the transaction is idle while the caller checks a page: allow
-            # that longer than the library's 5 s for a box under load.
-            conn.execute("SET LOCAL idle_in_transaction_session_timeout = '10min'")
-            with conn.cursor("ledger_verify_chains", row_factory=tuple_row, binary=True) as c:
-                c.execute(
-                    f"SELECT notification_id, {self._event_columns()} FROM {self.events} "
-                    f"{where} ORDER BY originator_id, originator_version",
-                    params,
-                )
-                while rows := c.fetchmany(limit):
-                    yield rows
 
 
 def integrity_tables_for(
