@@ -10,6 +10,7 @@ tracked, including the ones the projection ignores, so positions reach the head 
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application
@@ -114,7 +115,7 @@ def apply_batch(
 ) -> None:
     """Apply decoded events and move the position start -> end, all in one transaction."""
     partitions = {projection.partition_of(event) for _, event in events}
-    with db.transaction() as cursor:
+    with db.view_transaction() as cursor:
         db.advance(cursor, projection.name, generation, start, end)
         rows = RowSet(projection.tables)
         for table in projection.tables:
@@ -122,6 +123,54 @@ def apply_batch(
         for position, event in events:
             projection.apply(rows, event, position)
         rows.flush(cursor, db, generation)
+
+
+Batch = tuple[int, int, list[tuple[int, ProjectedEvent]]]  # how many read, last id, events
+
+
+class _Reader:
+    """Reads and decodes batches of the log; while one batch is applied, reads the next.
+
+    Reading waits on the database and applying waits on it again to commit: doing the two at
+    once keeps the process busy through both waits. A batch read ahead from a position the
+    projection then did not reach (another worker moved it) is dropped.
+    """
+
+    def __init__(
+        self, app: Application[Any], topics: frozenset[str], size: int, stop: int | None
+    ) -> None:
+        self._app, self._topics, self._size, self._stop = app, topics, size, stop
+        self._pool: ThreadPoolExecutor | None = None  # started by the first full batch only
+        self._ahead: tuple[int, Future[Batch | None]] | None = None
+
+    def _read(self, position: int) -> Batch | None:
+        if self._stop is not None and position >= self._stop:
+            return None
+        notifications = list(
+            self._app.recorder.select_notifications(
+                start=position + 1, limit=self._size, stop=self._stop
+            )
+        )
+        if not notifications:
+            return None
+        events = read_events(self._app, notifications, self._topics)
+        return len(notifications), notifications[-1].id, events
+
+    def read(self, position: int) -> Batch | None:
+        """The batch after `position`: the one read ahead if it starts there."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == position:
+            return ahead[1].result()
+        return self._read(position)
+
+    def read_ahead(self, position: int) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="projection-read-ahead")
+        self._ahead = (position, self._pool.submit(self._read, position))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def catch_up(
@@ -138,27 +187,31 @@ def catch_up(
     if generation is None:
         generation = db.ensure(projection.name, projection.tables)
     position = db.position(projection.name, generation)
-    while stop is None or position < stop:
-        notifications = app.recorder.select_notifications(
-            start=position + 1, limit=batch_size, stop=stop
-        )
-        if not notifications:
-            break
-        events = read_events(app, list(notifications), projection.topics)
-        end = notifications[-1].id
-        try:
-            apply_batch(db, projection, generation, position, end, events)
-        except PositionMovedError:
-            # Another worker got there first: continue from wherever it has reached, unless
-            # this generation was dropped (a rebuild swapped a new one in).
-            moved = db.tracking.max_tracking_id(tracking_name(projection.name, generation))
-            if moved is None:
+    reader = _Reader(app, projection.topics, batch_size, stop)
+    try:
+        batch = reader.read(position)
+        while batch is not None:
+            count, end, events = batch
+            full = count == batch_size and (stop is None or end < stop)
+            if full:
+                reader.read_ahead(end)
+            try:
+                apply_batch(db, projection, generation, position, end, events)
+            except PositionMovedError:
+                # Another worker got there first: continue from wherever it has reached,
+                # unless this generation was dropped (a rebuild swapped a new one in).
+                moved = db.tracking.max_tracking_id(tracking_name(projection.name, generation))
+                if moved is None:
+                    break
+                position = moved
+                batch = reader.read(position)
+                continue
+            position = end
+            if progress is not None:
+                progress(position)
+            if not full:
                 break
-            position = moved
-            continue
-        position = end
-        if progress is not None:
-            progress(position)
-        if len(notifications) < batch_size:
-            break
+            batch = reader.read(position)
+    finally:
+        reader.close()
     return position

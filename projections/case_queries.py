@@ -102,9 +102,7 @@ def list_cases(
         statement += " WHERE " + " AND ".join(where)
     statement += f" ORDER BY registered_at DESC, complaint_id DESC LIMIT {p}"
     params.append(limit + 1)
-    with db.reading() as cursor:
-        cursor.execute(statement, params)
-        rows = [db.row_from_db(CASE_STATUS, r) for r in cursor.fetchall()]
+    rows = db.select(CASE_STATUS, statement, params)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1]) if more and rows else None
@@ -118,19 +116,25 @@ def department_queue(
     table = db.physical(CASE_STATUS, generation)
     order = "ORDER BY registered_at, complaint_id"
     # Two ordered index scans (owned, handed) merged, instead of one OR that must sort them all.
+    # The handed branch leaves out what the department owns, so the two never share a row and
+    # UNION ALL needs no de-duplication (which hashed every column of every row).
     statement = (
         f"SELECT * FROM (SELECT * FROM {table} WHERE department = {p} AND status <> 'closed' "
-        f"{order} LIMIT {p}) AS owned UNION "
+        f"{order} LIMIT {p}) AS owned UNION ALL "
         f"SELECT * FROM (SELECT * FROM {table} WHERE handoff_to = {p} AND status <> 'closed' "
-        f"{order} LIMIT {p}) AS handed {order} LIMIT {p}"
+        f"AND department IS DISTINCT FROM {p} {order} LIMIT {p}) AS handed {order} LIMIT {p}"
     )
     limit = max(1, min(limit, MAX_LIMIT))
-    with db.reading() as cursor:
-        cursor.execute(statement, (department, limit, department, limit, limit))
-        return [db.row_from_db(CASE_STATUS, r) for r in cursor.fetchall()]
+    return db.select(
+        CASE_STATUS, statement, (department, limit, department, department, limit, limit)
+    )
 
 
 def get_case(db: ViewDatabase, generation: int, complaint_id: str) -> Row | None:
-    with db.reading() as cursor:
-        rows = db.load(cursor, CASE_STATUS, generation, [complaint_id])
+    p = db.p
+    rows = db.select(
+        CASE_STATUS,
+        f"SELECT * FROM {db.physical(CASE_STATUS, generation)} WHERE complaint_id = {p}",
+        (complaint_id,),
+    )
     return rows[0] if rows else None

@@ -97,13 +97,12 @@ def open_for(
     db: ViewDatabase, generation: int, department: str, *, limit: int
 ) -> list[QueuedHandoff]:
     """A department's open handoffs, oldest first."""
-    with db.reading() as cursor:
-        cursor.execute(
-            f"SELECT * FROM {db.physical(HANDOFF_QUEUE, generation)} WHERE to_department = {db.p} "
-            f"ORDER BY requested_at, handoff_id LIMIT {db.p}",
-            (department, limit),
-        )
-        rows = [db.row_from_db(HANDOFF_QUEUE, r) for r in cursor.fetchall()]
+    rows = db.select(
+        HANDOFF_QUEUE,
+        f"SELECT * FROM {db.physical(HANDOFF_QUEUE, generation)} WHERE to_department = {db.p} "
+        f"ORDER BY requested_at, handoff_id LIMIT {db.p}",
+        (department, limit),
+    )
     return [
         QueuedHandoff(
             **{

@@ -123,7 +123,9 @@ class ReadSide:
         old = self.generation(name)
         new = old + 1
         self.db.drop_generation(projection.tables, name, new)  # leftovers of an aborted rebuild
-        self.db.create_generation(name, projection.tables, new)
+        # Secondary indexes are built once the rows are in: one sort per index, instead of
+        # every row's insert (and every later upsert of it) updating each of them.
+        self.db.create_generation(name, projection.tables, new, indexes=False)
         head = self.head()
 
         def report(position: int) -> None:
@@ -131,6 +133,7 @@ class ReadSide:
                 progress(position, head)
 
         catch_up(self.app, self.db, projection, generation=new, progress=report)
+        self.db.create_indexes(projection.tables, new)
         self.db.analyze(projection.tables, new)
         catch_up(self.app, self.db, projection, generation=new)
         self.db.activate(name, new)

@@ -233,8 +233,7 @@ class SlaProjection(ComplaintProjection):
 
 def clocks_of(db: ViewDatabase, generation: int, complaint_ids: list[str]) -> dict[str, list[Row]]:
     """Every clock of the given complaints, grouped by complaint, each in start order."""
-    with db.reading() as cursor:
-        found = db.load(cursor, SLA_CLOCKS, generation, complaint_ids)
+    found = db.select_partitions(SLA_CLOCKS, generation, complaint_ids)
     grouped: dict[str, list[Row]] = {}
     for row in sorted(found, key=lambda r: (r["started_at"], r["clock"])):
         grouped.setdefault(row["complaint_id"], []).append(row)
@@ -244,14 +243,13 @@ def clocks_of(db: ViewDatabase, generation: int, complaint_ids: list[str]) -> di
 def overdue_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
     """Running, unpaused clocks whose deadline has passed and whose breach is not recorded."""
     physical = db.physical(SLA_CLOCKS, generation)
-    with db.reading() as cursor:
-        cursor.execute(
-            f"SELECT * FROM {physical} WHERE due_at <= {db.p} AND met_at IS NULL "
-            "AND stopped_at IS NULL AND breached_at IS NULL AND paused_since IS NULL "
-            f"ORDER BY due_at LIMIT {db.p}",
-            (db.time_param(now), limit),
-        )
-        return [db.row_from_db(SLA_CLOCKS, row) for row in cursor.fetchall()]
+    return db.select(
+        SLA_CLOCKS,
+        f"SELECT * FROM {physical} WHERE due_at <= {db.p} AND met_at IS NULL "
+        "AND stopped_at IS NULL AND breached_at IS NULL AND paused_since IS NULL "
+        f"ORDER BY due_at LIMIT {db.p}",
+        (db.time_param(now), limit),
+    )
 
 
 def escalate_overdue(

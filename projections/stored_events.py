@@ -6,6 +6,10 @@ object, every personal value unsealed into an object) is most of the cost of a c
 projections read the stored JSON with the C decoder and convert only the fields they touch. An
 event's `kind` is its class's qualified name (`Complaint.Registered`). When the mapper
 compresses or encrypts whole events, the mapper decodes them instead.
+
+Most events a status view applies are read for their time alone (a progress note moves
+`last_activity_at`), and the stored JSON starts with that time: it is read from the bytes
+directly, and the rest of the JSON is decoded only when another field is asked for.
 """
 
 from datetime import datetime
@@ -18,6 +22,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 _json = JSONDecoder()
+# The mapper writes an event's attributes in order, `timestamp` first.
+_TIMESTAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 
 
 def _convert(value: Any) -> Any:
@@ -36,19 +42,34 @@ def _convert(value: Any) -> Any:
 class ProjectedEvent:
     """One stored event: `kind`, `originator_id`, `originator_version` and its fields."""
 
-    __slots__ = ("_fields", "kind", "originator_id", "originator_version")
+    __slots__ = ("_fields", "_state", "kind", "originator_id", "originator_version", "timestamp")
 
     def __init__(
-        self, kind: str, originator_id: UUID, originator_version: int, fields: dict[str, Any]
+        self,
+        kind: str,
+        originator_id: UUID,
+        originator_version: int,
+        fields: dict[str, Any] | None,
+        state: bytes = b"",
     ) -> None:
         self.kind = kind
         self.originator_id = originator_id
         self.originator_version = originator_version
-        self._fields = fields
+        self._fields = fields  # None: decode `state` when a field is first asked for
+        self._state = state
+        if fields is None and state.startswith(_TIMESTAMP):
+            start = len(_TIMESTAMP)
+            self.timestamp = datetime.fromisoformat(
+                state[start : state.index(b'"', start)].decode("ascii")
+            )
 
     def __getattr__(self, name: str) -> Any:
+        # Called only for what is not a slot already set (every field but an early timestamp).
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = _json.decode(self._state.decode("utf-8"))
         try:
-            return _convert(self._fields[name])
+            return _convert(fields[name])
         except KeyError:
             raise AttributeError(name) from None
 
@@ -68,8 +89,9 @@ def read_events(
             n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
         )
         if plain:
-            fields = _json.decode(n.state.decode("utf-8"))
+            event = ProjectedEvent(kind, originator_id, n.originator_version, None, n.state)
         else:
             fields = dict(mapper.to_domain_event(n).__dict__)
-        found.append((n.id, ProjectedEvent(kind, originator_id, n.originator_version, fields)))
+            event = ProjectedEvent(kind, originator_id, n.originator_version, fields)
+        found.append((n.id, event))
     return found

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
@@ -44,9 +45,13 @@ class Table:
     partition: str
     indexes: tuple[tuple[str, ...], ...] = ()
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
+
+    @cached_property
+    def time_columns(self) -> tuple[str, ...]:
+        return tuple(name for name, kind in self.columns if kind == "time")
 
     def kind(self, column: str) -> str:
         return dict(self.columns)[column]
@@ -97,9 +102,60 @@ class ViewDatabase:
             yield cursor
 
     @contextmanager
+    def view_transaction(self) -> Iterator[Any]:
+        """A transaction writing view rows with their tracking position.
+
+        On PostgreSQL it commits without waiting for the WAL to reach disk: a server crash can
+        lose the last batches, but rows and position go together, so the view resumes from its
+        last durable position and applies those events again, exactly once. (The events
+        themselves are written with durable commits.)
+        """
+        with self.transaction() as cursor:
+            if self.postgres:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+            yield cursor
+
+    @contextmanager
     def reading(self) -> Iterator[Any]:
         with self.datastore.transaction(commit=False) as cursor:
             yield cursor
+
+    def select(self, table: Table, statement: str, params: Sequence[Any] = ()) -> list[Row]:
+        """The rows of one read-only statement on `table`'s columns, as Python values.
+
+        On PostgreSQL the statement runs on its own in autocommit mode (one statement reads one
+        snapshot): no BEGIN and ROLLBACK round trips around it, each of which a busy server
+        thread pays again in waiting for the GIL.
+        """
+        if not self.postgres:
+            with self.reading() as cursor:
+                cursor.execute(statement, params)
+                return [self.row_from_db(table, row) for row in cursor.fetchall()]
+        datastore: Any = self.datastore  # PostgreSQL's, here
+        with datastore.get_connection() as connection:
+            if connection.info.timezone is not UTC:
+                # Once per connection: timestamps then arrive in UTC, with nothing to convert.
+                # No statement of ours depends on the session's zone (none formats or truncates
+                # a timestamp in SQL), so the rest of the ledger reads the same instants.
+                connection.execute("SET TIME ZONE 'UTC'")
+            cursor = connection.execute(statement, params)
+            return self.rows_from_db(table, cursor)
+
+    def rows_from_db(self, table: Table, cursor: Any) -> list[Row]:
+        """Every row left in `cursor`, as Python values."""
+        if not self.postgres:
+            return [self.row_from_db(table, row) for row in cursor.fetchall()]
+        # PostgreSQL hands back the view's own types (dict rows, bool, int, float, str); only
+        # timestamps come in the session's time zone, and need moving to UTC when that is not.
+        rows: list[Row] = cursor.fetchall()
+        if cursor.connection.info.timezone is not UTC:
+            times = table.time_columns
+            for row in rows:
+                for name in times:
+                    value = row[name]
+                    if value is not None:
+                        row[name] = value.astimezone(UTC)
+        return rows
 
     def placeholders(self, count: int) -> str:
         return ", ".join([self.p] * count)
@@ -141,11 +197,17 @@ class ViewDatabase:
             row = c.fetchone()
         return None if row is None else int(row["active"])
 
-    def create_generation(self, name: str, tables: Sequence[Table], generation: int) -> None:
-        """Create a generation's tables and its tracking record at position 0 (idempotent)."""
+    def create_generation(
+        self, name: str, tables: Sequence[Table], generation: int, *, indexes: bool = True
+    ) -> None:
+        """Create a generation's tables and its tracking record at position 0 (idempotent).
+
+        Without `indexes`, only the primary keys (which the batches load rows by): a rebuild
+        fills the tables first and builds the other indexes once, with `create_indexes`.
+        """
         with self.transaction() as c:
             for table in tables:
-                for statement in self._ddl(table, generation):
+                for statement in self._ddl(table, generation, indexes=indexes):
                     c.execute(statement)
         try:
             self.tracking.insert_tracking(Tracking(tracking_name(name, generation), 0))
@@ -209,7 +271,14 @@ class ViewDatabase:
 
     # -- rows ---------------------------------------------------------------------------------
 
-    def _ddl(self, table: Table, generation: int) -> list[str]:
+    def create_indexes(self, tables: Sequence[Table], generation: int) -> None:
+        """Build a generation's secondary indexes (those `create_generation` left out)."""
+        with self.transaction() as c:
+            for table in tables:
+                for statement in self._ddl(table, generation)[1:]:
+                    c.execute(statement)
+
+    def _ddl(self, table: Table, generation: int, *, indexes: bool = True) -> list[str]:
         index = 1 if self.postgres else 0
         columns = ", ".join(f"{name} {_KINDS[kind][index]}" for name, kind in table.columns)
         physical = self.physical(table, generation)
@@ -217,7 +286,7 @@ class ViewDatabase:
             f"CREATE TABLE IF NOT EXISTS {physical} ({columns}, "
             f"PRIMARY KEY ({', '.join(table.key)}))"
         ]
-        for columns_of_index in table.indexes:
+        for columns_of_index in table.indexes if indexes else ():
             index_name = f'"{table.name}_g{generation}_by_{"_".join(columns_of_index)}"'
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {index_name} ON {physical} "
@@ -228,20 +297,33 @@ class ViewDatabase:
     def load(
         self, cursor: Any, table: Table, generation: int, partitions: Iterable[str]
     ) -> list[Row]:
-        """Every row whose partition column is one of `partitions`."""
+        """Every row whose partition column is one of `partitions`, in this transaction."""
         values = sorted(set(partitions))
         if not values:
             return []
+        cursor.execute(*self._partitions_query(table, generation, values))
+        return self.rows_from_db(table, cursor)
+
+    def select_partitions(
+        self, table: Table, generation: int, partitions: Iterable[str]
+    ) -> list[Row]:
+        """Every row whose partition column is one of `partitions`: one statement, on its own."""
+        values = sorted(set(partitions))
+        if not values:
+            return []
+        return self.select(table, *self._partitions_query(table, generation, values))
+
+    def _partitions_query(
+        self, table: Table, generation: int, values: list[str]
+    ) -> tuple[str, Sequence[Any]]:
         physical = self.physical(table, generation)
         if self.postgres:
-            cursor.execute(f"SELECT * FROM {physical} WHERE {table.partition} = ANY(%s)", (values,))
-        else:
-            cursor.execute(
-                f"SELECT * FROM {physical} WHERE {table.partition} IN "
-                f"({self.placeholders(len(values))})",
-                values,
-            )
-        return [self.row_from_db(table, row) for row in cursor.fetchall()]
+            return f"SELECT * FROM {physical} WHERE {table.partition} = ANY(%s)", (values,)
+        return (
+            f"SELECT * FROM {physical} WHERE {table.partition} IN "
+            f"({self.placeholders(len(values))})",
+            values,
+        )
 
     def row_from_db(self, table: Table, row: Mapping[str, Any]) -> Row:
         return {name: self.from_db(kind, row[name]) for name, kind in table.columns}
@@ -250,19 +332,54 @@ class ViewDatabase:
         if not rows:
             return
         names = table.column_names
+        columns = ", ".join(names)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in table.key)
-        statement = (
-            f"INSERT INTO {self.physical(table, generation)} ({', '.join(names)}) "
-            f"VALUES ({self.placeholders(len(names))}) "
-            f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates}"
+        conflict = f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {updates}"
+        physical = self.physical(table, generation)
+        if not self.postgres:
+            cursor.executemany(
+                f"INSERT INTO {physical} ({columns}) VALUES ({self.placeholders(len(names))}) "
+                f"{conflict}",
+                self._values(table, rows),
+            )
+            return
+        # One COPY into a session-local staging table and one INSERT ... SELECT: a batch's
+        # rows cost one statement on the server and C-level formatting on the client, where
+        # an INSERT per row cost a round of Python pipeline machinery each. The staging table
+        # is created once per connection and emptied by every commit (never WAL-logged).
+        stage = f'"stage_{table.name}_g{generation}"'
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {physical}) ON COMMIT DELETE ROWS"
         )
-        cursor.executemany(
-            statement,
-            [
-                tuple(self.to_db(kind, row.get(name)) for name, kind in table.columns)
-                for row in rows
-            ],
+        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for value in self._values(table, rows):
+                copy.write_row(value)
+        cursor.execute(
+            f"INSERT INTO {physical} ({columns}) SELECT {columns} FROM {stage} {conflict}"
         )
+
+    def _values(self, table: Table, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+        """Each row's parameters in column order, converted where the store needs it."""
+        kinds = table.columns
+        if not self.postgres:
+            return [tuple(self.to_db(kind, row.get(name)) for name, kind in kinds) for row in rows]
+        # PostgreSQL takes datetimes, ints and floats as they are; only text and bool columns
+        # may hold other Python types (a UUID, a counter used as a flag).
+        convert = [
+            (index, str if kind == "text" else bool)
+            for index, (_, kind) in enumerate(kinds)
+            if kind in ("text", "bool")
+        ]
+        names = table.column_names
+        values = []
+        for row in rows:
+            value = [row.get(name) for name in names]
+            for index, to in convert:
+                item = value[index]
+                if item is not None and item.__class__ is not to:
+                    value[index] = to(item)
+            values.append(tuple(value))
+        return values
 
     def delete(
         self, cursor: Any, table: Table, generation: int, keys: Sequence[tuple[Any, ...]]

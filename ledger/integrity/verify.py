@@ -30,7 +30,7 @@ from ledger.integrity import merkle
 from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint, signature_is_valid
 from ledger.integrity.merkle import CompactRange
-from ledger.store.integrity_tables import EventRow, IntegrityTables, LeafRow
+from ledger.store.integrity_tables import ChainEntry, EventRow, IntegrityTables, LeafRow
 
 BATCH = 10_000
 ALTERED, MISSING, INSERTED, REORDERED, TRUNCATED, BAD_SIGNATURE = (
@@ -249,11 +249,11 @@ def _check_chains(
         return tables.events_in_stream_order(after=after, limit=BATCH, stream=stream, up_to=up_to)
 
     for rows in _pages(fetch, lambda row: (UUID(bytes=row[1]), row[2]), None):
+        report.events += len(rows)
         for _, sid, version, topic, state, stored in rows:
             if sid != current:
                 current, last_version, last_hash = sid, 0, GENESIS
                 report.streams += 1
-            report.events += 1
             if stored is None:
                 report.breaks.append(
                     Break(
@@ -314,19 +314,17 @@ def _leaf_pages(tables: IntegrityTables, stream: UUID | None, size: int) -> Iter
 
 def _event_pages(
     tables: IntegrityTables, stream: UUID | None, up_to: int
-) -> Iterator[list[EventRow]]:
-    def fetch(after: int) -> list[EventRow]:
-        return tables.events_after(after, limit=BATCH, up_to=up_to, stream=stream, with_state=False)
+) -> Iterator[list[ChainEntry]]:
+    def fetch(after: int) -> list[ChainEntry]:
+        return tables.chain_entries(after, limit=BATCH, up_to=up_to, stream=stream)
 
     if stream is not None:
         # An insider may have used any notification id, even a negative one.
         yield from _pages(fetch, lambda row: row[0], -(2**62))
         return
 
-    def fetch_window(after: int) -> list[EventRow]:
-        return tables.events_after(
-            after, limit=BATCH, up_to=min(after + BATCH, up_to), with_state=False
-        )
+    def fetch_window(after: int) -> list[ChainEntry]:
+        return tables.chain_entries(after, limit=BATCH, up_to=min(after + BATCH, up_to))
 
     # Windows of notification ids (ids are unique, so never more than BATCH rows): an index
     # range whatever the planner's statistics say. They start at the lowest id, whatever it is.
@@ -361,7 +359,7 @@ def _check_log(
             leaf is not None
             and event is not None
             and leaf.notification_id == event[0]
-            and leaf.chain_hash == event[5]
+            and leaf.chain_hash == event[3]
             and leaf.stream == event[1]
             and leaf.version == event[2]
             and not gone
@@ -378,7 +376,7 @@ def _check_log(
             continue
         if event is None:  # unreachable: the branch above took every leaf without an event
             break
-        nid, sid, version, _, _, stored = event
+        nid, sid, version, stored = event
         if leaf is None or event[0] < leaf.notification_id:
             report.breaks.append(
                 Break(

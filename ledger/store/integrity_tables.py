@@ -12,7 +12,7 @@ from abc import ABC
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -28,9 +28,12 @@ TRACKING_NAME = "ledger.merkle_tree"
 MAX_PARAMETERS = 900  # below SQLite's default limit of bound parameters per statement
 
 
-@dataclass(frozen=True)
-class LeafRow:
-    """One event as the tree recorded it: its place in the tree and in the log."""
+class LeafRow(NamedTuple):
+    """One event as the tree recorded it: its place in the tree and in the log.
+
+    A named tuple (not a dataclass): `ledger verify` builds one per event of the ledger, and
+    `leaf[1:]` is the event's `ChainEntry` as the tree saw it.
+    """
 
     position: int
     notification_id: int
@@ -54,6 +57,10 @@ class StoredCheckpoint:
 
 EventRow = tuple[int, bytes, int, str, bytes, bytes | None]
 """(notification id, stream id bytes, version, topic, state, chain hash) as stored."""
+
+ChainEntry = tuple[int, bytes, int, bytes | None]
+"""(notification id, stream id bytes, version, chain hash) as stored: an event's place in the log.
+"""
 
 
 class IntegrityTables(TrackingRecorder, ABC):
@@ -84,7 +91,7 @@ class IntegrityTables(TrackingRecorder, ABC):
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """Run this thread's reads inside on one connection and transaction (a proof's few)."""
+        """Run this thread's reads inside on one connection (a proof's few statements)."""
         with self._cursor() as cursor:
             self._local.cursor = cursor
             try:
@@ -193,6 +200,17 @@ class IntegrityTables(TrackingRecorder, ABC):
         return [
             LeafRow(int(r[0]), int(r[1]), self._stream_bytes(r[2]), int(r[3]), bytes(r[4]))
             for r in rows
+        ]
+
+    def chain_entries(
+        self, notification_id: int, *, limit: int, up_to: int, stream: UUID | None = None
+    ) -> list[ChainEntry]:
+        """Where events stand in the log after a notification id (up to another), in order."""
+        return [
+            (nid, sid, version, chained)
+            for nid, sid, version, _, _, chained in self.events_after(
+                notification_id, limit=limit, up_to=up_to, stream=stream, with_state=False
+            )
         ]
 
     def leaf_for_event(self, stream: UUID, version: int) -> LeafRow | None:
@@ -433,8 +451,11 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
-        # Binary results: bytea arrives as raw bytes rather than hex text to decode.
-        with self.datastore.get_connection() as conn, conn.transaction():
+        # Binary results: bytea arrives as raw bytes rather than hex text to decode. No
+        # transaction around the reads (the library's connections are in autocommit): each
+        # statement reads a snapshot of its own, and everything read here is append-only, so
+        # a proof's few statements agree without BEGIN and ROLLBACK round trips around them.
+        with self.datastore.get_connection() as conn:
             with conn.cursor(row_factory=tuple_row, binary=True) as c:
                 yield c
 
@@ -446,7 +467,22 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
         return "position, notification_id, uuid_send(originator_id), originator_version, chain_hash"
 
     def _leaf_rows(self, rows: list[Any]) -> list[LeafRow]:
-        return [LeafRow(*row) for row in rows]
+        return list(map(LeafRow._make, rows))
+
+    def chain_entries(
+        self, notification_id: int, *, limit: int, up_to: int, stream: UUID | None = None
+    ) -> list[ChainEntry]:
+        # Selected in the entry's own layout: binary rows arrive as the tuples wanted.
+        where = "notification_id > %s AND notification_id <= %s"
+        params: list[Any] = [notification_id, up_to]
+        if stream is not None:
+            where += " AND originator_id = %s"
+            params.append(stream)
+        return self._read(
+            "SELECT notification_id, uuid_send(originator_id), originator_version, chain_hash "
+            f"FROM {self.events} WHERE {where} ORDER BY notification_id LIMIT %s",
+            [*params, limit],
+        )
 
     def _event_rows(self, rows: list[Any]) -> list[EventRow]:
         return rows  # binary results already have the right types

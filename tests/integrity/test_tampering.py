@@ -109,6 +109,17 @@ class PostgresInsider(Insider):
         self.connection.close()
 
 
+@pytest.fixture(autouse=True, params=["one page", "pages of two"])
+def pages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every tampering is named alike whether verify reads the log in one page or in many.
+
+    With pages of two rows, the pages before the tampered one take verify's page-at-a-time
+    fast path, and the walk event by event starts mid-log.
+    """
+    if request.param == "pages of two":
+        monkeypatch.setattr("ledger.integrity.verify.BATCH", 2)
+
+
 @pytest.fixture
 def streams(ledger: LedgerApplication, clock: ManualClock, integrity: Integrity) -> list[str]:
     """Three complaints, A, B and C, of three events each, under a signed checkpoint."""

@@ -107,6 +107,22 @@ def test_the_department_queue_lists_owned_and_handed_cases_oldest_first(
     assert technical == [str(newer)]
 
 
+def test_a_case_owned_and_handed_to_the_same_department_is_queued_once(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    cid = new_complaint(ledger)
+    handoff = ledger.request_handoff(
+        complaint_id=cid, to_department="technical", reason="x", actor=AGENT
+    )
+    ledger.accept_handoff(handoff.id, actor=TECH)  # technical now owns it, the handoff still open
+    row = _row(read_side, cid)
+    assert (row["department"], row["handoff_to"]) == ("technical", "technical")
+    queue = department_queue(
+        read_side.db, read_side.generation("case_status"), "technical", limit=10
+    )
+    assert [r["complaint_id"] for r in queue] == [str(cid)]
+
+
 def test_pages_cover_every_case_once_in_a_stable_order(
     ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock
 ) -> None:
@@ -159,3 +175,36 @@ def test_a_complaint_linked_to_an_incident_shows_the_incident(
     incident = ledger.report_incident(title="Outage", description="Router firmware", actor=AGENT)
     ledger.link_complaint_to_incident(incident.id, complaint_id=cid, actor=AGENT)
     assert _row(read_side, cid)["incident_id"] == str(incident.id)
+
+
+def _index_names(read_side: ReadSide, name: str) -> set[str]:
+    """The secondary indexes of a projection's active tables, without their generation."""
+    db, generation = read_side.db, read_side.generation(name)
+    found: set[str] = set()
+    for table in read_side.projection(name).tables:
+        with db.reading() as cursor:
+            if db.postgres:
+                cursor.execute(
+                    "SELECT indexrelid::regclass::text AS name FROM pg_index "
+                    "WHERE indrelid = %s::regclass",
+                    (db.physical(table, generation),),
+                )
+            else:
+                cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+                    (f"{table.name}_g{generation}",),
+                )
+            names = [str(row["name"]).split(".")[-1].strip('"') for row in cursor.fetchall()]
+        found |= {n.replace(f"_g{generation}_", "_g*_") for n in names if "_by_" in n}
+    return found
+
+
+def test_a_rebuilt_view_has_every_index_of_the_view_it_replaces(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    new_complaint(ledger)
+    read_side.catch_up()
+    live = _index_names(read_side, "case_status")
+    read_side.rebuild("case_status")
+    assert len(live) == 10
+    assert _index_names(read_side, "case_status") == live

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from json import JSONDecoder
 from typing import Any
 
 from psycopg import sql
@@ -32,7 +33,6 @@ from ledger.integrity.service import Integrity
 from projections.case_queries import CaseFilter, department_queue, get_case, list_cases
 from projections.read_side import ReadSide
 from projections.status_view import CASE_STATUS
-from projections.stored_events import read_events
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.generate import generate_events
@@ -230,10 +230,18 @@ def _proof_figure(integrity: Integrity, rounds: int, events: int) -> Figure:
 
 
 def _read_and_decode_rate(app: LedgerApplication, topics: frozenset[str]) -> float:
+    """Events per second of reading the log and decoding the JSON of every event of `topics`.
+
+    The decoding is written out here: the projections' own reader (`read_events`) decodes
+    lazily, and the baseline must stay the full read-and-decode it has always been.
+    """
+    decode = JSONDecoder().decode
     read = position = 0
     started = time.perf_counter()
     while notifications := list(app.recorder.select_notifications(start=position + 1, limit=PAGE)):
-        read_events(app, notifications, topics)
+        for notification in notifications:
+            if notification.topic in topics:
+                decode(notification.state.decode("utf-8"))
         position, read = notifications[-1].id, read + len(notifications)
     return read / (time.perf_counter() - started)
 
