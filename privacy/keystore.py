@@ -254,13 +254,14 @@ class SubjectKeyStore:
         with self._lock:
             for subject_id in subject_ids:
                 self._encrypting.pop(subject_id, None)
-        with self._cursor() as c:
-            for subject_id in subject_ids:
-                c.execute(
-                    f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
-                    f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL",
-                    (at.isoformat(), str(subject_id)),
-                )
+        if not subject_ids:
+            return
+        with self._cursor() as c:  # one statement, many rows: one round trip per batch
+            c.executemany(
+                f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
+                f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL",
+                [(at.isoformat(), str(subject_id)) for subject_id in subject_ids],
+            )
 
     def is_erased(self, subject_id: UUID) -> bool:
         row = self._select(subject_id)
