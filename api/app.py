@@ -149,7 +149,7 @@ def create_app(
         app.extensions["checkpoint_job"] = job
         job.start()
     app.extensions["retention"] = build_retention(
-        ledger, app.extensions["integrity"], retention_rules
+        ledger, app.extensions["integrity"], retention_rules, app.extensions["access"].oplog
     )
     if settings.retention_interval:
         retention_job = RetentionJob(app.extensions["retention"], settings.retention_interval)

@@ -7,6 +7,14 @@
     3. for each person all of whose cases are archived (none live, none still in retention,
        none held): checkpoint before, destroy their data key, checkpoint after, then record
        `DestroyedUnderRetention` on the person's stream with both checkpoints
+    4. purge the access log and the operation log of the rows older than their retention (each
+       purge recorded with its range, rule and run, and written to the operation log), then
+       sign a checkpoint holding the operation log's new anchor
+
+Steps 2 and 3 go a page of BATCH cases or people at a time: the due cases come from the
+retention index (projections/retention_index.py), each page's events, people, leaves and nodes
+are read in one query each, and its rows written in one transaction each, so memory and the
+time per case stay flat as the ledger grows.
 
 Idempotent and resumable: archive rows are keyed by case id and written with ON CONFLICT DO
 NOTHING; a key already destroyed is not destroyed again (the key store says so) and the
@@ -20,7 +28,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -35,6 +43,8 @@ from ledger.integrity.checkpoints import Checkpoint, checkpoint_document
 from ledger.integrity.service import Integrity
 from ledger.subject import DataSubject
 from ledger.values import Actor
+from privacy.log_purges import Purge
+from privacy.operation_log import Operation, OperationLog
 from privacy.retention import RetentionRules, describe
 from projections.archive_tables import ArchiveRow, ArchiveTables, DestructionRow, record_sha256
 from projections.retention_index import RetentionIndex
@@ -67,6 +77,7 @@ class RetentionReport:
     destroyed: list[str] = field(default_factory=list)
     kept: list[Skipped] = field(default_factory=list)  # subject id and why its key stays
     checkpoints: list[int] = field(default_factory=list)
+    purged: list[Purge] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +91,15 @@ class RetentionReport:
             "destroyed_subjects": self.destroyed,
             "kept_subjects": [{"subject_id": s.case_id, "reason": s.reason} for s in self.kept],
             "checkpoints": self.checkpoints,
+            "purged": [
+                {
+                    "log": p.log,
+                    "rows": f"{p.after + 1}..{p.up_to}",
+                    "count": p.count,
+                    "policy": p.policy,
+                }
+                for p in self.purged
+            ],
         }
 
 
@@ -92,11 +112,14 @@ class RetentionRun:
         integrity: Integrity,
         archive: ArchiveTables,
         rules: RetentionRules,
+        *,
+        oplog: OperationLog | None = None,
     ) -> None:
         self.ledger = ledger
         self.integrity = integrity
         self.archive = archive
         self.rules = rules
+        self.oplog = oplog
         self.index = RetentionIndex(ledger, archive.archives_table, archive.destructions_table)
         self._nodes: dict[tuple[int, int], bytes] = {}
         self._planned: dict[str, str] = {}  # dry runs: case -> rule it would archive under
@@ -126,6 +149,8 @@ class RetentionRun:
             if len(page) < BATCH:
                 break
         self._destroy(report, dry_run=dry_run)
+        if not dry_run:
+            self._purge_logs(report)
         log.info(
             "retention run %s: %d archived, %d skipped, %d keys destroyed%s",
             report.run_id,
@@ -136,7 +161,7 @@ class RetentionRun:
         )
         return report
 
-    # -- step 1: archive one page of due cases ------------------------------------------------
+    # -- step 2: archive one page of due cases ------------------------------------------------
 
     def _archive_page(
         self,
@@ -264,7 +289,39 @@ class RetentionRun:
             for case_id, (leaf, version, ranges) in paths.items()
         }
 
-    # -- step 2: destroy keys nobody needs any more -------------------------------------------
+    # -- step 4: purge the logs past their retention ----------------------------------------
+
+    def _purge_logs(self, report: RetentionReport) -> None:
+        now = report.at
+        logs: list[tuple[Any, timedelta, str]] = [
+            (self.ledger.access_log, self.rules.access_log, "access_log.keep")
+        ]
+        if self.oplog is not None and self.rules.operation_log is not None:
+            logs.append((self.oplog, self.rules.operation_log, "operation_log.keep"))
+        for target, keep, rule in logs:
+            purge = target.purge(
+                cutoff=now - keep, policy=f"{rule}={describe(keep)}", run_id=report.run_id, at=now
+            )
+            if purge is None:
+                continue
+            report.purged.append(purge)
+            if self.oplog is not None:  # the purge is itself an operation on record
+                self.oplog.append(
+                    Operation(
+                        at=now,
+                        request_id=report.run_id,
+                        staff_id=RUNNER.staff_id,
+                        role=RUNNER.role,
+                        operation=f"retention.purge {purge.policy}",
+                        target=f"{purge.log}:{purge.after + 1}..{purge.up_to}",
+                        result="allowed",
+                        status=200,
+                    )
+                )
+        if report.purged:  # sign the new anchor (and head) at once
+            report.checkpoints.append(self.integrity.checkpoint().number)
+
+    # -- step 3: destroy keys nobody needs any more -------------------------------------------
 
     def _destroy(self, report: RetentionReport, *, dry_run: bool) -> None:
         """Every person with an archived case and no destruction yet, a page at a time: the
