@@ -105,7 +105,9 @@ class RetentionIndex:
         self._destructions = destructions
 
     def catch_up(self) -> int:
-        """Apply what the log holds beyond the index's position (little, if the worker runs)."""
+        """Apply what the log holds beyond the index's position (little, if the worker runs);
+        the active generation is looked up again first, in case a rebuild swapped one in."""
+        self.generation = self.db.ensure(self.projection.name, self.projection.tables)
         return catch_up(self.app, self.db, self.projection, generation=self.generation)
 
     @property
