@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.bench.retention_run [CASES]      # stand-alone figure
     python -m tests.bench.retention_run --child URL NOW         # what the bench row starts
 
-Stand-alone, it creates a throw-away schema, stores CASES closed complaints (7 events each, one
+Stand-alone, it creates a throw-away schema, stores CASES closed complaints (6 events each, one
 person each) in bulk through the recorder, brings the tree and the retention index up to date
 (the tamper-evidence job's and the projection worker's work, not the run's), then runs one
 retention run in a child process three years and a day later and prints what the child saw:
@@ -55,6 +55,7 @@ def prepare(url: str, cases: int, at: datetime) -> dict[str, float]:
         started = time.perf_counter()
         generate_closed_complaints(app, cases=cases, at=at)
         generated = time.perf_counter() - started
+        events = app.recorder.max_notification_id() or 0
         started = time.perf_counter()
         run.integrity.checkpoint()
         tree = time.perf_counter() - started
@@ -63,7 +64,7 @@ def prepare(url: str, cases: int, at: datetime) -> dict[str, float]:
         index = time.perf_counter() - started
     finally:
         app.close()
-    return {"generate": generated, "tree": tree, "index": index}
+    return {"generate": generated, "tree": tree, "index": index, "events": events}
 
 
 def run_child(url: str, now: datetime) -> dict[str, Any]:
