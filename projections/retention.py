@@ -340,8 +340,7 @@ class RetentionRun:
             after = page[-1]
             if due := self._due_subjects(page, report):
                 self._destroy_batch(due, report)
-            if len(page) < BATCH:
-                break
+            # No early stop on a short page: a person with two archived cases counts once.
 
     def _due_subjects(
         self, page: list[str], report: RetentionReport
