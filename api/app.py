@@ -156,7 +156,7 @@ def create_app(
     )
     app.extensions["integrity"] = build_integrity(settings, ledger, app.extensions["access"].oplog)
     app.extensions["retention"] = build_retention(
-        ledger, app.extensions["integrity"], retention_rules
+        ledger, app.extensions["integrity"], retention_rules, app.extensions["access"].oplog
     )
     if clock is None if background is None else background:
         _start_background_jobs(app, settings)

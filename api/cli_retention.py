@@ -54,13 +54,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return _verify(args)
     from api.app import build_ledger
     from api.integrity_setup import build_integrity
+    from api.oplog_setup import operation_log
     from api.retention_setup import build_retention, load_rules
 
     rules = load_rules(settings)  # a bad retention file stops here, before anything is opened
     ledger = build_ledger(settings)
     try:
-        integrity = build_integrity(settings, ledger)
-        retention = build_retention(ledger, integrity, rules)
+        oplog = operation_log(ledger, settings)
+        integrity = build_integrity(settings, ledger, oplog)
+        retention = build_retention(ledger, integrity, rules, oplog)
         if args.command == "retention":
             started = time.monotonic()
             report = retention.run(dry_run=args.dry_run)

@@ -28,12 +28,25 @@ def build_integrity(
     integrity = Integrity(tables, key, ledger.clock)
     # The operation log is chained on its own; signing its head into every checkpoint makes the
     # record of who looked as provable as the ledger (`ledger oplog verify --expect COUNT:HASH`).
-    oplog = oplog or operation_log(ledger, settings)
-    integrity.head_providers.append(lambda: (OPERATION_LOG_HEAD, _head_text(oplog.head())))
+    sign_operation_log(integrity, oplog or operation_log(ledger, settings))
     return integrity
 
 
+def sign_operation_log(integrity: Integrity, oplog: OperationLog) -> None:
+    """Put the operation log's head, and its anchor once purged, into every checkpoint."""
+    integrity.head_providers.append(lambda: (OPERATION_LOG_HEAD, _head_text(oplog.head())))
+    # Once retention has purged its oldest rows, the chain is verified from the purge's anchor:
+    # signing the anchor too means a forged purge row would not match any checkpoint.
+    integrity.head_providers.append(lambda: (OPERATION_LOG_ANCHOR, _anchor_text(oplog.anchor())))
+
+
 OPERATION_LOG_HEAD = "operation-log"
+OPERATION_LOG_ANCHOR = "operation-log-anchor"
+
+
+def _anchor_text(anchor: Head | None) -> str:
+    """COUNT:HASH of the last purged row; empty (left out of checkpoints) before any purge."""
+    return "" if anchor is None else _head_text(anchor)
 
 
 def _head_text(head: Head) -> str:

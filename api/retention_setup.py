@@ -2,11 +2,14 @@
 
 import logging
 import threading
+from dataclasses import replace
+from datetime import timedelta
 
 from api.config import Settings
 from ledger.application import LedgerApplication
 from ledger.errors import PolicyError
 from ledger.integrity.service import Integrity
+from privacy.operation_log import OperationLog
 from privacy.retention import RetentionError, RetentionRules, load_retention
 from projections.archive_tables import archive_tables_for
 from projections.retention import RetentionRun
@@ -15,18 +18,28 @@ log = logging.getLogger(__name__)
 
 
 def load_rules(settings: Settings) -> RetentionRules:
-    """The retention rules, validated; a bad file stops the start with one line."""
+    """The retention rules, validated; a bad file stops the start with one line. The operation
+    log's retention is the file's `operation_log.keep`, else LEDGER_OPLOG_RETENTION_DAYS."""
     try:
-        return load_retention(settings.retention_file)
+        rules = load_retention(settings.retention_file)
     except RetentionError as error:
         raise PolicyError(f"retention: {error}") from None
+    if rules.operation_log is None:
+        try:
+            rules = replace(rules, operation_log=timedelta(days=settings.oplog_retention_days))
+        except RetentionError as error:
+            raise PolicyError(f"LEDGER_OPLOG_RETENTION_DAYS: {error}") from None
+    return rules
 
 
 def build_retention(
-    ledger: LedgerApplication, integrity: Integrity, rules: RetentionRules
+    ledger: LedgerApplication,
+    integrity: Integrity,
+    rules: RetentionRules,
+    oplog: OperationLog | None = None,
 ) -> RetentionRun:
     archive = archive_tables_for(ledger.recorder.datastore)  # type: ignore[attr-defined]
-    return RetentionRun(ledger, integrity, archive, rules)
+    return RetentionRun(ledger, integrity, archive, rules, oplog=oplog)
 
 
 class RetentionJob(threading.Thread):

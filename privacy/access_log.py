@@ -1,7 +1,8 @@
 """Who saw whose personal data: one row per reveal made on behalf of a user.
 
-Insert-only: triggers refuse UPDATE and DELETE, like the event log. Rows are kept at least the
-six months the operating standards require (nothing deletes them yet).
+Insert-only: triggers refuse UPDATE and DELETE, like the event log, except the DELETE of rows a
+recorded purge covers (privacy/log_purges.py). The retention run purges the rows older than the
+access log's retention (at least the six months the operating standards require).
 """
 
 from collections.abc import Iterator, Sequence
@@ -14,6 +15,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.log_purges import ACCESS_LOG, Purge, PurgeTable
 from privacy.schema_lock import serialise_schema_changes
 
 REFUSAL = "the access log is append-only"
@@ -36,6 +38,11 @@ class AccessLog:
 
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
         self._datastore = datastore
+        with self._cursor() as c:
+            serialise_schema_changes(c)
+            schema = datastore.schema if isinstance(datastore, PostgresDatastore) else None
+            self._purges = PurgeTable(c, schema=schema)
+        horizon = self._purges.horizon(ACCESS_LOG)
         if isinstance(datastore, PostgresDatastore):
             self._p = "%s"
             schema = datastore.schema
@@ -46,6 +53,7 @@ class AccessLog:
                 "subject_id UUID NOT NULL, fields TEXT NOT NULL, purpose TEXT NOT NULL)",
                 f'CREATE OR REPLACE FUNCTION "{schema}".ledger_access_log_refuse() '
                 "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'DELETE' THEN IF OLD.id <= {horizon} THEN RETURN OLD; END IF; END IF; "
                 f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; END $$",
                 "CREATE OR REPLACE TRIGGER ledger_access_log_refuse BEFORE UPDATE OR DELETE ON "
                 f"{self._table} FOR EACH ROW EXECUTE FUNCTION "
@@ -61,11 +69,13 @@ class AccessLog:
                 f"CREATE TABLE IF NOT EXISTS {self._table} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
                 "at TEXT NOT NULL, staff_id TEXT NOT NULL, role TEXT NOT NULL, "
                 "subject_id TEXT NOT NULL, fields TEXT NOT NULL, purpose TEXT NOT NULL)",
-                *(
-                    f"CREATE TRIGGER IF NOT EXISTS ledger_access_log_refuse_{op.lower()} "
-                    f"BEFORE {op} ON {self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
-                    for op in ("UPDATE", "DELETE")
-                ),
+                "CREATE TRIGGER IF NOT EXISTS ledger_access_log_refuse_update BEFORE UPDATE ON "
+                f"{self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
+                # Recreated: a database from before purges has the trigger without its WHEN.
+                "DROP TRIGGER IF EXISTS ledger_access_log_refuse_delete",
+                "CREATE TRIGGER ledger_access_log_refuse_delete BEFORE DELETE ON "
+                f"{self._table} WHEN OLD.id > {horizon} "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
             ]
         with self._cursor() as c:
             serialise_schema_changes(c)
@@ -98,6 +108,51 @@ class AccessLog:
                         a.purpose,
                     ),
                 )
+
+    def purge(self, *, cutoff: datetime, policy: str, run_id: str, at: datetime) -> Purge | None:
+        """Delete the oldest rows, those before the first one at or after `cutoff`, and record
+        the purge in the same transaction; None when there is nothing to purge."""
+        p = self._p
+        with self._cursor() as c:
+            if self._p == "%s":  # in-flight inserts commit first: ids below the cut are final
+                c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+            previous = self._purges.latest(c, ACCESS_LOG)
+            after = previous.up_to if previous else 0
+            c.execute(
+                f"SELECT id FROM {self._table} WHERE id > {p} AND at >= {p} ORDER BY id LIMIT 1",
+                (after, self._time(cutoff)),
+            )
+            first_kept = c.fetchone()
+            if first_kept is not None:
+                up_to = int(first_kept["id"]) - 1
+            else:
+                c.execute(f"SELECT MAX(id) AS id FROM {self._table}")
+                up_to = int(c.fetchone()["id"] or 0)
+            c.execute(
+                f"SELECT COUNT(*) AS n FROM {self._table} WHERE id > {p} AND id <= {p}",
+                (after, up_to),
+            )
+            count = int(c.fetchone()["n"])
+            if count == 0:
+                return None
+            purge = Purge(
+                ACCESS_LOG,
+                after,
+                up_to,
+                count,
+                "",
+                cutoff.isoformat(),
+                policy,
+                run_id,
+                at.isoformat(),
+            )
+            self._purges.record(c, purge)
+            c.execute(f"DELETE FROM {self._table} WHERE id > {p} AND id <= {p}", (after, up_to))
+        return purge
+
+    def purges(self) -> list[Purge]:
+        with self._cursor(commit=False) as c:
+            return self._purges.all(c, ACCESS_LOG)
 
     def query(
         self,

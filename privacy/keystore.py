@@ -132,6 +132,30 @@ class SubjectKeyStore:
         if created is not None:
             self._remember(subject_id, created)
 
+    def prepare_new_subjects(self, subject_ids: list[UUID]) -> None:
+        """`prepare_new_subject` for many ids just minted, in one transaction (bulk loads)."""
+        master_id, master = self.keyring.current()
+        made = [(s, uuid4().hex[:16], new_key()) for s in subject_ids]
+        now = datetime.now(UTC).isoformat()
+        p = self._p
+        with self._cursor() as c:
+            c.executemany(
+                f"INSERT INTO {self._table} (subject_id, key_id, wrapped, master_key_id, "
+                f"created_at) VALUES ({p}, {p}, {p}, {p}, {p})",
+                [
+                    (
+                        str(s),
+                        key_id,
+                        base64.b64encode(seal(master, key, self._context(str(s), key_id))).decode(),
+                        master_id,
+                        now,
+                    )
+                    for s, key_id, key in made
+                ],
+            )
+        for s, key_id, key in made:
+            self._remember(s, (key_id, key))
+
     def _remember(self, subject_id: UUID, found: tuple[str, bytes]) -> tuple[str, bytes]:
         with self._lock:
             self._encrypting[subject_id] = found
@@ -254,13 +278,14 @@ class SubjectKeyStore:
         with self._lock:
             for subject_id in subject_ids:
                 self._encrypting.pop(subject_id, None)
-        with self._cursor() as c:
-            for subject_id in subject_ids:
-                c.execute(
-                    f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
-                    f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL",
-                    (at.isoformat(), str(subject_id)),
-                )
+        if not subject_ids:
+            return
+        with self._cursor() as c:  # one statement, many rows: one round trip per batch
+            c.executemany(
+                f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
+                f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL",
+                [(at.isoformat(), str(subject_id)) for subject_id in subject_ids],
+            )
 
     def is_erased(self, subject_id: UUID) -> bool:
         row = self._select(subject_id)

@@ -5,8 +5,14 @@ HTTP status, request id. The database refuses UPDATE, DELETE (and TRUNCATE) of a
 that, row `n` carries `hash = SHA-256(its content, hash of row n-1)`, so `verify()` finds a row
 altered, removed or slipped in even by someone who can disable the triggers (a superuser);
 `head()` — the count and the last hash — is what a signed checkpoint pins, so that truncating
-the tail is caught too. Rows are kept at least `RETENTION_FLOOR` (six months); nothing deletes
-them yet.
+the tail is caught too.
+
+Rows are kept at least `RETENTION_FLOOR` (six months), then the retention run purges the oldest
+(`purge()`): it records the purge — the range, the rule, the run, and the hash of the last row
+removed, the *anchor* — and deletes that prefix in one transaction; the triggers refuse any
+DELETE no purge covers. `verify()` starts from the latest anchor instead of the genesis hash, so
+the rest of the chain stays checkable and a row removed or altered after the anchor is still
+found; `anchor()` is signed into checkpoints beside the head.
 """
 
 import hashlib
@@ -22,6 +28,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.log_purges import OPERATION_LOG, Purge, PurgeTable
 from privacy.schema_lock import serialise_schema_changes
 
 REFUSAL: Final = "the operation log is append-only"
@@ -67,9 +74,10 @@ class Head:
 
 @dataclass(frozen=True)
 class Verification:
-    count: int
+    count: int  # the chain's length (its last row's number), purged rows included
     head: str
     problems: list[str] = field(default_factory=list)
+    purged: int = 0  # rows before the anchor, removed under retention
 
     @property
     def intact(self) -> bool:
@@ -125,6 +133,11 @@ class OperationLog:
             "target TEXT NOT NULL, result TEXT NOT NULL, status INTEGER NOT NULL, "
             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL"
         )
+        with self._cursor() as c:
+            serialise_schema_changes(c)
+            schema = datastore.schema if isinstance(datastore, PostgresDatastore) else None
+            self._purges = PurgeTable(c, schema=schema)
+        horizon = self._purges.horizon(OPERATION_LOG)
         if isinstance(datastore, PostgresDatastore):
             self._p = "%s"
             schema = datastore.schema
@@ -133,7 +146,9 @@ class OperationLog:
             statements = [
                 f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
                 f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
+                f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {horizon} THEN RETURN OLD; "
+                "END IF; END IF; "
+                f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
                 "END $$",
                 "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse BEFORE UPDATE OR DELETE "
                 f"ON {self._table} FOR EACH ROW EXECUTE FUNCTION {function}",
@@ -145,11 +160,13 @@ class OperationLog:
             self._table = "ledger_operation_log"
             statements = [
                 f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
-                *(
-                    f"CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_{op.lower()} "
-                    f"BEFORE {op} ON {self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
-                    for op in ("UPDATE", "DELETE")
-                ),
+                "CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_update BEFORE UPDATE "
+                f"ON {self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
+                # Recreated: a database from before purges has the trigger without its WHEN.
+                "DROP TRIGGER IF EXISTS ledger_operation_log_refuse_delete",
+                "CREATE TRIGGER ledger_operation_log_refuse_delete BEFORE DELETE ON "
+                f"{self._table} WHEN OLD.seq > {horizon} "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
                 # INSERT OR REPLACE would delete a row without firing the DELETE trigger.
                 "CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_replace BEFORE INSERT "
                 f"ON {self._table} WHEN EXISTS (SELECT 1 FROM {self._table} WHERE seq = NEW.seq) "
@@ -250,6 +267,55 @@ class OperationLog:
             last = c.fetchone()
         return Head(int(last["seq"]), str(last["hash"])) if last else Head(0, GENESIS)
 
+    def anchor(self) -> Head | None:
+        """The latest purge's last row number and hash (what `verify` starts from), if any."""
+        with self._cursor(commit=False) as c:
+            purge = self._purges.latest(c, OPERATION_LOG)
+        return None if purge is None else Head(purge.up_to, purge.anchor_hash)
+
+    def purges(self) -> list[Purge]:
+        with self._cursor(commit=False) as c:
+            return self._purges.all(c, OPERATION_LOG)
+
+    def purge(self, *, cutoff: datetime, policy: str, run_id: str, at: datetime) -> Purge | None:
+        """Delete the oldest rows, those before the first one at or after `cutoff` (never the
+        last row: the next append chains onto it), recording the purge and its anchor in the
+        same transaction; None when there is nothing to purge."""
+        p = self._p
+        with self._lock, self._cursor() as c:
+            if self._postgres:  # as a writer does: no append interleaves with the purge
+                c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+            previous = self._purges.latest(c, OPERATION_LOG)
+            after = previous.up_to if previous else 0
+            c.execute(f"SELECT MAX(seq) AS seq FROM {self._table}")
+            last = int(c.fetchone()["seq"] or 0)
+            c.execute(
+                f"SELECT seq FROM {self._table} WHERE seq > {p} AND at >= {p} ORDER BY seq LIMIT 1",
+                (after, _text(cutoff)),
+            )
+            first_kept = c.fetchone()
+            up_to = min(last - 1, int(first_kept["seq"]) - 1 if first_kept else last)
+            if up_to <= after:
+                return None
+            c.execute(f"SELECT hash FROM {self._table} WHERE seq = {p}", (up_to,))
+            anchor = c.fetchone()
+            if anchor is None:
+                raise OperationLogError(f"row {up_to} of the operation log is missing")
+            purge = Purge(
+                OPERATION_LOG,
+                after,
+                up_to,
+                up_to - after,
+                str(anchor["hash"]),
+                _text(cutoff),
+                policy,
+                run_id,
+                _text(at),
+            )
+            self._purges.record(c, purge)
+            c.execute(f"DELETE FROM {self._table} WHERE seq > {p} AND seq <= {p}", (after, up_to))
+        return purge
+
     def query(
         self,
         *,
@@ -281,9 +347,8 @@ class OperationLog:
             )
             return [_logged(r) for r in c.fetchall()]
 
-    def _stored_rows(self, batch: int = 1000) -> Iterator[Mapping[str, Any]]:
-        """Every stored row in chain order, as stored, read in batches."""
-        after = 0
+    def _stored_rows(self, after: int = 0, batch: int = 1000) -> Iterator[Mapping[str, Any]]:
+        """Every stored row after `after` in chain order, as stored, read in batches."""
         while True:
             with self._cursor(commit=False) as c:
                 c.execute(
@@ -298,16 +363,18 @@ class OperationLog:
             after = int(found[-1]["seq"])
 
     def verify(self, *, expected: Head | None = None) -> Verification:
-        """Recompute the chain; report every row altered, missing or out of place.
+        """Recompute the chain from the latest anchor (the genesis hash before any purge);
+        report every row altered, missing or out of place.
 
-        With `expected` (a head from an earlier checkpoint) a chain cut short is caught too.
+        With `expected` (a head from an earlier checkpoint) a chain cut short is caught too; a
+        head the retention has since purged past can only be checked if it is the anchor.
         """
         problems: list[str] = []
-        previous_seq, previous_hash, count = 0, GENESIS, 0
-        pinned = None
-        for row in self._stored_rows():
+        anchor = self.anchor()
+        previous_seq, previous_hash = (anchor.count, anchor.hash) if anchor else (0, GENESIS)
+        pinned = previous_hash if expected is not None and expected.count == previous_seq else None
+        for row in self._stored_rows(after=previous_seq):
             seq = int(row["seq"])
-            count += 1
             if seq != previous_seq + 1:
                 problems.append(f"rows {previous_seq + 1}..{seq - 1} are missing")
             if row["prev_hash"] != previous_hash:
@@ -317,9 +384,15 @@ class OperationLog:
             if expected is not None and seq == expected.count:
                 pinned = row["hash"]
             previous_seq, previous_hash = seq, str(row["hash"])
-        if expected is not None and expected.count and pinned != expected.hash:
+        checkable = expected is not None and expected.count >= (anchor.count if anchor else 0)
+        if expected is not None and expected.count and checkable and pinned != expected.hash:
             problems.append(f"row {expected.count} no longer has the hash the checkpoint recorded")
-        return Verification(count=count, head=previous_hash, problems=problems)
+        return Verification(
+            count=previous_seq,
+            head=previous_hash,
+            problems=problems,
+            purged=anchor.count if anchor else 0,
+        )
 
 
 def _logged(r: Any) -> LoggedOperation:

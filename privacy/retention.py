@@ -5,6 +5,8 @@
     [incidents]             default = "5y"
     [incidents.categories]  major = "10y"      per category (an incident's level)
     [access_log]            keep = "6mo"       never below the 6-month floor (003 §4.2)
+    [operation_log]         keep = "183d"      never below 183 days; LEDGER_OPLOG_RETENTION_DAYS
+                                               when the file leaves it out
 
 Durations: `Nd` days, `Nw` weeks, `Nmo` months (30 days), `Ny` years (365 days). Validated when
 the service or the CLI starts, naming the first invalid setting. Knows no complaint: kinds and
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from privacy.operation_log import RETENTION_FLOOR as OPERATION_LOG_FLOOR
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(d|w|mo|y)\s*$")
 _DAYS = {"d": 1, "w": 7, "mo": 30, "y": 365}
@@ -69,6 +73,7 @@ class RetentionRules:
     complaint: KindRule = field(default_factory=lambda: KindRule(timedelta(days=3 * 365)))
     incident: KindRule = field(default_factory=lambda: KindRule(timedelta(days=5 * 365)))
     access_log: timedelta = ACCESS_LOG_FLOOR
+    operation_log: timedelta | None = None  # None: the setting LEDGER_OPLOG_RETENTION_DAYS
 
     def __post_init__(self) -> None:
         if self.access_log < ACCESS_LOG_FLOOR:
@@ -76,10 +81,17 @@ class RetentionRules:
                 f"access_log.keep: the access log is kept at least {ACCESS_LOG_FLOOR.days} days "
                 f"(6 months), got {self.access_log.days} days"
             )
+        if self.operation_log is not None and self.operation_log < OPERATION_LOG_FLOOR:
+            raise RetentionError(
+                f"operation_log.keep: the operation log is kept at least "
+                f"{OPERATION_LOG_FLOOR.days} days, got {self.operation_log.days} days"
+            )
 
     def describe(self) -> dict[str, str]:
         """Every rule as `name: NNNd`, for reports."""
         rules = {"access_log.keep": describe(self.access_log)}
+        if self.operation_log is not None:
+            rules["operation_log.keep"] = describe(self.operation_log)
         for kind in KINDS:
             rule: KindRule = getattr(self, kind)
             rules[f"{kind}s.default"] = describe(rule.default)
@@ -132,12 +144,15 @@ def _kind_rule(data: Any, *, where: str, default: KindRule) -> KindRule:
 
 def retention_from_mapping(data: Mapping[str, Any]) -> RetentionRules:
     """Build the rules from parsed TOML, naming the first invalid setting."""
-    if unknown := set(data) - {"complaints", "incidents", "access_log"}:
+    if unknown := set(data) - {"complaints", "incidents", "access_log", "operation_log"}:
         raise RetentionError(f"unknown retention section(s): {', '.join(sorted(unknown))}")
     defaults = RetentionRules()
     access = data.get("access_log", {})
     if not isinstance(access, Mapping) or set(access) - {"keep"}:
         raise RetentionError("access_log: expected only keep")
+    oplog = data.get("operation_log", {})
+    if not isinstance(oplog, Mapping) or set(oplog) - {"keep"}:
+        raise RetentionError("operation_log: expected only keep")
     return RetentionRules(
         complaint=_kind_rule(
             data.get("complaints", {}), where="complaints", default=defaults.complaint
@@ -148,4 +163,7 @@ def retention_from_mapping(data: Mapping[str, Any]) -> RetentionRules:
         access_log=parse_retention(access["keep"], where="access_log.keep")
         if "keep" in access
         else defaults.access_log,
+        operation_log=parse_retention(oplog["keep"], where="operation_log.keep")
+        if "keep" in oplog
+        else None,
     )

@@ -95,6 +95,15 @@ class ArchiveTables:
             *statements,
         ]
 
+    @property
+    def archives_table(self) -> str:
+        """The archive table's qualified name, for queries that join it."""
+        return self._archives
+
+    @property
+    def destructions_table(self) -> str:
+        return self._destructions
+
     @contextmanager
     def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
         with self._datastore.transaction(commit=commit) as cursor:
@@ -111,12 +120,14 @@ class ArchiveTables:
     def add_archives(self, rows: list[ArchiveRow]) -> None:
         """Store archive rows; a case archived already keeps its first row."""
         p = self._p
+        if not rows:
+            return
         with self._cursor() as c:
-            for row in rows:
-                c.execute(
-                    f"INSERT INTO {self._archives} (case_id, kind, closed_at, archived_at, run_id, "
-                    f"record, sha256) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
-                    "ON CONFLICT (case_id) DO NOTHING",
+            c.executemany(
+                f"INSERT INTO {self._archives} (case_id, kind, closed_at, archived_at, run_id, "
+                f"record, sha256) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
+                "ON CONFLICT (case_id) DO NOTHING",
+                [
                     (
                         row.case_id,
                         row.kind,
@@ -125,8 +136,10 @@ class ArchiveTables:
                         row.run_id,
                         canonical(row.record),
                         row.sha256,
-                    ),
-                )
+                    )
+                    for row in rows
+                ],
+            )
 
     def archived_case_ids(self) -> set[str]:
         with self._cursor(commit=False) as c:
@@ -184,13 +197,14 @@ class ArchiveTables:
 
     def add_destructions(self, rows: list[DestructionRow]) -> None:
         p = self._p
+        if not rows:
+            return
         with self._cursor() as c:
-            for row in rows:
-                c.execute(
-                    f"INSERT INTO {self._destructions} (subject_id, run_id, destroyed_at, cases) "
-                    f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (subject_id) DO NOTHING",
-                    (row.subject_id, row.run_id, row.destroyed_at, json.dumps(row.cases)),
-                )
+            c.executemany(
+                f"INSERT INTO {self._destructions} (subject_id, run_id, destroyed_at, cases) "
+                f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (subject_id) DO NOTHING",
+                [(r.subject_id, r.run_id, r.destroyed_at, json.dumps(r.cases)) for r in rows],
+            )
 
     def destructions(self) -> list[DestructionRow]:
         with self._cursor(commit=False) as c:

@@ -15,6 +15,7 @@ from ledger.application import LedgerApplication
 from ledger.errors import NotFoundError
 from projections.batch import BatchProjection, catch_up
 from projections.handoff_queue import HandoffQueueProjection
+from projections.retention_index import RetentionIndexProjection
 from projections.sla import SlaProjection, escalate_overdue
 from projections.status_view import CaseStatusProjection
 from projections.stored_events import read_events
@@ -45,6 +46,7 @@ class ReadSide:
             CaseStatusProjection(app.policy),
             SlaProjection(app.policy),
             HandoffQueueProjection(),
+            RetentionIndexProjection(),
         ]
         self.projections = {p.name: p for p in projections}
         for projection in projections:

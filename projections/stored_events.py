@@ -36,6 +36,8 @@ def _convert(value: Any) -> Any:
         if kind in ("customer", "actor"):
             return SimpleNamespace(**{k: _convert(v) for k, v in data.items()})
         return value  # personal values stay sealed and unread
+    if isinstance(value, list):  # an incident's affected customers, a list of departments
+        return [_convert(item) for item in value]
     return value
 
 

@@ -43,7 +43,9 @@ def test_every_measured_figure_has_a_value_and_a_same_run_baseline_or_says_it_re
         if figure["ratio"] is not None:
             assert figure["baseline"] > 0
             assert figure["ratio_min"] <= figure["ratio"] <= figure["ratio_max"]
-            assert len(figure["rounds"]) == 2
+            # A retention run destroys what it measures: one round per size (a fresh ledger each).
+            one_shot = figure["name"].startswith("retention run")
+            assert len(figure["rounds"]) == (1 if one_shot else 2), figure
 
 
 @pytest.mark.postgres

@@ -34,7 +34,8 @@ from ledger.store.integrity_tables import (
 
 BATCH = 10_000
 HeadProvider = Callable[[], tuple[str, str]]
-"""Another hash-chained log's (name, head hash) to include in every checkpoint."""
+"""Another hash-chained log's (name, head hash) to include in every checkpoint (left out while
+the hash is empty)."""
 
 
 def to_checkpoint(stored: StoredCheckpoint) -> Checkpoint:
@@ -92,7 +93,7 @@ class Integrity:
         """Bring the tree up to date and sign its head (unless the last checkpoint has it)."""
         for _ in range(5):
             size = self.update_tree()
-            heads = dict(provider() for provider in self.head_providers)
+            heads = {k: v for k, v in (provider() for provider in self.head_providers) if v}
             existing = self.tables.checkpoints(latest=True)
             if existing and not force:
                 latest = to_checkpoint(existing[-1])

@@ -223,6 +223,20 @@ class IntegrityTables(TrackingRecorder, ABC):
     def leaf_for_notification(self, notification_id: int) -> LeafRow | None:
         return self._leaf(f"notification_id = {self.p}", (notification_id,))
 
+    def leaves_for_notifications(self, notification_ids: Sequence[int]) -> list[LeafRow]:
+        """The leaves of these events (those in the tree), a query per MAX_PARAMETERS ids."""
+        found: list[LeafRow] = []
+        for start in range(0, len(notification_ids), MAX_PARAMETERS):
+            chunk = list(notification_ids[start : start + MAX_PARAMETERS])
+            found += self._leaf_rows(
+                self._read(
+                    f"SELECT {self._leaf_columns()} FROM {self.leaves_table} "
+                    f"WHERE notification_id IN ({', '.join([self.p] * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
+
     def leaves(
         self, *, after: int, limit: int, below: int, stream: UUID | None = None
     ) -> list[LeafRow]:
@@ -325,6 +339,22 @@ class IntegrityTables(TrackingRecorder, ABC):
             [*params, limit],
         )
         return self._event_rows(rows)
+
+    def events_of_streams(self, streams: Sequence[UUID]) -> list[EventRow]:
+        """Every stored event of these streams, ordered by (stream, version): one query per
+        MAX_PARAMETERS streams, where `events_in_stream_order` takes one per stream."""
+        found: list[EventRow] = []
+        for start in range(0, len(streams), MAX_PARAMETERS):
+            chunk = [self._stream_param(s) for s in streams[start : start + MAX_PARAMETERS]]
+            found += self._event_rows(
+                self._read(
+                    f"SELECT {self.nid}, {self._event_columns()} FROM {self.events} "
+                    f"WHERE originator_id IN ({', '.join([self.p] * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+            )
+        return found
 
     nid = "rowid"
 

@@ -105,3 +105,23 @@ def generate_events(
     if pending:
         app.recorder.insert_events(pending)
     return made
+
+
+def generate_closed_complaints(
+    app: LedgerApplication, *, cases: int, at: datetime, batch: int = 1_000
+) -> int:
+    """Store `cases` closed complaints of one new person each (7 events a case), `batch` events
+    per insert: the retention run's input at 100 k cases without 100 k application saves."""
+    from tests.retention.bulk import closed_complaint_aggregate  # the tests' own closed case
+
+    per_insert = max(1, batch // 7)
+    for first in range(1, cases + 1, per_insert):
+        numbers = range(first, min(cases, first + per_insert - 1) + 1)
+        people = [uuid4() for _ in numbers]
+        app.keys.prepare_new_subjects(people)
+        pending: list[StoredEvent] = []
+        for number, subject in zip(numbers, people, strict=True):
+            complaint = closed_complaint_aggregate(app, number, subject, at=at, prefix="RET")
+            pending.extend(app.mapper.to_stored_event(e) for e in complaint.collect_events())
+        app.recorder.insert_events(pending)
+    return cases

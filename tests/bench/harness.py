@@ -31,12 +31,18 @@ class Scale:
     first_events: int  # where the large ledger's peak RSS is first taken (100 k in the full run)
     query_clients: int  # concurrent readers of the list/queue queries
     lag_rate: int  # appends per second while the commit -> status view lag is measured
+    retention_first: int  # closed cases of the retention run's first RSS figure (10 k in full)
+    retention_cases: int  # and of its second (100 k in the full run)
 
 
 SCALES = {
-    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 4, 8, 200, 1_500, 300, 4, 50),
-    "small": Scale("small", 3, 3.0, 1.0, 32, 32, 8, 120, 10_000, 20_000, 10_000, 32, 500),
-    "full": Scale("full", 5, 12.0, 3.0, 32, 32, 8, 400, 10_000, 1_000_000, 100_000, 32, 500),
+    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 4, 8, 200, 1_500, 300, 4, 50, 100, 300),
+    "small": Scale(
+        "small", 3, 3.0, 1.0, 32, 32, 8, 120, 10_000, 20_000, 10_000, 32, 500, 2_000, 10_000
+    ),
+    "full": Scale(
+        "full", 5, 12.0, 3.0, 32, 32, 8, 400, 10_000, 1_000_000, 100_000, 32, 500, 10_000, 100_000
+    ),
 }
 
 

@@ -1,7 +1,7 @@
 """Many closed complaints at once (for the kill-and-rerun test and the throughput figure)."""
 
 from datetime import datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from ledger.application import LedgerApplication
 from ledger.complaint import Complaint
@@ -11,6 +11,44 @@ from privacy.fields import Personal
 AGENT = Actor(staff_id="agent-7", role="agent", department="service")
 
 
+def closed_complaint_aggregate(
+    ledger: LedgerApplication, number: int, subject: UUID, *, at: datetime, prefix: str = "CMP"
+) -> Complaint:
+    """One complaint of `subject` (whose key exists), taken through to closure at `at`."""
+    complaint = Complaint.register(
+        reference=f"{prefix}-{at.year}-{number:06d}",
+        channel="phone",
+        customer=Customer(subject_id=subject, name=Personal.of(subject, f"Bulk {number}")),
+        summary=Personal.of(subject, "summary"),
+        description=Personal.of(subject, "description"),
+        department="service",
+        actor=AGENT,
+        at=at,
+    )
+    complaint.classify(
+        category="complaint",
+        priority="normal",
+        customer_tier="standard",
+        deadlines=ledger.policy.complaint_deadlines(
+            registered_at=at, priority="normal", tier="standard"
+        ),
+        actor=AGENT,
+        at=at,
+    )
+    complaint.assign(owner="agent-7", reason=None, actor=AGENT, at=at)
+    complaint.resolve(
+        resolution=Personal.of(subject, "refunded"),
+        feedback_due=at + timedelta(days=1),
+        actor=AGENT,
+        at=at,
+    )
+    complaint.record_feedback(
+        satisfaction=5, comment=None, reopen_at_or_below=2, actor=AGENT, at=at
+    )
+    complaint.close(waiver_reason=None, actor=AGENT, at=at)
+    return complaint
+
+
 def closed_complaints(ledger: LedgerApplication, count: int, *, at: datetime) -> list[Complaint]:
     """`count` complaints registered, classified, assigned, resolved, rated and closed at `at`."""
     made: list[Complaint] = []
@@ -18,38 +56,7 @@ def closed_complaints(ledger: LedgerApplication, count: int, *, at: datetime) ->
     for number in range(1, count + 1):
         subject = uuid4()
         ledger.keys.prepare_new_subject(subject)
-        complaint = Complaint.register(
-            reference=f"CMP-{at.year}-{number:06d}",
-            channel="phone",
-            customer=Customer(subject_id=subject, name=Personal.of(subject, f"Bulk {number}")),
-            summary=Personal.of(subject, "summary"),
-            description=Personal.of(subject, "description"),
-            department="service",
-            actor=AGENT,
-            at=at,
-        )
-        complaint.classify(
-            category="complaint",
-            priority="normal",
-            customer_tier="standard",
-            deadlines=ledger.policy.complaint_deadlines(
-                registered_at=at, priority="normal", tier="standard"
-            ),
-            actor=AGENT,
-            at=at,
-        )
-        complaint.assign(owner="agent-7", reason=None, actor=AGENT, at=at)
-        complaint.resolve(
-            resolution=Personal.of(subject, "refunded"),
-            feedback_due=at + timedelta(days=1),
-            actor=AGENT,
-            at=at,
-        )
-        complaint.record_feedback(
-            satisfaction=5, comment=None, reopen_at_or_below=2, actor=AGENT, at=at
-        )
-        complaint.close(waiver_reason=None, actor=AGENT, at=at)
-        batch.append(complaint)
+        batch.append(closed_complaint_aggregate(ledger, number, subject, at=at))
         if len(batch) == 200:
             ledger.save(*batch)
             made += batch

@@ -46,6 +46,7 @@ def closed_complaint(
     marker: str,
     subject_id: UUID | None = None,
     close: bool = True,
+    category: str = "complaint",
 ) -> Complaint:
     """A complaint of `marker` (a personal name filed as a marker) taken through to closure."""
     PERSONAL_MARKERS.add(marker)
@@ -58,7 +59,7 @@ def closed_complaint(
         description=f"{marker} says the parcel arrived crushed",
         actor=AGENT,
     )
-    ledger.classify_complaint(complaint.id, category="complaint", priority="urgent", actor=AGENT)
+    ledger.classify_complaint(complaint.id, category=category, priority="urgent", actor=AGENT)
     ledger.assign_complaint(complaint.id, actor=AGENT)
     ledger.respond_to_complaint(complaint.id, message=f"Dear {marker}", actor=AGENT)
     ledger.resolve_complaint(complaint.id, resolution=f"{marker} refunded", actor=AGENT)

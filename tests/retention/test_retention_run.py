@@ -9,7 +9,9 @@ from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
 from ledger.integrity.verify import verify_ledger
 from privacy.fields import ERASED
+from privacy.retention import KindRule, RetentionRules
 from projections.archive_tables import ArchiveTables
+from projections.read_side import ReadSide
 from projections.retention import RetentionRun
 from tests.conftest import PERSONAL_MARKERS
 from tests.retention.conftest import OFFICER, closed_complaint
@@ -228,3 +230,41 @@ def test_the_archive_refuses_to_be_changed_or_emptied(
     for statement in (f"UPDATE {table} SET record = '{{}}'", f"DELETE FROM {table}"):
         with pytest.raises(Exception, match="append-only"), datastore.transaction(commit=True) as c:
             c.execute(statement)
+
+
+def test_a_longer_rule_for_a_category_keeps_its_cases_past_the_default(
+    ledger: LedgerApplication, clock: ManualClock, archive: ArchiveTables, integrity: Integrity
+) -> None:
+    ordinary = closed_complaint(ledger, marker="Kong Ordinary")
+    longer = closed_complaint(ledger, marker="Cao Longer", category="after_sales")
+    rules = RetentionRules(complaint=KindRule(THREE_YEARS, {"after_sales": 2 * THREE_YEARS}))
+    run = RetentionRun(ledger, integrity, archive, rules)
+    clock.advance(THREE_YEARS + timedelta(days=1))
+    report = run.run()
+    assert (report.archived, report.not_due) == ([str(ordinary.id)], 1)
+    clock.advance(THREE_YEARS)
+    assert run.run().archived == [str(longer.id)]
+
+
+def test_a_run_reads_only_the_cases_due_and_not_yet_archived(
+    ledger: LedgerApplication, clock: ManualClock, retention: RetentionRun
+) -> None:
+    archived = closed_complaint(ledger, marker="Yan Archived")
+    held = closed_complaint(ledger, marker="He Held")
+    ledger.place_case_hold(held.id, reason="court order", actor=OFFICER)
+    clock.advance(THREE_YEARS + timedelta(days=1))
+    young = closed_complaint(ledger, marker="Lu Young")
+    assert retention.run().archived == [str(archived.id)]
+    retention.index.catch_up()
+    due = retention.index.due(retention.rules, clock.now(), after=None, limit=100)
+    assert [case_id for case_id, _, _ in due] == [str(held.id)]  # not the archived, nor the young
+    assert str(young.id) not in {c for c, _, _ in due}
+
+
+def test_the_retention_index_is_a_tracked_projection_of_the_read_side(
+    ledger: LedgerApplication, clock: ManualClock, retention: RetentionRun
+) -> None:
+    closed_complaint(ledger, marker="Xu Indexed")
+    side = ReadSide(ledger)
+    assert side.catch_up(["retention_index"])["retention_index"] == side.head()
+    assert retention.index.catch_up() == side.head()  # the run finds nothing left to apply

@@ -33,6 +33,8 @@ def test_a_category_overrides_its_kinds_default(tmp_path: Path) -> None:
     ("data", "named"),
     [
         ({"access_log": {"keep": "5mo"}}, "access_log.keep"),
+        ({"operation_log": {"keep": "182d"}}, "operation_log.keep"),
+        ({"operation_log": {"forever": True}}, "operation_log: expected only keep"),
         ({"complaints": {"default": "three years"}}, "complaints.default"),
         ({"complaints": {"default": "0d"}}, "complaints.default"),
         ({"incidents": {"categories": {"major": "1x"}}}, "incidents.categories.major"),
@@ -48,3 +50,10 @@ def test_an_invalid_setting_is_refused_naming_it(data: dict[str, object], named:
 def test_a_missing_retention_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RetentionError, match="not found"):
         load_retention(tmp_path / "absent.toml")
+
+
+def test_the_operation_logs_retention_is_set_in_the_file_or_left_to_the_setting() -> None:
+    assert retention_from_mapping({}).operation_log is None
+    rules = retention_from_mapping({"operation_log": {"keep": "1y"}})
+    assert rules.operation_log == timedelta(days=365)
+    assert rules.describe()["operation_log.keep"] == "365d"

@@ -12,6 +12,7 @@ from tests.bench.rows import (
     lag,
     large,
     oplog,
+    retention,
     sqlite_embedded,
     write_path,
 )
@@ -28,6 +29,7 @@ ROWS: list[Row] = [
     lag.measure,
     sqlite_embedded.measure,
     oplog.measure,
+    retention.measure,
 ]
 
 # name, issue that brings it, target: printed as "not measured: lands with issue N" until a

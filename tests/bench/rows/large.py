@@ -130,7 +130,7 @@ def _verify_all(env: dict[str, str], count: int) -> list[dict[str, Any]]:
     return results
 
 
-def _raw_read_rate(app: LedgerApplication) -> float:
+def raw_read_rate(app: LedgerApplication) -> float:
     """Events per second of a keyset-paged sequential read of the whole events table."""
     recorder: Any = app.recorder
     datastore = recorder.datastore
@@ -169,7 +169,7 @@ def _verify_figures(
         rss.append(result["rss_mib"])
         return float(result["events"]) / float(result["seconds"])
 
-    pairs = alternate(rounds, lambda: _raw_read_rate(app), verify_rate)
+    pairs = alternate(rounds, lambda: raw_read_rate(app), verify_rate)
     return [
         ratio_figure(
             f"ledger verify over {events:,} events vs raw sequential read of the events table",
