@@ -206,6 +206,14 @@ def _start_background_jobs(app: Flask, settings: Settings) -> None:
         jobs.start()
 
 
+def close_app(app: Flask) -> None:
+    """Stop the app's background jobs, then close its store: no job outlives its connections."""
+    jobs: BackgroundJobs | None = app.extensions.get("background_jobs")
+    if jobs is not None:
+        jobs.stop()
+    app.extensions["ledger"].close()
+
+
 def _identify_and_claim() -> Any:
     if not request.path.startswith("/v1/"):
         return None

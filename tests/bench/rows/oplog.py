@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from api.app import create_app
+from api.app import close_app, create_app
 from api.config import Settings
 from api.policy import ROLES
 from privacy.tokens import Principal
@@ -73,7 +73,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
             phase(True)
             pairs = alternate(scale.rounds, lambda: phase(False), lambda: phase(True))
         finally:
-            app.extensions["ledger"].close()
+            close_app(app)
     return [
         ratio_figure(
             "read latency with the operation log on vs off (p50, one complaint, PostgreSQL)",
