@@ -31,7 +31,7 @@ from privacy.master_key import MasterKeyError, add_key_to_file, retire_keys_in_f
 
 def serve(settings: Settings, workers: int | None = None) -> None:
     from api import server
-    from api.app import create_app
+    from api.app import close_app, create_app
     from api.cli_access import bootstrap_admin_token
 
     if workers is not None:
@@ -45,7 +45,7 @@ def serve(settings: Settings, workers: int | None = None) -> None:
     else:
         # Every setting is checked and the database prepared once, here, before any worker
         # starts: a bad setting stops the start with one line, not with workers failing to boot.
-        create_app(settings, background=False).extensions["ledger"].close()
+        close_app(create_app(settings, background=False))
     print(
         f"Complaint ledger serving on {url} (store: {store}, data: {settings.data_dir}, "
         f"{processes} process{'es' if processes > 1 else ''} of {settings.threads} threads)"
