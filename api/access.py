@@ -21,8 +21,8 @@ from api.identity import PrincipalSource, Rejected
 from api.limiter import FailureLimiter
 from api.paths import complaint_id, record_id
 from api.policy import decide
-from api.presenters import ledger
-from api.problems import problem
+from api.presenters import ledger, revealed_accesses
+from api.problems import problem, unavailable
 from ledger.application import LedgerApplication
 from ledger.complaint import Complaint
 from ledger.errors import NotFoundError
@@ -30,6 +30,7 @@ from ledger.escalation import Escalation
 from ledger.handoff import Handoff
 from ledger.store.availability import is_unavailable
 from ledger.values import Actor
+from privacy.access_log import Access
 from privacy.operation_log import Operation, OperationLog
 from privacy.tokens import Principal, TokenStore
 
@@ -229,27 +230,35 @@ def guard() -> Response | None:
 
 
 def record_operation(response: Response) -> Response:
-    """After each `/v1` request: one row in the operation log, whatever the outcome."""
+    """After each `/v1` request: one row in the operation log, whatever the outcome, and in the
+    same commit the access-log rows of the personal data it revealed."""
     if not request.path.startswith("/v1/"):
         return response
     actor: Actor | None = g.get("actor")
     facts: RequestFacts | None = g.get("facts")
+    accesses = revealed_accesses()
     try:
-        _append_operation(response, actor, facts)
+        _append_operation(response, actor, facts, accesses)
     except Exception as error:
         if not is_unavailable(error):
             raise
         # The store went away after the request was answered (or was why it failed): the
-        # answer stands, and the gap in the operation log is itself logged.
+        # answer stands, and the gap in the operation log is itself logged...
         log.error(
             "operation log: store unavailable, %s %s not recorded", request.method, request.path
         )
+        if accesses:
+            # ...unless it reveals personal data: no reveal leaves unrecorded.
+            response = unavailable(current_app.extensions["retry_after"])
     response.headers["X-Request-Id"] = request_id()
     return response
 
 
 def _append_operation(
-    response: Response, actor: Actor | None, facts: "RequestFacts | None"
+    response: Response,
+    actor: Actor | None,
+    facts: "RequestFacts | None",
+    accesses: list[Access],
 ) -> None:
     access_control().oplog.append(
         Operation(
@@ -261,7 +270,8 @@ def _append_operation(
             target=facts.target() if facts else request.path,
             result="allowed" if g.get("decision") == "allowed" else "refused",
             status=response.status_code,
-        )
+        ),
+        accesses,
     )
 
 

@@ -14,6 +14,7 @@ def operation_log(ledger: LedgerApplication, settings: Settings) -> OperationLog
         return OperationLog(
             ledger.recorder.datastore,  # type: ignore[attr-defined]
             retention=timedelta(days=settings.oplog_retention_days),
+            access_log=ledger.access_log,
         )
     except OperationLogError as error:
         raise PolicyError(f"LEDGER_OPLOG_RETENTION_DAYS: {error}") from None

@@ -59,27 +59,30 @@ def customer_body(customer: Customer) -> dict[str, Any]:
     }
 
 
-def write_access_log() -> None:
-    """After a request: record whose personal fields it revealed to whom."""
+def revealed_accesses() -> list[Access]:
+    """The request's reveals so far, as access-log entries; taken once (the caller logs them)."""
     revealed: dict[UUID, set[str]] = g.pop("revealed", {})
     if not revealed:
-        return
-    app = ledger()
-    now = app.clock.now()
+        return []
+    now = ledger().clock.now()
     purpose = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-    app.access_log.record(
-        [
-            Access(
-                at=now,
-                staff_id=g.actor.staff_id,
-                role=g.actor.role,
-                subject_id=subject_id,
-                fields=tuple(sorted(fields)),
-                purpose=purpose,
-            )
-            for subject_id, fields in revealed.items()
-        ]
-    )
+    return [
+        Access(
+            at=now,
+            staff_id=g.actor.staff_id,
+            role=g.actor.role,
+            subject_id=subject_id,
+            fields=tuple(sorted(fields)),
+            purpose=purpose,
+        )
+        for subject_id, fields in revealed.items()
+    ]
+
+
+def write_access_log() -> None:
+    """After a request the operation log did not record: whose personal fields it revealed."""
+    if accesses := revealed_accesses():
+        ledger().access_log.record(accesses)
 
 
 def complaint_body(c: Complaint) -> dict[str, Any]:

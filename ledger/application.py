@@ -29,6 +29,7 @@ from ledger.incident_commands import IncidentCommands
 from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
 from ledger.store.claims import ClaimHolders, current_claim
+from ledger.store.idle_check import install_idle_check
 from ledger.store.recorders import GroupCommitting
 from ledger.store.side_tables import SideTables
 from ledger.subject import DataSubject, data_subject_id_for
@@ -83,6 +84,7 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         prepare_database(env)
         super().__init__(env)
         datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        install_idle_check(datastore)
         self.side_tables = SideTables(datastore)
         self.side_tables.create()
         self.claim_holders = ClaimHolders()

@@ -93,21 +93,30 @@ class AccessLog:
     def record(self, accesses: Sequence[Access]) -> None:
         if not accesses:
             return
-        p = self._p
         with self._cursor() as c:
-            for a in accesses:
-                c.execute(
-                    f"INSERT INTO {self._table} (at, staff_id, role, subject_id, fields, purpose) "
-                    f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-                    (
-                        self._time(a.at),
-                        a.staff_id,
-                        a.role,
-                        str(a.subject_id),
-                        ",".join(a.fields),
-                        a.purpose,
-                    ),
+            self.insert(c, accesses)
+
+    def insert(self, cursor: Any, accesses: Sequence[Access]) -> None:
+        """Add `accesses` in the caller's transaction (the operation log writes a request's
+        reveals in the same commit as its own row)."""
+        if not accesses:
+            return
+        p = self._p
+        cursor.executemany(
+            f"INSERT INTO {self._table} (at, staff_id, role, subject_id, fields, purpose) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+            [
+                (
+                    self._time(a.at),
+                    a.staff_id,
+                    a.role,
+                    str(a.subject_id),
+                    ",".join(a.fields),
+                    a.purpose,
                 )
+                for a in accesses
+            ],
+        )
 
     def purge(self, *, cutoff: datetime, policy: str, run_id: str, at: datetime) -> Purge | None:
         """Delete the oldest rows, those before the first one at or after `cutoff`, and record

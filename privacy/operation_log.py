@@ -18,7 +18,7 @@ found; `anchor()` is signed into checkpoints beside the head.
 import hashlib
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +28,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.access_log import Access, AccessLog
 from privacy.log_purges import OPERATION_LOG, Purge, PurgeTable
 from privacy.schema_lock import serialise_schema_changes
 
@@ -98,10 +99,11 @@ def row_hash(row: Mapping[str, Any]) -> str:
 class _Pending:
     """One caller's append waiting for the batch that writes it."""
 
-    __slots__ = ("done", "error", "logged", "operation")
+    __slots__ = ("accesses", "done", "error", "logged", "operation")
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, accesses: Sequence[Access]) -> None:
         self.operation = operation
+        self.accesses = accesses
         self.done = threading.Event()
         self.logged: LoggedOperation | None = None
         self.error: BaseException | None = None
@@ -115,6 +117,7 @@ class OperationLog:
         datastore: SQLiteDatastore | PostgresDatastore,
         *,
         retention: timedelta = RETENTION_FLOOR,
+        access_log: AccessLog | None = None,
     ) -> None:
         if retention < RETENTION_FLOOR:
             raise OperationLogError(
@@ -123,6 +126,7 @@ class OperationLog:
             )
         self.retention = retention
         self._datastore = datastore
+        self._access_log = access_log
         self._lock = threading.Lock()  # held by the one thread writing a batch
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
@@ -182,15 +186,20 @@ class OperationLog:
         with self._datastore.transaction(commit=commit) as cursor:
             yield cursor
 
-    def append(self, operation: Operation) -> LoggedOperation:
+    def append(self, operation: Operation, accesses: Sequence[Access] = ()) -> LoggedOperation:
         """Add a row at the head of the chain; return once it is committed.
 
         Appends arriving together are written together: the first caller to take the writer's
         lock becomes the leader and writes every row queued so far in one transaction (one
         table lock, one read of the head, one commit); the others wait for that commit. Each
         caller returns only after its own row is durable, in the order the leader chained them.
+        `accesses` (the personal data the request revealed) go into the access log in the same
+        transaction, so a request's reveals cost no commit of their own and are never recorded
+        without its operation, nor it without them.
         """
-        pending = _Pending(operation)
+        if accesses and self._access_log is None:
+            raise ValueError("this operation log was built without the access log")
+        pending = _Pending(operation, accesses)
         with self._queue_lock:
             self._queue.append(pending)
         while not pending.done.is_set():
@@ -248,6 +257,10 @@ class OperationLog:
                             )
                             prev = digest
                         c.executemany(statement, rows)
+                        if self._access_log is not None:
+                            self._access_log.insert(
+                                c, [access for entry in batch for access in entry.accesses]
+                            )
                 except IntegrityError:
                     continue  # another process extended the chain first: build on its row
                 for entry, written in zip(batch, logged, strict=True):

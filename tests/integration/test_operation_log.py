@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from uuid import NAMESPACE_URL, uuid5
 
 import psycopg
 import pytest
@@ -13,6 +14,7 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.clock import ManualClock
+from privacy.access_log import Access
 from privacy.operation_log import (
     GENESIS,
     Head,
@@ -156,3 +158,41 @@ def test_a_chain_cut_short_is_found_against_a_checkpointed_head(
 def test_a_retention_below_six_months_is_refused(ledger: LedgerApplication) -> None:
     with pytest.raises(OperationLogError, match="at least 183 days"):
         OperationLog(ledger.recorder.datastore, retention=timedelta(days=90))  # type: ignore[attr-defined]
+
+
+def _access(clock: ManualClock, n: int) -> Access:
+    return Access(
+        at=clock.now(),
+        staff_id="agent-7",
+        role="agent",
+        subject_id=uuid5(NAMESPACE_URL, f"subject-{n}"),
+        fields=("customer.name",),
+        purpose="GET /v1/complaints/<id>",
+    )
+
+
+def test_the_reveals_of_a_request_are_written_with_its_operation(
+    ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    oplog = OperationLog(ledger.recorder.datastore, access_log=ledger.access_log)  # type: ignore[attr-defined]
+    barrier = threading.Barrier(8)
+
+    def append(n: int) -> LoggedOperation:
+        barrier.wait()
+        return oplog.append(_operation(clock, n), [_access(clock, n)])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(append, range(1, 9)))
+    assert {entry.subject_id for entry in ledger.access_log.query(limit=100)} == {
+        _access(clock, n).subject_id for n in range(1, 9)
+    }
+    assert oplog.verify().count == 8
+
+
+def test_an_operation_log_without_the_access_log_refuses_reveals(
+    oplog: OperationLog, clock: ManualClock, ledger: LedgerApplication
+) -> None:
+    with pytest.raises(ValueError, match="access log"):
+        oplog.append(_operation(clock, 1), [_access(clock, 1)])
+    assert oplog.head() == Head(0, GENESIS)
+    assert ledger.access_log.query() == []
