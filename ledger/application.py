@@ -62,6 +62,14 @@ _LOADED: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("ledger_loaded", 
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's projector without its per-event `isinstance` against a runtime Protocol,
+    which on Python 3.11 costs ~20 µs an event: most of a small stream's replay."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
     """Complaints, escalations, handoffs and incidents as append-only event streams."""
 
@@ -129,7 +137,9 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
             del loaded[aggregate_id]
             return found
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.repository.get(
+                aggregate_id, version=version, projector_func=replay
+            )
         except AggregateNotFoundError:
             raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
