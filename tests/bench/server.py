@@ -38,10 +38,29 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU time of this host's PostgreSQL processes so far (0 if it runs elsewhere).
+
+    On a shared machine this counts every client's statements, not the bench's alone: read it
+    as an upper bound of what the bench's requests cost the server.
+    """
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+        except OSError:
+            continue  # exited meanwhile
+        total += _cpu_seconds(int(entry.name))
+    return total
+
+
 def _cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return 0.0  # exited meanwhile
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

@@ -15,7 +15,7 @@ from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, library_settings, url_for
 from tests.bench.harness import Figure, ratio_figure, rotate
 from tests.bench.load import run_load_process
-from tests.bench.server import Server, ledger_server
+from tests.bench.server import Server, ledger_server, postgres_cpu_seconds
 
 # The library's pool for its 32 threads: its table lock admits one writer at a time, so more
 # connections than this only queue inside PostgreSQL (and the server is shared).
@@ -71,13 +71,13 @@ def measure(ctx: BenchContext) -> list[Figure]:
 
                 def served(key: str, server: Server) -> Callable[[], float]:
                     def run() -> float:
-                        cpu = server.cpu_seconds()
+                        cpu, postgres = server.cpu_seconds(), postgres_cpu_seconds()
                         result = run_load_process(
                             server.base, clients=scale.clients, seconds=scale.seconds
                         )
-                        result["server_cpu_ms"] = (
-                            1000 * (server.cpu_seconds() - cpu) / max(1, result["ok"])
-                        )
+                        ok = max(1, result["ok"])
+                        result["server_cpu_ms"] = 1000 * (server.cpu_seconds() - cpu) / ok
+                        result["postgres_cpu_ms"] = 1000 * (postgres_cpu_seconds() - postgres) / ok
                         loads[key].append(result)
                         return float(result["rate"])
 
@@ -99,6 +99,12 @@ def measure(ctx: BenchContext) -> list[Figure]:
     p99 = statistics.median(p99s)
     server_cpu = statistics.median(float(load["server_cpu_ms"]) for load in loads["on"])
     client_cpu = statistics.median(float(load["client_cpu_ms"]) for load in loads["on"])
+    postgres_cpu = statistics.median(float(load["postgres_cpu_ms"]) for load in loads["on"])
+    # What the machine could serve if every core did nothing but this load: the rate no server
+    # code can beat here, however fast, while PostgreSQL and the clients share its cores.
+    cores = os.cpu_count() or 1
+    ceiling = 1000 * cores / (server_cpu + postgres_cpu + client_cpu)
+    floor = 1000 * cores / (postgres_cpu + client_cpu)
     return [
         ratio_figure(
             f"append, full stack over HTTP, {scale.clients} clients",
@@ -127,6 +133,19 @@ def measure(ctx: BenchContext) -> list[Figure]:
             target="report",
             passed=None,
             note=f"load generator: {client_cpu:.2f} ms per request",
+        ),
+        Figure(
+            name="PostgreSQL CPU per request (full stack, group commit)",
+            value=postgres_cpu,
+            unit="ms",
+            baseline=None,
+            ratio=None,
+            target="report",
+            passed=None,
+            note=(
+                f"all of this host's PostgreSQL processes; the {cores} cores could serve at most "
+                f"{ceiling:,.0f} requests/s at these costs, and {floor:,.0f}/s with no server CPU"
+            ),
         ),
         ratio_figure(
             "full stack: group commit on vs off",
