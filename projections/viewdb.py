@@ -22,7 +22,12 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.rows import tuple_row
 
+from projections.turns import Turns
+
 POSTGRES_TRACKING_TABLE = "ledger_projection_tracking"
+# View reads of one process at once (`ViewDatabase.select`): enough to keep its one GIL and the
+# database busy while the others wait their turn in order (projections/turns.py).
+READERS = 8
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 _KINDS = {
     # kind: (SQLite type, PostgreSQL type)
@@ -74,8 +79,11 @@ class PositionMovedError(Exception):
 class ViewDatabase:
     """The SQL dialect, table names and tracking of the views beside one event store."""
 
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+    def __init__(
+        self, datastore: SQLiteDatastore | PostgresDatastore, *, readers: int = READERS
+    ) -> None:
         self.datastore = datastore
+        self._readers = Turns(readers)
         self.tracking: TrackingRecorder
         if isinstance(datastore, PostgresDatastore):
             self.dialect = "postgres"
@@ -145,26 +153,29 @@ class ViewDatabase:
 
         On PostgreSQL the statement runs on its own in autocommit mode (one statement reads one
         snapshot): no BEGIN and ROLLBACK round trips around it, each of which a busy server
-        thread pays again in waiting for the GIL.
+        thread pays again in waiting for the GIL. At most `readers` threads read at once; the
+        others wait their turn in arrival order.
         """
         names = table.column_names if columns is None else columns
-        if not self.postgres:
-            with self.reading() as cursor:
+        with self._readers:
+            if not self.postgres:
+                with self.reading() as cursor:
+                    cursor.execute(statement, params)
+                    return [self.row_from_db(table, row, names) for row in cursor.fetchall()]
+            datastore: Any = self.datastore  # PostgreSQL's, here
+            with datastore.get_connection() as connection:
+                if connection.info.timezone is not UTC:
+                    # Once per connection: timestamps then arrive in UTC, with nothing to
+                    # convert. No statement of ours depends on the session's zone (none formats
+                    # or truncates a timestamp in SQL), so the rest of the ledger reads the same
+                    # instants.
+                    connection.execute("SET TIME ZONE 'UTC'")
+                # Tuples zipped with names the caller already knows: psycopg's dict rows read
+                # every column's name back from the result and build each row in a Python call
+                # of their own, which was the biggest CPU cost of a list page.
+                cursor = connection.cursor(row_factory=tuple_row)
                 cursor.execute(statement, params)
-                return [self.row_from_db(table, row, names) for row in cursor.fetchall()]
-        datastore: Any = self.datastore  # PostgreSQL's, here
-        with datastore.get_connection() as connection:
-            if connection.info.timezone is not UTC:
-                # Once per connection: timestamps then arrive in UTC, with nothing to convert.
-                # No statement of ours depends on the session's zone (none formats or truncates
-                # a timestamp in SQL), so the rest of the ledger reads the same instants.
-                connection.execute("SET TIME ZONE 'UTC'")
-            # Tuples zipped with names the caller already knows: psycopg's dict rows read every
-            # column's name back from the result and build each row in a Python call of their
-            # own, which was the biggest CPU cost of a list page.
-            cursor = connection.cursor(row_factory=tuple_row)
-            cursor.execute(statement, params)
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def rows_from_db(self, table: Table, cursor: Any) -> list[Row]:
         """Every row left in `cursor`, as Python values."""
