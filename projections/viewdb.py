@@ -172,9 +172,10 @@ class ViewDatabase:
                     connection.execute("SET TIME ZONE 'UTC'")
                 # Tuples zipped with names the caller already knows: psycopg's dict rows read
                 # every column's name back from the result and build each row in a Python call
-                # of their own, which was the biggest CPU cost of a list page.
+                # of their own, which was the biggest CPU cost of a list page. Binary results
+                # are the same values in fewer bytes, and a timestamp is not parsed from text.
                 cursor = connection.cursor(row_factory=tuple_row)
-                cursor.execute(statement, params)
+                cursor.execute(statement, params, binary=True)
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def rows_from_db(self, table: Table, cursor: Any) -> list[Row]:
