@@ -19,6 +19,40 @@ from projections.viewdb import Row, ViewDatabase, parse_time
 
 MAX_LIMIT = 200
 
+# What one item of a list or a queue shows (`api.cases.case_body`): 27 of the row's 44 columns.
+# A page is 50 rows and each value costs CPU to read in, under the GIL every request thread
+# shares; the counters and milestones the list does not show are read by `get_case` alone.
+LIST_COLUMNS = (
+    "complaint_id",
+    "reference",
+    "status",
+    "channel",
+    "category",
+    "priority",
+    "customer_tier",
+    "department",
+    "owner",
+    "handoff_id",
+    "handoff_to",
+    "handoff_accepted",
+    "handoff_requested_at",
+    "handoff_accept_due",
+    "handoff_complete_due",
+    "escalation_level",
+    "registered_at",
+    "first_response_due",
+    "written_reply_due",
+    "resolution_due",
+    "next_due",
+    "awaiting_customer_since",
+    "breaches",
+    "breach_count",
+    "incident_id",
+    "last_activity_at",
+    "version",
+)
+_LIST_SELECT = ", ".join(LIST_COLUMNS)
+
 
 class BadCursorError(LedgerError):
     """A page cursor this service did not hand out."""
@@ -69,7 +103,10 @@ def list_cases(
     limit: int,
     after: str | None = None,
 ) -> tuple[list[Row], str | None]:
-    """One page of cases, newest first, and the cursor of the next page (None at the end)."""
+    """One page of cases (their `LIST_COLUMNS`), newest first, and the next page's cursor.
+
+    The cursor is None on the last page.
+    """
     p = db.p
     where: list[str] = []
     params: list[Any] = []
@@ -97,12 +134,12 @@ def list_cases(
         where.append(f"(registered_at, complaint_id) < ({p}, {p})")
         params.extend([db.time_param(registered_at), complaint_id])
     limit = max(1, min(limit, MAX_LIMIT))
-    statement = f"SELECT * FROM {db.physical(CASE_STATUS, generation)}"
+    statement = f"SELECT {_LIST_SELECT} FROM {db.physical(CASE_STATUS, generation)}"
     if where:
         statement += " WHERE " + " AND ".join(where)
     statement += f" ORDER BY registered_at DESC, complaint_id DESC LIMIT {p}"
     params.append(limit + 1)
-    rows = db.select(CASE_STATUS, statement, params)
+    rows = db.select(CASE_STATUS, statement, params, columns=LIST_COLUMNS)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1]) if more and rows else None
@@ -111,7 +148,7 @@ def list_cases(
 def department_queue(
     db: ViewDatabase, generation: int, department: str, *, limit: int
 ) -> list[Row]:
-    """Open cases the department owns or has been handed, oldest first."""
+    """Open cases (their `LIST_COLUMNS`) the department owns or has been handed, oldest first."""
     p = db.p
     table = db.physical(CASE_STATUS, generation)
     order = "ORDER BY registered_at, complaint_id"
@@ -119,22 +156,28 @@ def department_queue(
     # The handed branch leaves out what the department owns, so the two never share a row and
     # UNION ALL needs no de-duplication (which hashed every column of every row).
     statement = (
-        f"SELECT * FROM (SELECT * FROM {table} WHERE department = {p} AND status <> 'closed' "
-        f"{order} LIMIT {p}) AS owned UNION ALL "
-        f"SELECT * FROM (SELECT * FROM {table} WHERE handoff_to = {p} AND status <> 'closed' "
+        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE department = {p} "
+        f"AND status <> 'closed' {order} LIMIT {p}) AS owned UNION ALL "
+        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE handoff_to = {p} "
+        "AND status <> 'closed' "
         f"AND department IS DISTINCT FROM {p} {order} LIMIT {p}) AS handed {order} LIMIT {p}"
     )
     limit = max(1, min(limit, MAX_LIMIT))
     return db.select(
-        CASE_STATUS, statement, (department, limit, department, department, limit, limit)
+        CASE_STATUS,
+        statement,
+        (department, limit, department, department, limit, limit),
+        columns=LIST_COLUMNS,
     )
 
 
 def get_case(db: ViewDatabase, generation: int, complaint_id: str) -> Row | None:
+    """One case's whole row, or None."""
     p = db.p
     rows = db.select(
         CASE_STATUS,
-        f"SELECT * FROM {db.physical(CASE_STATUS, generation)} WHERE complaint_id = {p}",
+        f"SELECT {CASE_STATUS.select_list} FROM {db.physical(CASE_STATUS, generation)} "
+        f"WHERE complaint_id = {p}",
         (complaint_id,),
     )
     return rows[0] if rows else None

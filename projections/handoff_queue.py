@@ -99,7 +99,8 @@ def open_for(
     """A department's open handoffs, oldest first."""
     rows = db.select(
         HANDOFF_QUEUE,
-        f"SELECT * FROM {db.physical(HANDOFF_QUEUE, generation)} WHERE to_department = {db.p} "
+        f"SELECT {HANDOFF_QUEUE.select_list} FROM {db.physical(HANDOFF_QUEUE, generation)} "
+        f"WHERE to_department = {db.p} "
         f"ORDER BY requested_at, handoff_id LIMIT {db.p}",
         (department, limit),
     )

@@ -245,8 +245,9 @@ def overdue_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int)
     physical = db.physical(SLA_CLOCKS, generation)
     return db.select(
         SLA_CLOCKS,
-        f"SELECT * FROM {physical} WHERE due_at <= {db.p} AND met_at IS NULL "
-        "AND stopped_at IS NULL AND breached_at IS NULL AND paused_since IS NULL "
+        f"SELECT {SLA_CLOCKS.select_list} FROM {physical} "
+        f"WHERE due_at <= {db.p} AND met_at IS NULL AND stopped_at IS NULL "
+        "AND breached_at IS NULL AND paused_since IS NULL "
         f"ORDER BY due_at LIMIT {db.p}",
         (db.time_param(now), limit),
     )

@@ -111,6 +111,37 @@ def test_the_queue_shows_handed_cases_with_time_left_to_each_deadline(
     assert left["first_response"] == 90 * 60
 
 
+def test_list_and_queue_items_show_what_the_single_case_read_shows(
+    client: FlaskClient, clock: ManualClock
+) -> None:
+    # The lists read only the columns an item renders; a case with an open handoff and an
+    # escalation uses nearly all of them.
+    complaint = workable(client)
+    ok(
+        client.post(
+            "/v1/handoffs",
+            json={"complaint_id": complaint["id"], "to_department": "technical", "reason": "x"},
+            headers=AGENT,
+        ),
+        201,
+    )
+    ok(
+        client.post(
+            "/v1/escalations",
+            json={"complaint_id": complaint["id"], "level": "supervisor", "reason": "upset"},
+            headers=AGENT,
+        ),
+        201,
+    )
+    clock.advance(timedelta(minutes=30))
+    single = ok(client.get(f"/v1/complaints/{complaint['id']}/sla", headers=MANAGER))
+    assert single["open_handoff"] is not None and single["escalation_level"] == "supervisor"
+    listed = ok(client.get("/v1/complaints", headers=MANAGER))["items"]
+    queued = ok(client.get("/v1/departments/technical/queue", headers=MANAGER))["items"]
+    assert listed == [single]
+    assert queued == [single]
+
+
 def test_an_unknown_department_has_no_queue(client: FlaskClient) -> None:
     assert client.get("/v1/departments/nowhere/queue", headers=MANAGER).status_code == 404
 
