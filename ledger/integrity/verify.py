@@ -1,14 +1,17 @@
 """`ledger verify`: re-read the ledger, recompute every chain and the tree, name every break.
 
-Three checks, each streaming the store in pages (keyset or id ranges, the next page fetched
-while one is checked), so memory stays flat:
+Three checks. The first two share one read of the event table in log order, beside the tree's
+leaves, both streamed in pages (id ranges or keysets, the next page fetched while one is
+checked), so memory stays flat:
 
-1. chains   events in (stream, version) order: each event's chain hash is recomputed from its
-            stored bytes and the stored hash of the event before it; versions must run 1, 2, 3…
-2. log      events in notification order beside the tree's leaves: every leaf's event must still
-            be at its notification id with the same identity and chain hash, and no event the tree
-            has passed may be absent from it; the leaves rebuild the tree on the way, and its root
-            is compared with every checkpoint's at that size
+1. chains   each event's chain hash is recomputed from its stored bytes and the stored hash of
+            the event before it in its stream; versions must run 1, 2, 3… The event before is
+            nearly always in the page just read or the one before it; the others are looked up
+            by the database, one statement a page (`_Predecessors`)
+2. log      every leaf's event must still be at its notification id with the same identity and
+            chain hash, and no event the tree has passed may be absent from it; the leaves
+            rebuild the tree on the way, and its root is compared with every checkpoint's at
+            that size
 3. signed   every checkpoint's signature with the public key, their numbering, kept copies, and
             the stored subtree hashes that proofs are built from
 
