@@ -272,20 +272,19 @@ class _Predecessors:
                         self.odd.add(sid)
             newer[sid] = (version, stored)
         if wanted:
-            below = {
-                (sid, version): (previous, chained)
-                for sid, version, previous, chained in self.tables.previous_events(
-                    [(rows[i][1], rows[i][2]) for i in wanted], up_to=self.up_to
-                )
-            }
-            for i in wanted:
-                hit = below.get((rows[i][1], rows[i][2]))
-                if hit is None:
+            for i, (previous, chained) in zip(
+                wanted,
+                self.tables.previous_events(
+                    [rows[i][1] for i in wanted], [rows[i][2] for i in wanted], up_to=self.up_to
+                ),
+                strict=True,
+            ):
+                if previous is None:
                     firsts += 1
-                elif hit[0] == rows[i][2] - 1:
-                    found[i] = hit[1] or GENESIS
+                elif previous == rows[i][2] - 1:
+                    found[i] = chained or GENESIS
                 else:
-                    found[i] = hit[0]
+                    found[i] = previous
         self.streams += firsts
         self.older, self.newer = newer, {}
         return found

@@ -59,9 +59,8 @@ class StoredCheckpoint:
 EventRow = tuple[int, bytes, int, str, bytes, bytes | None]
 """(notification id, stream id bytes, version, topic, state, chain hash) as stored."""
 
-PreviousEvent = tuple[bytes, int, int, bytes | None]
-"""(stream id bytes, a version, the version of the stream's event below it, that one's chain
-hash): what `previous_events` answers."""
+PreviousEvent = tuple[int | None, bytes | None]
+"""(version, chain hash) of the event below another in its stream; (None, None) when none is."""
 
 
 class IntegrityTables(TrackingRecorder, ABC):
@@ -311,41 +310,36 @@ class IntegrityTables(TrackingRecorder, ABC):
         return None if rows[0][0] is None else int(rows[0][0])
 
     def previous_events(
-        self, keys: Sequence[tuple[bytes, int]], *, up_to: int | None = None
+        self, streams: Sequence[bytes], versions: Sequence[int], *, up_to: int | None = None
     ) -> list[PreviousEvent]:
-        """For each (stream, version), the stream's event just below that version: the highest
-        version under it (logged at or before `up_to`, if given). Keys without one are left out.
+        """For each stream and version, the stream's event just below that version: the highest
+        version under it (logged at or before `up_to`, if given), in the order asked.
 
-        One index probe per key: `ledger verify` asks only for the events whose predecessor it
-        has not just read itself.
+        One index probe per event: `ledger verify` asks only for the events whose predecessor
+        it has not just read itself.
         """
         p = self.p
         below = "" if up_to is None else f" AND q.{self.nid} <= {p}"
-        step = (MAX_PARAMETERS - 1) // 2
+        step = (MAX_PARAMETERS - 1) // 3
         found: list[PreviousEvent] = []
-        for start in range(0, len(keys), step):
-            chunk = keys[start : start + step]
-            values = ", ".join([f"({p}, {p})"] * len(chunk))
+        for start in range(0, len(streams), step):
+            chunk = range(start, min(start + step, len(streams)))
             params: list[Any] = [
-                v for sid, version in chunk for v in (self._leaf_stream_param(sid), version)
+                v for i in chunk for v in (i, self._leaf_stream_param(streams[i]), versions[i])
             ]
             rows = self._read(
-                f"WITH wanted (stream, version) AS (VALUES {values}) "
-                "SELECT wanted.stream, wanted.version, e.originator_version, e.chain_hash "
-                f"FROM wanted JOIN {self.events} e ON e.originator_id = wanted.stream "
+                f"WITH wanted (i, stream, version) AS "
+                f"(VALUES {', '.join([f'({p}, {p}, {p})'] * len(chunk))}) "
+                "SELECT e.originator_version, e.chain_hash "
+                f"FROM wanted LEFT JOIN {self.events} e ON e.originator_id = wanted.stream "
                 "AND e.originator_version = (SELECT q.originator_version "
                 f"FROM {self.events} q WHERE q.originator_id = wanted.stream "
                 f"AND q.originator_version < wanted.version{below} "
-                "ORDER BY q.originator_version DESC LIMIT 1)",
+                "ORDER BY q.originator_version DESC LIMIT 1) ORDER BY wanted.i",
                 params if up_to is None else [*params, up_to],
             )
             found += [
-                (
-                    self._stream_bytes(r[0]),
-                    int(r[1]),
-                    int(r[2]),
-                    None if r[3] is None else bytes(r[3]),
-                )
+                (None, None) if r[0] is None else (int(r[0]), None if r[1] is None else bytes(r[1]))
                 for r in rows
             ]
         return found
@@ -542,18 +536,21 @@ class PostgresIntegrityTables(PostgresTrackingRecorder, IntegrityTables):
         return rows  # binary results already have the right types
 
     def previous_events(
-        self, keys: Sequence[tuple[bytes, int]], *, up_to: int | None = None
+        self, streams: Sequence[bytes], versions: Sequence[int], *, up_to: int | None = None
     ) -> list[PreviousEvent]:
-        # One statement whatever the number of keys: two arrays, unnested side by side.
+        # One statement whatever the number of events. The stream ids go as one blob of 16
+        # bytes each and the versions as text: psycopg dumps arrays element by element, which
+        # cost 4 µs a stream id as a bytea[] (measured), more than the lookup saves.
         below = "" if up_to is None else " AND q.notification_id <= %s"
-        params: list[Any] = [[UUID(bytes=sid) for sid, _ in keys], [v for _, v in keys]]
+        params: list[Any] = [",".join(map(str, versions)), b"".join(streams)]
         return self._read(
-            "SELECT uuid_send(wanted.stream), wanted.version, e.originator_version, e.chain_hash "
-            "FROM unnest(%s::uuid[], %s::bigint[]) AS wanted (stream, version) "
-            "CROSS JOIN LATERAL (SELECT q.originator_version, q.chain_hash "
-            f"FROM {self.events} q WHERE q.originator_id = wanted.stream "
+            "SELECT e.originator_version, e.chain_hash FROM "
+            "unnest(string_to_array(%s, ',')::bigint[]) WITH ORDINALITY AS wanted (version, i) "
+            "LEFT JOIN LATERAL (SELECT q.originator_version, q.chain_hash "
+            f"FROM {self.events} q WHERE q.originator_id = "
+            "encode(substring(%s::bytea FROM wanted.i::int * 16 - 15 FOR 16), 'hex')::uuid "
             f"AND q.originator_version < wanted.version{below} "
-            "ORDER BY q.originator_version DESC LIMIT 1) e",
+            "ORDER BY q.originator_version DESC LIMIT 1) e ON true ORDER BY wanted.i",
             params if up_to is None else [*params, up_to],
         )
 
