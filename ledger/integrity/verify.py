@@ -358,39 +358,17 @@ def _check_events(
     leaves = chain.from_iterable(map(roots.fed, _read_ahead(_leaf_pages(tables, stream, size))))
     leaf = next(leaves, None)
     gone: list[LeafTuple] = []
+    # One loop for both checks, with no call per event but the hash: it runs once per event.
     for rows, previous in _read_ahead(_event_pages(tables, stream, up_to, before)):
         report.events += len(rows)
         for (nid, sid, version, topic, state, stored), hashed in zip(rows, previous, strict=True):
             if stored is None:
-                chain_breaks.append(
-                    Break(
-                        INSERTED,
-                        "no chain hash: written around the ledger",
-                        stream_id=UUID(bytes=sid),
-                        version=version,
-                    )
-                )
+                chain_breaks.append(_unchained(sid, version))
             elif hashed.__class__ is bytes:
                 if chain_hash(sid, version, topic, state, hashed) != stored:
-                    chain_breaks.append(
-                        Break(
-                            ALTERED,
-                            "its stored bytes do not hash to its chain hash",
-                            stream_id=UUID(bytes=sid),
-                            version=version,
-                        )
-                    )
+                    chain_breaks.append(_altered(sid, version))
             else:
-                below = cast(int, hashed)
-                chain_breaks.extend(
-                    Break(
-                        MISSING,
-                        f"the stream jumps from version {below} to {version}",
-                        stream_id=UUID(bytes=sid),
-                        version=gone_version,
-                    )
-                    for gone_version in range(below + 1, version)
-                )
+                chain_breaks.extend(_gap(sid, cast(int, hashed), version))
             if nid > tree_head:
                 continue  # pending: chained, not yet in the tree
             # The fast path: the leaf's event is where the tree saw it, unchanged.
@@ -472,38 +450,47 @@ def _recheck_stream(
         for _, sid, version, topic, state, stored in rows:
             has_version_1 = has_version_1 or version == 1
             if stored is None:
-                chain_breaks.append(
-                    Break(
-                        INSERTED,
-                        "no chain hash: written around the ledger",
-                        stream_id=stream,
-                        version=version,
-                    )
-                )
+                chain_breaks.append(_unchained(sid, version))
                 last_version, last_hash = version, GENESIS
                 continue
             if version != last_version + 1:
-                chain_breaks.extend(
-                    Break(
-                        MISSING,
-                        f"the stream jumps from version {last_version} to {version}",
-                        stream_id=stream,
-                        version=gone,
-                    )
-                    for gone in range(last_version + 1, version)
-                )
+                chain_breaks.extend(_gap(sid, last_version, version))
             elif chain_hash(sid, version, topic, state, last_hash) != stored:
-                chain_breaks.append(
-                    Break(
-                        ALTERED,
-                        "its stored bytes do not hash to its chain hash",
-                        stream_id=stream,
-                        version=version,
-                    )
-                )
+                chain_breaks.append(_altered(sid, version))
             last_version, last_hash = version, stored
         after = (stream, rows[-1][2])
     return 1 if has_version_1 else 0
+
+
+def _unchained(sid: bytes, version: int) -> Break:
+    return Break(
+        INSERTED,
+        "no chain hash: written around the ledger",
+        stream_id=UUID(bytes=sid),
+        version=version,
+    )
+
+
+def _altered(sid: bytes, version: int) -> Break:
+    return Break(
+        ALTERED,
+        "its stored bytes do not hash to its chain hash",
+        stream_id=UUID(bytes=sid),
+        version=version,
+    )
+
+
+def _gap(sid: bytes, below: int, version: int) -> list[Break]:
+    """The versions missing between the one below in the stream (0: none) and this one."""
+    return [
+        Break(
+            MISSING,
+            f"the stream jumps from version {below} to {version}",
+            stream_id=UUID(bytes=sid),
+            version=gone,
+        )
+        for gone in range(below + 1, version)
+    ]
 
 
 def _flush_missing(report: Report, gone: list[LeafTuple], *, truncated: bool) -> None:
