@@ -1,14 +1,17 @@
 """`ledger verify`: re-read the ledger, recompute every chain and the tree, name every break.
 
-Three checks, each streaming the store in pages (keyset or id ranges, the next page fetched
-while one is checked), so memory stays flat:
+Three checks. The first two share one read of the event table in log order, beside the tree's
+leaves, both streamed in pages (id ranges or keysets, the next page fetched while one is
+checked), so memory stays flat:
 
-1. chains   events in (stream, version) order: each event's chain hash is recomputed from its
-            stored bytes and the stored hash of the event before it; versions must run 1, 2, 3…
-2. log      events in notification order beside the tree's leaves: every leaf's event must still
-            be at its notification id with the same identity and chain hash, and no event the tree
-            has passed may be absent from it; the leaves rebuild the tree on the way, and its root
-            is compared with every checkpoint's at that size
+1. chains   each event's chain hash is recomputed from its stored bytes and the stored hash of
+            the event before it in its stream; versions must run 1, 2, 3… The event before is
+            nearly always in the page just read or the one before it; the others are looked up
+            by the database, one statement a page (`_Predecessors`)
+2. log      every leaf's event must still be at its notification id with the same identity and
+            chain hash, and no event the tree has passed may be absent from it; the leaves
+            rebuild the tree on the way, and its root is compared with every checkpoint's at
+            that size
 3. signed   every checkpoint's signature with the public key, their numbering, kept copies, and
             the stored subtree hashes that proofs are built from
 
@@ -21,7 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TypeVar
+from typing import TypeVar, cast
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -30,7 +33,7 @@ from ledger.integrity import merkle
 from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint, signature_is_valid
 from ledger.integrity.merkle import CompactRange
-from ledger.store.integrity_tables import ChainEntry, EventRow, IntegrityTables, LeafRow
+from ledger.store.integrity_tables import EventRow, IntegrityTables, LeafTuple
 
 BATCH = 10_000
 ALTERED, MISSING, INSERTED, REORDERED, TRUNCATED, BAD_SIGNATURE = (
@@ -82,21 +85,7 @@ class Report:
 
 
 Progress = Callable[[str, int], None]
-K = TypeVar("K")
-R = TypeVar("R")
-
-
-def _pages(fetch: Callable[[K], list[R]], key_of: Callable[[R], K], first: K) -> Iterator[list[R]]:
-    """Keyset pages of BATCH rows; the next page is fetched while the caller works on this one."""
-    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
-        future = pool.submit(fetch, first)
-        while True:
-            rows = future.result()
-            if len(rows) == BATCH:
-                future = pool.submit(fetch, key_of(rows[-1]))
-            yield rows
-            if len(rows) < BATCH:
-                return
+P = TypeVar("P")
 
 
 def verify_ledger(
@@ -127,15 +116,14 @@ def verify_ledger(
             return report
         size = checkpoints[-1].tree_size
         last_leaf = tables.leaves(after=size - 2, below=size, limit=1) if size else []
-        tree_head = up_to = last_leaf[0].notification_id if last_leaf else 0
+        tree_head = up_to = last_leaf[0][1] if last_leaf else 0
     else:
         size = tables.tree_size()
         tree_head, up_to = tables.last_notification_id(), None
-    _check_chains(tables, report, stream, up_to, notify)
     # The whole log's leaves pass through the tree on their way to the log check, and the root
     # is compared at each checkpoint's size as the tree reaches it.
     roots = _Roots(report, checkpoints if stream is None else [])
-    _check_log(tables, report, stream, size, tree_head, notify, roots)
+    _check_events(tables, report, stream, up_to, size, tree_head, notify, roots)
     roots.finish()
     if up_to_checkpoint is None:
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
@@ -186,7 +174,7 @@ class _Roots:
         self.active = bool(checkpoints)
         self._compare_reached()
 
-    def fed(self, page: list[LeafRow]) -> list[LeafRow]:
+    def fed(self, page: list[LeafTuple]) -> list[LeafTuple]:
         """Add a page of leaves to the tree (checking roots on the way); the same page."""
         if not self.active:
             return page
@@ -196,7 +184,7 @@ class _Roots:
         hashes, size = tree.hashes, tree.size
         next_size = self.pending[0].tree_size if self.pending else -1
         for leaf in page:
-            current = sha256(leaf_prefix + leaf.chain_hash).digest()
+            current = sha256(leaf_prefix + leaf[4]).digest()
             index = size
             while index & 1:
                 current = sha256(node_prefix + hashes.pop() + current).digest()
@@ -234,187 +222,278 @@ class _Roots:
             )
 
 
-def _check_chains(
+def _read_ahead(pages: Iterator[P]) -> Iterator[P]:
+    """The same pages, each next one read in a thread while the caller works on this one.
+
+    The generator only ever runs in that one thread, so it may keep state from page to page.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
+        future = pool.submit(next, pages, None)
+        while (page := future.result()) is not None:
+            future = pool.submit(next, pages, None)
+            yield page
+
+
+class _Predecessors:
+    """What each event's chain hash is checked against, worked out as its page is read.
+
+    The events arrive in log order, and the event before one in its stream is nearly always
+    close behind it in the log: the last event of each stream seen in this page and the one
+    before it is kept (so at most 2 x BATCH streams, whatever the ledger's size), and the rest
+    are looked up by the database, one statement per page. For each event: its predecessor's
+    stored chain hash (GENESIS for version 1, and for a predecessor without one), or, when the
+    versions do not follow on, the version of the predecessor (0 for none: the first event).
+    """
+
+    def __init__(self, tables: IntegrityTables, up_to: int | None) -> None:
+        self.tables, self.up_to = tables, up_to
+        self.older: dict[bytes, tuple[int, bytes | None]] = {}
+        self.newer: dict[bytes, tuple[int, bytes | None]] = {}
+        self.streams = 0  # events that are the first of their stream
+        self.odd: set[bytes] = set()  # streams with versions below 1 (never written by the ledger)
+
+    def of(self, rows: list[EventRow]) -> list[bytes | int]:
+        older, newer = self.older, self.newer
+        found: list[bytes | int] = []
+        wanted: list[int] = []
+        firsts = 0
+        for _, sid, version, _, _, stored in rows:
+            if version == 1:
+                found.append(GENESIS)
+                firsts += 1
+            else:
+                last = newer.get(sid) or older.get(sid)
+                if last is not None and last[0] == version - 1:
+                    found.append(last[1] or GENESIS)
+                else:
+                    wanted.append(len(found))
+                    found.append(0)
+                    if version < 1:
+                        self.odd.add(sid)
+            newer[sid] = (version, stored)
+        if wanted:
+            for i, (previous, chained) in zip(
+                wanted,
+                self.tables.previous_events(
+                    [rows[i][1] for i in wanted], [rows[i][2] for i in wanted], up_to=self.up_to
+                ),
+                strict=True,
+            ):
+                if previous is None:
+                    firsts += 1
+                elif previous == rows[i][2] - 1:
+                    found[i] = chained or GENESIS
+                else:
+                    found[i] = previous
+        self.streams += firsts
+        self.older, self.newer = newer, {}
+        return found
+
+
+def _event_pages(
+    tables: IntegrityTables, stream: UUID | None, up_to: int | None, before: _Predecessors
+) -> Iterator[tuple[list[EventRow], list[bytes | int]]]:
+    """Pages of the events in log order (up to `up_to`), each with its events' predecessors."""
+    end = tables.max_notification_id() if up_to is None else up_to
+    if end is None:
+        return
+    if stream is not None:
+        after = -(2**62)  # an insider may have used any notification id, even a negative one
+        while rows := tables.events_after(after, limit=BATCH, up_to=end, stream=stream):
+            yield rows, before.of(rows)
+            if len(rows) < BATCH:
+                return
+            after = rows[-1][0]
+        return
+    # Windows of notification ids (ids are unique, so never more than BATCH rows): an index
+    # range whatever the planner's statistics say. An empty window jumps to the next id.
+    following = tables.next_notification_id()
+    while following is not None and following <= end:
+        after = following - 1
+        rows = tables.events_after(after, limit=BATCH, up_to=min(after + BATCH, end))
+        if rows:
+            yield rows, before.of(rows)
+            following = after + BATCH + 1
+        else:
+            following = tables.next_notification_id(after + BATCH)
+
+
+def _leaf_pages(
+    tables: IntegrityTables, stream: UUID | None, size: int
+) -> Iterator[list[LeafTuple]]:
+    if stream is not None:
+        after = -1
+        while leaves := tables.leaves(after=after, below=size, limit=BATCH, stream=stream):
+            yield leaves
+            if len(leaves) < BATCH:
+                return
+            after = leaves[-1][0]
+        return
+    # Positions run 0, 1, 2…: page by ranges of positions.
+    for after in range(-1, size - 1, BATCH):
+        yield tables.leaves(after=after, below=min(after + BATCH + 1, size), limit=BATCH)
+
+
+def _check_events(
     tables: IntegrityTables,
     report: Report,
     stream: UUID | None,
     up_to: int | None,
-    notify: Progress,
-) -> None:
-    current: bytes | None = None
-    last_version, last_hash = 0, GENESIS
-    chain_hash = chain_hasher()
-
-    def fetch(after: tuple[UUID, int] | None) -> list[EventRow]:
-        return tables.events_in_stream_order(after=after, limit=BATCH, stream=stream, up_to=up_to)
-
-    for rows in _pages(fetch, lambda row: (UUID(bytes=row[1]), row[2]), None):
-        report.events += len(rows)
-        for _, sid, version, topic, state, stored in rows:
-            if sid != current:
-                current, last_version, last_hash = sid, 0, GENESIS
-                report.streams += 1
-            if stored is None:
-                report.breaks.append(
-                    Break(
-                        INSERTED,
-                        "no chain hash: written around the ledger",
-                        stream_id=UUID(bytes=sid),
-                        version=version,
-                    )
-                )
-                last_version, last_hash = version, GENESIS
-                continue
-            if version != last_version + 1:
-                for gone in range(last_version + 1, version):
-                    report.breaks.append(
-                        Break(
-                            MISSING,
-                            f"the stream jumps from version {last_version} to {version}",
-                            stream_id=UUID(bytes=sid),
-                            version=gone,
-                        )
-                    )
-            elif chain_hash(sid, version, topic, state, last_hash) != stored:
-                report.breaks.append(
-                    Break(
-                        ALTERED,
-                        "its stored bytes do not hash to its chain hash",
-                        stream_id=UUID(bytes=sid),
-                        version=version,
-                    )
-                )
-            last_version, last_hash = version, stored
-        notify("chains", report.events)
-
-
-def _leaf_pages(tables: IntegrityTables, stream: UUID | None, size: int) -> Iterator[list[LeafRow]]:
-    if stream is not None:
-
-        def fetch_stream(after: int) -> list[LeafRow]:
-            return tables.leaves(after=after, below=size, limit=BATCH, stream=stream)
-
-        yield from _pages(fetch_stream, lambda leaf: leaf.position, -1)
-        return
-
-    def fetch(after: int) -> list[LeafRow]:
-        return tables.leaves(after=after, below=min(after + BATCH + 1, size), limit=BATCH)
-
-    # Positions run 0, 1, 2…: page by ranges of positions, the next fetched ahead.
-    afters = range(-1, size - 1, BATCH)
-    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
-        future = pool.submit(fetch, afters[0]) if afters else None
-        for following in [*afters[1:], None]:
-            if future is None:
-                return
-            rows = future.result()
-            future = pool.submit(fetch, following) if following is not None else None
-            yield rows
-
-
-def _event_pages(
-    tables: IntegrityTables, stream: UUID | None, up_to: int
-) -> Iterator[list[ChainEntry]]:
-    def fetch(after: int) -> list[ChainEntry]:
-        return tables.chain_entries(after, limit=BATCH, up_to=up_to, stream=stream)
-
-    if stream is not None:
-        # An insider may have used any notification id, even a negative one.
-        yield from _pages(fetch, lambda row: row[0], -(2**62))
-        return
-
-    def fetch_window(after: int) -> list[ChainEntry]:
-        return tables.chain_entries(after, limit=BATCH, up_to=min(after + BATCH, up_to))
-
-    # Windows of notification ids (ids are unique, so never more than BATCH rows): an index
-    # range whatever the planner's statistics say. They start at the lowest id, whatever it is.
-    first = min(tables.min_notification_id(), 1) - 1
-    afters = range(first, up_to, BATCH)
-    with ThreadPoolExecutor(1, thread_name_prefix="ledger-verify") as pool:
-        future = pool.submit(fetch_window, afters[0]) if afters else None
-        for following in [*afters[1:], None]:
-            if future is None:
-                return
-            rows = future.result()
-            future = pool.submit(fetch_window, following) if following is not None else None
-            yield rows
-
-
-def _check_log(
-    tables: IntegrityTables,
-    report: Report,
-    stream: UUID | None,
     size: int,
     tree_head: int,
     notify: Progress,
     roots: _Roots,
 ) -> None:
-    leaves = chain.from_iterable(map(roots.fed, _leaf_pages(tables, stream, size)))
-    events = chain.from_iterable(_event_pages(tables, stream, tree_head))
-    leaf, event = next(leaves, None), next(events, None)
-    gone: list[LeafRow] = []
-    while leaf is not None or event is not None:
-        # The fast path: the leaf's event is where the tree saw it, unchanged.
-        while (
-            leaf is not None
-            and event is not None
-            and leaf.notification_id == event[0]
-            and leaf.chain_hash == event[3]
-            and leaf.stream == event[1]
-            and leaf.version == event[2]
-            and not gone
-        ):
+    """Checks 1 and 2 in one read of the event table in log order, beside the tree's leaves.
+
+    1. chains: each event's hash against its predecessor's stored one (`_Predecessors`);
+    2. log: each event up to the tree's head against the leaf at its notification id.
+    The chain breaks are listed as the stream-order pass used to list them, by stream and
+    version, before the log's.
+    """
+    first_log_break = len(report.breaks)
+    chain_breaks: list[Break] = []
+    chain_hash = chain_hasher()
+    before = _Predecessors(tables, up_to)
+    leaves = chain.from_iterable(map(roots.fed, _read_ahead(_leaf_pages(tables, stream, size))))
+    leaf = next(leaves, None)
+    gone: list[LeafTuple] = []
+    # One loop for both checks, with no call per event but the hash: it runs once per event.
+    for rows, previous in _read_ahead(_event_pages(tables, stream, up_to, before)):
+        report.events += len(rows)
+        for (nid, sid, version, topic, state, stored), hashed in zip(rows, previous, strict=True):
+            if stored is None:
+                chain_breaks.append(_unchained(sid, version))
+            elif hashed.__class__ is bytes:
+                if chain_hash(sid, version, topic, state, hashed) != stored:
+                    chain_breaks.append(_altered(sid, version))
+            else:
+                chain_breaks.extend(_gap(sid, cast(int, hashed), version))
+            if nid > tree_head:
+                continue  # pending: chained, not yet in the tree
+            # The fast path: the leaf's event is where the tree saw it, unchanged.
+            if (
+                leaf is not None
+                and leaf[1] == nid
+                and leaf[4] == stored
+                and leaf[2] == sid
+                and leaf[3] == version
+                and not gone
+            ):
+                report.leaves += 1
+                leaf = next(leaves, None)
+                continue
+            while leaf is not None and leaf[1] < nid:
+                gone.append(leaf)  # judged below: missing, or a truncated tail
+                leaf = next(leaves, None)
+            if leaf is None or nid < leaf[1]:
+                report.breaks.append(
+                    Break(
+                        INSERTED,
+                        f"notification {nid} is not in the tree it should be in",
+                        stream_id=UUID(bytes=sid),
+                        version=version,
+                    )
+                )
+                continue
+            _flush_missing(report, gone, truncated=False)
             report.leaves += 1
-            if not report.leaves % BATCH:
-                notify("log", report.leaves)
-            leaf, event = next(leaves, None), next(events, None)
-        if leaf is None and event is None:
-            break
-        if leaf is not None and (event is None or leaf.notification_id < event[0]):
-            gone.append(leaf)  # judged below: missing, or a truncated tail
+            if (sid, version) != (leaf[2], leaf[3]):
+                report.breaks.append(
+                    Break(
+                        REORDERED,
+                        f"notification {nid} now holds stream {UUID(bytes=sid)} version {version}",
+                        position=leaf[0],
+                        stream_id=UUID(bytes=leaf[2]),
+                        version=leaf[3],
+                    )
+                )
+            elif stored != leaf[4]:
+                report.breaks.append(
+                    Break(
+                        ALTERED,
+                        "its chain hash differs from the one the tree recorded",
+                        position=leaf[0],
+                        stream_id=UUID(bytes=leaf[2]),
+                        version=leaf[3],
+                    )
+                )
             leaf = next(leaves, None)
-            continue
-        if event is None:  # unreachable: the branch above took every leaf without an event
-            break
-        nid, sid, version, stored = event
-        if leaf is None or event[0] < leaf.notification_id:
-            report.breaks.append(
-                Break(
-                    INSERTED,
-                    f"notification {nid} is not in the tree it should be in",
-                    stream_id=UUID(bytes=sid),
-                    version=version,
-                )
-            )
-            event = next(events, None)
-            continue
-        _flush_missing(report, gone, truncated=False)
-        report.leaves += 1
-        if (sid, version) != (leaf.stream, leaf.version):
-            report.breaks.append(
-                Break(
-                    REORDERED,
-                    f"notification {nid} now holds stream {UUID(bytes=sid)} version {version}",
-                    position=leaf.position,
-                    stream_id=UUID(bytes=leaf.stream),
-                    version=leaf.version,
-                )
-            )
-        elif stored != leaf.chain_hash:
-            report.breaks.append(
-                Break(
-                    ALTERED,
-                    "its chain hash differs from the one the tree recorded",
-                    position=leaf.position,
-                    stream_id=UUID(bytes=leaf.stream),
-                    version=leaf.version,
-                )
-            )
-        leaf, event = next(leaves, None), next(events, None)
+        notify("events", report.events)
+    while leaf is not None:
+        gone.append(leaf)
+        leaf = next(leaves, None)
     _flush_missing(report, gone, truncated=stream is None)
+    report.streams += before.streams
+    for odd in before.odd:
+        report.streams -= _recheck_stream(tables, UUID(bytes=odd), up_to, chain_breaks)
+    chain_breaks.sort(key=lambda found: (found.stream_id or UUID(int=0), found.version or 0))
+    report.breaks[first_log_break:first_log_break] = chain_breaks
 
 
-def _flush_missing(report: Report, gone: list[LeafRow], *, truncated: bool) -> None:
+def _recheck_stream(
+    tables: IntegrityTables, stream: UUID, up_to: int | None, chain_breaks: list[Break]
+) -> int:
+    """Check the chain of a stream with versions below 1 in (stream, version) order, in place
+    of the log-order check; how many more times the log-order check counted it as a stream.
+
+    The log-order check takes version 1 to be first, without asking the database whether any
+    version lies below it; for these streams it does not.
+    """
+    chain_breaks[:] = [found for found in chain_breaks if found.stream_id != stream]
+    chain_hash = chain_hasher()
+    last_version, last_hash, has_version_1 = 0, GENESIS, False
+    after: tuple[UUID, int] | None = None
+    while rows := tables.events_in_stream_order(
+        after=after, limit=BATCH, stream=stream, up_to=up_to
+    ):
+        for _, sid, version, topic, state, stored in rows:
+            has_version_1 = has_version_1 or version == 1
+            if stored is None:
+                chain_breaks.append(_unchained(sid, version))
+                last_version, last_hash = version, GENESIS
+                continue
+            if version != last_version + 1:
+                chain_breaks.extend(_gap(sid, last_version, version))
+            elif chain_hash(sid, version, topic, state, last_hash) != stored:
+                chain_breaks.append(_altered(sid, version))
+            last_version, last_hash = version, stored
+        after = (stream, rows[-1][2])
+    return 1 if has_version_1 else 0
+
+
+def _unchained(sid: bytes, version: int) -> Break:
+    return Break(
+        INSERTED,
+        "no chain hash: written around the ledger",
+        stream_id=UUID(bytes=sid),
+        version=version,
+    )
+
+
+def _altered(sid: bytes, version: int) -> Break:
+    return Break(
+        ALTERED,
+        "its stored bytes do not hash to its chain hash",
+        stream_id=UUID(bytes=sid),
+        version=version,
+    )
+
+
+def _gap(sid: bytes, below: int, version: int) -> list[Break]:
+    """The versions missing between the one below in the stream (0: none) and this one."""
+    return [
+        Break(
+            MISSING,
+            f"the stream jumps from version {below} to {version}",
+            stream_id=UUID(bytes=sid),
+            version=gone,
+        )
+        for gone in range(below + 1, version)
+    ]
+
+
+def _flush_missing(report: Report, gone: list[LeafTuple], *, truncated: bool) -> None:
     if not gone:
         return
     report.leaves += len(gone)
@@ -424,19 +503,19 @@ def _flush_missing(report: Report, gone: list[LeafRow], *, truncated: bool) -> N
             Break(
                 TRUNCATED,
                 f"the log ends early: the last {len(gone)} event(s) the tree recorded are gone",
-                stream_id=UUID(bytes=first.stream),
-                version=first.version,
-                position=first.position,
+                stream_id=UUID(bytes=first[2]),
+                version=first[3],
+                position=first[0],
             )
         )
     else:
         report.breaks.extend(
             Break(
                 MISSING,
-                f"notification {leaf.notification_id} is gone from the log",
-                stream_id=UUID(bytes=leaf.stream),
-                version=leaf.version,
-                position=leaf.position,
+                f"notification {leaf[1]} is gone from the log",
+                stream_id=UUID(bytes=leaf[2]),
+                version=leaf[3],
+                position=leaf[0],
             )
             for leaf in gone
         )

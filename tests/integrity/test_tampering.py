@@ -250,6 +250,112 @@ def test_a_truncated_tail_of_the_log_is_named_from_its_first_missing_event(
     assert "2 event(s)" in report.breaks[0].detail
 
 
+def test_a_forged_event_below_version_1_is_named_with_the_event_it_would_precede(
+    integrity: Integrity, insider: Insider, streams: list[str]
+) -> None:
+    """The ledger never writes version 0: its stream's version 1 no longer chains from what
+    now stands before it, and the row is not in the tree."""
+    b = streams[1]
+    _, topic, state, _ = insider.event(b, 1)
+    forged = chain_hash(UUID(b).bytes, 0, topic, state, None)
+    insider.execute(
+        f"INSERT INTO {insider.events} ({insider.nid}, originator_id, originator_version, "
+        f"topic, state, chain_hash) VALUES (0, {insider.p}, 0, {insider.p}, {insider.p}, "
+        f"{insider.p})",
+        (insider.stream(b), topic, state, forged),
+    )
+    report = verify(integrity)
+    assert places(report) == {("inserted", b, 0), ("altered", b, 1)}
+    assert (report.events, report.streams) == (10, 3)
+
+
+def test_an_event_moved_far_ahead_in_the_log_is_named_where_the_tree_recorded_it(
+    integrity: Integrity, insider: Insider, streams: list[str]
+) -> None:
+    c = streams[2]
+    insider.set_notification_id(insider.event(c, 3)[0], 10**12)
+    report = verify(integrity)
+    assert places(report) == {("truncated", c, 3)}
+    assert report.events == 9
+
+
+@pytest.fixture
+def interleaved(ledger: LedgerApplication, clock: ManualClock, integrity: Integrity) -> list[str]:
+    """Three complaints whose events interleave in the log: A1 B1 C1 A2 B2 C2 A3 B3 C3.
+
+    With pages of two, some events' predecessors are in the page read before theirs, and some
+    two pages back, where verify asks the database for them.
+    """
+    ids = [
+        ledger.register_complaint(
+            channel="phone",
+            customer_name=f"Customer {i}",
+            summary="Parcel arrived broken",
+            description="The parcel arrived crushed.",
+            actor=AGENT,
+        ).id
+        for i in range(3)
+    ]
+    for complaint in ids:
+        ledger.classify_complaint(complaint, category="complaint", priority="urgent", actor=AGENT)
+    for complaint in ids:
+        ledger.assign_complaint(complaint, actor=AGENT)
+    integrity.checkpoint()
+    return [str(complaint) for complaint in ids]
+
+
+@pytest.fixture
+def insider_of_interleaved(
+    store: str, database_url: str, interleaved: list[str]
+) -> Iterator[Insider]:
+    raw: SQLiteInsider | PostgresInsider
+    raw = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    yield raw
+    raw.close()
+
+
+def test_streams_interleaved_in_the_log_verify_clean(
+    integrity: Integrity, interleaved: list[str]
+) -> None:
+    report = verify(integrity)
+    assert report.intact, [b.describe() for b in report.breaks]
+    assert (report.events, report.streams, report.leaves) == (9, 3, 9)
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_one_changed_byte_in_an_interleaved_stream_is_named(
+    integrity: Integrity, insider_of_interleaved: Insider, interleaved: list[str], version: int
+) -> None:
+    insider, b = insider_of_interleaved, interleaved[1]
+    _, _, state, _ = insider.event(b, version)
+    insider.execute(
+        f"UPDATE {insider.events} SET state = {insider.p} "
+        f"WHERE originator_id = {insider.p} AND originator_version = {insider.p}",
+        (bytes([state[0] ^ 0x01]) + state[1:], insider.stream(b), version),
+    )
+    assert places(verify(integrity)) == {("altered", b, version)}
+
+
+def test_an_event_deleted_from_an_interleaved_stream_is_named(
+    integrity: Integrity, insider_of_interleaved: Insider, interleaved: list[str]
+) -> None:
+    insider_of_interleaved.delete(interleaved[1], 2)
+    assert places(verify(integrity)) == {("missing", interleaved[1], 2)}
+
+
+def test_verifying_one_interleaved_stream_names_its_breaks_and_no_other_streams(
+    integrity: Integrity, insider_of_interleaved: Insider, interleaved: list[str]
+) -> None:
+    a, b, _ = interleaved
+    insider_of_interleaved.delete(a, 3)
+    insider_of_interleaved.delete(b, 2)
+    report = verify_ledger(
+        integrity.tables, integrity.public_key, integrity.checkpoints(), stream=UUID(b)
+    )
+    assert places(report) == {("missing", b, 2)}
+    assert (report.events, report.streams, report.leaves) == (2, 1, 3)
+
+
 def test_an_altered_checkpoint_signature_is_named(
     integrity: Integrity, insider: Insider, streams: list[str]
 ) -> None:

@@ -7,6 +7,7 @@ by a lock; on SQLite, whose single write lock cannot be held for one table, the 
 killed as soon as the commit is seen, and the attempt counts only if no answer got out).
 """
 
+import http.client
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -85,7 +86,9 @@ class Attempt:
         def send() -> None:
             try:
                 self.answer = served.call("POST", "/v1/complaints", REGISTRATION, headers)
-            except OSError as error:  # the service died under the request
+            # The service died under the request: before its answer (a reset connection) or
+            # part-way through sending it (a short read).
+            except (OSError, http.client.HTTPException) as error:
                 self.failure = error
 
         self.thread = threading.Thread(target=send, daemon=True)
