@@ -41,6 +41,7 @@ class FieldOpener(NamedTuple):
 # One response's data keys by (subject, key id); None for a key that is gone. Never shared
 # between responses, so an erasure shows on the next one.
 KeyMemo = dict[tuple[UUID, str], FieldOpener | None]
+_NOT_READ: Any = object()
 
 
 class SubjectErasedError(Exception):
@@ -344,9 +345,8 @@ class SubjectKeyStore:
         if memo is None:
             memo = {}
         slot = (value.subject_id, value.key_id)
-        if slot in memo:
-            opener = memo[slot]
-        else:
+        opener = memo.get(slot, _NOT_READ)
+        if opener is _NOT_READ:
             found = self._opener(value.subject_id, value.key_id)
             opener = memo[slot] = (
                 None
@@ -462,7 +462,7 @@ class KeyRowsRead:
         self, sql: str, subject_ids: Sequence[str], remember: Callable[[Any], None]
     ) -> None:
         self.sql = sql
-        self.subject_ids = " ".join(subject_ids)  # UUIDs, as parsed when decoded
+        self.subject_ids = " ".join(subject_ids)  # UUIDs in their canonical spelling
         self._remember = remember
 
     def take(self, rows: Sequence[Any]) -> None:
@@ -496,6 +496,5 @@ class PersonalAsCiphertext(Transcoding):
             ciphertext = base64.b64decode(data["c"], validate=True)
         except ValueError:
             ciphertext = b""
-        value = Personal(subject_id=UUID(data["s"]), key_id=data["k"], ciphertext=ciphertext)
-        self.keys.streams.note(data["s"])  # a valid id: Personal parsed it
-        return value
+        self.keys.streams.note(data["s"])
+        return Personal(subject_id=UUID(data["s"]), key_id=data["k"], ciphertext=ciphertext)

@@ -39,6 +39,7 @@ class StreamSubjects:
         stream_id = mapping_stream.get()
         if stream_id is None or subject_id in self._subjects.get(stream_id, ()):
             return
+        subject_id = str(UUID(subject_id))  # as the key table spells it, whatever was stored
         with self._lock:
             known = self._subjects.get(stream_id, ())
             if subject_id in known:

@@ -174,28 +174,40 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
             lte is not None,
             desc,
             limit is not None,
-            key_rows.sql if key_rows else None,
+            key_rows.sql if key_rows is not None else None,
         )
-        if key_rows:
+        if key_rows is not None:
             params.append(key_rows.subject_ids)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)
             rows = curs.fetchall()
-        events = [
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in rows
-            if row["originator_version"] is not None
-        ]
-        if key_rows:
-            key_rows.take([row for row in rows if row["originator_version"] is None])
-            # PostgreSQL returns UNION ALL branch by branch, each in its order; sorting the
-            # (already sorted) events costs one pass and leaves no plan to rely on.
-            events.sort(key=attrgetter("originator_version"), reverse=desc)
+        if key_rows is None:
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in rows
+            ]
+        events, keys = [], []
+        for row in rows:
+            if row["originator_version"] is None:
+                keys.append(row)
+            else:
+                events.append(
+                    StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    )
+                )
+        key_rows.take(keys)
+        # PostgreSQL returns UNION ALL branch by branch, each in its order; sorting the
+        # (already sorted) events costs one pass and leaves no plan to rely on.
+        events.sort(key=attrgetter("originator_version"), reverse=desc)
         return events
 
     def _events_statement(

@@ -34,3 +34,9 @@ def test_the_stream_learnt_first_is_forgotten_beyond_the_bound() -> None:
     for stream in (first, second, third):
         noted_in(stream, subjects, ALICE)
     assert [subjects.predict(s) for s in (first, second, third)] == [(), (ALICE,), (ALICE,)]
+
+
+def test_a_subject_is_remembered_as_the_key_table_spells_it() -> None:
+    subjects, stream = StreamSubjects(), uuid4()
+    noted_in(stream, subjects, ALICE.upper())
+    assert subjects.predict(stream) == (ALICE,)
