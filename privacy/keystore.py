@@ -38,6 +38,13 @@ class FieldOpener(NamedTuple):
     context: bytes
 
 
+class _Unwrapped(NamedTuple):
+    stored: tuple[str, str, str]  # the row it came from: key id, wrapped key, master key id
+    key: bytes
+    subject_id: UUID
+    opener: FieldOpener
+
+
 # One response's data keys by (subject, key id); None for a key that is gone. Never shared
 # between responses, so an erasure shows on the next one.
 KeyMemo = dict[tuple[UUID, str], FieldOpener | None]
@@ -62,9 +69,7 @@ class SubjectKeyStore:
         # Unwrapped data keys by subject, each with the exact stored row it came from: a reveal
         # still reads the row every time (so an erasure or a rotation shows at once) and skips
         # only the unwrapping when the row is unchanged.
-        self._unwrapped: OrderedDict[str, tuple[tuple[str, str, str], tuple[bytes, AESGCM]]] = (
-            OrderedDict()
-        )
+        self._unwrapped: OrderedDict[str, _Unwrapped] = OrderedDict()
         self._lock = threading.Lock()
         self.streams = StreamSubjects()
         self._response: ContextVar[KeyMemo | None] = ContextVar("data_key_memo", default=None)
@@ -235,16 +240,16 @@ class SubjectKeyStore:
 
     def key_for_decrypting(self, subject_id: UUID, key_id: str) -> bytes | None:
         """The data key, or None when it was destroyed (the subject was erased)."""
-        found = self._opener(subject_id, key_id)
-        return None if found is None else found[0]
+        found = self._read_key(subject_id, key_id)
+        return None if found is None else found.key
 
-    def _opener(self, subject_id: UUID, key_id: str) -> tuple[bytes, AESGCM] | None:
+    def _read_key(self, subject_id: UUID, key_id: str) -> _Unwrapped | None:
         row = self._select(subject_id)
         if row is None or row["key_id"] != key_id:
             return None
-        return self._opener_from_row(row)
+        return self._key_from_row(row)
 
-    def _opener_from_row(self, row: Any) -> tuple[bytes, AESGCM] | None:
+    def _key_from_row(self, row: Any) -> _Unwrapped | None:
         subject = row["subject_id"]
         if row["wrapped"] is None:
             with self._lock:  # destroyed: drop this process's copy too
@@ -252,12 +257,18 @@ class SubjectKeyStore:
             return None
         stored = (row["key_id"], row["wrapped"], row["master_key_id"])
         cached = self._unwrapped.get(subject)
-        if cached is not None and cached[0] == stored:
-            return cached[1]
+        if cached is not None and cached.stored == stored:
+            return cached
         key = self._unwrap(row)
-        found = (key, AESGCM(key))
+        subject_id = UUID(subject)
+        found = _Unwrapped(
+            stored,
+            key,
+            subject_id,
+            FieldOpener(AESGCM(key), self._field_context(subject_id, row["key_id"])),
+        )
         with self._lock:
-            self._unwrapped[subject] = (stored, found)
+            self._unwrapped[subject] = found
             self._unwrapped.move_to_end(subject)
             if len(self._unwrapped) > UNWRAPPED_KEYS_CACHED:
                 self._unwrapped.popitem(last=False)
@@ -305,13 +316,13 @@ class SubjectKeyStore:
 
     def _remember_row(self, memo: KeyMemo, row: Any) -> None:
         try:
-            found = self._opener_from_row(row)
+            found = self._key_from_row(row)
         except TamperedError:
             return  # left for `reveal` to read again and report as it always has
-        subject_id = UUID(row["subject_id"])
-        memo[(subject_id, row["key_id"])] = (
-            None if found is None else self._field_opener(subject_id, row["key_id"], found[1])
-        )
+        if found is None:
+            memo[(UUID(row["subject_id"]), row["key_id"])] = None
+        else:
+            memo[(found.subject_id, row["key_id"])] = found.opener
 
     # -- personal values -------------------------------------------------------------------------
 
@@ -347,21 +358,14 @@ class SubjectKeyStore:
         slot = (value.subject_id, value.key_id)
         opener = memo.get(slot, _NOT_READ)
         if opener is _NOT_READ:
-            found = self._opener(value.subject_id, value.key_id)
-            opener = memo[slot] = (
-                None
-                if found is None
-                else self._field_opener(value.subject_id, value.key_id, found[1])
-            )
+            found = self._read_key(value.subject_id, value.key_id)
+            opener = memo[slot] = None if found is None else found.opener
         if opener is None:
             return ERASED
         try:
             return open_sealed(opener.cipher, value.ciphertext, opener.context).decode()
         except (TamperedError, UnicodeDecodeError):
             return TAMPERED
-
-    def _field_opener(self, subject_id: UUID, key_id: str, cipher: AESGCM) -> FieldOpener:
-        return FieldOpener(cipher, self._field_context(subject_id, key_id))
 
     # -- erasure and rotation ------------------------------------------------------------------
 

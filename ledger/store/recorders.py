@@ -19,7 +19,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Identifier
 
 from ledger.integrity.chain import chain_hash, id_bytes
 from ledger.store.claims import Completion
@@ -212,7 +212,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
 
     def _events_statement(
         self, gt: bool, lte: bool, desc: bool, limit: bool, keys_sql: str | None = None
-    ) -> Composed:
+    ) -> bytes:
         shape = (gt, lte, desc, limit, keys_sql)
         if (found := self._statements.get(shape)) is not None:
             return found
@@ -246,8 +246,9 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                 "({events}) UNION ALL (SELECT NULL, NULL, NULL, NULL, "
                 "k.subject_id, k.key_id, k.wrapped, k.master_key_id FROM ({keys}) AS k)"
             ).format(events=statement, keys=SQL(keys_sql))
-        self._statements[shape] = statement
-        return statement
+        # As bytes, composed once: psycopg would compose the parts again on every execute.
+        self._statements[shape] = found = statement.as_bytes(None)
+        return found
 
     def _create_table(self, curs: Any) -> None:
         serialise_schema_changes(curs)
@@ -267,7 +268,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._statements: dict[tuple[bool, bool, bool, bool, str | None], Composed] = {}
+        self._statements: dict[tuple[bool, bool, bool, bool, str | None], bytes] = {}
         schema = Identifier(self.datastore.schema)
         table = Identifier(self.events_table_name)
         function = Identifier(f"{self.events_table_name}_refuse_change")
