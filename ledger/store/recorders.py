@@ -179,7 +179,8 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
         if key_rows is not None:
             params.append(key_rows.subject_ids)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, params, prepare=True)
+            # Binary results: the state comes as its bytes, not as hex text to unescape.
+            curs.execute(statement, params, prepare=True, binary=True)
             rows = curs.fetchall()
         if key_rows is None:
             return [
