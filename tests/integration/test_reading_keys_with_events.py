@@ -181,6 +181,32 @@ def test_a_known_stream_read_in_a_response_takes_one_connection_for_events_and_k
 
 
 @pytest.mark.postgres
+def test_a_known_stream_of_several_people_brings_all_their_keys_with_its_events(
+    postgres_schema_url: str, clock: ManualClock, keyring: MasterKeyring
+) -> None:
+    ledger = LedgerApplication(settings_for_url(postgres_schema_url), keyring=keyring, clock=clock)
+    try:
+        incident = ledger.report_incident(title="Outage", description="Down", actor=MANAGER)
+        ledger.assess_incident(
+            incident.id,
+            level="II",
+            impact="Checkout down",
+            affected_customers=[{"name": "Wu One"}, {"name": "Zheng Two"}],
+            departments=["technical"],
+            actor=MANAGER,
+        )
+        pool = ledger.recorder.datastore.pool  # type: ignore[attr-defined]
+        before = pool.get_stats()["requests_num"]
+        with ledger.keys.response() as memo:
+            customers = ledger.get_incident(incident.id).affected_customers
+            names = [ledger.keys.reveal(c.name, memo) for c in customers]
+        assert pool.get_stats()["requests_num"] - before == 1
+        assert names == ["Wu One", "Zheng Two"]
+    finally:
+        ledger.close()
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     "window",
     [{}, {"gt": 1}, {"lte": 2}, {"desc": True}, {"limit": 2}, {"desc": True, "limit": 1}],
