@@ -34,7 +34,7 @@ from api.identity import TokenSource
 from api.integrity_setup import CheckpointJob, build_integrity
 from api.limiter import FailureLimiter
 from api.oplog_setup import operation_log
-from api.presenters import write_access_log
+from api.presenters import close_response_keys, open_response_keys, write_access_log
 from api.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.problems import (
     PROBLEM_JSON,
@@ -178,6 +178,8 @@ def create_app(
     ):
         api.register_blueprint(blueprint)
 
+    app.before_request(open_response_keys)  # first: the policy decision reads records too
+    app.teardown_request(close_response_keys)
     app.before_request(refuse_deep_json)
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)

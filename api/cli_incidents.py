@@ -16,6 +16,7 @@ from ledger.errors import LedgerError
 from ledger.values import ROLES
 from privacy.access_log import Access
 from privacy.fields import ERASED, TAMPERED, Personal
+from privacy.keystore import KeyMemo
 from privacy.masking import MASKERS
 
 FORMATS = ("md", "html", "json")
@@ -50,7 +51,7 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     ledger = build_ledger(settings)
     try:
         incident = ledger.find_incident(args.incident)
-        memo: dict[tuple[UUID, str], bytes | None] = {}
+        memo: KeyMemo = {}
         revealed: dict[UUID, set[str]] = {}
         visibility = visibility_for(args.role)
 
@@ -64,7 +65,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             return text
 
         now = ledger.clock.now()
-        review = build_review(ledger, incident.id, reveal=reveal, now=now)
+        with ledger.keys.response(memo):  # the streams it reads bring their people's keys
+            review = build_review(ledger, incident.id, reveal=reveal, now=now)
         if revealed:
             ledger.access_log.record(
                 [

@@ -30,6 +30,22 @@ def ledger() -> LedgerApplication:
     return app
 
 
+def open_response_keys() -> None:
+    """Before a request: its memo of data keys, bound so that reads fill it as they go.
+
+    A stream read in the request brings the rows of its people's data keys in the same
+    statement as its events (`SubjectKeyStore.response`); the memo ends with the request, so
+    an erasure shows on the next one.
+    """
+    g.data_keys = {}
+    g.data_keys_binding = ledger().keys.bind_response(g.data_keys)
+
+
+def close_response_keys(_: BaseException | None = None) -> None:
+    if (binding := g.pop("data_keys_binding", None)) is not None:
+        ledger().keys.unbind_response(binding)
+
+
 def show(value: Personal | None, kind: str, field: str) -> str | None:
     """A personal value as the caller's role may see it: full, masked or not at all.
 

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.case_commands import CaseCommands
@@ -30,7 +30,7 @@ from ledger.policy import Policy
 from ledger.store.bootstrap import prepare_database
 from ledger.store.claims import ClaimHolders, current_claim
 from ledger.store.idle_check import install_idle_check
-from ledger.store.recorders import GroupCommitting
+from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder, GroupCommitting
 from ledger.store.side_tables import SideTables
 from ledger.subject import DataSubject, data_subject_id_for
 from ledger.transcodings import ledger_transcodings
@@ -39,6 +39,7 @@ from privacy.access_log import AccessLog
 from privacy.fields import Personal
 from privacy.keystore import SubjectErasedError, SubjectKeyStore
 from privacy.master_key import MasterKeyring
+from privacy.stream_subjects import StreamNotingMapper
 
 A = TypeVar("A", bound=Aggregate)
 # Who records breaches and raises automatic escalations.
@@ -97,6 +98,8 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         self.side_tables.create()
         self.claim_holders = ClaimHolders()
         self.keys.attach(datastore)
+        if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
+            self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
         self.access_log = AccessLog(datastore)
         # Concurrent saves share one write transaction (and one table lock); see group_commit.
         if isinstance(self.recorder, GroupCommitting):
@@ -108,6 +111,12 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         # The library would merge os.environ in; configuration is owned by the caller instead,
         # so a stray POSTGRES_* variable in a shell cannot redirect the ledger.
         return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # The mapper tells the key store which streams hold which subjects' personal values.
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=StreamNotingMapper
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

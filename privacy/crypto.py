@@ -23,8 +23,10 @@ def seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
     return nonce + AESGCM(key).encrypt(nonce, plaintext, context)
 
 
-def open_sealed(key: bytes, sealed: bytes, context: bytes) -> bytes:
+def open_sealed(key: bytes | AESGCM, sealed: bytes, context: bytes) -> bytes:
+    """Decrypt and authenticate; `key` may be a cipher already made from it, to reuse."""
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
+        return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
     except (InvalidTag, ValueError):
         raise TamperedError("ciphertext failed authentication") from None

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -15,6 +15,7 @@ from psycopg import sql
 
 from ledger.application import LedgerApplication
 from ledger.store.settings import settings_for_url
+from ledger.values import Actor
 from privacy.fields import ERASED, TAMPERED
 from privacy.master_key import MasterKeyError, MasterKeyring, key_id_for
 from tests.api.conftest import AGENT, NEW_COMPLAINT, command, ok, workable
@@ -181,6 +182,26 @@ def test_erasure_replaces_every_personal_field_with_a_marker(client: FlaskClient
     assert read["description"] == ERASED
     text = json.dumps([read, history], ensure_ascii=False)
     assert [m for m in markers.values() if m in text] == []
+
+
+def test_an_erasure_by_another_process_shows_on_this_process_next_read(
+    client: FlaskClient, database_url: str, keyring: MasterKeyring, clock: Any
+) -> None:
+    markers = _markers()
+    complaint = _file_with_personal_data(client, markers)
+    before = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))
+    elsewhere = LedgerApplication(settings_for_url(database_url), keyring=keyring, clock=clock)
+    try:
+        elsewhere.erase_subject(
+            UUID(complaint["customer"]["subject_id"]),
+            legal_basis="GDPR Art. 17",
+            actor=Actor(staff_id="dpo-2", role="privacy_officer"),
+        )
+    finally:
+        elsewhere.close()
+    after = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))
+    assert (before["customer"]["name"], after["customer"]["name"]) == (markers["name"], ERASED)
+    assert after["description"] == ERASED
 
 
 def test_erasure_leaves_other_people_and_the_event_streams_untouched(
