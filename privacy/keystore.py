@@ -25,6 +25,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from privacy.crypto import TamperedError, new_key, open_sealed, seal
 from privacy.fields import ERASED, TAMPERED, Personal
 from privacy.master_key import MasterKeyError, MasterKeyring
+from privacy.single_reads import select_rows
 from privacy.stream_subjects import StreamSubjects
 
 ENCRYPTING_KEYS_CACHED = 10_000
@@ -204,19 +205,13 @@ class SubjectKeyStore:
         return found
 
     def _select(self, subject_id: UUID) -> Any:
-        statement = (
+        rows = select_rows(
+            self._datastore,  # type: ignore[arg-type]  # attached before any key is read
             f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
-            f"WHERE subject_id = {self._p}"
+            f"WHERE subject_id = {self._p}",
+            (str(subject_id),),
         )
-        if isinstance(self._datastore, PostgresDatastore):
-            # One statement in autocommit reads one snapshot: no BEGIN and ROLLBACK round trips,
-            # and no ROLLBACK, after which psycopg drops every statement the pooled connection
-            # had prepared (DEALLOCATE ALL) and the next event read must prepare its own again.
-            with self._datastore.get_connection() as conn:
-                return conn.execute(statement, (str(subject_id),), prepare=True).fetchone()
-        with self._cursor(commit=False) as c:
-            c.execute(statement, (str(subject_id),))
-            return c.fetchone()
+        return rows[0] if rows else None
 
     def _create(self, subject_id: UUID) -> tuple[str, bytes] | None:
         """Store a new data key for the subject; None if the subject already has a row."""

@@ -18,6 +18,8 @@ from typing import Any, Final
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
+from privacy.single_reads import select_rows
+
 PREFIX: Final = "lgr_"
 # What a token looks like: also how the test suite recognises one that leaked into a log.
 TOKEN_PATTERN: Final = re.compile(r"lgr_[A-Za-z0-9_-]{43}")
@@ -174,14 +176,13 @@ class TokenStore:
         return self.get(token_id)
 
     def _select(self, where: str, params: tuple[Any, ...]) -> list[TokenInfo]:
-        with self._cursor(commit=False) as c:
-            c.execute(
-                "SELECT token_id, staff_id, name, roles, department, created_at, created_by, "
-                f"expires_at, revoked_at, revoked_by FROM {self._table} WHERE {where} "
-                "ORDER BY created_at, token_id",
-                params,
-            )
-            rows = c.fetchall()
+        rows = select_rows(
+            self._datastore,
+            "SELECT token_id, staff_id, name, roles, department, created_at, created_by, "
+            f"expires_at, revoked_at, revoked_by FROM {self._table} WHERE {where} "
+            "ORDER BY created_at, token_id",
+            params,
+        )
         return [
             TokenInfo(
                 token_id=r["token_id"],
