@@ -37,8 +37,7 @@ def open_response_keys() -> None:
     statement as its events (`SubjectKeyStore.response`); the memo ends with the request, so
     an erasure shows on the next one.
     """
-    g.data_keys = {}
-    g.data_keys_binding = ledger().keys.bind_response(g.data_keys)
+    g.data_keys_binding = ledger().keys.bind_response({})
 
 
 def close_response_keys(_: BaseException | None = None) -> None:
@@ -57,7 +56,7 @@ def show(value: Personal | None, kind: str, field: str) -> str | None:
     visibility = visibility_for(role)
     if visibility == "none":
         return None
-    text = ledger().keys.reveal(value, g.setdefault("data_keys", {}))
+    text = ledger().keys.reveal(value)  # with the request's memo, bound by open_response_keys
     g.setdefault("revealed", {}).setdefault(value.subject_id, set()).add(field)
     if visibility == "masked" and text not in (ERASED, TAMPERED):
         return MASKERS[kind](text)

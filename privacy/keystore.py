@@ -84,16 +84,18 @@ class SubjectKeyStore:
         if isinstance(datastore, PostgresDatastore):
             self._p = "%s"
             self._table = f'"{datastore.schema}".ledger_subject_keys'
-            columns = f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
-            # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us
-            # slower per statement. Several ids come as one text: psycopg dumps a str faster.
-            self._rows_sql = (
-                columns + "WHERE subject_id = %s",
-                columns + "WHERE subject_id = ANY(string_to_array(%s, ' '))",
-            )
         else:
             self._p = "?"
             self._table = "ledger_subject_keys"
+        columns = f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
+        self._row_sql = f"{columns}WHERE subject_id = {self._p}"
+        if isinstance(datastore, PostgresDatastore):
+            # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us
+            # slower per statement. Several ids come as one text: psycopg dumps a str faster.
+            self._rows_sql = (
+                self._row_sql,
+                columns + "WHERE subject_id = ANY(string_to_array(%s, ' '))",
+            )
         with self._cursor() as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (subject_id TEXT PRIMARY KEY, "
@@ -207,8 +209,7 @@ class SubjectKeyStore:
     def _select(self, subject_id: UUID) -> Any:
         rows = select_rows(
             self._datastore,  # type: ignore[arg-type]  # attached before any key is read
-            f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
-            f"WHERE subject_id = {self._p}",
+            self._row_sql,
             (str(subject_id),),
         )
         return rows[0] if rows else None
