@@ -10,50 +10,49 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import (
-    audit,
-    cases,
-    complaints,
-    escalations,
-    handoffs,
-    health,
-    idempotency,
-    incidents,
-    integrity,
-    operations,
-    paths,
-    retention,
-    subjects,
-    tokens,
-)
-from api.access import AccessControl, RequestFacts, guard, record_operation
 from api.background import BackgroundJobs, Job
-from api.body_limits import refuse_deep_json
 from api.config import Settings
-from api.identity import TokenSource
-from api.integrity_setup import CheckpointJob, build_integrity
-from api.limiter import FailureLimiter
-from api.oplog_setup import operation_log
-from api.presenters import close_response_keys, open_response_keys, write_access_log
-from api.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
-from api.problems import (
+from api.http import idempotency, paths
+from api.http.access import AccessControl, RequestFacts, guard, record_operation
+from api.http.body_limits import refuse_deep_json
+from api.http.identity import TokenSource
+from api.http.limiter import FailureLimiter
+from api.http.presenters import close_response_keys, open_response_keys, write_access_log
+from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
+from api.http.problems import (
     PROBLEM_JSON,
     from_http_exception,
     from_ledger_error,
     from_unexpected,
     unavailable,
 )
-from api.retention_setup import RetentionJob, build_retention, load_rules
-from api.schemas import ProblemOut
-from ledger.application import LedgerApplication
+from api.http.routes import (
+    audit,
+    cases,
+    complaints,
+    escalations,
+    handoffs,
+    health,
+    incidents,
+    integrity,
+    operations,
+    retention,
+    subjects,
+    tokens,
+)
+from api.http.schemas.common import ProblemOut
+from api.wiring.audit import operation_log
+from api.wiring.integrity import CheckpointJob, build_integrity
+from api.wiring.retention import RetentionJob, build_retention, load_rules
+from ledger.access.tokens import TokenStore
+from ledger.application.service import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
-from ledger.policy import load_policy
+from ledger.policy.service_policy import load_policy
 from ledger.store.availability import install_store_gate, is_unavailable
 from ledger.store.settings import settings_for_url
-from privacy.master_key import load_keyring
-from privacy.tokens import TokenStore
-from projections.worker import ProjectionWorker
+from privacy.keys.master_key import load_keyring
+from projections.engine.worker import ProjectionWorker
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from ledger.store.settings import direct_connection
 log = logging.getLogger(__name__)
 
 # An arbitrary constant naming "the ledger's background jobs" among advisory locks (beside
-# privacy.schema_lock's); the second key is the schema, so ledgers in one database do not meet.
+# privacy.db.schema_lock's); the second key is the schema, so ledgers in one database do not meet.
 JOBS_LOCK_KEY = 0x1ED9E6
 POLL_SECONDS = 5.0
 

@@ -35,7 +35,9 @@ class Settings:
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
-    retention_file: Path | None = None  # retention rules (privacy/retention.py); None = defaults
+    retention_file: Path | None = (
+        None  # retention rules (projections/retention/rules.py); None = defaults
+    )
     retention_interval: int = 0  # seconds between retention runs in the service; 0 = never
     # Database faults (ledger/store/availability.py): the longest wait for a connection, the
     # longest statement, and the Retry-After of a 503 while the database is unreachable.

@@ -16,11 +16,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import LedgerApplication
+from ledger.access.tokens import TOKEN_PATTERN
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.store.settings import settings_for_url
-from privacy.master_key import MasterKeyring, key_id_for
-from privacy.tokens import TOKEN_PATTERN
+from privacy.keys.master_key import MasterKeyring, key_id_for
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))

@@ -8,7 +8,7 @@ service under test, so every test runs through real authentication.
 import threading
 from collections.abc import Callable, Mapping
 
-from privacy.tokens import Principal
+from ledger.access.tokens import Principal
 
 STAFF_ID, ROLE, DEPARTMENT = "X-Staff-Id", "X-Staff-Role", "X-Staff-Department"
 IDENTITY_KEYS = (STAFF_ID, ROLE, DEPARTMENT)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from tests.bench.__main__ import main
 from tests.bench.generate import generate_events
 from tests.bench.harness import BEGIN, END

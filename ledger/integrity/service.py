@@ -25,7 +25,7 @@ from ledger.integrity.checkpoints import (
     sign,
 )
 from ledger.integrity.merkle import CompactRange
-from ledger.store.integrity_tables import (
+from ledger.integrity.tables import (
     TRACKING_NAME,
     IntegrityTables,
     LeafRow,

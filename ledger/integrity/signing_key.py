@@ -1,4 +1,4 @@
-"""The checkpoint signing key, found like the master key (`privacy.master_key`).
+"""The checkpoint signing key, found like the master key (`privacy.keys.master_key`).
 
     LEDGER_SIGNING_KEY           base64 of the 32-byte Ed25519 private key (seed)
     LEDGER_SIGNING_KEY_FILE      a PEM (PKCS #8) file, else <data dir>/signing.key

@@ -33,7 +33,7 @@ from ledger.integrity import merkle
 from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint, signature_is_valid
 from ledger.integrity.merkle import CompactRange
-from ledger.store.integrity_tables import EventRow, IntegrityTables, LeafTuple
+from ledger.integrity.tables import EventRow, IntegrityTables, LeafTuple
 
 BATCH = 10_000
 ALTERED, MISSING, INSERTED, REORDERED, TRUNCATED, BAD_SIGNATURE = (

@@ -25,8 +25,8 @@ from ledger.integrity.chain import chain_hash, id_bytes
 from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit
 from ledger.store.side_tables import SideTables
-from privacy.keystore import SubjectKeyStore
-from privacy.schema_lock import serialise_schema_changes
+from privacy.db.schema_lock import serialise_schema_changes
+from privacy.keys.keystore import SubjectKeyStore
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
 

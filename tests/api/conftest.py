@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from api.config import Settings
-from api.policy import ROLES
+from ledger.access.policy import ROLES
+from ledger.access.tokens import Principal
 from ledger.clock import ManualClock
-from privacy.tokens import Principal
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.identities import TokenCache, with_bearer
 

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ledger.access.tokens import TOKEN_PATTERN, Principal
 from ledger.clock import ManualClock
-from privacy.tokens import TOKEN_PATTERN, Principal
 from tests.api.conftest import ADMIN, AGENT, COMPLIANCE_OFFICER, NEW_COMPLAINT, issue_token, ok
 from tests.api.test_personal_data import _database_bytes
 

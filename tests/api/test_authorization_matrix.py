@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from api.config import Settings
-from api.policy import POLICY, ROLES
+from ledger.access.policy import POLICY, ROLES
+from ledger.access.tokens import Principal
 from ledger.clock import ManualClock
-from privacy.tokens import Principal
 from tests.api.conftest import (
     ADMIN,
     AGENT,

@@ -10,7 +10,7 @@ from api.app import create_app
 from api.config import Settings
 from ledger.clock import ManualClock
 from ledger.errors import PolicyError
-from projections.worker import ProjectionWorker
+from projections.engine.worker import ProjectionWorker
 from tests.api.conftest import (
     AGENT,
     MANAGER,

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from privacy.tokens import TOKEN_PATTERN
+from ledger.access.tokens import TOKEN_PATTERN
 from tests.api.test_cli import ledger_command
 from tests.served import serve
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api.body_limits import MAX_JSON_DEPTH, json_depth
+from api.http.body_limits import MAX_JSON_DEPTH, json_depth
 from tests.api.conftest import (
     ADMIN,
     AGENT,

@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import idempotency
-from api.presenters import ledger as ledger_of
+from api.http import idempotency
+from api.http.presenters import ledger as ledger_of
 from ledger.clock import ManualClock
 from tests.api.conftest import (
     AGENT,

@@ -13,11 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 from psycopg import sql
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
 from privacy.fields import ERASED, TAMPERED
-from privacy.master_key import MasterKeyError, MasterKeyring, key_id_for
+from privacy.keys.master_key import MasterKeyError, MasterKeyring, key_id_for
 from tests.api.conftest import AGENT, NEW_COMPLAINT, command, ok, workable
 from tests.conftest import PERSONAL_MARKERS, POSTGRES_URL
 
@@ -225,8 +225,8 @@ def test_erasure_leaves_other_people_and_the_event_streams_untouched(
     after = _event_rows(database_url)
     assert after[: len(before)] == before
     assert [row[2] for row in after[len(before) :]] == [
-        "ledger.subject:DataSubject.Recorded",
-        "ledger.subject:DataSubject.Erased",
+        "ledger.subjects.subject:DataSubject.Recorded",
+        "ledger.subjects.subject:DataSubject.Erased",
     ]
     assert (
         ok(client.get(f"/v1/complaints/{kept['id']}", headers=AGENT))["customer"]["name"]

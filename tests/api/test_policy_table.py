@@ -4,7 +4,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_smorest import Blueprint
 
-from api.policy import POLICY, ROLES
+from ledger.access.policy import POLICY, ROLES
 from tests.api.conftest import ADMIN, AGENT, PRIVACY_OFFICER
 
 

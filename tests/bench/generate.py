@@ -12,8 +12,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 

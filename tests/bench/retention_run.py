@@ -19,14 +19,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
-from ledger.store.integrity_tables import integrity_tables_for
+from ledger.integrity.tables import integrity_tables_for
 from ledger.store.settings import settings_for_url
-from privacy.retention import RetentionRules
-from projections.archive_tables import archive_tables_for
-from projections.retention import RetentionRun
+from projections.retention.archive_tables import archive_tables_for
+from projections.retention.rules import RetentionRules
+from projections.retention.run import RetentionRun
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.generate import generate_closed_complaints
 from tests.bench.rows.encryption import bench_keyring

@@ -2,7 +2,7 @@
 
     python -m tests.bench.verify_child   (LEDGER_DATABASE_URL, _MASTER_KEY, _SIGNING_KEY set)
 
-Does what `ledger verify` does (api/cli_integrity.py: open the ledger and its integrity tables,
+Does what `ledger verify` does (api/cli/integrity.py: open the ledger and its integrity tables,
 bring the tree up to date, verify everything) without importing the web stack, so that the
 process starts fast, and prints one JSON object: events verified, seconds spent verifying
 (start-up excluded), intact, and the peak RSS in MiB.
@@ -15,14 +15,14 @@ import resource
 import time
 from pathlib import Path
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import SystemClock
 from ledger.integrity.service import Integrity
 from ledger.integrity.signing_key import load_signing_key
+from ledger.integrity.tables import integrity_tables_for
 from ledger.integrity.verify import verify_ledger
-from ledger.store.integrity_tables import integrity_tables_for
 from ledger.store.settings import settings_for_url
-from privacy.master_key import MasterKeyring, key_id_for
+from privacy.keys.master_key import MasterKeyring, key_id_for
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.store.recorders import APPEND_ONLY_MESSAGE
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
@@ -24,7 +24,7 @@ AGENT = Actor(staff_id="agent-7", role="agent", department="service")
 UPDATES = {
     "rewrite an event's payload": "UPDATE {table} SET state = state || state "
     "WHERE originator_version = 1",
-    "rename every event's type": "UPDATE {table} SET topic = 'ledger.complaint:Complaint.Forged'",
+    "rename every event's type": "UPDATE {table} SET topic = 'ledger.cases.complaint:Complaint.Forged'",
     "renumber the stream": "UPDATE {table} SET originator_version = originator_version + 10",
 }
 DELETES = {

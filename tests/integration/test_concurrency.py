@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.errors import ConcurrencyError
 from ledger.values import Actor
 from privacy.fields import Personal

@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
+from ledger.audit.operation_log import OperationLog
 from ledger.store.settings import settings_for_url
-from privacy.master_key import MasterKeyring
-from privacy.operation_log import OperationLog
+from privacy.keys.master_key import MasterKeyring
 
 
 def open_and_close(url: str, keyring: MasterKeyring) -> None:

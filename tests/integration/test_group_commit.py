@@ -14,8 +14,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.errors import ConcurrencyError
 from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit

@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
+from ledger.cases.handoff import ACCEPTED, REQUESTED, Handoff
 from ledger.clock import ManualClock
 from ledger.errors import DomainError
-from ledger.handoff import ACCEPTED, REQUESTED, Handoff
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
-from privacy.master_key import MasterKeyring, key_id_for
+from privacy.keys.master_key import MasterKeyring, key_id_for
 from tests.conftest import START, TEST_MASTER_KEY
 
 AGENT = Actor(staff_id="agent-1", role="agent", department="service")

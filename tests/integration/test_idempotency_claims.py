@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.errors import ClaimLostError, ConcurrencyError
 from ledger.store.claims import Claim, ClaimHolders, Completion, current_claim
 from ledger.values import Actor

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.store.idle_check import check_idle_connection
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
-from privacy.master_key import MasterKeyring
+from privacy.keys.master_key import MasterKeyring
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.postgres

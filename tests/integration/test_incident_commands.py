@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.errors import DomainError
-from ledger.incident import Incident
+from ledger.incidents.incident import Incident
 from ledger.values import Actor
 from privacy.fields import ERASED
 

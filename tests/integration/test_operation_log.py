@@ -12,10 +12,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import LedgerApplication
-from ledger.clock import ManualClock
-from privacy.access_log import Access
-from privacy.operation_log import (
+from ledger.application.service import LedgerApplication
+from ledger.audit.access_log import Access
+from ledger.audit.operation_log import (
     GENESIS,
     Head,
     LoggedOperation,
@@ -23,6 +22,7 @@ from privacy.operation_log import (
     OperationLog,
     OperationLogError,
 )
+from ledger.clock import ManualClock
 from tests.conftest import POSTGRES_URL
 
 

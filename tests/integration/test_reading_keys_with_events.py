@@ -12,13 +12,13 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.clock import ManualClock
-from ledger.complaint import Complaint
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
 from privacy.fields import ERASED, Personal
-from privacy.master_key import MasterKeyring, key_id_for
+from privacy.keys.master_key import MasterKeyring, key_id_for
 
 AGENT = Actor(staff_id="agent-7", role="agent", department="service")
 MANAGER = Actor(staff_id="im-1", role="incident_manager")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.errors import ConcurrencyError
 from ledger.values import Actor
 

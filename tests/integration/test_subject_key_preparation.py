@@ -5,9 +5,9 @@ from uuid import uuid4
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from privacy.fields import Personal
-from privacy.keystore import SubjectErasedError
+from privacy.keys.keystore import SubjectErasedError
 
 
 def test_a_prepared_subject_keeps_one_key_and_its_fields_read_back(

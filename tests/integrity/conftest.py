@@ -3,10 +3,10 @@
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
-from ledger.store.integrity_tables import integrity_tables_for
+from ledger.integrity.tables import integrity_tables_for
 from tests.conftest import TEST_SIGNING_SEED
 
 

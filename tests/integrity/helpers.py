@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.values import Actor
 

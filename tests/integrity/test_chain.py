@@ -6,11 +6,11 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.errors import ConcurrencyError
 from ledger.integrity.chain import GENESIS, chain_hash
-from ledger.store.integrity_tables import integrity_tables_for
+from ledger.integrity.tables import integrity_tables_for
 from tests.integrity.helpers import AGENT, register
 
 STREAM = UUID("12345678-1234-5678-1234-567812345678")

@@ -6,8 +6,8 @@ from uuid import UUID
 
 import pytest
 
-from api.cli import main
-from ledger.application import LedgerApplication
+from api.cli.main import main
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.checkpoints import public_key_document
 from ledger.integrity.service import Integrity

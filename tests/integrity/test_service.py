@@ -6,7 +6,7 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.errors import DomainError, NotFoundError
 from ledger.integrity import merkle
@@ -70,7 +70,7 @@ def test_an_inclusion_proof_with_a_changed_event_does_not_verify(
     (stream,) = register(ledger, clock)
     checkpoint = integrity.checkpoint()
     proof = integrity.inclusion_proof(stream_id=UUID(stream), version=2)
-    proof["event"]["topic"] = "ledger.complaint:Complaint.Forged"
+    proof["event"]["topic"] = "ledger.cases.complaint:Complaint.Forged"
     with pytest.raises(ProofError, match="do not hash"):
         check_proof(proof, [checkpoint], integrity.public_key)
 
@@ -134,7 +134,7 @@ def test_the_periodic_job_signs_a_checkpoint_once_events_arrive(
 ) -> None:
     import time
 
-    from api.integrity_setup import CheckpointJob
+    from api.wiring.integrity import CheckpointJob
 
     register(ledger, clock)
     job = CheckpointJob(integrity, 0.01)
@@ -174,7 +174,7 @@ def test_two_processes_extending_the_tree_at_once_add_each_event_exactly_once(
 ) -> None:
     import threading
 
-    from ledger.store.integrity_tables import integrity_tables_for
+    from ledger.integrity.tables import integrity_tables_for
 
     register(ledger, clock, 4)
     datastore = ledger.recorder.datastore  # type: ignore[attr-defined]

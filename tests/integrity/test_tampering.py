@@ -16,14 +16,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import sql
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.chain import chain_hash
 from ledger.integrity.checkpoints import sign
 from ledger.integrity.service import Integrity
 from ledger.integrity.verify import Report, verify_ledger
 from ledger.store.settings import settings_for_url
-from privacy.master_key import MasterKeyring, generate_key, key_id_for
+from privacy.keys.master_key import MasterKeyring, generate_key, key_id_for
 from tests.conftest import POSTGRES_URL
 from tests.integrity.helpers import AGENT, register
 

@@ -5,10 +5,10 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.values import Actor
-from projections.read_side import ReadSide
-from projections.viewdb import Row
+from projections.engine.read_side import ReadSide
+from projections.engine.viewdb import Row
 
 AGENT = Actor("agent-7", "agent", "service")
 TECH = Actor("tech-3", "department_staff", "technical")

@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.values import Actor
-from projections.case_queries import CaseFilter, department_queue, get_case, list_cases
-from projections.read_side import ReadSide
+from projections.cases.queries import CaseFilter, department_queue, get_case, list_cases
+from projections.engine.read_side import ReadSide
 from tests.conftest import START
 from tests.projections.conftest import AGENT, TECH, dump_views, new_complaint
 

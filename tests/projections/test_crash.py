@@ -13,9 +13,9 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.errors import LedgerError
-from projections.read_side import ReadSide
+from projections.engine.read_side import ReadSide
 from tests.conftest import TEST_MASTER_KEY_B64
 from tests.projections.conftest import AGENT, dump_views, new_complaint
 

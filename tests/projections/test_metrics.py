@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.values import Actor
-from projections.metrics import duration_stats, service_metrics
-from projections.read_side import ReadSide
+from projections.cases.metrics import duration_stats, service_metrics
+from projections.engine.read_side import ReadSide
 from tests.conftest import START
 from tests.projections.conftest import AGENT, TECH, new_complaint
 

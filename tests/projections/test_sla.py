@@ -4,13 +4,13 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
+from ledger.cases.escalation import Escalation
 from ledger.clock import ManualClock
-from ledger.escalation import Escalation
-from projections.case_queries import get_case
-from projections.read_side import ReadSide
-from projections.sla import clock_view, clocks_of
-from projections.worker import ProjectionWorker
+from projections.cases.queries import get_case
+from projections.cases.sla import clock_view, clocks_of
+from projections.engine.read_side import ReadSide
+from projections.engine.worker import ProjectionWorker
 from tests.conftest import START
 from tests.projections.conftest import AGENT, new_complaint
 

@@ -9,14 +9,14 @@ from uuid import UUID
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.errors import LedgerError
 from ledger.values import Actor
-from projections.batch import catch_up
-from projections.case_queries import get_case
-from projections.read_side import ReadSide
-from projections.sla import clocks_of
+from projections.cases.queries import get_case
+from projections.cases.sla import clocks_of
+from projections.engine.batch import catch_up
+from projections.engine.read_side import ReadSide
 from tests.projections.conftest import AGENT, TECH, new_complaint
 
 SUPERVISOR = Actor("sup-1", "supervisor", "service")

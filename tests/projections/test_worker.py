@@ -3,11 +3,11 @@
 import threading
 from datetime import timedelta
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
-from projections.read_side import ReadSide
-from projections.viewdb import tracking_name
-from projections.worker import ProjectionWorker
+from projections.engine.read_side import ReadSide
+from projections.engine.viewdb import tracking_name
+from projections.engine.worker import ProjectionWorker
 from tests.projections.conftest import dump_views, new_complaint
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from api.app import build_ledger
 from api.config import Settings
-from projections.batch import catch_up
-from projections.read_side import ReadSide
+from projections.engine.batch import catch_up
+from projections.engine.read_side import ReadSide
 
 SCRATCH_GENERATION = 9_999  # never reached by real rebuilds within a test
 

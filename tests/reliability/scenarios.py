@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from privacy.tokens import Principal
+from ledger.access.tokens import Principal
 from tests.reliability.checks import (
     count_events,
     ledger_verifies,

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from privacy.tokens import Principal
+from ledger.access.tokens import Principal
 from tests.reliability.scenarios import INTAKE, REGISTRATION
 from tests.reliability.test_killed_mid_save import StoreProbe
 from tests.served import Served, serve

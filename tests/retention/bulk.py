@@ -3,8 +3,8 @@
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 

@@ -6,15 +6,15 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.clock import ManualClock
-from ledger.complaint import Complaint
 from ledger.integrity.service import Integrity
-from ledger.store.integrity_tables import integrity_tables_for
+from ledger.integrity.tables import integrity_tables_for
 from ledger.values import Actor
-from privacy.retention import RetentionRules
-from projections.archive_tables import ArchiveTables, archive_tables_for
-from projections.retention import RetentionRun
+from projections.retention.archive_tables import ArchiveTables, archive_tables_for
+from projections.retention.rules import RetentionRules
+from projections.retention.run import RetentionRun
 from tests.conftest import PERSONAL_MARKERS, TEST_SIGNING_SEED
 
 AGENT = Actor(staff_id="agent-7", role="agent", department="service")

@@ -8,21 +8,21 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import projections.retention
-from ledger.application import LedgerApplication
+import projections.retention.run
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
-from ledger.store.integrity_tables import integrity_tables_for
+from ledger.integrity.tables import integrity_tables_for
 from ledger.store.settings import settings_for_url
-from privacy.master_key import MasterKeyring, key_id_for
-from privacy.retention import RetentionRules
-from projections.archive_tables import archive_tables_for
-from projections.retention import RetentionRun
+from privacy.keys.master_key import MasterKeyring, key_id_for
+from projections.retention.archive_tables import archive_tables_for
+from projections.retention.rules import RetentionRules
+from projections.retention.run import RetentionRun
 from tests.conftest import TEST_MASTER_KEY, TEST_SIGNING_SEED
 
 
 def main(url: str, now: str, batch: int) -> None:
-    projections.retention.BATCH = batch  # small batches: many commits to be killed between
+    projections.retention.run.BATCH = batch  # small batches: many commits to be killed between
     key_id = key_id_for(TEST_MASTER_KEY)
     keyring = MasterKeyring(current_id=key_id, keys={key_id: TEST_MASTER_KEY}, source="tests")
     clock = ManualClock(datetime.fromisoformat(now))

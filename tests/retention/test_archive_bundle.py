@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.checkpoints import ProofError
 from ledger.integrity.service import Integrity
-from projections.archive_bundle import RECORDS, verify_bundle, write_bundle
-from projections.archive_tables import ArchiveTables
-from projections.retention import RetentionRun
+from projections.retention.archive_bundle import RECORDS, verify_bundle, write_bundle
+from projections.retention.archive_tables import ArchiveTables
+from projections.retention.run import RetentionRun
 from tests.conftest import TEST_SIGNING_SEED
 from tests.retention.conftest import closed_complaint
 

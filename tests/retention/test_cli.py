@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
-from ledger.application import LedgerApplication
+from api.cli.main import main
+from ledger.application.service import LedgerApplication
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.retention.conftest import closed_complaint
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
 from ledger.integrity.verify import verify_ledger
 from privacy.fields import ERASED
-from projections.archive_tables import ArchiveTables
+from projections.retention.archive_tables import ArchiveTables
 from tests.retention.bulk import closed_complaints
 
 CASES = 120

@@ -6,16 +6,16 @@ from uuid import uuid4
 
 import pytest
 
-from api.integrity_setup import OPERATION_LOG_ANCHOR, sign_operation_log
-from ledger.application import LedgerApplication
+from api.wiring.integrity import OPERATION_LOG_ANCHOR, sign_operation_log
+from ledger.application.service import LedgerApplication
+from ledger.audit.access_log import Access
+from ledger.audit.operation_log import Head, Operation, OperationLog
 from ledger.clock import ManualClock
 from ledger.integrity.checkpoints import checkpoint_document
 from ledger.integrity.service import Integrity
-from privacy.access_log import Access
-from privacy.operation_log import Head, Operation, OperationLog
-from privacy.retention import RetentionRules
-from projections.archive_tables import ArchiveTables
-from projections.retention import RetentionRun
+from projections.retention.archive_tables import ArchiveTables
+from projections.retention.rules import RetentionRules
+from projections.retention.run import RetentionRun
 from tests.integration.test_operation_log import _execute, _tamper
 
 SEVEN_MONTHS = timedelta(days=210)

@@ -4,15 +4,15 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
 from ledger.integrity.verify import verify_ledger
 from privacy.fields import ERASED
-from privacy.retention import KindRule, RetentionRules
-from projections.archive_tables import ArchiveTables
-from projections.read_side import ReadSide
-from projections.retention import RetentionRun
+from projections.engine.read_side import ReadSide
+from projections.retention.archive_tables import ArchiveTables
+from projections.retention.rules import KindRule, RetentionRules
+from projections.retention.run import RetentionRun
 from tests.conftest import PERSONAL_MARKERS
 from tests.retention.conftest import OFFICER, closed_complaint
 from tests.unit.test_incident import CLOSED, SUBJECT, incident_in

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from api.policy import ROLES, decide, department_scope, visibility_for
+from ledger.access.policy import ROLES, decide, department_scope, visibility_for
 from ledger.values import Actor
 
 

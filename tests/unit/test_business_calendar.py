@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from ledger.business_calendar import BusinessCalendar, CalendarTime, calendar_from_mapping
 from ledger.errors import PolicyError
-from ledger.policy import policy_from_mapping
+from ledger.policy.calendar import BusinessCalendar, CalendarTime, calendar_from_mapping
+from ledger.policy.service_policy import policy_from_mapping
 
 # Shanghai is UTC+8 all year: 09:00-18:00 local is 01:00-10:00 UTC.
 SHANGHAI = BusinessCalendar(

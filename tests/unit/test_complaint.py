@@ -7,9 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from ledger.complaint import STATUSES, Complaint, complaint_id_for
+from ledger.cases.complaint import STATUSES, Complaint, complaint_id_for
 from ledger.errors import DomainError
-from ledger.policy import Policy
+from ledger.policy.service_policy import Policy
 from ledger.values import CHANNELS, Actor, Customer
 from privacy.fields import Personal
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from ledger.complaint import CLOSED, RESOLVED, STATUSES, Complaint
+from ledger.cases.complaint import CLOSED, RESOLVED, STATUSES, Complaint
 from ledger.errors import DomainError
-from ledger.policy import Policy
+from ledger.policy.service_policy import Policy
 from ledger.values import ESCALATION_LEVELS, PRIORITIES, Actor, Customer
 from privacy.fields import Personal
 

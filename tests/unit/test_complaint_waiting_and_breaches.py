@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.complaint import Complaint
+from ledger.cases.complaint import Complaint
 from ledger.errors import DomainError
 from tests.unit.test_complaint import AGENT, LATER, POLICY, REGISTERED_AT, personal, register
 

@@ -6,8 +6,8 @@ from uuid import UUID
 
 import pytest
 
+from ledger.cases.escalation import Escalation
 from ledger.errors import DomainError
-from ledger.escalation import Escalation
 from ledger.values import ESCALATION_LEVELS, Actor
 
 RAISED_AT = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from ledger.cases.escalation import ACKNOWLEDGED, RAISED, RESOLVED, Escalation
 from ledger.errors import DomainError
-from ledger.escalation import ACKNOWLEDGED, RAISED, RESOLVED, Escalation
 from ledger.values import ESCALATION_LEVELS, level_rank
 from tests.unit.test_escalation import RAISED_AT, actor, raise_
 

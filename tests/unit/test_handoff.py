@@ -6,8 +6,8 @@ from uuid import UUID
 
 import pytest
 
+from ledger.cases.handoff import Handoff
 from ledger.errors import DomainError
-from ledger.handoff import Handoff
 from ledger.values import Actor
 
 REQUESTED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from ledger.cases.handoff import ACCEPTED, COMPLETED, REJECTED, REQUESTED, Handoff
 from ledger.errors import DomainError
-from ledger.handoff import ACCEPTED, COMPLETED, REJECTED, REQUESTED, Handoff
 from tests.unit.test_handoff import (
     NO_DEPARTMENT,
     OUTSIDER,

@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 
 from ledger.errors import DomainError
-from ledger.incident import (
+from ledger.incidents.incident import (
     ACTION_DONE,
     ACTION_OPEN,
     ACTION_VERIFIED,
@@ -23,7 +23,7 @@ from ledger.incident import (
     STATUSES,
     Incident,
 )
-from ledger.policy import IncidentPolicy, add_working_days
+from ledger.policy.service_policy import IncidentPolicy, add_working_days
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 

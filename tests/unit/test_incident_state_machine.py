@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from ledger.errors import DomainError
-from ledger.incident import (
+from ledger.incidents.incident import (
     ACTION_VERIFIED,
     ACTION_WAIVED,
     CLOSED,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from privacy.master_key import (
+from privacy.keys.master_key import (
     MasterKeyError,
     MasterKeyring,
     add_key_to_file,

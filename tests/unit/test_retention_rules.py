@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from privacy.retention import RetentionError, load_retention, retention_from_mapping
+from projections.retention.rules import RetentionError, load_retention, retention_from_mapping
 
 
 def test_defaults_keep_complaints_three_years_and_incidents_five() -> None:

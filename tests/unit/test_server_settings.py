@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from api.cli import main
+from api.cli.main import main
 from api.config import Settings
 from api.server import fit_pools
 from ledger.errors import PolicyError

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from projections.stored_events import ProjectedEvent
+from projections.engine.stored_events import ProjectedEvent
 
 AT = "2026-03-01T09:30:00.123456+00:00"
 

@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from privacy.stream_subjects import StreamSubjects, mapping_stream
+from privacy.keys.stream_subjects import StreamSubjects, mapping_stream
 
 ALICE, BOB = str(uuid4()), str(uuid4())
 

@@ -1,4 +1,4 @@
-"""Turns (projections/turns.py): a few holders at once, the others served in arrival order."""
+"""Turns (projections/engine/turns.py): a few holders at once, the others served in arrival order."""
 
 import signal
 import threading
@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from projections.turns import Turns
+from projections.engine.turns import Turns
 
 
 def _wait_until(condition: Callable[[], bool]) -> None:

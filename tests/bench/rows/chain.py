@@ -12,8 +12,8 @@ from uuid import uuid4
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.store.settings import settings_for_url
 from ledger.values import Customer
 from privacy.fields import Personal

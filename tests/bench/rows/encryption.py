@@ -7,13 +7,13 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.application.transcodings import ActorAsDict, CustomerAsDict
+from ledger.cases.complaint import Complaint
 from ledger.store.settings import settings_for_url
-from ledger.transcodings import ActorAsDict, CustomerAsDict
 from ledger.values import Actor
 from privacy.fields import Personal
-from privacy.master_key import MasterKeyring, key_id_for
+from privacy.keys.master_key import MasterKeyring, key_id_for
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.harness import Figure, alternate, ratio_figure, timed

@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
 from tests.bench.context import BenchContext

@@ -18,11 +18,11 @@ from eventsourcing.persistence import StoredEvent
 
 from api.app import build_ledger
 from api.config import Settings
-from ledger.application import LedgerApplication
-from ledger.complaint import Complaint
+from ledger.application.service import LedgerApplication
+from ledger.cases.complaint import Complaint
 from ledger.values import Customer
 from privacy.fields import Personal
-from projections.read_side import ReadSide
+from projections.engine.read_side import ReadSide
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.generate import GENERATOR
@@ -49,7 +49,15 @@ def measure(ctx: BenchContext) -> list[Figure]:
         log_path = ctx.scratch / "lag-worker.log"
         with log_path.open("w") as log:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "projections", "run", "--only", "case_status"],
+                [
+                    sys.executable,
+                    "-m",
+                    "api.cli",
+                    "projections",
+                    "run",
+                    "--only",
+                    "case_status",
+                ],
                 env={**os.environ, **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,

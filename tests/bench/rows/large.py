@@ -27,12 +27,12 @@ from psycopg import sql
 
 from api.app import build_ledger
 from api.config import Settings
-from api.integrity_setup import build_integrity
-from ledger.application import LedgerApplication
+from api.wiring.integrity import build_integrity
+from ledger.application.service import LedgerApplication
 from ledger.integrity.service import Integrity
-from projections.case_queries import CaseFilter, department_queue, get_case, list_cases
-from projections.read_side import ReadSide
-from projections.status_view import CASE_STATUS
+from projections.cases.queries import CaseFilter, department_queue, get_case, list_cases
+from projections.cases.status_view import CASE_STATUS
+from projections.engine.read_side import ReadSide
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.generate import generate_events

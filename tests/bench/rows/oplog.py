@@ -13,8 +13,8 @@ from typing import Any
 
 from api.app import close_app, create_app
 from api.config import Settings
-from api.policy import ROLES
-from privacy.tokens import Principal
+from ledger.access.policy import ROLES
+from ledger.access.tokens import Principal
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.harness import Figure, alternate, ratio_figure

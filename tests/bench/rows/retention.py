@@ -13,7 +13,7 @@ flatness figure.
 from datetime import datetime
 from typing import Any
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.store.settings import settings_for_url
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for

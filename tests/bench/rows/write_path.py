@@ -9,7 +9,7 @@ the store gets past the library's one-commit-at-a-time rate.
 import threading
 import time
 
-from ledger.application import LedgerApplication
+from ledger.application.service import LedgerApplication
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
 from privacy.fields import Personal

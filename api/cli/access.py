@@ -1,0 +1,159 @@
+"""`ledger tokens ...` and `ledger oplog ...`: access control from the command line.
+
+ledger tokens create --staff ID --role ROLE [--role ROLE] [--department DEPT] [--name NAME]
+                     [--expires 90d]      prints the new token once, as the last line
+ledger tokens list                        every token, without secrets
+ledger tokens revoke TOKEN_ID             refused from the next request on
+ledger oplog verify [--expect COUNT:HASH] recompute the operation log's hash chain
+"""
+
+import argparse
+from typing import Any
+
+from api.config import Settings
+from ledger.access.tokens import TokenStore
+from ledger.application.service import LedgerApplication
+from ledger.audit.operation_log import Head
+from ledger.errors import LedgerError
+
+HOW_TO_ISSUE = (
+    "ledger tokens create --staff ID --role ROLE [--department DEPT] [--name NAME] [--expires 90d]"
+)
+
+
+def add_commands(commands: Any) -> None:
+    """Add `tokens` to the `ledger` command's subparsers."""
+    tokens = commands.add_parser("tokens", help="staff access tokens").add_subparsers(
+        dest="action", required=True
+    )
+    create = tokens.add_parser("create", help="issue a token; prints it once, as the last line")
+    create.add_argument("--staff", required=True, help="the staff id")
+    create.add_argument(
+        "--role", required=True, action="append", help="a role (repeat for several)"
+    )
+    create.add_argument("--department", help="the staff member's department")
+    create.add_argument("--name", help="display name (default: the staff id)")
+    create.add_argument("--expires", default="90d", help="lifetime, e.g. 12h or 90d (default)")
+    tokens.add_parser("list", help="every token, without its secret")
+    revoke = tokens.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+    oplog = commands.add_parser("oplog", help="the operation log").add_subparsers(
+        dest="action", required=True
+    )
+    verify = oplog.add_parser("verify", help="recompute the hash chain; exit 2 if tampered with")
+    verify.add_argument(
+        "--expect",
+        metavar="COUNT:HASH",
+        help="a head recorded earlier (e.g. in a checkpoint): row COUNT must still have HASH",
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace) -> bool:
+    """Run a command of this module; False if `args` names none of them."""
+    if args.command not in ("tokens", "oplog"):
+        return False
+    from api.app import build_ledger
+
+    ledger = build_ledger(settings)
+    try:
+        if args.command == "oplog":
+            _verify(ledger, settings, args.expect)
+            return True
+        tokens = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+        {"create": _create, "list": _list, "revoke": _revoke}[args.action](ledger, tokens, args)
+    finally:
+        ledger.close()
+    return True
+
+
+def _verify(ledger: LedgerApplication, settings: Settings, expect: str | None) -> None:
+    from api.wiring.audit import operation_log
+
+    expected = None
+    if expect is not None:
+        count, _, digest = expect.partition(":")
+        if not count.isdigit() or len(digest) != 64:
+            raise LedgerError("--expect: COUNT:HASH, as `ledger oplog verify` prints them")
+        expected = Head(int(count), digest)
+    result = operation_log(ledger, settings).verify(expected=expected)
+    if not result.intact:
+        more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+        raise LedgerError(f"the operation log was tampered with: {result.problems[0]}{more}")
+    print(f"operation log intact: {result.count} entries, head {result.count}:{result.head}")
+
+
+def _create(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:
+    from api.http.routes.tokens import issue_token
+
+    token, secret = issue_token(
+        tokens,
+        staff_id=args.staff,
+        roles=tuple(args.role),
+        department=args.department,
+        name=args.name,
+        expires_in=args.expires,
+        now=ledger.clock.now(),
+        created_by="cli",
+    )
+    p = token.principal
+    where = f", department {p.department}" if p.department else ""
+    print(
+        f"token {token.token_id} for {p.staff_id} ({', '.join(p.roles)}{where}), "
+        f"expires {token.expires_at.isoformat(timespec='seconds')}; it is shown only once:"
+    )
+    print(secret)
+
+
+def _list(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:
+    now = ledger.clock.now()
+    rows = [("ID", "STAFF", "ROLES", "DEPARTMENT", "STATE", "EXPIRES", "NAME")]
+    for t in tokens.all_tokens():
+        p = t.principal
+        rows.append(
+            (
+                t.token_id,
+                p.staff_id,
+                ",".join(p.roles),
+                p.department or "-",
+                t.state(now),
+                t.expires_at.isoformat(timespec="seconds"),
+                p.name,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
+
+
+def _revoke(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:
+    token = tokens.revoke(args.token_id, now=ledger.clock.now(), revoked_by="cli")
+    if token is None:
+        raise LedgerError("no token with that id")
+    print(f"revoked {token.token_id} ({token.principal.staff_id})")
+
+
+def bootstrap_admin_token(ledger: LedgerApplication) -> str | None:
+    """On an embedded store without any token: issue the first administrator token."""
+    from api.http.routes.tokens import issue_token
+
+    tokens = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    if tokens.count():
+        return None
+    token, secret = issue_token(
+        tokens,
+        staff_id="admin",
+        roles=("administrator",),
+        department=None,
+        name="Administrator",
+        expires_in="90d",
+        now=ledger.clock.now(),
+        created_by="first-start",
+    )
+    return (
+        f"No access tokens existed: created administrator token {token.token_id} "
+        f"(staff admin, expires {token.expires_at.isoformat(timespec='seconds')}).\n"
+        "It is shown only this once; keep it safe:\n"
+        f"  {secret}\n"
+        f"Issue staff tokens with `{HOW_TO_ISSUE}`\n"
+        "or POST /v1/tokens with this token."
+    )

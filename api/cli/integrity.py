@@ -1,0 +1,135 @@
+"""The tamper-evidence commands of the `ledger` console command.
+
+ledger checkpoint [--output FILE]             sign the current tree head; print its document
+ledger verify [--stream ID] [--up-to-checkpoint N] [--checkpoint FILE ...]
+                                              recompute every chain and the tree; exit 0 if intact
+ledger verify-proof --proof FILE --checkpoint FILE [--checkpoint FILE] --public-key FILE
+                                              check a proof offline, with nothing but the files
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from api.config import Settings
+from ledger.errors import LedgerError
+from ledger.integrity.checkpoints import (
+    Checkpoint,
+    ProofError,
+    check_proof,
+    checkpoint_document,
+    checkpoint_from_document,
+    load_public_key,
+)
+from ledger.integrity.verify import verify_ledger
+
+COMMANDS = ("checkpoint", "verify", "verify-proof")
+
+
+def add_commands(commands: Any) -> None:
+    checkpoint = commands.add_parser("checkpoint", help="sign the ledger's current tree head")
+    checkpoint.add_argument("--output", type=Path, help="also write the checkpoint document here")
+    verify = commands.add_parser(
+        "verify", help="recompute every hash chain and the tree; check every checkpoint"
+    )
+    verify.add_argument("--stream", help="only this stream (its id)")
+    verify.add_argument("--up-to-checkpoint", type=int, help="only what checkpoint N covers")
+    verify.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkpoint document you kept outside the system (repeatable)",
+    )
+    proof = commands.add_parser("verify-proof", help="check a proof offline")
+    proof.add_argument("--proof", type=Path, required=True)
+    proof.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        required=True,
+        help="a checkpoint document you kept (repeat for a consistency proof's two)",
+    )
+    proof.add_argument("--public-key", type=Path, required=True)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one of COMMANDS; the exit status (errors raise for `ledger`'s main to report)."""
+    if args.command == "verify-proof":
+        return _verify_proof(args)
+    from api.app import build_ledger
+    from api.wiring.integrity import build_integrity
+
+    kept = [_read_checkpoint(path) for path in getattr(args, "checkpoint", None) or []]
+    ledger = build_ledger(settings)
+    try:
+        integrity = build_integrity(settings, ledger)
+        if args.command == "checkpoint":
+            document = checkpoint_document(integrity.checkpoint())
+            text = json.dumps(document, indent=2) + "\n"
+            if args.output:
+                args.output.write_text(text)
+            print(text, end="")
+            return 0
+        stream = None
+        if args.stream:
+            try:
+                stream = UUID(args.stream)
+            except ValueError:
+                raise LedgerError(f"--stream: not a stream id (a UUID): {args.stream!r}") from None
+        integrity.update_tree()
+        started = time.monotonic()
+        report = verify_ledger(
+            integrity.tables,
+            integrity.public_key,
+            integrity.checkpoints(),
+            stream=stream,
+            up_to_checkpoint=args.up_to_checkpoint,
+            kept=kept,
+            progress=_progress,
+        )
+        seconds = time.monotonic() - started
+    finally:
+        ledger.close()
+    print(file=sys.stderr)
+    for found in report.breaks:
+        print(found.describe())
+    verdict = "OK" if report.intact else f"BROKEN ({len(report.breaks)} break(s))"
+    print(
+        f"{verdict}: {report.events} events in {report.streams} streams, {report.leaves} in the "
+        f"tree, {report.checkpoints} checkpoints, {report.pending} pending "
+        f"({seconds:.1f} s)"
+    )
+    return 0 if report.intact else 1
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    try:
+        return checkpoint_from_document(json.loads(path.read_text()))
+    except json.JSONDecodeError as error:
+        raise LedgerError(f"{path}: not a JSON document: {error.msg}") from None
+    except ProofError as error:
+        raise LedgerError(f"{path}: {error}") from None
+
+
+def _progress(stage: str, done: int) -> None:
+    print(f"\rverifying {stage}: {done}", end="", file=sys.stderr, flush=True)
+
+
+def _verify_proof(args: argparse.Namespace) -> int:
+    try:
+        proof = json.loads(args.proof.read_text())
+        kept = [checkpoint_from_document(json.loads(p.read_text())) for p in args.checkpoint]
+        key = load_public_key(args.public_key.read_text())
+        print(check_proof(proof, kept, key))
+    except json.JSONDecodeError as error:
+        print(f"ledger: not a JSON document: {error.msg}", file=sys.stderr)
+        return 2
+    except ProofError as error:
+        print(f"ledger: proof FAILED: {error}", file=sys.stderr)
+        return 1
+    return 0

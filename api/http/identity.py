@@ -1,0 +1,52 @@
+"""Who is calling: a bearer credential resolved into a `Principal` by one of the identity sources.
+
+Sources sit behind the small `PrincipalSource` protocol: today our own bearer tokens; an OIDC/JWT
+source can be added to the list in `api.http.access` later without any endpoint changing, because
+every endpoint takes its caller from `current_actor()` — never from the request body.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flask import g
+
+from ledger.access.tokens import PREFIX, Principal, TokenStore
+from ledger.values import Actor
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A credential a source recognised as its own and refuses; `reason` is safe to show."""
+
+    reason: str
+
+
+class PrincipalSource(Protocol):
+    """Turns a bearer credential into a principal; None when the credential is not its kind."""
+
+    def authenticate(self, credential: str, *, now: datetime) -> Principal | Rejected | None: ...
+
+
+class TokenSource:
+    """Our own bearer tokens (`lgr_...`), looked up by hash on every request."""
+
+    def __init__(self, tokens: TokenStore) -> None:
+        self._tokens = tokens
+
+    def authenticate(self, credential: str, *, now: datetime) -> Principal | Rejected | None:
+        if not credential.startswith(PREFIX):
+            return None
+        token = self._tokens.find(credential)
+        if token is None:
+            return Rejected("the token is not valid")
+        state = token.state(now)
+        if state != "active":
+            return Rejected(f"the token is {state}")
+        return token.principal
+
+
+def current_actor() -> Actor:
+    """The caller, in the role the policy allowed this request under."""
+    actor: Actor = g.actor
+    return actor

@@ -1,0 +1,52 @@
+"""Parsing of record ids in URLs: a UUID, or for complaints also their reference."""
+
+import re
+from uuid import UUID
+
+from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
+
+from ledger.cases.complaint import complaint_id_for
+from ledger.errors import NotFoundError
+
+# A UUID is 36 characters and a reference (CMP-2026-000123) fewer; longer names nothing.
+MAX_ID_LENGTH = 64
+# Sequence numbers in paths: far beyond any real ledger, within a bigint and a JSON number.
+MAX_POSITION = 2**53 - 1
+_REFERENCE = re.compile(r"^CMP-\d{4}-\d{6,12}$")
+
+
+def complaint_id(id_or_reference: str) -> UUID:
+    """`CMP-2026-000123` or a UUID; anything else names no complaint."""
+    if _REFERENCE.match(id_or_reference):
+        return complaint_id_for(id_or_reference)
+    return record_id(id_or_reference, kind="complaint")
+
+
+def record_id(text: str, *, kind: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise NotFoundError(f"no {kind} with that id") from None
+
+
+class BoundedString(UnicodeConverter):
+    """`<string:...>` in our routes: an id or a code, never longer than MAX_ID_LENGTH."""
+
+    def __init__(self, map: Map, minlength: int = 1, maxlength: int = MAX_ID_LENGTH) -> None:
+        super().__init__(map, minlength=minlength, maxlength=maxlength)
+
+
+class BoundedInteger(IntegerConverter):
+    """`<int:...>` in our routes: a sequence number no larger than a store can hold."""
+
+    def __init__(self, map: Map, min: int = 0, max: int = MAX_POSITION) -> None:
+        super().__init__(map, min=min, max=max)
+
+
+def install(url_map: Map) -> None:
+    """Bound every id in a path, and answer `a//b` (e.g. `..%2F/`) 404 rather than a redirect.
+
+    Called before any route is added; the routes' text (kept in the access log) stays as is.
+    """
+    url_map.converters.update({"string": BoundedString, "int": BoundedInteger})
+    url_map.merge_slashes = False

@@ -1,0 +1,54 @@
+"""Document a view's problem responses in the OpenAPI document with one decorator."""
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from apispec import BasePlugin
+from flask_smorest import Blueprint
+
+from api.http.problems import PROBLEM_JSON
+from api.http.schemas.common import ProblemOut
+
+# Every /v1 endpoint is behind access control (api/http/access.py): no or a bad token, a role the
+# policy table refuses, too many bad tokens from one address.
+ACCESS_CONTROL = (401, 403, 429)
+BEARER = "bearerToken"
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A staff token (lgr_...) from `ledger tokens create` or POST /v1/tokens.",
+}
+
+
+def problems(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
+    """`@problems(blp, 404, 409)`: the view may answer these statuses as problem details.
+
+    Views of /v1 blueprints also document the refusals of access control.
+    """
+    protected = (blp.url_prefix or "").startswith("/v1")
+    if protected:
+        statuses = tuple(sorted({*statuses, *ACCESS_CONTROL}))
+
+    def decorate(view: Any) -> Any:
+        for status in statuses:
+            view = blp.alt_response(status, schema=ProblemOut, content_type=PROBLEM_JSON)(view)
+        if protected:
+            view = blp.doc(security=[{BEARER: []}])(view)
+        return view
+
+    return decorate
+
+
+class BodyLimitPlugin(BasePlugin):
+    """Document the 413 of every operation with a request body (the configured size limit)."""
+
+    def operation_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for operation in (operations or {}).values():
+            if "requestBody" in operation:
+                operation.setdefault("responses", {})["413"] = HTTPStatus(413).name

@@ -1,0 +1,70 @@
+"""Audit reads: who saw whose personal data; whether the ledger is intact."""
+
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from flask_smorest import Blueprint
+
+from api.http.identity import current_actor
+from api.http.presenters import ledger
+from api.http.problem_docs import problems
+from api.http.routes.integrity import integrity
+from api.http.schemas import common as schemas
+from api.http.schemas.integrity import VerificationOut, VerificationQuery
+from ledger.audit.access_log import Access
+from ledger.integrity.verify import verify_ledger
+
+blp = Blueprint("audit", __name__, url_prefix="/v1/audit", description="Audit")
+NOBODY = UUID(int=0)
+
+
+@blp.route("/access-log", methods=["GET"])
+@blp.arguments(schemas.AccessLogQuery, location="query")
+@blp.response(200, schemas.AccessLogOut)
+@problems(blp, 403)
+def access_log(args: dict[str, Any]) -> Any:
+    """Who saw whose personal data, when and through what (newest first)"""
+    app = ledger()
+    entries = app.access_log.query(
+        subject_id=args.get("subject_id"),
+        staff_id=args.get("staff_id"),
+        since=args.get("from_"),
+        until=args.get("to"),
+        limit=args["limit"],
+    )
+    actor = current_actor()
+    # Reading the access log is itself an access to be accounted for.
+    app.access_log.record(
+        [
+            Access(
+                at=app.clock.now(),
+                staff_id=actor.staff_id,
+                role=actor.role,
+                subject_id=args.get("subject_id") or NOBODY,
+                fields=("access_log",),
+                purpose="GET /v1/audit/access-log",
+            )
+        ]
+    )
+    return {"entries": entries}
+
+
+@blp.route("/verification", methods=["GET"])
+@blp.arguments(VerificationQuery, location="query")
+@blp.response(200, VerificationOut)
+@problems(blp, 403)
+def verification(args: dict[str, Any]) -> Any:
+    """Recompute every chain and the tree, check every checkpoint: OK, or every break"""
+    service = integrity()
+    service.update_tree()
+    report = verify_ledger(
+        service.tables,
+        service.public_key,
+        service.checkpoints(),
+        stream=args.get("stream"),
+        up_to_checkpoint=args.get("up_to_checkpoint"),
+    )
+    body = asdict(report)
+    body["intact"] = report.intact
+    return body

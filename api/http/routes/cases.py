@@ -1,0 +1,231 @@
+"""Read models over HTTP: the case list, department queues, SLA clocks, projection status.
+
+With in-process projections (the embedded default) a read first catches the views up, so a
+caller sees their own writes; with `LEDGER_PROJECTIONS=off` the views are what the worker
+process has built, and every list says which position of the ledger it reflects.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_smorest import Blueprint
+
+from api.http.identity import current_actor
+from api.http.paths import complaint_id
+from api.http.presenters import history_body, ledger
+from api.http.problem_docs import problems
+from api.http.problems import problem
+from api.http.schemas import read as read_schemas
+from ledger.access.policy import department_scope
+from ledger.application.history import compliance_history
+from ledger.application.service import LedgerApplication
+from ledger.errors import NotFoundError
+from ledger.values import ESCALATION_LEVELS
+from projections.cases.metrics import service_metrics
+from projections.cases.queries import (
+    BadCursorError,
+    CaseFilter,
+    department_queue,
+    get_case,
+    list_cases,
+)
+from projections.cases.sla import clock_view, clocks_of
+from projections.engine.read_side import ReadSide
+from projections.engine.viewdb import Row
+
+blp = Blueprint("cases", __name__, url_prefix="/v1", description="Read models")
+VIEWS = ("case_status", "sla")
+
+
+def install(app: Flask, ledger: LedgerApplication, *, mode: str) -> None:
+    """Attach the read side (its worker thread is a background job: `api.background`)."""
+    app.config["LEDGER_PROJECTIONS"] = mode
+    app.extensions["read_side"] = ReadSide(ledger)
+
+
+def read_side() -> ReadSide:
+    side: ReadSide = current_app.extensions["read_side"]
+    return side
+
+
+def _current() -> tuple[ReadSide, int]:
+    """The read side, caught up first when projections run in this process."""
+    side = read_side()
+    if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
+        side.catch_up(VIEWS)
+    return side, side.position("case_status")
+
+
+def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
+    views = [clock_view(c, now) for c in clocks]
+    paused = row["awaiting_customer_since"] is not None
+    next_due = row["next_due"]
+    level = row["escalation_level"] or 0
+    return {
+        "id": row["complaint_id"],
+        "reference": row["reference"],
+        "status": row["status"],
+        "channel": row["channel"],
+        "category": row["category"],
+        "priority": row["priority"],
+        "customer_tier": row["customer_tier"],
+        "department": row["department"],
+        "owner": row["owner"],
+        "open_handoff": {
+            "handoff_id": row["handoff_id"],
+            "to_department": row["handoff_to"],
+            "accepted": row["handoff_accepted"],
+            "requested_at": row["handoff_requested_at"],
+            "accept_due": row["handoff_accept_due"],
+            "complete_due": row["handoff_complete_due"],
+        }
+        if row["handoff_id"]
+        else None,
+        "escalation_level": ESCALATION_LEVELS[level - 1] if level else None,
+        "registered_at": row["registered_at"],
+        "first_response_due": row["first_response_due"],
+        "written_reply_due": row["written_reply_due"],
+        "resolution_due": row["resolution_due"],
+        "next_due": next_due,
+        "awaiting_customer_since": row["awaiting_customer_since"],
+        "breached": row["breach_count"] > 0
+        or (not paused and next_due is not None and next_due <= now),
+        "breaches": [b for b in row["breaches"].split(",") if b],
+        "warning": any(v.state == "warning" for v in views),
+        "clocks": views,
+        "linked_incident": row["incident_id"],
+        "last_activity_at": row["last_activity_at"],
+        "version": row["version"],
+    }
+
+
+def _bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, Any]]:
+    clocks = clocks_of(side.db, side.generation("sla"), [r["complaint_id"] for r in rows])
+    return [case_body(r, clocks.get(r["complaint_id"], []), now) for r in rows]
+
+
+@blp.route("/complaints", methods=["GET"])
+@blp.arguments(read_schemas.CaseListQuery, location="query")
+@blp.response(200, read_schemas.CaseListOut)
+@problems(blp, 422)
+def list_complaints(args: dict[str, Any]) -> Any:
+    """List complaints from the status view, newest first, filtered, a page at a time"""
+    side, position = _current()
+    now = ledger().clock.now()
+    department = args.get("department")
+    scope = department_scope(current_actor())  # department staff list their department's only
+    if scope is not None and department not in (None, scope):
+        return {"position": position, "as_of": now, "items": [], "next_cursor": None}
+    try:
+        rows, next_cursor = list_cases(
+            side.db,
+            side.generation("case_status"),
+            CaseFilter(
+                status=args.get("status"),
+                department=department if scope is None else scope,
+                priority=args.get("priority"),
+                category=args.get("category"),
+                owner=args.get("owner"),
+                breached=args.get("breached"),
+                due_before=args.get("due_before"),
+                q=args.get("q"),
+            ),
+            now=now,
+            limit=args["limit"],
+            after=args.get("cursor"),
+        )
+    except BadCursorError as error:
+        return problem(422, "Invalid request", str(error), field="cursor")
+    return {
+        "position": position,
+        "as_of": now,
+        "items": _bodies(side, rows, now),
+        "next_cursor": next_cursor,
+    }
+
+
+@blp.route("/complaints/<string:complaint>/sla", methods=["GET"])
+@blp.response(200, read_schemas.CaseOut)
+@problems(blp, 404)
+def complaint_sla(complaint: str) -> Any:
+    """One complaint's status row with every SLA clock"""
+    side, _ = _current()
+    cid = str(complaint_id(complaint))
+    row = get_case(side.db, side.generation("case_status"), cid)
+    if row is None:
+        raise NotFoundError("no complaint with that id in the status view")
+    return _bodies(side, [row], ledger().clock.now())[0]
+
+
+@blp.route("/departments/<string:department>/queue", methods=["GET"])
+@blp.arguments(read_schemas.CaseQueueQuery, location="query")
+@blp.response(200, read_schemas.QueueOut)
+@problems(blp, 404, 422)
+def queue(args: dict[str, Any], department: str) -> Any:
+    """What a department owns or has been handed, oldest first, with time left to each deadline"""
+    if department not in ledger().policy.departments:
+        raise NotFoundError("no such department")
+    side, position = _current()
+    now = ledger().clock.now()
+    rows = department_queue(
+        side.db, side.generation("case_status"), department, limit=args["limit"]
+    )
+    return {
+        "department": department,
+        "position": position,
+        "as_of": now,
+        "items": _bodies(side, rows, now),
+    }
+
+
+@blp.route("/projections", methods=["GET"])
+@blp.response(200, read_schemas.ProjectionsOut)
+@problems(blp)
+def projections() -> Any:
+    """Each projection's generation, position and lag behind the ledger (for operators)"""
+    return {
+        "mode": current_app.config["LEDGER_PROJECTIONS"],
+        "projections": read_side().status(),
+    }
+
+
+@blp.route("/complaints/<string:complaint>/audit", methods=["GET"])
+@blp.response(200, read_schemas.AuditOut)
+@problems(blp, 404)
+def audit(complaint: str) -> Any:
+    """The compliance history: every event of the case, its escalations and handoffs, in order"""
+    app = ledger()
+    cid = complaint_id(complaint)
+    trail = compliance_history(app, cid)
+    body = history_body(cid, [t.entry for t in trail])
+    for event, item in zip(body["events"], trail, strict=True):
+        event["stream"] = item.stream
+        event["stream_id"] = item.stream_id
+    return {"id": cid, "reference": app.get_complaint(cid).reference, "events": body["events"]}
+
+
+@blp.route("/metrics/service", methods=["GET"])
+@blp.arguments(read_schemas.ServiceMetricsQuery, location="query")
+@blp.response(200, read_schemas.ServiceMetricsOut)
+@problems(blp, 422)
+def service(args: dict[str, Any]) -> Any:
+    """Service metrics by period, department, category or channel, and the hot spots"""
+    side, position = _current()
+    groups, hot_spots = service_metrics(
+        side.db,
+        side.generation("case_status"),
+        now=ledger().clock.now(),
+        since=args.get("from_"),
+        until=args.get("to"),
+        group_by=args.get("group_by"),
+        period=args["period"],
+    )
+    return {
+        "position": position,
+        "from_": args.get("from_"),
+        "to": args.get("to"),
+        "group_by": args.get("group_by"),
+        "groups": groups,
+        "hot_spots": hot_spots,
+    }

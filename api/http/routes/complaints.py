@@ -1,0 +1,136 @@
+"""Complaints: register, read, read history, and one POST per command of the five-step loop."""
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.http.identity import current_actor
+from api.http.paths import complaint_id
+from api.http.presenters import history_body, ledger, present
+from api.http.problem_docs import problems
+from api.http.schemas import common as schemas
+
+blp = Blueprint("complaints", __name__, url_prefix="/v1/complaints", description="Complaints")
+
+
+def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
+    """Register `POST /v1/complaints/{id}/<name>` documented with its own schema."""
+
+    def decorate(view: Any) -> Any:
+        view.__doc__ = summary
+        wrapped = blp.response(200, schemas.ComplaintOut)(view)
+        wrapped = blp.arguments(schema)(wrapped)
+        wrapped = problems(blp, 404, 409, 422)(wrapped)
+        return blp.route(f"/<string:complaint>/{name}", methods=["POST"], endpoint=name)(wrapped)
+
+    return decorate
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.RegisterComplaintIn)
+@blp.response(201, schemas.ComplaintOut)
+@problems(blp, 422, 409)
+def register(args: dict[str, Any]) -> Any:
+    """Register a complaint (register first, then handle)"""
+    customer = args["customer"]
+    complaint = ledger().register_complaint(
+        channel=args["channel"],
+        customer_name=customer["name"],
+        customer_phone=customer.get("phone"),
+        customer_email=customer.get("email"),
+        customer_address=customer.get("address"),
+        customer_region=customer.get("region"),
+        subject_id=customer.get("subject_id"),
+        summary=args["summary"],
+        description=args["description"],
+        department=args.get("department"),
+        actor=current_actor(),
+    )
+    return present("complaint", complaint), 201, {"Location": f"/v1/complaints/{complaint.id}"}
+
+
+@blp.route("/<string:complaint>", methods=["GET"])
+@blp.response(200, schemas.ComplaintOut)
+@problems(blp, 404)
+def read(complaint: str) -> Any:
+    """Read a complaint's current state (by id or reference)"""
+    return present("complaint", ledger().get_complaint(complaint_id(complaint)))
+
+
+@blp.route("/<string:complaint>/history", methods=["GET"])
+@blp.response(200, schemas.HistoryOut)
+@problems(blp, 404)
+def history(complaint: str) -> Any:
+    """Read a complaint's full event history, in order: who, what, when, why"""
+    cid = complaint_id(complaint)
+    return history_body(cid, ledger().get_history(cid))
+
+
+@_command(
+    "classify",
+    schemas.ClassifyIn,
+    "Classify: category, priority and customer tier set the deadlines",
+)
+def classify(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().classify_complaint(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command(
+    "assign", schemas.AssignIn, "Assign an owner (first taker owns it; reassigning needs a reason)"
+)
+def assign(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().assign_complaint(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("respond", schemas.RespondIn, "Respond to the customer")
+def respond(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().respond_to_complaint(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("notes", schemas.NoteIn, "Note progress")
+def notes(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().note_progress(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("resolve", schemas.ResolveIn, "Resolve: a satisfaction survey is then owed")
+def resolve(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().resolve_complaint(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command(
+    "feedback", schemas.FeedbackIn, "Record the customer's satisfaction (a low score reopens)"
+)
+def feedback(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().record_feedback(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("reopen", schemas.ReasonIn, "Reopen a resolved complaint, saying why")
+def reopen(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().reopen_complaint(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("close", schemas.CloseIn, "Close after satisfied feedback, or with a recorded waiver")
+def close(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().close_complaint(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command(
+    "await-customer", schemas.ReasonIn, "Wait on the customer: the SLA clocks pause meanwhile"
+)
+def await_customer(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().await_customer(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("customer-replied", schemas.EmptyIn, "The customer replied: the SLA clocks run again")
+def customer_replied(_: dict[str, Any], complaint: str) -> Any:
+    c = ledger().record_customer_reply(complaint_id(complaint), actor=current_actor())
+    return present("complaint", c)

@@ -1,0 +1,22 @@
+"""`GET /health`: answers without authentication, for load balancers and operators."""
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.http.presenters import ledger
+from api.http.problem_docs import problems
+from api.http.schemas import common as schemas
+
+blp = Blueprint("health", __name__, description="Service health")
+
+
+@blp.route("/health", methods=["GET"])
+@blp.response(200, schemas.HealthOut)
+@problems(blp, 503)
+def health() -> Any:
+    """Is the service up and its store reachable?"""
+    app = ledger()
+    app.recorder.max_notification_id()
+    store = "postgresql" if "postgres" in type(app.recorder).__name__.lower() else "sqlite"
+    return {"status": "ok", "store": store}

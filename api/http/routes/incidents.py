@@ -1,0 +1,309 @@
+"""Incidents: report, one POST per command of the response and the review, reads, the review
+document (JSON, Markdown, printable HTML) and the measures across incidents."""
+
+import re
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from api.http.identity import current_actor
+from api.http.paths import complaint_id, record_id
+from api.http.presenters import RESOURCES, customer_body, history_body, ledger, present, show
+from api.http.problem_docs import problems
+from api.http.schemas import common as schemas
+from api.http.schemas import incidents as s
+from ledger.incidents.incident import Incident, incident_id_for
+from privacy.fields import Personal
+from projections.incidents.metrics import build_metrics
+from projections.incidents.review import action_item_overdue, build_review
+from projections.incidents.review_render import render_html, render_markdown
+
+blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents", description="Incidents")
+
+_REFERENCE = re.compile(r"^INC-\d{4}-\d{6,12}$")
+
+
+def incident_id(id_or_reference: str) -> UUID:
+    """`INC-2026-000001` or a UUID; anything else names no incident."""
+    if _REFERENCE.match(id_or_reference):
+        return incident_id_for(id_or_reference)
+    return record_id(id_or_reference, kind="incident")
+
+
+def incident_body(i: Incident) -> dict[str, Any]:
+    now = ledger().clock.now()
+    return {
+        "id": i.id,
+        "reference": i.reference,
+        "version": i.version,
+        "status": i.status,
+        "title": i.title,
+        "description": i.description,
+        "level": i.level,
+        "impact": i.impact,
+        "affected_customers": [customer_body(c) for c in i.affected_customers],
+        "departments": i.departments,
+        "reported_at": i.reported_at,
+        "reported_by": asdict(i.reported_by),
+        "assess_due": i.assess_due,
+        "activate_due": i.activate_due,
+        "assessed_at": i.assessed_at,
+        "plan": i.plan,
+        "activated_at": i.activated_at,
+        "roles": i.roles,
+        "role_history": i.role_history,
+        "timeline": [
+            {
+                "kind": e["kind"],
+                "text": show(e["personal_text"], "text", "timeline.text")
+                if e["personal_text"] is not None
+                else e["text"],
+                "subject_id": e["personal_text"].subject_id if e["personal_text"] else None,
+                "phase": e["phase"],
+                "by": e["by"],
+                "at": e["at"],
+            }
+            for e in i.timeline
+        ],
+        "milestones": i.milestones,
+        "mitigated_at": i.mitigated_at,
+        "resolved_at": i.resolved_at,
+        "review_plan_due": i.review_plan_due,
+        "reviewed_at": i.reviewed_at,
+        "contributing_factors": i.contributing_factors,
+        "went_well": i.went_well,
+        "went_badly": i.went_badly,
+        "action_items": [
+            item | {"overdue": action_item_overdue(item, now)} for item in i.action_items.values()
+        ],
+        "linked_complaints": i.linked_complaints,
+        "open_escalations": [UUID(e) for e in i.open_escalations],
+        "closed_at": i.closed_at,
+    }
+
+
+RESOURCES["incident"] = (
+    lambda app, i, v: app.get_incident(i, version=v),
+    incident_body,
+    s.IncidentOut,
+)
+
+
+def _reveal(value: Personal, kind: str, field: str) -> str | None:
+    return show(value, kind, field)
+
+
+def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
+    """Register `POST /v1/incidents/{id}/<name>` documented with its own schema."""
+
+    def decorate(view: Any) -> Any:
+        view.__doc__ = summary
+        wrapped = blp.response(200, s.IncidentOut)(view)
+        wrapped = blp.arguments(schema)(wrapped)
+        wrapped = problems(blp, 404, 409, 422)(wrapped)
+        endpoint = name.replace("/", "_").replace("<string:item>", "item").replace("-", "_")
+        return blp.route(f"/<string:incident>/{name}", methods=["POST"], endpoint=endpoint)(wrapped)
+
+    return decorate
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(s.ReportIncidentIn)
+@blp.response(201, s.IncidentOut)
+@problems(blp, 409, 422)
+def report(args: dict[str, Any]) -> Any:
+    """Report an incident: the assessment and activation deadlines start now"""
+    incident = ledger().report_incident(actor=current_actor(), **args)
+    return present("incident", incident), 201, {"Location": f"/v1/incidents/{incident.id}"}
+
+
+@blp.route("/metrics", methods=["GET"])
+@blp.arguments(s.MetricsQuery, location="query")
+@blp.response(200, s.MetricsOut)
+@problems(blp, 422)
+def metrics(args: dict[str, Any]) -> Any:
+    """Across incidents: counts, response times, deadline compliance, action items by owner"""
+    app = ledger()
+    return build_metrics(app, now=app.clock.now(), period=args["period"])
+
+
+@blp.route("/<string:incident>", methods=["GET"])
+@blp.response(200, s.IncidentOut)
+@problems(blp, 404)
+def read(incident: str) -> Any:
+    """Read an incident's current state (by id or reference)"""
+    return present("incident", ledger().get_incident(incident_id(incident)))
+
+
+@blp.route("/<string:incident>/history", methods=["GET"])
+@blp.response(200, schemas.HistoryOut)
+@problems(blp, 404)
+def history(incident: str) -> Any:
+    """Read an incident's full event history, in order"""
+    iid = incident_id(incident)
+    return history_body(iid, ledger().get_history(iid))
+
+
+def _review(incident: str) -> dict[str, Any]:
+    app = ledger()
+    return build_review(app, incident_id(incident), reveal=_reveal, now=app.clock.now())
+
+
+@blp.route("/<string:incident>/review", methods=["GET"])
+@blp.response(200, s.ReviewOut)
+@problems(blp, 404)
+def review_json(incident: str) -> Any:
+    """The post-incident review, built from the ledger: timeline, deadlines, people, plan"""
+    return _review(incident)
+
+
+def _text_response(media_type: str, description: str) -> dict[str, Any]:
+    return {
+        "responses": {
+            "200": {
+                "description": description,
+                "content": {media_type: {"schema": {"type": "string"}}},
+            }
+        }
+    }
+
+
+@blp.route("/<string:incident>/review.md", methods=["GET"])
+@blp.doc(**_text_response("text/markdown", "The review as a Markdown document"))
+@problems(blp, 404)
+def review_markdown(incident: str) -> Any:
+    """The post-incident review as Markdown"""
+    body = render_markdown(_review(incident))
+    return Response(body, mimetype="text/markdown")
+
+
+@blp.route("/<string:incident>/review.html", methods=["GET"])
+@blp.doc(**_text_response("text/html", "A self-contained printable page (no scripts)"))
+@problems(blp, 404)
+def review_html(incident: str) -> Any:
+    """The post-incident review as a printable, self-contained HTML page with a timeline chart"""
+    response = Response(render_html(_review(incident)), mimetype="text/html")
+    # The page needs no script and no outside resource; say so to the browser.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
+    return response
+
+
+@blp.route("/<string:incident>/escalations", methods=["POST"])
+@blp.arguments(s.IncidentEscalationIn)
+@blp.response(201, schemas.EscalationOut)
+@problems(blp, 404, 409, 422)
+def escalate(args: dict[str, Any], incident: str) -> Any:
+    """Escalate the incident to supervisor, manager or executive (skipping needs a reason)"""
+    escalation = ledger().raise_incident_escalation(
+        incident_id=incident_id(incident), actor=current_actor(), **args
+    )
+    return present("escalation", escalation), 201, {"Location": f"/v1/escalations/{escalation.id}"}
+
+
+@_command("assess", s.AssessIn, "Assess: level, impact, affected customers and departments")
+def assess(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().assess_incident(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("change-level", s.ChangeLevelIn, "Upgrade or downgrade the response level, with why")
+def change_level(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().change_incident_level(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("activate", s.ActivateIn, "Activate the response: its plan and who holds each role")
+def activate(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().activate_response(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("assign-role", s.AssignRoleIn, "Hand a response role to someone")
+def assign_role(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().assign_incident_role(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("log", s.LogEntryIn, "Log a timeline entry (allowed before the assessment too)")
+def log_entry(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().log_incident_entry(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("milestones", s.MilestoneIn, "Record when a milestone happened (after the fact too)")
+def milestone(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().set_incident_milestone(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("mitigate", s.SummaryIn, "Record that the incident is mitigated")
+def mitigate(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().mitigate_incident(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("resolve", s.SummaryIn, "Resolve: the review and its improvement plan are now owed")
+def resolve(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().resolve_incident(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("review", s.ReviewIn, "Record contributing factors and the evaluation of the handling")
+def review(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().review_incident(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("action-items", s.ActionItemIn, "Add an improvement action item with owner and due date")
+def add_action_item(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().add_incident_action_item(incident_id(incident), actor=current_actor(), **args)
+    return present("incident", i)
+
+
+@_command("action-items/<string:item>/complete", s.CompleteItemIn, "Report an action item done")
+def complete_action_item(args: dict[str, Any], incident: str, item: str) -> Any:
+    i = ledger().complete_incident_action_item(
+        incident_id(incident), item_id=item, actor=current_actor(), **args
+    )
+    return present("incident", i)
+
+
+@_command(
+    "action-items/<string:item>/verify",
+    schemas.EmptyIn,
+    "Verify a done action item (not its owner)",
+)
+def verify_action_item(_: dict[str, Any], incident: str, item: str) -> Any:
+    i = ledger().verify_incident_action_item(
+        incident_id(incident), item_id=item, actor=current_actor()
+    )
+    return present("incident", i)
+
+
+@_command("action-items/<string:item>/waive", s.WaiveItemIn, "Waive an action item, saying why")
+def waive_action_item(args: dict[str, Any], incident: str, item: str) -> Any:
+    i = ledger().waive_incident_action_item(
+        incident_id(incident), item_id=item, actor=current_actor(), **args
+    )
+    return present("incident", i)
+
+
+@_command("close", schemas.EmptyIn, "Close: every action item must be verified or waived")
+def close(_: dict[str, Any], incident: str) -> Any:
+    i = ledger().close_incident(incident_id(incident), actor=current_actor())
+    return present("incident", i)
+
+
+@_command("complaints", s.LinkComplaintIn, "Link a complaint this incident caused (both ways)")
+def link_complaint(args: dict[str, Any], incident: str) -> Any:
+    i = ledger().link_complaint_to_incident(
+        incident_id(incident),
+        complaint_id=complaint_id(args["complaint_id"]),
+        actor=current_actor(),
+    )
+    return present("incident", i)

@@ -1,0 +1,68 @@
+"""Tamper evidence over HTTP: checkpoints, the public key, inclusion and consistency proofs."""
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from api.http.problem_docs import problems
+from api.http.schemas import integrity as schemas
+from ledger.integrity.checkpoints import checkpoint_document
+from ledger.integrity.service import Integrity
+
+blp = Blueprint("integrity", __name__, url_prefix="/v1/integrity", description="Tamper evidence")
+
+
+def integrity() -> Integrity:
+    service: Integrity = current_app.extensions["integrity"]
+    return service
+
+
+@blp.route("/checkpoints", methods=["GET"])
+@blp.response(200, schemas.CheckpointListOut)
+@problems(blp, 403)
+def list_checkpoints() -> Any:
+    """Every signed checkpoint, oldest first"""
+    return {"checkpoints": [checkpoint_document(c) for c in integrity().checkpoints()]}
+
+
+@blp.route("/checkpoints", methods=["POST"])
+@blp.response(201, schemas.CheckpointOut)
+@problems(blp, 403)
+def make_checkpoint() -> Any:
+    """Sign the current tree head now (returns the latest if the log has not grown)"""
+    return checkpoint_document(integrity().checkpoint())
+
+
+@blp.route("/checkpoints/<int:number>", methods=["GET"])
+@blp.response(200, schemas.CheckpointOut)
+@problems(blp, 403, 404)
+def get_checkpoint(number: int) -> Any:
+    """One checkpoint as the small JSON document to keep outside the system"""
+    return checkpoint_document(integrity().get_checkpoint(number))
+
+
+@blp.route("/public-key", methods=["GET"])
+@blp.response(200, schemas.PublicKeyOut)
+@problems(blp)
+def public_key() -> Any:
+    """The Ed25519 public key that checks every checkpoint's signature"""
+    return integrity().public_key_document()
+
+
+@blp.route("/proofs/inclusion", methods=["GET"])
+@blp.arguments(schemas.InclusionQuery, location="query")
+@blp.response(200, schemas.InclusionProofOut)
+@problems(blp, 403, 404, 409)
+def inclusion_proof(args: dict[str, Any]) -> Any:
+    """Proof that one event (stream_id + version, or notification_id) is in a checkpoint"""
+    return integrity().inclusion_proof(**args)
+
+
+@blp.route("/proofs/consistency", methods=["GET"])
+@blp.arguments(schemas.ConsistencyQuery, location="query")
+@blp.response(200, schemas.ConsistencyProofOut)
+@problems(blp, 403, 404, 409)
+def consistency_proof(args: dict[str, Any]) -> Any:
+    """Proof that a later checkpoint (the latest by default) extends an earlier one unchanged"""
+    return integrity().consistency_proof(**args)

@@ -1,0 +1,100 @@
+"""Schemas of access control: tokens and the operation log."""
+
+from marshmallow import Schema, fields, validate
+
+from api.http.paths import MAX_POSITION
+from api.http.schemas.common import _CODE, Moment, Strict, Text
+from ledger.access.policy import ROLES
+
+_DURATION = (
+    validate.Length(min=2, max=7),
+    validate.Regexp(r"^\d{1,6}[smhd]$", error="A duration like '12h' or '90d'."),
+)
+
+
+class IssueTokenIn(Strict):
+    staff_id = fields.String(
+        required=True,
+        validate=(
+            validate.Length(min=1, max=64),
+            validate.Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$",
+                error="1-64 letters, digits, '.', '_', '@', '-'.",
+            ),
+        ),
+    )
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(ROLES)),
+    )
+    department = fields.String(
+        required=False,
+        allow_none=True,
+        validate=_CODE,
+    )
+    name = Text(required=False, length=validate.Length(min=1, max=200))
+    expires_in = fields.String(
+        load_default="90d", validate=_DURATION, metadata={"description": "e.g. '12h', '90d'."}
+    )
+
+
+class TokenOut(Schema):
+    """A token without its secret."""
+
+    id = fields.String()
+    staff_id = fields.String()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    department = fields.String(allow_none=True)
+    state = fields.String(metadata={"description": "active, expired or revoked"})
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+    expires_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    revoked_by = fields.String(allow_none=True)
+
+
+class IssuedTokenOut(TokenOut):
+    token = fields.String(metadata={"description": "The secret: shown this once, never again."})
+
+
+class TokenListOut(Schema):
+    tokens = fields.List(fields.Nested(TokenOut))
+
+
+class OperationsQuery(Strict):
+    staff = fields.String(required=False, validate=validate.Length(min=1, max=64))
+    from_ = Moment(required=False, data_key="from")
+    to = Moment(required=False)
+    target = fields.String(
+        required=False,
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "e.g. complaint:<uuid>, handoff:<uuid>, token:<id>"},
+    )
+    before = fields.Integer(
+        required=False,
+        validate=validate.Range(min=1, max=MAX_POSITION),
+        metadata={"description": "Page back: only entries older than this seq."},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class OperationOut(Schema):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    request_id = fields.String()
+    staff_id = fields.String()
+    role = fields.String()
+    operation = fields.String()
+    target = fields.String()
+    result = fields.String(metadata={"description": "allowed or refused"})
+    status = fields.Integer()
+    hash = fields.String()
+
+
+class OperationsOut(Schema):
+    entries = fields.List(fields.Nested(OperationOut))
+    next_before = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as `before` for the next page."}
+    )

@@ -1,0 +1,317 @@
+"""The application's incident commands, as a mixin that `LedgerApplication` inherits.
+
+Kept apart from `ledger.application.service` so that the incident work reads as one piece;
+every method
+follows the same pattern there: load, let the aggregates decide, save their events together.
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ledger.cases.complaint import Complaint
+from ledger.cases.escalation import Escalation
+from ledger.errors import ConcurrencyError, DomainError
+from ledger.incidents.incident import Incident, incident_id_for
+from ledger.policy.service_policy import Policy
+from ledger.store.side_tables import SideTables
+from ledger.values import Actor, Customer
+from privacy.fields import Personal
+
+A = TypeVar("A", bound=Aggregate)
+_REFERENCE_ATTEMPTS = 20
+
+
+class IncidentCommands:
+    """Report, assess, respond, handle, resolve, review and close emergency incidents."""
+
+    if TYPE_CHECKING:  # provided by LedgerApplication
+        policy: Policy
+        side_tables: SideTables
+
+        def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A: ...
+        def _saving(self, *aggregates: Aggregate) -> AbstractContextManager[None]: ...
+        def _now(self) -> datetime: ...
+        def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+        def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint: ...
+        def _check_department(self, department: str, *, field: str) -> None: ...
+
+    def report_incident(self, *, title: str, description: str, actor: Actor) -> Incident:
+        """Report an incident and give it the next reference of its year."""
+        now = self._now()
+        rules = self.policy.incidents
+        for _ in range(_REFERENCE_ATTEMPTS):
+            number = self.side_tables.next_number("INC", now.year)
+            incident = Incident.report(
+                reference=f"INC-{now.year}-{number:06d}",
+                title=title,
+                description=description,
+                assess_due=now + rules.assess_within,
+                activate_due=now + rules.activate_within,
+                actor=actor,
+                at=now,
+            )
+            try:
+                self.save(incident)
+            except ConcurrencyError:
+                continue
+            return incident
+        raise ConcurrencyError("could not allocate an unused incident reference; try again")
+
+    def get_incident(self, incident_id: UUID, *, version: int | None = None) -> Incident:
+        return self._get(Incident, incident_id, version)
+
+    def find_incident(self, id_or_reference: str) -> Incident:
+        try:
+            incident_id = UUID(id_or_reference)
+        except ValueError:
+            incident_id = incident_id_for(id_or_reference)
+        return self.get_incident(incident_id)
+
+    def assess_incident(
+        self,
+        incident_id: UUID,
+        *,
+        level: str,
+        impact: str,
+        affected_customers: Sequence[Mapping[str, Any]] = (),
+        departments: Sequence[str],
+        actor: Actor,
+    ) -> Incident:
+        """Assess: the level, the impact, the affected customers (personal) and departments."""
+        for department in departments:
+            self._check_department(department, field="departments")
+        customers = [_customer(details) for details in affected_customers]
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.assess(
+                level=level,
+                impact=impact,
+                affected_customers=customers,
+                departments=list(departments),
+                actor=actor,
+                at=self._now(),
+            )
+        return incident
+
+    def change_incident_level(
+        self, incident_id: UUID, *, level: str, reason: str, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.change_level(level=level, reason=reason, actor=actor, at=self._now())
+        return incident
+
+    def activate_response(
+        self, incident_id: UUID, *, plan: str, roles: Mapping[str, str], actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.activate(
+                plan=plan,
+                roles=dict(roles),
+                known_roles=self.policy.incidents.roles,
+                actor=actor,
+                at=self._now(),
+            )
+        return incident
+
+    def assign_incident_role(
+        self, incident_id: UUID, *, role: str, staff_id: str, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.assign_role(
+                role=role,
+                staff_id=staff_id,
+                known_roles=self.policy.incidents.roles,
+                actor=actor,
+                at=self._now(),
+            )
+        return incident
+
+    def log_incident_entry(
+        self,
+        incident_id: UUID,
+        *,
+        kind: str,
+        text: str,
+        subject_id: UUID | None = None,
+        actor: Actor,
+    ) -> Incident:
+        """Log a timeline entry; with `subject_id` the text is about that customer (personal)."""
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.log(
+                kind=kind,
+                text=None if subject_id else text,
+                personal_text=Personal.of(subject_id, text) if subject_id else None,
+                actor=actor,
+                at=self._now(),
+            )
+        return incident
+
+    def set_incident_milestone(
+        self, incident_id: UUID, *, name: str, occurred_at: datetime, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.set_milestone(name=name, occurred_at=occurred_at, actor=actor, at=self._now())
+        return incident
+
+    def mitigate_incident(self, incident_id: UUID, *, summary: str, actor: Actor) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.mitigate(summary=summary, actor=actor, at=self._now())
+        return incident
+
+    def resolve_incident(self, incident_id: UUID, *, summary: str, actor: Actor) -> Incident:
+        incident = self.get_incident(incident_id)
+        now = self._now()
+        with self._saving(incident):
+            incident.resolve(
+                summary=summary,
+                review_plan_due=self.policy.incidents.review_plan_due(now),
+                actor=actor,
+                at=now,
+            )
+        return incident
+
+    def review_incident(
+        self,
+        incident_id: UUID,
+        *,
+        contributing_factors: Sequence[str],
+        went_well: Sequence[str] = (),
+        went_badly: Sequence[str] = (),
+        actor: Actor,
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.review(
+                contributing_factors=list(contributing_factors),
+                went_well=list(went_well),
+                went_badly=list(went_badly),
+                actor=actor,
+                at=self._now(),
+            )
+        return incident
+
+    def add_incident_action_item(
+        self, incident_id: UUID, *, description: str, owner: str, due: datetime, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        now = self._now()
+        with self._saving(incident):
+            incident.add_action_item(
+                description=description,
+                owner=owner,
+                due=due,
+                verify_due=now + self.policy.incidents.verify_within,
+                actor=actor,
+                at=now,
+            )
+        return incident
+
+    def complete_incident_action_item(
+        self, incident_id: UUID, *, item_id: str, note: str, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.complete_action_item(item_id=item_id, note=note, actor=actor, at=self._now())
+        return incident
+
+    def verify_incident_action_item(
+        self, incident_id: UUID, *, item_id: str, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.verify_action_item(item_id=item_id, actor=actor, at=self._now())
+        return incident
+
+    def waive_incident_action_item(
+        self, incident_id: UUID, *, item_id: str, reason: str, actor: Actor
+    ) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.waive_action_item(item_id=item_id, reason=reason, actor=actor, at=self._now())
+        return incident
+
+    def close_incident(self, incident_id: UUID, *, actor: Actor) -> Incident:
+        incident = self.get_incident(incident_id)
+        with self._saving(incident):
+            incident.close(actor=actor, at=self._now())
+        return incident
+
+    def link_complaint_to_incident(
+        self, incident_id: UUID, *, complaint_id: UUID, actor: Actor
+    ) -> Incident:
+        """Link a complaint to the incident that caused it: one event on each, one transaction."""
+        incident = self.get_incident(incident_id)
+        complaint = self.get_complaint(complaint_id)
+        now = self._now()
+        with self._saving(incident, complaint):
+            incident.record_complaint_linked(
+                complaint_id=complaint.id,
+                complaint_reference=complaint.reference,
+                actor=actor,
+                at=now,
+            )
+            complaint.record_incident_linked(
+                incident_id=incident.id, incident_reference=incident.reference, actor=actor, at=now
+            )
+        return incident
+
+    def raise_incident_escalation(
+        self,
+        *,
+        incident_id: UUID,
+        level: str,
+        reason: str,
+        skip_reason: str | None = None,
+        actor: Actor,
+    ) -> Escalation:
+        """Escalate an incident up the ladder; the incident records it too."""
+        incident = self.get_incident(incident_id)
+        now = self._now()
+        escalation = Escalation.raise_(
+            subject_kind="incident",
+            subject_id=incident.id,
+            level=level,
+            current_rank=incident.escalation_level,
+            reason=reason,
+            skip_reason=skip_reason,
+            automatic=False,
+            rule=None,
+            actor=actor,
+            at=now,
+        )
+        with self._saving(escalation, incident):
+            incident.record_escalation(
+                escalation_id=escalation.id, level=level, actor=actor, at=now
+            )
+        return escalation
+
+    def incident_ids(self) -> Iterator[UUID]:
+        """Every incident's id, in order of report (for the metrics across incidents)."""
+        year_numbers = self.side_tables.issued_numbers("INC")
+        for year, number in year_numbers:
+            yield incident_id_for(f"INC-{year}-{number:06d}")
+
+
+def _customer(details: Mapping[str, Any]) -> Customer:
+    if not details.get("name"):
+        raise DomainError("an affected customer needs a name", field="affected_customers")
+    subject = details.get("subject_id") or uuid4()
+    return Customer(
+        subject_id=subject,
+        name=Personal.of(subject, details["name"]),
+        phone=Personal.maybe(subject, details.get("phone")),
+        email=Personal.maybe(subject, details.get("email")),
+        address=Personal.maybe(subject, details.get("address")),
+        region=details.get("region"),
+    )

@@ -1,0 +1,116 @@
+"""Each department's open handoffs, oldest first, with their accept and complete deadlines.
+
+A batch projection like the others (exactly once, rebuildable, run by the worker): a handoff
+enters its receiving department's queue when requested and leaves it when rejected or completed.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from ledger.cases.handoff import Handoff
+from projections.engine.batch import BatchProjection, RowSet
+from projections.engine.stored_events import ProjectedEvent
+from projections.engine.viewdb import Table, ViewDatabase
+
+
+@dataclass(frozen=True)
+class QueuedHandoff:
+    """One open handoff as the receiving department sees it."""
+
+    handoff_id: UUID
+    complaint_id: UUID
+    complaint_reference: str
+    from_department: str
+    to_department: str
+    status: str
+    requested_at: datetime
+    accept_due: datetime
+    complete_due: datetime
+    accepted_by: str | None
+
+
+HANDOFF_QUEUE = Table(
+    name="handoff_queue",
+    columns=(
+        ("handoff_id", "text"),
+        ("complaint_id", "text"),
+        ("complaint_reference", "text"),
+        ("from_department", "text"),
+        ("to_department", "text"),
+        ("status", "text"),
+        ("requested_at", "time"),
+        ("accept_due", "time"),
+        ("complete_due", "time"),
+        ("accepted_by", "text"),
+    ),
+    key=("handoff_id",),
+    partition="handoff_id",
+    indexes=(("to_department", "requested_at"),),
+)
+
+
+class HandoffQueueProjection(BatchProjection):
+    """Keeps each department's queue of handoffs waiting to be accepted or completed."""
+
+    name = "handoff_queue"
+    tables = (HANDOFF_QUEUE,)
+    event_classes: ClassVar[tuple[type[Any], ...]] = (
+        Handoff.Requested,  # type: ignore[attr-defined]
+        Handoff.Accepted,  # type: ignore[attr-defined]
+        Handoff.Rejected,  # type: ignore[attr-defined]
+        Handoff.Completed,  # type: ignore[attr-defined]
+    )
+
+    def partition_of(self, event: ProjectedEvent) -> str:
+        return str(event.originator_id)
+
+    def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
+        table, hid = HANDOFF_QUEUE.name, str(event.originator_id)
+        if event.kind == "Handoff.Requested":
+            rows.put(
+                table,
+                {
+                    "handoff_id": hid,
+                    "complaint_id": str(event.complaint_id),
+                    "complaint_reference": event.complaint_reference,
+                    "from_department": event.from_department,
+                    "to_department": event.to_department,
+                    "status": "requested",
+                    "requested_at": event.timestamp,
+                    "accept_due": event.accept_due,
+                    "complete_due": event.complete_due,
+                    "accepted_by": None,
+                },
+            )
+        elif event.kind == "Handoff.Accepted":
+            row = rows.get(table, hid)
+            if row is not None:
+                row.update(status="accepted", accepted_by=event.actor.staff_id)
+                rows.touch(table, row)
+        else:
+            rows.delete(table, hid)
+
+
+def open_for(
+    db: ViewDatabase, generation: int, department: str, *, limit: int
+) -> list[QueuedHandoff]:
+    """A department's open handoffs, oldest first."""
+    rows = db.select(
+        HANDOFF_QUEUE,
+        f"SELECT {HANDOFF_QUEUE.select_list} FROM {db.physical(HANDOFF_QUEUE, generation)} "
+        f"WHERE to_department = {db.p} "
+        f"ORDER BY requested_at, handoff_id LIMIT {db.p}",
+        (department, limit),
+    )
+    return [
+        QueuedHandoff(
+            **{
+                **row,
+                "handoff_id": UUID(row["handoff_id"]),
+                "complaint_id": UUID(row["complaint_id"]),
+            }
+        )
+        for row in rows
+    ]

@@ -1,0 +1,268 @@
+"""The SLA tracker: every clock of every complaint, and the process that escalates breaches.
+
+Clocks per complaint: first response, written reply, resolution (their deadlines come from the
+classification, counted from registration), and for each handoff its accept and complete
+deadlines. A clock pauses while the complaint waits on the customer and resumes, moved by the
+time waited, when the customer replies. A warning shows once the policy's share of the clock's
+time has passed. A clock whose deadline passes unmet is due for a breach: the escalator asks
+the ledger to record it and escalate (the ledger does that once per clock); the recorded
+`DeadlineBreached` event then marks the clock breached here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from uuid import UUID
+
+from ledger.cases.complaint import Complaint
+from ledger.cases.handoff import Handoff
+from projections.engine.batch import ComplaintProjection, RowSet
+from projections.engine.viewdb import Row, Table, ViewDatabase
+
+COMPLAINT_CLOCKS = ("first_response", "written_reply", "resolution")
+
+SLA_CLOCKS = Table(
+    name="sla_clocks",
+    columns=(
+        ("complaint_id", "text"),
+        ("clock", "text"),
+        ("handoff_id", "text"),
+        ("department", "text"),
+        ("started_at", "time"),
+        ("due_at", "time"),
+        ("warn_at", "time"),
+        ("target_seconds", "float"),
+        ("paused_seconds", "float"),
+        ("paused_since", "time"),
+        ("met_at", "time"),
+        ("stopped_at", "time"),
+        ("breached_at", "time"),
+    ),
+    key=("complaint_id", "clock"),
+    partition="complaint_id",
+    indexes=(("due_at",), ("department", "due_at")),
+)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One clock as people read it."""
+
+    clock: str
+    department: str | None
+    handoff_id: str | None
+    started_at: datetime
+    due_at: datetime | None
+    warn_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    state: str
+    seconds_left: float | None
+
+
+def clock_state(row: Row, now: datetime) -> str:
+    """unscheduled, met, stopped, paused, breached, warning or running."""
+    if row["met_at"] is not None:
+        return "met"
+    if row["stopped_at"] is not None:
+        return "stopped"
+    if row["due_at"] is None:
+        return "unscheduled"
+    if row["breached_at"] is not None:
+        return "breached"
+    if row["paused_since"] is not None:
+        return "paused"
+    if row["due_at"] <= now:
+        return "breached"
+    if row["warn_at"] is not None and row["warn_at"] <= now:
+        return "warning"
+    return "running"
+
+
+def clock_view(row: Row, now: datetime) -> ClockView:
+    due = row["due_at"]
+    running = row["met_at"] is None and row["stopped_at"] is None and due is not None
+    return ClockView(
+        clock=row["clock"],
+        department=row["department"],
+        handoff_id=row["handoff_id"],
+        started_at=row["started_at"],
+        due_at=due,
+        warn_at=row["warn_at"],
+        met_at=row["met_at"],
+        breached_at=row["breached_at"],
+        state=clock_state(row, now),
+        seconds_left=(due - now).total_seconds() if running else None,
+    )
+
+
+class SlaProjection(ComplaintProjection):
+    """Keeps every SLA clock of every complaint."""
+
+    name = "sla"
+    tables = (SLA_CLOCKS,)
+    event_classes: ClassVar[tuple[type[Any], ...]] = (
+        Complaint.Registered,  # type: ignore[attr-defined]
+        Complaint.Classified,  # type: ignore[attr-defined]
+        Complaint.Responded,  # type: ignore[attr-defined]
+        Complaint.Resolved,  # type: ignore[attr-defined]
+        Complaint.Closed,  # type: ignore[attr-defined]
+        Complaint.HandoffAccepted,  # type: ignore[attr-defined]
+        Complaint.HandoffRejected,  # type: ignore[attr-defined]
+        Complaint.HandoffCompleted,  # type: ignore[attr-defined]
+        Complaint.HandoffRequested,  # type: ignore[attr-defined]
+        Complaint.AwaitingCustomer,  # type: ignore[attr-defined]
+        Complaint.CustomerReplied,  # type: ignore[attr-defined]
+        Complaint.DeadlineBreached,  # type: ignore[attr-defined]
+        Handoff.Requested,  # type: ignore[attr-defined]
+    )
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _warn_at(self, row: Row) -> datetime | None:
+        if row["due_at"] is None or row["target_seconds"] is None:
+            return None
+        counted = row["target_seconds"] * self.policy.warn_at_fraction + row["paused_seconds"]
+        return self.policy.calendar.add(row["started_at"], timedelta(seconds=counted))
+
+    def _schedule(self, row: Row, nominal_due: datetime) -> None:
+        """Set a clock's deadline from the ledger's, moved by the time it has spent paused."""
+        calendar = self.policy.calendar
+        row["target_seconds"] = calendar.between(row["started_at"], nominal_due).total_seconds()
+        row["due_at"] = calendar.add(nominal_due, timedelta(seconds=row["paused_seconds"]))
+        row["warn_at"] = self._warn_at(row)
+
+    def _new(self, complaint_id: str, clock: str, started_at: datetime, **extra: Any) -> Row:
+        row: Row = dict.fromkeys(SLA_CLOCKS.column_names)
+        row.update(
+            complaint_id=complaint_id, clock=clock, started_at=started_at, paused_seconds=0.0
+        )
+        row.update(extra)
+        return row
+
+    def _running(self, rows: RowSet, complaint_id: str) -> list[Row]:
+        return [
+            r
+            for r in rows.where(SLA_CLOCKS.name, complaint_id=complaint_id)
+            if r["met_at"] is None and r["stopped_at"] is None
+        ]
+
+    def _set(self, rows: RowSet, complaint_id: str, clock: str, **values: Any) -> None:
+        row = rows.get(SLA_CLOCKS.name, complaint_id, clock)
+        if row is None:
+            return
+        for key, value in values.items():
+            if key in ("met_at", "stopped_at") and row[key] is not None:
+                continue  # the first answer stops a clock; later ones do not move it
+            row[key] = value
+        rows.touch(SLA_CLOCKS.name, row)
+
+    # -- events -------------------------------------------------------------------------------
+
+    def apply(self, rows: RowSet, event: Any, position: int) -> None:
+        table = SLA_CLOCKS.name
+        cid = self.partition_of(event)
+        at: datetime = event.timestamp
+        if event.kind == "Complaint.Registered":
+            for clock in COMPLAINT_CLOCKS:
+                rows.put(table, self._new(cid, clock, at, department=event.department))
+        elif event.kind == "Complaint.Classified":
+            dues = {
+                "first_response": event.first_response_due,
+                "written_reply": event.written_reply_due,
+                "resolution": event.resolution_due,
+            }
+            for clock, due in dues.items():
+                row = rows.get(table, cid, clock)
+                if row is None:
+                    continue
+                if due is None:
+                    rows.delete(table, cid, clock)
+                    continue
+                self._schedule(row, due)
+                rows.touch(table, row)
+        elif event.kind == "Complaint.Responded":
+            self._set(rows, cid, "first_response", met_at=at)
+        elif event.kind == "Complaint.Resolved":
+            self._set(rows, cid, "resolution", met_at=at)
+            self._set(rows, cid, "written_reply", met_at=at)
+        elif event.kind == "Complaint.Closed":
+            for row in self._running(rows, cid):
+                row["stopped_at"] = at
+                rows.touch(table, row)
+        elif event.kind == "Handoff.Requested":
+            hid = str(event.originator_id)
+            for clock, due in (
+                (f"handoff_accept:{hid}", event.accept_due),
+                (f"handoff_complete:{hid}", event.complete_due),
+            ):
+                row = self._new(cid, clock, at, handoff_id=hid, department=event.to_department)
+                self._schedule(row, due)
+                rows.put(table, row)
+        elif event.kind == "Complaint.HandoffAccepted":
+            self._set(rows, cid, f"handoff_accept:{event.handoff_id}", met_at=at)
+        elif event.kind == "Complaint.HandoffRejected":
+            self._set(rows, cid, f"handoff_accept:{event.handoff_id}", met_at=at)
+            self._set(rows, cid, f"handoff_complete:{event.handoff_id}", stopped_at=at)
+        elif event.kind == "Complaint.HandoffCompleted":
+            self._set(rows, cid, f"handoff_complete:{event.handoff_id}", met_at=at)
+        elif event.kind == "Complaint.AwaitingCustomer":
+            if self.policy.pause_while_awaiting_customer:
+                for row in self._running(rows, cid):
+                    if row["handoff_id"] is None and row["paused_since"] is None:
+                        row["paused_since"] = at
+                        rows.touch(table, row)
+        elif event.kind == "Complaint.CustomerReplied":
+            for row in rows.where(table, complaint_id=cid):
+                if row["paused_since"] is None:
+                    continue
+                waited = self.policy.calendar.between(row["paused_since"], at)
+                row["paused_since"] = None
+                row["paused_seconds"] += waited.total_seconds()
+                if row["due_at"] is not None:
+                    row["due_at"] = self.policy.calendar.add(row["due_at"], waited)
+                    row["warn_at"] = self._warn_at(row)
+                rows.touch(table, row)
+        elif event.kind == "Complaint.DeadlineBreached":
+            self._set(rows, cid, event.clock, breached_at=at)
+
+
+# -- reads --------------------------------------------------------------------------------------
+
+
+def clocks_of(db: ViewDatabase, generation: int, complaint_ids: list[str]) -> dict[str, list[Row]]:
+    """Every clock of the given complaints, grouped by complaint, each in start order."""
+    found = db.select_partitions(SLA_CLOCKS, generation, complaint_ids)
+    grouped: dict[str, list[Row]] = {}
+    for row in sorted(found, key=lambda r: (r["started_at"], r["clock"])):
+        grouped.setdefault(row["complaint_id"], []).append(row)
+    return grouped
+
+
+def overdue_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
+    """Running, unpaused clocks whose deadline has passed and whose breach is not recorded."""
+    physical = db.physical(SLA_CLOCKS, generation)
+    return db.select(
+        SLA_CLOCKS,
+        f"SELECT {SLA_CLOCKS.select_list} FROM {physical} "
+        f"WHERE due_at <= {db.p} AND met_at IS NULL AND stopped_at IS NULL "
+        "AND breached_at IS NULL AND paused_since IS NULL "
+        f"ORDER BY due_at LIMIT {db.p}",
+        (db.time_param(now), limit),
+    )
+
+
+def escalate_overdue(
+    db: ViewDatabase,
+    generation: int,
+    now: datetime,
+    record_breach: Callable[[UUID, str, datetime], object],
+    *,
+    limit: int = 500,
+) -> int:
+    """The escalation process's tick: ask the ledger to record each overdue clock's breach."""
+    overdue = overdue_clocks(db, generation, now, limit)
+    for row in overdue:
+        record_breach(UUID(row["complaint_id"]), row["clock"], row["due_at"])
+    return len(overdue)

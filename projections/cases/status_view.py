@@ -1,0 +1,281 @@
+"""The case status view: one row per complaint, as departments and managers look it up.
+
+Personal data never enters this table: the row holds ids, vocabularies, staff ids, times and
+counters. Deadlines are the ones the ledger stored at classification, moved later by the time the
+complaint spent waiting on the customer (counted on the policy's calendar).
+"""
+
+import json
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from ledger.cases.complaint import CLOSED, Complaint
+from ledger.cases.handoff import Handoff
+from ledger.values import level_rank
+from projections.engine.batch import ComplaintProjection, RowSet
+from projections.engine.viewdb import Row, Table
+
+CASE_STATUS = Table(
+    name="case_status",
+    columns=(
+        ("complaint_id", "text"),
+        ("reference", "text"),
+        ("status", "text"),
+        ("channel", "text"),
+        ("category", "text"),
+        ("priority", "text"),
+        ("customer_tier", "text"),
+        ("region", "text"),
+        ("department", "text"),
+        ("owner", "text"),
+        ("handoff_id", "text"),
+        ("handoff_to", "text"),
+        ("handoff_accepted", "bool"),
+        ("handoff_requested_at", "time"),
+        ("handoff_accept_due", "time"),
+        ("handoff_complete_due", "time"),
+        ("escalation_level", "int"),
+        ("open_escalations", "text"),
+        ("registered_at", "time"),
+        ("first_response_due", "time"),
+        ("written_reply_due", "time"),
+        ("resolution_due", "time"),
+        ("first_responded_at", "time"),
+        ("written_replied_at", "time"),
+        ("resolved_at", "time"),
+        ("first_resolved_at", "time"),
+        ("closed_at", "time"),
+        ("awaiting_customer_since", "time"),
+        ("paused_seconds", "float"),
+        ("next_due", "time"),
+        ("breaches", "text"),
+        ("breach_count", "int"),
+        ("cycle", "int"),
+        ("reopen_count", "int"),
+        ("handoffs_requested", "int"),
+        ("handoffs_rejected", "int"),
+        ("satisfaction", "int"),
+        ("feedback_count", "int"),
+        ("satisfaction_sum", "int"),
+        ("satisfied_count", "int"),
+        ("incident_id", "text"),
+        ("last_activity_at", "time"),
+        ("version", "int"),
+        ("position", "int"),
+    ),
+    key=("complaint_id",),
+    partition="complaint_id",
+    # Filtered lists are read newest first by (registered_at, complaint_id): each filter's index
+    # ends with those columns, so a page is an index range scan whatever the table's size.
+    indexes=(
+        ("registered_at", "complaint_id"),
+        ("status", "registered_at", "complaint_id"),
+        ("department", "registered_at", "complaint_id"),
+        ("handoff_to", "registered_at", "complaint_id"),
+        ("owner", "registered_at", "complaint_id"),
+        ("priority", "registered_at", "complaint_id"),
+        ("category", "registered_at", "complaint_id"),
+        ("region", "registered_at", "complaint_id"),
+        ("next_due",),
+        ("reference",),
+    ),
+)
+
+
+def _open_dues(row: Row) -> list[datetime]:
+    """The deadlines still to be met: the complaint's clocks and its open handoff's."""
+    if row["status"] == CLOSED:
+        return []
+    dues = []
+    if row["first_responded_at"] is None and row["first_response_due"] is not None:
+        dues.append(row["first_response_due"])
+    if row["written_replied_at"] is None and row["written_reply_due"] is not None:
+        dues.append(row["written_reply_due"])
+    if row["first_resolved_at"] is None and row["resolution_due"] is not None:
+        dues.append(row["resolution_due"])
+    if row["handoff_id"] is not None:
+        due = row["handoff_complete_due"] if row["handoff_accepted"] else row["handoff_accept_due"]
+        if due is not None:
+            dues.append(due)
+    return dues
+
+
+class CaseStatusProjection(ComplaintProjection):
+    """Keeps one row per complaint: status, ownership, deadlines, breaches and counters."""
+
+    name = "case_status"
+    tables = (CASE_STATUS,)
+    event_classes: ClassVar[tuple[type[Any], ...]] = (
+        Complaint.Registered,  # type: ignore[attr-defined]
+        Complaint.Classified,  # type: ignore[attr-defined]
+        Complaint.Assigned,  # type: ignore[attr-defined]
+        Complaint.Responded,  # type: ignore[attr-defined]
+        Complaint.ProgressNoted,  # type: ignore[attr-defined]
+        Complaint.Resolved,  # type: ignore[attr-defined]
+        Complaint.FeedbackRecorded,  # type: ignore[attr-defined]
+        Complaint.Reopened,  # type: ignore[attr-defined]
+        Complaint.Closed,  # type: ignore[attr-defined]
+        Complaint.Escalated,  # type: ignore[attr-defined]
+        Complaint.EscalationResolved,  # type: ignore[attr-defined]
+        Complaint.HandoffRequested,  # type: ignore[attr-defined]
+        Complaint.HandoffAccepted,  # type: ignore[attr-defined]
+        Complaint.HandoffRejected,  # type: ignore[attr-defined]
+        Complaint.HandoffCompleted,  # type: ignore[attr-defined]
+        Complaint.AwaitingCustomer,  # type: ignore[attr-defined]
+        Complaint.CustomerReplied,  # type: ignore[attr-defined]
+        Complaint.DeadlineBreached,  # type: ignore[attr-defined]
+        Complaint.LinkedToIncident,  # type: ignore[attr-defined]
+        Handoff.Requested,  # type: ignore[attr-defined]
+    )
+
+    def apply(self, rows: RowSet, event: Any, position: int) -> None:
+        table = CASE_STATUS.name
+        if event.kind == "Handoff.Requested":
+            row = rows.get(table, str(event.complaint_id))
+            if row is not None:
+                row["handoff_requested_at"] = event.timestamp
+                row["handoff_accept_due"] = event.accept_due
+                row["handoff_complete_due"] = event.complete_due
+                row["next_due"] = min(_open_dues(row), default=None)
+                rows.touch(table, row)
+            return
+        if event.kind == "Complaint.Registered":
+            row = rows.put(table, self._registered(event))
+        else:
+            found = rows.get(table, str(event.originator_id))
+            if found is None:
+                return  # a stream this view never saw registered (cannot happen in one log)
+            row = found
+            self._changed(row, event)
+        row["version"] = event.originator_version
+        row["last_activity_at"] = event.timestamp
+        row["position"] = position
+        row["next_due"] = min(_open_dues(row), default=None)
+        rows.touch(table, row)
+
+    def _registered(self, event: Any) -> Row:
+        row: Row = dict.fromkeys(CASE_STATUS.column_names)
+        row.update(
+            complaint_id=str(event.originator_id),
+            reference=event.reference,
+            status="registered",
+            channel=event.channel,
+            region=event.customer.region,
+            department=event.department,
+            handoff_accepted=False,
+            escalation_level=0,
+            open_escalations="{}",
+            registered_at=event.timestamp,
+            paused_seconds=0.0,
+            breaches="",
+            breach_count=0,
+            cycle=1,
+            reopen_count=0,
+            handoffs_requested=0,
+            handoffs_rejected=0,
+            feedback_count=0,
+            satisfaction_sum=0,
+            satisfied_count=0,
+        )
+        return row
+
+    def _changed(self, row: Row, event: Any) -> None:
+        at: datetime = event.timestamp
+        calendar = self.policy.calendar
+        if event.kind == "Complaint.Classified":
+            paused = timedelta(seconds=row["paused_seconds"] or 0.0)
+            row.update(
+                category=event.category,
+                priority=event.priority,
+                customer_tier=event.customer_tier,
+                first_response_due=calendar.add(event.first_response_due, paused),
+                resolution_due=calendar.add(event.resolution_due, paused),
+                written_reply_due=calendar.add(event.written_reply_due, paused)
+                if event.written_reply_due
+                else None,
+            )
+            if row["status"] == "registered":
+                row["status"] = "classified"
+        elif event.kind == "Complaint.Assigned":
+            row["owner"] = event.owner
+        elif event.kind == "Complaint.Responded":
+            row["first_responded_at"] = row["first_responded_at"] or at
+            row["status"] = "in_progress"
+        elif event.kind == "Complaint.Resolved":
+            row.update(status="resolved", resolved_at=at)
+            row["first_resolved_at"] = row["first_resolved_at"] or at
+            # The resolution is the written reply the customer receives.
+            row["written_replied_at"] = row["written_replied_at"] or at
+        elif event.kind == "Complaint.FeedbackRecorded":
+            row["satisfaction"] = event.satisfaction
+            row["feedback_count"] += 1
+            row["satisfaction_sum"] += event.satisfaction
+            row["satisfied_count"] += 1 if event.satisfaction >= 4 else 0
+        elif event.kind == "Complaint.Reopened":
+            row.update(status="reopened", resolved_at=None)
+            row["cycle"] += 1
+            row["reopen_count"] += 1
+        elif event.kind == "Complaint.Closed":
+            row.update(status=CLOSED, closed_at=at)
+        elif event.kind == "Complaint.Escalated":
+            escalations = json.loads(row["open_escalations"])
+            escalations[str(event.escalation_id)] = event.level
+            self._escalations(row, escalations)
+        elif event.kind == "Complaint.EscalationResolved":
+            escalations = json.loads(row["open_escalations"])
+            escalations.pop(str(event.escalation_id), None)
+            self._escalations(row, escalations)
+        elif event.kind == "Complaint.HandoffRequested":
+            row.update(
+                handoff_id=str(event.handoff_id),
+                handoff_to=event.to_department,
+                handoff_accepted=False,
+            )
+            row["handoffs_requested"] += 1
+        elif event.kind == "Complaint.HandoffAccepted":
+            row.update(handoff_accepted=True, department=row["handoff_to"], owner=event.owner)
+        elif event.kind in ("Complaint.HandoffRejected", "Complaint.HandoffCompleted"):
+            if event.kind == "Complaint.HandoffRejected":
+                row["handoffs_rejected"] += 1
+            else:
+                row.update(department=event.department, owner=event.owner)
+            row.update(
+                handoff_id=None,
+                handoff_to=None,
+                handoff_accepted=False,
+                handoff_requested_at=None,
+                handoff_accept_due=None,
+                handoff_complete_due=None,
+            )
+        elif event.kind == "Complaint.AwaitingCustomer":
+            row["awaiting_customer_since"] = at
+        elif event.kind == "Complaint.CustomerReplied":
+            self._resume(row, at)
+        elif event.kind == "Complaint.LinkedToIncident":
+            row["incident_id"] = str(event.incident_id)
+        elif event.kind == "Complaint.DeadlineBreached":
+            breaches = [b for b in row["breaches"].split(",") if b]
+            row["breaches"] = ",".join([*breaches, event.clock])
+            row["breach_count"] += 1
+
+    def _escalations(self, row: Row, escalations: dict[str, str]) -> None:
+        row["open_escalations"] = json.dumps(escalations, sort_keys=True)
+        row["escalation_level"] = max((level_rank(v) for v in escalations.values()), default=0)
+
+    def _resume(self, row: Row, at: datetime) -> None:
+        """The customer replied: unmet deadlines move by the time spent waiting."""
+        since = row["awaiting_customer_since"]
+        row["awaiting_customer_since"] = None
+        if since is None or not self.policy.pause_while_awaiting_customer:
+            return
+        calendar = self.policy.calendar
+        waited = calendar.between(since, at)
+        row["paused_seconds"] = (row["paused_seconds"] or 0.0) + waited.total_seconds()
+        for clock, met in (
+            ("first_response", "first_responded_at"),
+            ("written_reply", "written_replied_at"),
+            ("resolution", "first_resolved_at"),
+        ):
+            due = row[f"{clock}_due"]
+            if due is not None and row[met] is None:
+                row[f"{clock}_due"] = calendar.add(due, waited)

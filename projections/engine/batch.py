@@ -1,0 +1,217 @@
+"""Projections applied in batches: one transaction per batch holds the rows and the position.
+
+A batch is a run of notifications read from the ledger's log. Its events are decoded outside any
+transaction; then one transaction moves the projection's position from the batch's start to its
+last notification id (compare-and-set), loads the rows the events touch, applies the events in
+memory and writes the changed rows. Either all of it commits or none of it: an event is applied
+exactly once, even when the process is killed between any two statements. Every notification is
+tracked, including the ones the projection ignores, so positions reach the head of the log.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+
+from ledger.policy.service_policy import Policy
+from ledger.topics import topics_of
+from projections.engine.stored_events import ProjectedEvent, read_events
+from projections.engine.viewdb import PositionMovedError, Row, Table, ViewDatabase, tracking_name
+
+BATCH_SIZE = 1000
+
+
+class RowSet:
+    """The rows one batch reads and writes, keyed per table; written back once."""
+
+    def __init__(self, tables: Sequence[Table]) -> None:
+        self._tables = {t.name: t for t in tables}
+        self._rows: dict[str, dict[tuple[Any, ...], Row]] = {t.name: {} for t in tables}
+        self._changed: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
+        self._deleted: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
+
+    def _key(self, table: str, row: Row) -> tuple[Any, ...]:
+        return tuple(row[k] for k in self._tables[table].key)
+
+    def loaded(self, table: str, rows: Sequence[Row]) -> None:
+        for row in rows:
+            self._rows[table][self._key(table, row)] = row
+
+    def get(self, table: str, *key: Any) -> Row | None:
+        return self._rows[table].get(tuple(key))
+
+    def where(self, table: str, **match: Any) -> Iterator[Row]:
+        for row in list(self._rows[table].values()):
+            if all(row.get(k) == v for k, v in match.items()):
+                yield row
+
+    def put(self, table: str, row: Row) -> Row:
+        key = self._key(table, row)
+        self._rows[table][key] = row
+        self._changed[table].add(key)
+        self._deleted[table].discard(key)
+        return row
+
+    def touch(self, table: str, row: Row) -> None:
+        """Mark a row returned by `get`/`where` as changed in place."""
+        self._changed[table].add(self._key(table, row))
+
+    def delete(self, table: str, *key: Any) -> None:
+        self._rows[table].pop(tuple(key), None)
+        self._changed[table].discard(tuple(key))
+        self._deleted[table].add(tuple(key))
+
+    def flush(self, cursor: Any, db: ViewDatabase, generation: int) -> None:
+        for name, table in self._tables.items():
+            db.delete(cursor, table, generation, sorted(self._deleted[name]))
+            rows = [self._rows[name][key] for key in sorted(self._changed[name], key=str)]
+            db.upsert(cursor, table, generation, rows)
+
+
+class BatchProjection(ABC):
+    """A read model: its tables, the event classes it reads, and how each event changes rows."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    event_classes: ClassVar[tuple[type[Any], ...]]
+
+    def __init__(self) -> None:
+        self.topics = frozenset(t for cls in self.event_classes for t in topics_of(cls))
+
+    @abstractmethod
+    def partition_of(self, event: ProjectedEvent) -> str:
+        """The partition value (the complaint's id) whose rows this event may change."""
+
+    @abstractmethod
+    def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
+        """Change the loaded rows as `event` says."""
+
+
+class ComplaintProjection(BatchProjection):
+    """A read model partitioned by complaint, whose deadlines come from the policy.
+
+    A handoff's `Requested` event belongs to the complaint it hands off.
+    """
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def partition_of(self, event: ProjectedEvent) -> str:
+        if event.kind == "Handoff.Requested":
+            return str(event.complaint_id)
+        return str(event.originator_id)
+
+
+def apply_batch(
+    db: ViewDatabase,
+    projection: BatchProjection,
+    generation: int,
+    start: int,
+    end: int,
+    events: Sequence[tuple[int, ProjectedEvent]],
+) -> None:
+    """Apply decoded events and move the position start -> end, all in one transaction."""
+    partitions = {projection.partition_of(event) for _, event in events}
+    with db.view_transaction() as cursor:
+        db.advance(cursor, projection.name, generation, start, end)
+        rows = RowSet(projection.tables)
+        for table in projection.tables:
+            rows.loaded(table.name, db.load(cursor, table, generation, partitions))
+        for position, event in events:
+            projection.apply(rows, event, position)
+        rows.flush(cursor, db, generation)
+
+
+Batch = tuple[int, int, list[tuple[int, ProjectedEvent]]]  # how many read, last id, events
+
+
+class _Reader:
+    """Reads and decodes batches of the log; while one batch is applied, reads the next.
+
+    Reading waits on the database and applying waits on it again to commit: doing the two at
+    once keeps the process busy through both waits. A batch read ahead from a position the
+    projection then did not reach (another worker moved it) is dropped.
+    """
+
+    def __init__(
+        self, app: Application[Any], topics: frozenset[str], size: int, stop: int | None
+    ) -> None:
+        self._app, self._topics, self._size, self._stop = app, topics, size, stop
+        self._pool: ThreadPoolExecutor | None = None  # started by the first full batch only
+        self._ahead: tuple[int, Future[Batch | None]] | None = None
+
+    def _read(self, position: int) -> Batch | None:
+        if self._stop is not None and position >= self._stop:
+            return None
+        notifications = list(
+            self._app.recorder.select_notifications(
+                start=position + 1, limit=self._size, stop=self._stop
+            )
+        )
+        if not notifications:
+            return None
+        events = read_events(self._app, notifications, self._topics)
+        return len(notifications), notifications[-1].id, events
+
+    def read(self, position: int) -> Batch | None:
+        """The batch after `position`: the one read ahead if it starts there."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == position:
+            return ahead[1].result()
+        return self._read(position)
+
+    def read_ahead(self, position: int) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="projection-read-ahead")
+        self._ahead = (position, self._pool.submit(self._read, position))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def catch_up(
+    app: Application[Any],
+    db: ViewDatabase,
+    projection: BatchProjection,
+    *,
+    generation: int | None = None,
+    stop: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Apply every notification after the projection's position (up to `stop`); return it."""
+    if generation is None:
+        generation = db.ensure(projection.name, projection.tables)
+    position = db.position(projection.name, generation)
+    reader = _Reader(app, projection.topics, batch_size, stop)
+    try:
+        batch = reader.read(position)
+        while batch is not None:
+            count, end, events = batch
+            full = count == batch_size and (stop is None or end < stop)
+            if full:
+                reader.read_ahead(end)
+            try:
+                apply_batch(db, projection, generation, position, end, events)
+            except PositionMovedError:
+                # Another worker got there first: continue from wherever it has reached,
+                # unless this generation was dropped (a rebuild swapped a new one in).
+                moved = db.tracking.max_tracking_id(tracking_name(projection.name, generation))
+                if moved is None:
+                    break
+                position = moved
+                batch = reader.read(position)
+                continue
+            position = end
+            if progress is not None:
+                progress(position)
+            if not full:
+                break
+            batch = reader.read(position)
+    finally:
+        reader.close()
+    return position
