@@ -117,7 +117,7 @@ def pages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> No
     fast path, and the walk event by event starts mid-log.
     """
     if request.param == "pages of two":
-        monkeypatch.setattr("ledger.integrity.verify.BATCH", 2)
+        monkeypatch.setattr("ledger.integrity.pages.BATCH", 2)
 
 
 @pytest.fixture
