@@ -15,21 +15,11 @@ from typing import Any
 
 from ledger.errors import PolicyError
 from ledger.policy.calendar import Calendar, CalendarTime, calendar_from_mapping
+from ledger.policy.durations import SERVICE_TIMES
 from ledger.values import PRIORITIES
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_duration(text: str, *, where: str) -> timedelta:
-    """Parse `90s`, `15m`, `2h` or `3d` into a positive timedelta."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    if match is None:
-        raise PolicyError(f"{where}: expected a duration like '15m', '2h' or '3d', got {text!r}")
-    amount = int(match.group(1))
-    if amount <= 0:
-        raise PolicyError(f"{where}: a duration must be positive, got {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: amount})
+# `90s`, `15m`, `2h` or `3d` as a positive timedelta (ledger/policy/durations.py).
+parse_duration = SERVICE_TIMES.parse
 
 
 @dataclass(frozen=True)
