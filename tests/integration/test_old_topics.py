@@ -3,7 +3,6 @@ load as the same events, onto aggregates whose shared parts (holds, escalations)
 base class, and projections ask for those topics too."""
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,29 +11,15 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
-from ledger.clock import ManualClock
 from ledger.incidents.incident import Incident
-from ledger.store.settings import settings_for_url
 from ledger.subjects.subject import DataSubject
 from ledger.topics import MOVED_MODULES, topics_of
 from ledger.values import Actor
-from privacy.keys.master_key import MasterKeyring
 
 AGENT = Actor(staff_id="agent-7", role="agent", department="service")
 MANAGER = Actor(staff_id="im-1", role="incident_manager")
 OFFICER = Actor(staff_id="co-1", role="compliance_officer")
 NEW_TO_OLD = {new: old for old, new in MOVED_MODULES.items()}
-
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def ledger(
-    postgres_schema_url: str, clock: ManualClock, keyring: MasterKeyring
-) -> Iterator[LedgerApplication]:
-    app = LedgerApplication(settings_for_url(postgres_schema_url), keyring=keyring, clock=clock)
-    yield app
-    app.close()
 
 
 def old_topic(topic: str) -> str:
