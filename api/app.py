@@ -48,7 +48,7 @@ from ledger.access.tokens import TokenStore
 from ledger.application.service import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
-from ledger.policy.service_policy import load_policy
+from ledger.policy.policy_file import load_policy
 from ledger.store.availability import install_store_gate, is_unavailable
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import load_keyring

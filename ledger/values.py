@@ -9,6 +9,8 @@ from privacy.fields import Personal
 CHANNELS: Final = ("phone", "email", "online_chat", "social_media", "walk_in")
 PRIORITIES: Final = ("urgent", "important", "normal")
 ESCALATION_LEVELS: Final = ("supervisor", "manager", "executive")
+# The roles a staff member's token may carry, in the column order of the access table
+# (ledger/access/policy.py).
 ROLES: Final = (
     "agent",
     "supervisor",
@@ -19,8 +21,9 @@ ROLES: Final = (
     "compliance_officer",
     "privacy_officer",
     "administrator",
-    "system",
 )
+# The service's own actors (the SLA monitor, the retention run) act in the role "system",
+# which no token carries.
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,33 @@
-"""Parsing of record ids in URLs: a UUID, or for complaints also their reference."""
+"""Parsing of record ids in URLs: a UUID, or for complaints and incidents also their reference."""
 
-import re
 from uuid import UUID
 
 from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
 
-from ledger.cases.complaint import complaint_id_for
+from ledger.cases.references import COMPLAINT_REFERENCES, INCIDENT_REFERENCES, References
 from ledger.errors import NotFoundError
 
 # A UUID is 36 characters and a reference (CMP-2026-000123) fewer; longer names nothing.
 MAX_ID_LENGTH = 64
 # Sequence numbers in paths: far beyond any real ledger, within a bigint and a JSON number.
 MAX_POSITION = 2**53 - 1
-_REFERENCE = re.compile(r"^CMP-\d{4}-\d{6,12}$")
 
 
 def complaint_id(id_or_reference: str) -> UUID:
     """`CMP-2026-000123` or a UUID; anything else names no complaint."""
-    if _REFERENCE.match(id_or_reference):
-        return complaint_id_for(id_or_reference)
-    return record_id(id_or_reference, kind="complaint")
+    return _case_id(COMPLAINT_REFERENCES, id_or_reference, kind="complaint")
+
+
+def incident_id(id_or_reference: str) -> UUID:
+    """`INC-2026-000001` or a UUID; anything else names no incident."""
+    return _case_id(INCIDENT_REFERENCES, id_or_reference, kind="incident")
+
+
+def _case_id(references: References, id_or_reference: str, *, kind: str) -> UUID:
+    found = references.id_of(id_or_reference)
+    if found is None:
+        raise NotFoundError(f"no {kind} with that id")
+    return found
 
 
 def record_id(text: str, *, kind: str) -> UUID:

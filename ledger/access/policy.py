@@ -26,20 +26,10 @@ from typing import Final, Literal, Protocol
 
 from ledger.cases.complaint import Complaint
 from ledger.cases.handoff import Handoff
+from ledger.values import ROLES as ROLES  # the table's columns
 from ledger.values import Actor
 from privacy.masking import Visibility
 
-ROLES: Final = (
-    "agent",
-    "supervisor",
-    "manager",
-    "executive",
-    "department_staff",
-    "incident_manager",
-    "compliance_officer",
-    "privacy_officer",
-    "administrator",
-)
 SCOPED_ROLES: Final = frozenset({"department_staff"})
 
 

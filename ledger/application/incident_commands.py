@@ -1,42 +1,36 @@
 """The application's incident commands, as a mixin that `LedgerApplication` inherits.
 
 Kept apart from `ledger.application.service` so that the incident work reads as one piece;
-every method
-follows the same pattern there: load, let the aggregates decide, save their events together.
+every method follows the same pattern there: load, let the aggregates decide, save their
+events together.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
+from ledger.application.case_commands import CaseCommands
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
-from ledger.errors import ConcurrencyError, DomainError
-from ledger.incidents.incident import Incident, incident_id_for
+from ledger.cases.references import INCIDENT_REFERENCES
+from ledger.errors import DomainError
+from ledger.incidents.incident import Incident
 from ledger.policy.service_policy import Policy
-from ledger.store.side_tables import SideTables
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 
 A = TypeVar("A", bound=Aggregate)
-_REFERENCE_ATTEMPTS = 20
 
 
-class IncidentCommands:
+class IncidentCommands(CaseCommands):
     """Report, assess, respond, handle, resolve, review and close emergency incidents."""
 
     if TYPE_CHECKING:  # provided by LedgerApplication
         policy: Policy
-        side_tables: SideTables
 
-        def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A: ...
-        def _saving(self, *aggregates: Aggregate) -> AbstractContextManager[None]: ...
-        def _now(self) -> datetime: ...
-        def save(self, *objs: Any, **kwargs: Any) -> Any: ...
         def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint: ...
         def _check_department(self, department: str, *, field: str) -> None: ...
 
@@ -44,33 +38,26 @@ class IncidentCommands:
         """Report an incident and give it the next reference of its year."""
         now = self._now()
         rules = self.policy.incidents
-        for _ in range(_REFERENCE_ATTEMPTS):
-            number = self.side_tables.next_number("INC", now.year)
-            incident = Incident.report(
-                reference=f"INC-{now.year}-{number:06d}",
+        return self._create_numbered(
+            INCIDENT_REFERENCES,
+            now.year,
+            lambda reference: Incident.report(
+                reference=reference,
                 title=title,
                 description=description,
                 assess_due=now + rules.assess_within,
                 activate_due=now + rules.activate_within,
                 actor=actor,
                 at=now,
-            )
-            try:
-                self.save(incident)
-            except ConcurrencyError:
-                continue
-            return incident
-        raise ConcurrencyError("could not allocate an unused incident reference; try again")
+            ),
+        )
 
     def get_incident(self, incident_id: UUID, *, version: int | None = None) -> Incident:
         return self._get(Incident, incident_id, version)
 
     def find_incident(self, id_or_reference: str) -> Incident:
-        try:
-            incident_id = UUID(id_or_reference)
-        except ValueError:
-            incident_id = incident_id_for(id_or_reference)
-        return self.get_incident(incident_id)
+        """Look an incident up by its UUID or its human-readable reference."""
+        return self._find(Incident, INCIDENT_REFERENCES, id_or_reference)
 
     def assess_incident(
         self,
@@ -276,31 +263,17 @@ class IncidentCommands:
         actor: Actor,
     ) -> Escalation:
         """Escalate an incident up the ladder; the incident records it too."""
-        incident = self.get_incident(incident_id)
-        now = self._now()
-        escalation = Escalation.raise_(
-            subject_kind="incident",
-            subject_id=incident.id,
+        return self.escalate_case(
+            self.get_incident(incident_id),
             level=level,
-            current_rank=incident.escalation_level,
             reason=reason,
             skip_reason=skip_reason,
-            automatic=False,
-            rule=None,
             actor=actor,
-            at=now,
         )
-        with self._saving(escalation, incident):
-            incident.record_escalation(
-                escalation_id=escalation.id, level=level, actor=actor, at=now
-            )
-        return escalation
 
     def incident_ids(self) -> Iterator[UUID]:
         """Every incident's id, in order of report (for the metrics across incidents)."""
-        year_numbers = self.side_tables.issued_numbers("INC")
-        for year, number in year_numbers:
-            yield incident_id_for(f"INC-{year}-{number:06d}")
+        return iter(self._numbered_ids(INCIDENT_REFERENCES))
 
 
 def _customer(details: Mapping[str, Any]) -> Customer:

@@ -18,13 +18,14 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import Environment, EnvType
 
-from ledger.application.hold_commands import CaseCommands
+from ledger.application.case_commands import CaseCommands
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.transcodings import ledger_transcodings
 from ledger.audit.access_log import AccessLog
-from ledger.cases.complaint import Complaint, complaint_id_for
+from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff
+from ledger.cases.references import COMPLAINT_REFERENCES
 from ledger.clock import Clock, SystemClock
 from ledger.errors import ConcurrencyError, DomainError, NotFoundError
 from ledger.incidents.incident import Incident
@@ -58,7 +59,6 @@ class HistoryEntry:
     data: Mapping[str, Any]
 
 
-_REFERENCE_ATTEMPTS = 20
 # Aggregates this request has already loaded (see `LedgerApplication.reusing`), by id.
 _LOADED: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("ledger_loaded", default=None)
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
@@ -217,13 +217,11 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
             address=Personal.maybe(subject, customer_address),
             region=customer_region,
         )
-        # The id follows from the reference, so the event store itself refuses a reused
-        # reference (say, after the counter table was restored from an older backup): take the
-        # next number and try again.
-        for _ in range(_REFERENCE_ATTEMPTS):
-            number = self.side_tables.next_number("CMP", now.year)
+
+        def register(reference: str) -> Complaint:
+            nonlocal new_subject
             complaint = Complaint.register(
-                reference=f"CMP-{now.year}-{number:06d}",
+                reference=reference,
                 channel=channel,
                 customer=customer,
                 summary=Personal.of(subject, summary),
@@ -235,23 +233,16 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
             if new_subject:  # a person just minted: their data key in one statement, not three
                 self.keys.prepare_new_subject(subject)
                 new_subject = False
-            try:
-                self.save(complaint)
-            except ConcurrencyError:
-                continue
             return complaint
-        raise ConcurrencyError("could not allocate an unused complaint reference; try again")
+
+        return self._create_numbered(COMPLAINT_REFERENCES, now.year, register)
 
     def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
         return self._get(Complaint, complaint_id, version)
 
     def find_complaint(self, id_or_reference: str) -> Complaint:
         """Look a complaint up by its UUID or its human-readable reference."""
-        try:
-            complaint_id = UUID(id_or_reference)
-        except ValueError:
-            complaint_id = complaint_id_for(id_or_reference)
-        return self.get_complaint(complaint_id)
+        return self._find(Complaint, COMPLAINT_REFERENCES, id_or_reference)
 
     def classify_complaint(
         self,
@@ -395,21 +386,14 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
             complaint.record_breach(clock=clock, due=due, actor=SLA_MONITOR, at=now)
             escalation = None
             if complaint.escalation_level < len(ESCALATION_LEVELS):
-                level = ESCALATION_LEVELS[complaint.escalation_level]
-                escalation = Escalation.raise_(
-                    subject_kind="complaint",
-                    subject_id=complaint.id,
-                    level=level,
-                    current_rank=complaint.escalation_level,
+                escalation = complaint.escalate(
+                    level=ESCALATION_LEVELS[complaint.escalation_level],
                     reason=f"the {clock.replace('_', ' ')} deadline passed at {due.isoformat()}",
                     skip_reason=None,
                     automatic=True,
                     rule=f"sla.{clock}.breached",
                     actor=SLA_MONITOR,
                     at=now,
-                )
-                complaint.record_escalation(
-                    escalation_id=escalation.id, level=level, actor=SLA_MONITOR, at=now
                 )
             try:
                 self.save(complaint, *([escalation] if escalation else []))
@@ -475,25 +459,15 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         actor: Actor,
     ) -> Escalation:
         """Escalate a complaint one rung up the ladder (or more, with a skip reason)."""
-        complaint = self.get_complaint(complaint_id)
-        now = self._now()
-        escalation = Escalation.raise_(
-            subject_kind="complaint",
-            subject_id=complaint.id,
+        return self.escalate_case(
+            self.get_complaint(complaint_id),
             level=level,
-            current_rank=complaint.escalation_level,
             reason=reason,
             skip_reason=skip_reason,
             automatic=automatic,
             rule=rule,
             actor=actor,
-            at=now,
         )
-        with self._saving(escalation, complaint):
-            complaint.record_escalation(
-                escalation_id=escalation.id, level=level, actor=actor, at=now
-            )
-        return escalation
 
     def get_escalation(self, escalation_id: UUID, *, version: int | None = None) -> Escalation:
         return self._get(Escalation, escalation_id, version)

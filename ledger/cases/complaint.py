@@ -6,14 +6,16 @@ definition; decorated bodies only assign, because they re-run on every replay.
 
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.cases.hold import check_can_lift, check_can_place
+from ledger.cases.case import CLOSED as CLOSED
+from ledger.cases.case import Case
+from ledger.cases.references import COMPLAINT_REFERENCES
 from ledger.errors import DomainError
 from ledger.policy.service_policy import ComplaintDeadlines
-from ledger.values import CHANNELS, Actor, Customer, level_rank
+from ledger.values import CHANNELS, Actor, Customer
 from privacy.fields import Personal
 
 REGISTERED = "registered"
@@ -21,13 +23,14 @@ CLASSIFIED = "classified"
 IN_PROGRESS = "in_progress"
 RESOLVED = "resolved"
 REOPENED = "reopened"
-CLOSED = "closed"
 STATUSES = (REGISTERED, CLASSIFIED, IN_PROGRESS, RESOLVED, REOPENED, CLOSED)
 _WORKABLE = (CLASSIFIED, IN_PROGRESS, REOPENED)
 
 
-class Complaint(Aggregate):
+class Complaint(Case):
     """One customer complaint, from registration to closure, reopened as often as needed."""
+
+    KIND = "complaint"
 
     @staticmethod
     def create_id(reference: str) -> UUID:
@@ -107,21 +110,12 @@ class Complaint(Aggregate):
 
     # -- guards -----------------------------------------------------------------------------
 
-    def check_not_closed(self, action: str) -> None:
-        if self.status == CLOSED:
-            raise DomainError(f"cannot {action}: the complaint is closed")
-
     def check_no_open_handoff(self, action: str) -> None:
         if self.open_handoff is not None:
             raise DomainError(
                 f"cannot {action}: handoff {self.open_handoff['handoff_id']} to "
                 f"{self.open_handoff['to_department']} is still open"
             )
-
-    @property
-    def escalation_level(self) -> int:
-        """The highest ladder rank among open escalations (0 when none is open)."""
-        return max((level_rank(level) for level in self.open_escalations.values()), default=0)
 
     # -- classify -----------------------------------------------------------------------------
 
@@ -415,32 +409,7 @@ class Complaint(Aggregate):
         self.status = CLOSED
         self.closed_at = timestamp
 
-    # -- escalations and handoffs (recorded here so the complaint's own stream is complete) --
-
-    def record_escalation(
-        self, *, escalation_id: UUID, level: str, actor: Actor, at: datetime
-    ) -> None:
-        self.check_not_closed("escalate")
-        self._escalated(escalation_id=escalation_id, level=level, actor=actor, timestamp=at)
-
-    @event("Escalated")
-    def _escalated(
-        self, *, escalation_id: UUID, level: str, actor: Actor, timestamp: datetime
-    ) -> None:
-        self.open_escalations[str(escalation_id)] = level
-
-    def record_escalation_resolved(
-        self, *, escalation_id: UUID, actor: Actor, at: datetime
-    ) -> None:
-        if str(escalation_id) not in self.open_escalations:
-            raise DomainError("that escalation is not open on this complaint")
-        self._escalation_resolved(escalation_id=escalation_id, actor=actor, timestamp=at)
-
-    @event("EscalationResolved")
-    def _escalation_resolved(
-        self, *, escalation_id: UUID, actor: Actor, timestamp: datetime
-    ) -> None:
-        self.open_escalations.pop(str(escalation_id), None)
+    # -- handoffs (recorded here so the complaint's own stream is complete) ------------------
 
     def record_handoff_requested(
         self, *, handoff_id: UUID, to_department: str, actor: Actor, at: datetime
@@ -561,28 +530,6 @@ class Complaint(Aggregate):
     ) -> None:
         self.incident_id = incident_id
 
-    # -- legal hold (ledger/cases/hold.py); allowed whatever the status, closed cases included --
 
-    legal_hold: str | None = None
-
-    def place_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """Keep this case out of every retention run until the hold is lifted."""
-        check_can_place(self.legal_hold, reason)
-        self._legal_hold_placed(reason=reason, actor=actor, timestamp=at)
-
-    @event("LegalHoldPlaced")
-    def _legal_hold_placed(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
-        self.legal_hold = reason
-
-    def lift_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        check_can_lift(self.legal_hold, reason)
-        self._legal_hold_lifted(reason=reason, actor=actor, timestamp=at)
-
-    @event("LegalHoldLifted")
-    def _legal_hold_lifted(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
-        self.legal_hold = None
-
-
-def complaint_id_for(reference: str) -> UUID:
-    """A complaint's id follows from its reference, so either finds it without an index."""
-    return uuid5(NAMESPACE_URL, f"/complaints/{reference}")
+# A complaint's id follows from its reference (ledger/cases/references.py).
+complaint_id_for = COMPLAINT_REFERENCES.id_for

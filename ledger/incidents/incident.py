@@ -10,13 +10,15 @@ event definition; decorated bodies only assign, because they re-run on every rep
 
 from datetime import datetime
 from typing import Any, Final
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.cases.hold import check_can_lift, check_can_place
+from ledger.cases.case import CLOSED as CLOSED
+from ledger.cases.case import Case
+from ledger.cases.references import INCIDENT_REFERENCES
 from ledger.errors import DomainError
-from ledger.values import Actor, Customer, level_rank
+from ledger.values import Actor, Customer
 from privacy.fields import Personal
 
 REPORTED = "reported"
@@ -26,7 +28,6 @@ HANDLING = "handling"
 MITIGATED = "mitigated"
 RESOLVED = "resolved"
 REVIEWED = "reviewed"
-CLOSED = "closed"
 STATUSES: Final = (
     REPORTED,
     ASSESSED,
@@ -57,8 +58,10 @@ def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
 
-class Incident(Aggregate):
+class Incident(Case):
     """One emergency incident, its response, its review and its improvement plan."""
+
+    KIND = "incident"
 
     @staticmethod
     def create_id(reference: str) -> UUID:
@@ -137,10 +140,6 @@ class Incident(Aggregate):
 
     # -- guards -----------------------------------------------------------------------------
 
-    def check_not_closed(self, action: str) -> None:
-        if self.status == CLOSED:
-            raise DomainError(f"cannot {action}: the incident is closed", field="status")
-
     def check_status(self, action: str, *allowed: str) -> None:
         self.check_not_closed(action)
         if self.status not in allowed:
@@ -148,11 +147,6 @@ class Incident(Aggregate):
                 f"cannot {action}: the incident is {self.status}; expected {' or '.join(allowed)}",
                 field="status",
             )
-
-    @property
-    def escalation_level(self) -> int:
-        """The highest ladder rank among open escalations (0 when none is open)."""
-        return max((level_rank(level) for level in self.open_escalations.values()), default=0)
 
     # -- assess -------------------------------------------------------------------------------
 
@@ -691,53 +685,6 @@ class Incident(Aggregate):
     ) -> None:
         self.linked_complaints.append(complaint_id)
 
-    def record_escalation(
-        self, *, escalation_id: UUID, level: str, actor: Actor, at: datetime
-    ) -> None:
-        self.check_not_closed("escalate")
-        self._escalated(escalation_id=escalation_id, level=level, actor=actor, timestamp=at)
 
-    @event("Escalated")
-    def _escalated(
-        self, *, escalation_id: UUID, level: str, actor: Actor, timestamp: datetime
-    ) -> None:
-        self.open_escalations[str(escalation_id)] = level
-
-    def record_escalation_resolved(
-        self, *, escalation_id: UUID, actor: Actor, at: datetime
-    ) -> None:
-        if str(escalation_id) not in self.open_escalations:
-            raise DomainError("that escalation is not open on this incident")
-        self._escalation_resolved(escalation_id=escalation_id, actor=actor, timestamp=at)
-
-    @event("EscalationResolved")
-    def _escalation_resolved(
-        self, *, escalation_id: UUID, actor: Actor, timestamp: datetime
-    ) -> None:
-        self.open_escalations.pop(str(escalation_id), None)
-
-    # -- legal hold (ledger/cases/hold.py); allowed whatever the status, closed cases included --
-
-    legal_hold: str | None = None
-
-    def place_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """Keep this case out of every retention run until the hold is lifted."""
-        check_can_place(self.legal_hold, reason)
-        self._legal_hold_placed(reason=reason, actor=actor, timestamp=at)
-
-    @event("LegalHoldPlaced")
-    def _legal_hold_placed(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
-        self.legal_hold = reason
-
-    def lift_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        check_can_lift(self.legal_hold, reason)
-        self._legal_hold_lifted(reason=reason, actor=actor, timestamp=at)
-
-    @event("LegalHoldLifted")
-    def _legal_hold_lifted(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
-        self.legal_hold = None
-
-
-def incident_id_for(reference: str) -> UUID:
-    """An incident's id follows from its reference, so either finds it without an index."""
-    return uuid5(NAMESPACE_URL, f"/incidents/{reference}")
+# A incident's id follows from its reference (ledger/cases/references.py).
+incident_id_for = INCIDENT_REFERENCES.id_for

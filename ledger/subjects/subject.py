@@ -4,14 +4,24 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
+from ledger.cases.hold import HeldByLaw
 from ledger.errors import DomainError
 from ledger.values import Actor
 
 
-class DataSubject(Aggregate):
+class DataSubject(HeldByLaw):
     """One person whose personal data the ledger holds under their own key."""
+
+    HELD = "data subject"
+    HOLD_EVENTS = ("HoldPlaced", "HoldLifted")
+
+    class HoldPlaced(HeldByLaw.LegalHoldPlaced):
+        """A hold on the person's data (whatever erasure or retention asks)."""
+
+    class HoldLifted(HeldByLaw.LegalHoldLifted):
+        """The person's data is no longer held."""
 
     @staticmethod
     def create_id(subject_id: UUID) -> UUID:
@@ -20,41 +30,24 @@ class DataSubject(Aggregate):
     @event("Recorded")
     def __init__(self, *, subject_id: UUID, actor: Actor, timestamp: datetime) -> None:
         self.subject_id = subject_id
-        self.hold_reason: str | None = None
         self.legal_basis: str | None = None
         self.erased_by: Actor | None = None
         self.erased_at: datetime | None = None
 
-    def place_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """Keep the person's data whatever erasure or retention asks, until the hold is lifted."""
+    def check_can_place_hold(self) -> None:
         if self.erased_at is not None:
             raise DomainError("the data subject is already erased")
-        if self.hold_reason is not None:
-            raise DomainError("the data subject is already under legal hold")
-        if not reason.strip():
-            raise DomainError("a legal hold needs a reason", field="reason")
-        self._hold_placed(reason=reason, actor=actor, timestamp=at)
 
-    @event("HoldPlaced")
-    def _hold_placed(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
-        self.hold_reason = reason
-
-    def lift_hold(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        if self.hold_reason is None:
-            raise DomainError("the data subject is not under legal hold")
-        if not reason.strip():
-            raise DomainError("lifting a legal hold needs a reason", field="reason")
-        self._hold_lifted(reason=reason, actor=actor, timestamp=at)
-
-    @event("HoldLifted")
-    def _hold_lifted(self, *, reason: str, actor: Actor, timestamp: datetime) -> None:
-        self.hold_reason = None
+    @property
+    def hold_reason(self) -> str | None:
+        """The legal hold's reason (`legal_hold`), by the name the retention run reads."""
+        return self.legal_hold
 
     def erase(self, *, legal_basis: str, actor: Actor, at: datetime) -> None:
         """Record the erasure; destroying the key follows it (see the application)."""
-        if self.hold_reason is not None:
+        if self.legal_hold is not None:
             raise DomainError(
-                f"the data subject is under legal hold ({self.hold_reason}); lift it first"
+                f"the data subject is under legal hold ({self.legal_hold}); lift it first"
             )
         if not legal_basis.strip():
             raise DomainError("an erasure needs its legal basis", field="legal_basis")
@@ -82,7 +75,7 @@ class DataSubject(Aggregate):
         at: datetime,
     ) -> None:
         """Record that retention destroyed this person's key, between two signed checkpoints."""
-        if self.hold_reason is not None:
+        if self.legal_hold is not None:
             raise DomainError("the data subject is under legal hold")
         if self.retention_run is not None:
             raise DomainError("the data subject's destruction is already confirmed")

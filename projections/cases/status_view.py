@@ -115,8 +115,8 @@ class CaseStatusProjection(ComplaintProjection):
         Complaint.FeedbackRecorded,  # type: ignore[attr-defined]
         Complaint.Reopened,  # type: ignore[attr-defined]
         Complaint.Closed,  # type: ignore[attr-defined]
-        Complaint.Escalated,  # type: ignore[attr-defined]
-        Complaint.EscalationResolved,  # type: ignore[attr-defined]
+        Complaint.Escalated,
+        Complaint.EscalationResolved,
         Complaint.HandoffRequested,  # type: ignore[attr-defined]
         Complaint.HandoffAccepted,  # type: ignore[attr-defined]
         Complaint.HandoffRejected,  # type: ignore[attr-defined]

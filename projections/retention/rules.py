@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ledger.audit.operation_log import RETENTION_FLOOR as OPERATION_LOG_FLOOR
+from ledger.policy.durations import RETENTION_PERIODS, DurationError
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(d|w|mo|y)\s*$")
-_DAYS = {"d": 1, "w": 7, "mo": 30, "y": 365}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ACCESS_LOG_FLOOR = timedelta(days=180)
 KINDS = ("complaint", "incident")
@@ -35,16 +34,11 @@ class RetentionError(ValueError):
 
 
 def parse_retention(text: Any, *, where: str) -> timedelta:
-    """`90d`, `6mo`, `3y` as a positive number of days."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
-    if match is None:
-        raise RetentionError(
-            f"{where}: expected a duration like '90d', '6mo' or '3y', got {text!r}"
-        )
-    amount = int(match.group(1))
-    if amount <= 0:
-        raise RetentionError(f"{where}: a retention period must be positive, got {text!r}")
-    return timedelta(days=amount * _DAYS[match.group(2)])
+    """`90d`, `6mo`, `3y` as a positive number of days (ledger/policy/durations.py)."""
+    try:
+        return RETENTION_PERIODS.parse(text, where=where)
+    except DurationError as error:
+        raise RetentionError(str(error)) from None
 
 
 def describe(period: timedelta) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from ledger.errors import PolicyError
 from ledger.policy.calendar import BusinessCalendar, CalendarTime, calendar_from_mapping
-from ledger.policy.service_policy import policy_from_mapping
+from ledger.policy.policy_file import policy_from_mapping
 
 # Shanghai is UTC+8 all year: 09:00-18:00 local is 01:00-10:00 UTC.
 SHANGHAI = BusinessCalendar(

@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 
 from ledger.errors import PolicyError
+from ledger.policy.policy_file import load_policy, policy_from_mapping
 from ledger.policy.service_policy import (
     ComplaintDeadlines,
     Policy,
     PriorityTargets,
-    load_policy,
     parse_duration,
-    policy_from_mapping,
 )
 
 REGISTERED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -356,7 +355,7 @@ def test_invalid_setting_in_a_policy_file_is_refused_naming_the_setting(tmp_path
 
 
 def test_incident_deadlines_are_overridden_from_toml() -> None:
-    from ledger.policy.service_policy import policy_from_mapping as build
+    from ledger.policy.policy_file import policy_from_mapping as build
 
     policy = build(
         {
@@ -376,7 +375,7 @@ def test_incident_deadlines_are_overridden_from_toml() -> None:
 
 
 def test_an_unknown_incident_setting_is_refused() -> None:
-    from ledger.policy.service_policy import policy_from_mapping as build
+    from ledger.policy.policy_file import policy_from_mapping as build
 
     with pytest.raises(PolicyError, match="incidents"):
         build({"incidents": {"asses_within": "1h"}})

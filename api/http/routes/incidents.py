@@ -1,7 +1,6 @@
 """Incidents: report, one POST per command of the response and the review, reads, the review
 document (JSON, Markdown, printable HTML) and the measures across incidents."""
 
-import re
 from dataclasses import asdict
 from typing import Any
 from uuid import UUID
@@ -10,27 +9,18 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
-from api.http.paths import complaint_id, record_id
+from api.http.paths import complaint_id, incident_id
 from api.http.presenters import RESOURCES, customer_body, history_body, ledger, present, show
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
 from api.http.schemas import incidents as s
-from ledger.incidents.incident import Incident, incident_id_for
+from ledger.incidents.incident import Incident
 from privacy.fields import Personal
 from projections.incidents.metrics import build_metrics
 from projections.incidents.review import action_item_overdue, build_review
 from projections.incidents.review_render import render_html, render_markdown
 
 blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents", description="Incidents")
-
-_REFERENCE = re.compile(r"^INC-\d{4}-\d{6,12}$")
-
-
-def incident_id(id_or_reference: str) -> UUID:
-    """`INC-2026-000001` or a UUID; anything else names no incident."""
-    if _REFERENCE.match(id_or_reference):
-        return incident_id_for(id_or_reference)
-    return record_id(id_or_reference, kind="incident")
 
 
 def incident_body(i: Incident) -> dict[str, Any]:

@@ -1,0 +1,117 @@
+"""The application's commands on a case of either kind, as a mixin of `LedgerApplication`.
+
+What complaints and incidents share at this layer: a new case's reference, finding a case by
+its id or reference, escalating it, and legal holds.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from ledger.cases.complaint import Complaint
+from ledger.cases.escalation import Escalation
+from ledger.cases.references import References
+from ledger.errors import ConcurrencyError, NotFoundError
+from ledger.incidents.incident import Incident
+from ledger.store.side_tables import SideTables
+from ledger.values import Actor
+
+AnyCase = Complaint | Incident
+C = TypeVar("C", bound=Aggregate)
+_REFERENCE_ATTEMPTS = 20
+
+
+class CaseCommands:
+    """Number, find, escalate and hold complaints and incidents."""
+
+    if TYPE_CHECKING:  # provided by LedgerApplication
+        repository: Any
+        side_tables: SideTables
+        _now: Callable[[], datetime]
+
+        def _get(self, cls: type[C], aggregate_id: UUID, version: int | None = None) -> C: ...
+        def _saving(self, *aggregates: Aggregate) -> AbstractContextManager[None]: ...
+        def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+
+    def _create_numbered(self, references: References, year: int, create: Callable[[str], C]) -> C:
+        """Create and save a case under the next unused reference of its year.
+
+        The id follows from the reference, so the event store itself refuses a reused
+        reference (say, after the counter table was restored from an older backup): take the
+        next number and try again.
+        """
+        for _ in range(_REFERENCE_ATTEMPTS):
+            number = self.side_tables.next_number(references.prefix, year)
+            case = create(references.format(year, number))
+            try:
+                self.save(case)
+            except ConcurrencyError:
+                continue
+            return case
+        kind = references.collection.removesuffix("s")
+        raise ConcurrencyError(f"could not allocate an unused {kind} reference; try again")
+
+    def _find(self, cls: type[C], references: References, id_or_reference: str) -> C:
+        """A case by its UUID or its reference; anything else names none."""
+        case_id = references.id_of(id_or_reference)
+        if case_id is None:
+            raise NotFoundError(f"no {cls.__name__.lower()} with that id or reference")
+        return self._get(cls, case_id)
+
+    def _numbered_ids(self, references: References) -> list[UUID]:
+        """The id of every case given a reference, in order of creation."""
+        issued = self.side_tables.issued_numbers(references.prefix)
+        return [references.id_for(references.format(year, number)) for year, number in issued]
+
+    def escalate_case(
+        self,
+        case: AnyCase,
+        *,
+        level: str,
+        reason: str,
+        skip_reason: str | None = None,
+        automatic: bool = False,
+        rule: str | None = None,
+        actor: Actor,
+    ) -> Escalation:
+        """Escalate a case up the ladder (past the next rung with a skip reason); both record it."""
+        now = self._now()
+        escalation = case.escalate(
+            level=level,
+            reason=reason,
+            skip_reason=skip_reason,
+            automatic=automatic,
+            rule=rule,
+            actor=actor,
+            at=now,
+        )
+        self.save(escalation, case)
+        return escalation
+
+    def get_case(self, case_id: UUID) -> AnyCase:
+        """A complaint or an incident by its id."""
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no case with id {case_id}") from None
+        if not isinstance(case, Complaint | Incident):
+            raise NotFoundError(f"no case with id {case_id}")
+        return case
+
+    def place_case_hold(self, case_id: UUID, *, reason: str, actor: Actor) -> AnyCase:
+        """Keep the case (and its people's keys) out of every retention run until lifted."""
+        case = self.get_case(case_id)
+        with self._saving(case):
+            case.place_hold(reason=reason, actor=actor, at=self._now())
+        return case
+
+    def lift_case_hold(self, case_id: UUID, *, reason: str, actor: Actor) -> AnyCase:
+        case = self.get_case(case_id)
+        with self._saving(case):
+            case.lift_hold(reason=reason, actor=actor, at=self._now())
+        return case
