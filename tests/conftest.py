@@ -1,4 +1,4 @@
-"""Shared fixtures: the two stores, an injectable clock and the application on each store.
+"""Shared fixtures: a PostgreSQL schema per test, an injectable clock and the application on it.
 
 PostgreSQL comes from LEDGER_TEST_POSTGRES_URL (default: the local trust-auth server). When it
 cannot be reached the PostgreSQL tests skip with the reason, except under CI, where they fail.
@@ -66,17 +66,10 @@ def postgres_schema_url() -> Iterator[str]:
         )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest) -> str:
-    """The name of the store under test: every storage test runs on both."""
-    return str(request.param)
-
-
 @pytest.fixture
-def database_url(store: str, tmp_path: object, request: pytest.FixtureRequest) -> str:
-    if store == "sqlite":
-        return f"sqlite:///{tmp_path}/ledger.db"
-    return str(request.getfixturevalue("postgres_schema_url"))
+def database_url(postgres_schema_url: str) -> str:
+    """The store under test: a schema of its own on the test server."""
+    return postgres_schema_url
 
 
 @pytest.fixture
@@ -94,7 +87,7 @@ def keyring() -> MasterKeyring:
 def ledger(
     database_url: str, clock: ManualClock, keyring: MasterKeyring
 ) -> Iterator[LedgerApplication]:
-    """The application on the store under test, with a clock the test moves."""
+    """The application on the test's own schema, with a clock the test moves."""
     app = LedgerApplication(settings_for_url(database_url), keyring=keyring, clock=clock)
     yield app
     app.close()
