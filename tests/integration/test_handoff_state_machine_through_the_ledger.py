@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
-
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
