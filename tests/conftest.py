@@ -1,4 +1,4 @@
-"""Shared fixtures: the two stores, an injectable clock and the application on each store.
+"""Shared fixtures: a PostgreSQL schema per test, an injectable clock and the application on it.
 
 PostgreSQL comes from LEDGER_TEST_POSTGRES_URL (default: the local trust-auth server). When it
 cannot be reached the PostgreSQL tests skip with the reason, except under CI, where they fail.
@@ -8,8 +8,10 @@ Each PostgreSQL test gets a schema of its own, dropped afterwards.
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from uuid import uuid4
 
 import psycopg
@@ -19,8 +21,9 @@ from psycopg import sql
 from ledger.access.tokens import TOKEN_PATTERN
 from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
+from ledger.integrity.signing_key import load_signing_key
 from ledger.store.settings import settings_for_url
-from privacy.keys.master_key import MasterKeyring, key_id_for
+from privacy.keys.master_key import MasterKeyring, key_id_for, load_keyring
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
@@ -54,29 +57,38 @@ def require_postgres() -> None:
     pytest.skip(f"SKIPPING POSTGRESQL TEST: {reason}")
 
 
+@contextmanager
+def fresh_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL with a fresh schema, dropped on leaving."""
+    require_postgres()
+    schema = f"test_{uuid4().hex[:12]}"
+    try:
+        yield f"{POSTGRES_URL}?schema={schema}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+            )
+
+
 @pytest.fixture
 def postgres_schema_url() -> Iterator[str]:
     """A PostgreSQL URL with a fresh schema, dropped after the test."""
-    require_postgres()
-    schema = f"test_{uuid4().hex[:12]}"
-    yield f"{POSTGRES_URL}?schema={schema}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-        )
+    with fresh_schema_url() as url:
+        yield url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest) -> str:
-    """The name of the store under test: every storage test runs on both."""
-    return str(request.param)
+def provision_keys(data_dir: Path) -> None:
+    """Create the master and signing key files a first start generates in `data_dir`, for a
+    service given a database URL (which, unlike the embedded default, generates no keys)."""
+    load_keyring({}, data_dir, generate_if_missing=True)
+    load_signing_key({}, data_dir, generate_if_missing=True)
 
 
 @pytest.fixture
-def database_url(store: str, tmp_path: object, request: pytest.FixtureRequest) -> str:
-    if store == "sqlite":
-        return f"sqlite:///{tmp_path}/ledger.db"
-    return str(request.getfixturevalue("postgres_schema_url"))
+def database_url(postgres_schema_url: str) -> str:
+    """The store under test: a schema of its own on the test server."""
+    return postgres_schema_url
 
 
 @pytest.fixture
@@ -94,7 +106,7 @@ def keyring() -> MasterKeyring:
 def ledger(
     database_url: str, clock: ManualClock, keyring: MasterKeyring
 ) -> Iterator[LedgerApplication]:
-    """The application on the store under test, with a clock the test moves."""
+    """The application on the test's own schema, with a clock the test moves."""
     app = LedgerApplication(settings_for_url(database_url), keyring=keyring, clock=clock)
     yield app
     app.close()

@@ -268,7 +268,8 @@ def _append_operation(
             staff_id=actor.staff_id if actor else "-",
             role=actor.role if actor else "-",
             operation=request.endpoint or f"{request.method} (no such endpoint)",
-            target=facts.target() if facts else request.path,
+            # A path may carry a NUL byte (%00), which PostgreSQL text cannot hold.
+            target=(facts.target() if facts else request.path).replace("\x00", "\\x00"),
             result="allowed" if g.get("decision") == "allowed" else "refused",
             status=response.status_code,
         ),

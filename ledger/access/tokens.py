@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from privacy.db.single_reads import select_rows
 
@@ -75,14 +74,9 @@ def _moment(text: str | None) -> datetime | None:
 class TokenStore:
     """The token table, in the ledger's own database."""
 
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore) -> None:
         self._datastore = datastore
-        if isinstance(datastore, PostgresDatastore):
-            self._p = "%s"
-            self._table = f'"{datastore.schema}".ledger_access_tokens'
-        else:
-            self._p = "?"
-            self._table = "ledger_access_tokens"
+        self._table = f'"{datastore.schema}".ledger_access_tokens'
         with self._cursor() as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("
@@ -124,12 +118,11 @@ class TokenStore:
             created_by=created_by,
             expires_at=expires_at,
         )
-        p = self._p
         with self._cursor() as c:
             c.execute(
                 f"INSERT INTO {self._table} (token_id, token_hash, staff_id, name, roles, "
                 "department, created_at, created_by, expires_at) "
-                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     info.token_id,
                     hash_token(secret),
@@ -148,11 +141,11 @@ class TokenStore:
         """The token whose secret this is, whatever its state; None for an unknown secret."""
         if not TOKEN_PATTERN.fullmatch(secret):
             return None
-        rows = self._select(f"token_hash = {self._p}", (hash_token(secret),))
+        rows = self._select("token_hash = %s", (hash_token(secret),))
         return rows[0] if rows else None
 
     def get(self, token_id: str) -> TokenInfo | None:
-        rows = self._select(f"token_id = {self._p}", (token_id,))
+        rows = self._select("token_id = %s", (token_id,))
         return rows[0] if rows else None
 
     def all_tokens(self) -> list[TokenInfo]:
@@ -166,11 +159,10 @@ class TokenStore:
 
     def revoke(self, token_id: str, *, now: datetime, revoked_by: str) -> TokenInfo | None:
         """Revoke a token (a second revocation keeps the first); None if there is no such id."""
-        p = self._p
         with self._cursor() as c:
             c.execute(
-                f"UPDATE {self._table} SET revoked_at = {p}, revoked_by = {p} "
-                f"WHERE token_id = {p} AND revoked_at IS NULL",
+                f"UPDATE {self._table} SET revoked_at = %s, revoked_by = %s "
+                f"WHERE token_id = %s AND revoked_at IS NULL",
                 (_text(now), revoked_by, token_id),
             )
         return self.get(token_id)

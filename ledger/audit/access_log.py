@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.audit.purges import ACCESS_LOG, Purge, PurgeTable
 from privacy.db.schema_lock import serialise_schema_changes
@@ -36,47 +35,29 @@ class Access:
 class AccessLog:
     """The access log table, in the ledger's own database."""
 
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore) -> None:
         self._datastore = datastore
+        schema = datastore.schema
         with self._cursor() as c:
             serialise_schema_changes(c)
-            schema = datastore.schema if isinstance(datastore, PostgresDatastore) else None
             self._purges = PurgeTable(c, schema=schema)
         horizon = self._purges.horizon(ACCESS_LOG)
-        if isinstance(datastore, PostgresDatastore):
-            self._p = "%s"
-            schema = datastore.schema
-            self._table = f'"{schema}".ledger_access_log'
-            statements = [
-                f"CREATE TABLE IF NOT EXISTS {self._table} (id BIGSERIAL PRIMARY KEY, "
-                "at TIMESTAMPTZ NOT NULL, staff_id TEXT NOT NULL, role TEXT NOT NULL, "
-                "subject_id UUID NOT NULL, fields TEXT NOT NULL, purpose TEXT NOT NULL)",
-                f'CREATE OR REPLACE FUNCTION "{schema}".ledger_access_log_refuse() '
-                "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP = 'DELETE' THEN IF OLD.id <= {horizon} THEN RETURN OLD; END IF; END IF; "
-                f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; END $$",
-                "CREATE OR REPLACE TRIGGER ledger_access_log_refuse BEFORE UPDATE OR DELETE ON "
-                f"{self._table} FOR EACH ROW EXECUTE FUNCTION "
-                f'"{schema}".ledger_access_log_refuse()',
-                "CREATE OR REPLACE TRIGGER ledger_access_log_refuse_truncate BEFORE TRUNCATE ON "
-                f"{self._table} FOR EACH STATEMENT EXECUTE FUNCTION "
-                f'"{schema}".ledger_access_log_refuse()',
-            ]
-        else:
-            self._p = "?"
-            self._table = "ledger_access_log"
-            statements = [
-                f"CREATE TABLE IF NOT EXISTS {self._table} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                "at TEXT NOT NULL, staff_id TEXT NOT NULL, role TEXT NOT NULL, "
-                "subject_id TEXT NOT NULL, fields TEXT NOT NULL, purpose TEXT NOT NULL)",
-                "CREATE TRIGGER IF NOT EXISTS ledger_access_log_refuse_update BEFORE UPDATE ON "
-                f"{self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
-                # Recreated: a database from before purges has the trigger without its WHEN.
-                "DROP TRIGGER IF EXISTS ledger_access_log_refuse_delete",
-                "CREATE TRIGGER ledger_access_log_refuse_delete BEFORE DELETE ON "
-                f"{self._table} WHEN OLD.id > {horizon} "
-                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
-            ]
+        self._table = f'"{schema}".ledger_access_log'
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self._table} (id BIGSERIAL PRIMARY KEY, "
+            "at TIMESTAMPTZ NOT NULL, staff_id TEXT NOT NULL, role TEXT NOT NULL, "
+            "subject_id UUID NOT NULL, fields TEXT NOT NULL, purpose TEXT NOT NULL)",
+            f'CREATE OR REPLACE FUNCTION "{schema}".ledger_access_log_refuse() '
+            "RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP = 'DELETE' THEN IF OLD.id <= {horizon} THEN RETURN OLD; END IF; END IF; "
+            f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; END $$",
+            "CREATE OR REPLACE TRIGGER ledger_access_log_refuse BEFORE UPDATE OR DELETE ON "
+            f"{self._table} FOR EACH ROW EXECUTE FUNCTION "
+            f'"{schema}".ledger_access_log_refuse()',
+            "CREATE OR REPLACE TRIGGER ledger_access_log_refuse_truncate BEFORE TRUNCATE ON "
+            f"{self._table} FOR EACH STATEMENT EXECUTE FUNCTION "
+            f'"{schema}".ledger_access_log_refuse()',
+        ]
         with self._cursor() as c:
             serialise_schema_changes(c)
             for statement in statements:
@@ -86,9 +67,6 @@ class AccessLog:
     def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
         with self._datastore.transaction(commit=commit) as cursor:
             yield cursor
-
-    def _time(self, moment: datetime) -> Any:
-        return moment if self._p == "%s" else moment.isoformat()
 
     def record(self, accesses: Sequence[Access]) -> None:
         if not accesses:
@@ -101,13 +79,12 @@ class AccessLog:
         reveals in the same commit as its own row)."""
         if not accesses:
             return
-        p = self._p
         cursor.executemany(
             f"INSERT INTO {self._table} (at, staff_id, role, subject_id, fields, purpose) "
-            f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+            f"VALUES (%s, %s, %s, %s, %s, %s)",
             [
                 (
-                    self._time(a.at),
+                    a.at,
                     a.staff_id,
                     a.role,
                     str(a.subject_id),
@@ -121,15 +98,14 @@ class AccessLog:
     def purge(self, *, cutoff: datetime, policy: str, run_id: str, at: datetime) -> Purge | None:
         """Delete the oldest rows, those before the first one at or after `cutoff`, and record
         the purge in the same transaction; None when there is nothing to purge."""
-        p = self._p
         with self._cursor() as c:
-            if self._p == "%s":  # in-flight inserts commit first: ids below the cut are final
-                c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+            # In-flight inserts commit first: ids below the cut are final.
+            c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
             previous = self._purges.latest(c, ACCESS_LOG)
             after = previous.up_to if previous else 0
             c.execute(
-                f"SELECT id FROM {self._table} WHERE id > {p} AND at >= {p} ORDER BY id LIMIT 1",
-                (after, self._time(cutoff)),
+                f"SELECT id FROM {self._table} WHERE id > %s AND at >= %s ORDER BY id LIMIT 1",
+                (after, cutoff),
             )
             first_kept = c.fetchone()
             if first_kept is not None:
@@ -138,7 +114,7 @@ class AccessLog:
                 c.execute(f"SELECT MAX(id) AS id FROM {self._table}")
                 up_to = int(c.fetchone()["id"] or 0)
             c.execute(
-                f"SELECT COUNT(*) AS n FROM {self._table} WHERE id > {p} AND id <= {p}",
+                f"SELECT COUNT(*) AS n FROM {self._table} WHERE id > %s AND id <= %s",
                 (after, up_to),
             )
             count = int(c.fetchone()["n"])
@@ -156,7 +132,7 @@ class AccessLog:
                 at.isoformat(),
             )
             self._purges.record(c, purge)
-            c.execute(f"DELETE FROM {self._table} WHERE id > {p} AND id <= {p}", (after, up_to))
+            c.execute(f"DELETE FROM {self._table} WHERE id > %s AND id <= %s", (after, up_to))
         return purge
 
     def purges(self) -> list[Purge]:
@@ -173,30 +149,30 @@ class AccessLog:
         limit: int = 100,
     ) -> list[Access]:
         """Newest first: who saw whose data, when, and through what."""
-        p = self._p
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         if subject_id is not None:
-            where.append(f"subject_id = {p}")
+            where.append("subject_id = %s")
             params.append(str(subject_id))
         if staff_id is not None:
-            where.append(f"staff_id = {p}")
+            where.append("staff_id = %s")
             params.append(staff_id)
         if since is not None:
-            where.append(f"at >= {p}")
-            params.append(self._time(since))
+            where.append("at >= %s")
+            params.append(since)
         if until is not None:
-            where.append(f"at < {p}")
-            params.append(self._time(until))
+            where.append("at < %s")
+            params.append(until)
         with self._cursor(commit=False) as c:
             c.execute(
                 f"SELECT at, staff_id, role, subject_id, fields, purpose FROM {self._table} "
-                f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT {p}",
+                f"WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT %s",
                 (*params, limit),
             )
             rows = c.fetchall()
         return [
             Access(
-                at=r["at"] if isinstance(r["at"], datetime) else datetime.fromisoformat(r["at"]),
+                at=r["at"],
                 staff_id=r["staff_id"],
                 role=r["role"],
                 subject_id=UUID(str(r["subject_id"])),

@@ -26,7 +26,6 @@ from typing import Any, Final
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.audit.access_log import Access, AccessLog
 from ledger.audit.purges import OPERATION_LOG, Purge, PurgeTable
@@ -114,7 +113,7 @@ class OperationLog:
 
     def __init__(
         self,
-        datastore: SQLiteDatastore | PostgresDatastore,
+        datastore: PostgresDatastore,
         *,
         retention: timedelta = RETENTION_FLOOR,
         access_log: AccessLog | None = None,
@@ -130,52 +129,31 @@ class OperationLog:
         self._lock = threading.Lock()  # held by the one thread writing a batch
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
-        self._postgres = isinstance(datastore, PostgresDatastore)
         columns = (
             "seq BIGINT PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL, "
             "staff_id TEXT NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, "
             "target TEXT NOT NULL, result TEXT NOT NULL, status INTEGER NOT NULL, "
             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL"
         )
+        schema = datastore.schema
         with self._cursor() as c:
             serialise_schema_changes(c)
-            schema = datastore.schema if isinstance(datastore, PostgresDatastore) else None
             self._purges = PurgeTable(c, schema=schema)
         horizon = self._purges.horizon(OPERATION_LOG)
-        if isinstance(datastore, PostgresDatastore):
-            self._p = "%s"
-            schema = datastore.schema
-            self._table = f'"{schema}".ledger_operation_log'
-            function = f'"{schema}".ledger_operation_log_refuse()'
-            statements = [
-                f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
-                f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {horizon} THEN RETURN OLD; "
-                "END IF; END IF; "
-                f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
-                "END $$",
-                "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse BEFORE UPDATE OR DELETE "
-                f"ON {self._table} FOR EACH ROW EXECUTE FUNCTION {function}",
-                "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse_truncate BEFORE TRUNCATE "
-                f"ON {self._table} FOR EACH STATEMENT EXECUTE FUNCTION {function}",
-            ]
-        else:
-            self._p = "?"
-            self._table = "ledger_operation_log"
-            statements = [
-                f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
-                "CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_update BEFORE UPDATE "
-                f"ON {self._table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
-                # Recreated: a database from before purges has the trigger without its WHEN.
-                "DROP TRIGGER IF EXISTS ledger_operation_log_refuse_delete",
-                "CREATE TRIGGER ledger_operation_log_refuse_delete BEFORE DELETE ON "
-                f"{self._table} WHEN OLD.seq > {horizon} "
-                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
-                # INSERT OR REPLACE would delete a row without firing the DELETE trigger.
-                "CREATE TRIGGER IF NOT EXISTS ledger_operation_log_refuse_replace BEFORE INSERT "
-                f"ON {self._table} WHEN EXISTS (SELECT 1 FROM {self._table} WHERE seq = NEW.seq) "
-                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
-            ]
+        self._table = f'"{schema}".ledger_operation_log'
+        function = f'"{schema}".ledger_operation_log_refuse()'
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
+            f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {horizon} THEN RETURN OLD; "
+            "END IF; END IF; "
+            f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
+            "END $$",
+            "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse BEFORE UPDATE OR DELETE "
+            f"ON {self._table} FOR EACH ROW EXECUTE FUNCTION {function}",
+            "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse_truncate BEFORE TRUNCATE "
+            f"ON {self._table} FOR EACH STATEMENT EXECUTE FUNCTION {function}",
+        ]
         with self._cursor() as c:
             serialise_schema_changes(c)
             for statement in statements:
@@ -216,18 +194,16 @@ class OperationLog:
 
     def _write(self, batch: list["_Pending"]) -> None:
         """One transaction for the whole batch; every entry is marked done, written or failed."""
-        p = self._p
         statement = (
             f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash) "
-            f"VALUES ({', '.join([p] * 11)})"
+            f"VALUES ({', '.join(['%s'] * 11)})"
         )
         try:
             for _ in range(_ATTEMPTS):
                 logged: list[LoggedOperation] = []
                 try:
                     with self._cursor() as c:
-                        if self._postgres:
-                            c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+                        c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
                         c.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
                         last = c.fetchone()
                         seq = int(last["seq"]) if last else 0
@@ -294,23 +270,22 @@ class OperationLog:
         """Delete the oldest rows, those before the first one at or after `cutoff` (never the
         last row: the next append chains onto it), recording the purge and its anchor in the
         same transaction; None when there is nothing to purge."""
-        p = self._p
         with self._lock, self._cursor() as c:
-            if self._postgres:  # as a writer does: no append interleaves with the purge
-                c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+            # As a writer does: no append interleaves with the purge.
+            c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
             previous = self._purges.latest(c, OPERATION_LOG)
             after = previous.up_to if previous else 0
             c.execute(f"SELECT MAX(seq) AS seq FROM {self._table}")
             last = int(c.fetchone()["seq"] or 0)
             c.execute(
-                f"SELECT seq FROM {self._table} WHERE seq > {p} AND at >= {p} ORDER BY seq LIMIT 1",
+                f"SELECT seq FROM {self._table} WHERE seq > %s AND at >= %s ORDER BY seq LIMIT 1",
                 (after, _text(cutoff)),
             )
             first_kept = c.fetchone()
             up_to = min(last - 1, int(first_kept["seq"]) - 1 if first_kept else last)
             if up_to <= after:
                 return None
-            c.execute(f"SELECT hash FROM {self._table} WHERE seq = {p}", (up_to,))
+            c.execute(f"SELECT hash FROM {self._table} WHERE seq = %s", (up_to,))
             anchor = c.fetchone()
             if anchor is None:
                 raise OperationLogError(f"row {up_to} of the operation log is missing")
@@ -326,7 +301,7 @@ class OperationLog:
                 _text(at),
             )
             self._purges.record(c, purge)
-            c.execute(f"DELETE FROM {self._table} WHERE seq > {p} AND seq <= {p}", (after, up_to))
+            c.execute(f"DELETE FROM {self._table} WHERE seq > %s AND seq <= %s", (after, up_to))
         return purge
 
     def query(
@@ -340,14 +315,13 @@ class OperationLog:
         limit: int = 100,
     ) -> list[LoggedOperation]:
         """Newest first; `before` (a seq) pages back through older rows."""
-        p = self._p
         where, params = ["1 = 1"], []
         for clause, value in (
-            (f"staff_id = {p}", staff_id),
-            (f"at >= {p}", _text(since) if since else None),
-            (f"at < {p}", _text(until) if until else None),
-            (f"target = {p}", target),
-            (f"seq < {p}", before),
+            ("staff_id = %s", staff_id),
+            ("at >= %s", _text(since) if since else None),
+            ("at < %s", _text(until) if until else None),
+            ("target = %s", target),
+            ("seq < %s", before),
         ):
             if value is not None:
                 where.append(clause)
@@ -355,7 +329,7 @@ class OperationLog:
         with self._cursor(commit=False) as c:
             c.execute(
                 f"SELECT {_COLUMNS}, prev_hash, hash FROM {self._table} "
-                f"WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT {p}",
+                f"WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT %s",
                 (*params, limit),
             )
             return [_logged(r) for r in c.fetchall()]
@@ -366,7 +340,7 @@ class OperationLog:
             with self._cursor(commit=False) as c:
                 c.execute(
                     f"SELECT {_COLUMNS}, prev_hash, hash FROM {self._table} "
-                    f"WHERE seq > {self._p} ORDER BY seq LIMIT {self._p}",
+                    f"WHERE seq > %s ORDER BY seq LIMIT %s",
                     (after, batch),
                 )
                 found = [dict(r) for r in c.fetchall()]

@@ -32,34 +32,26 @@ class Purge:
 
 
 class PurgeTable:
-    """The purge rows of one database, in its dialect; created on construction."""
+    """The purge rows, in the ledger's schema; created on construction."""
 
-    def __init__(self, cursor: Any, *, schema: str | None) -> None:
-        self.p = "%s" if schema is not None else "?"
-        self.table = f'"{schema}".ledger_log_purges' if schema is not None else "ledger_log_purges"
+    def __init__(self, cursor: Any, *, schema: str) -> None:
+        self.table = f'"{schema}".ledger_log_purges'
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (log TEXT NOT NULL, after BIGINT NOT NULL, "
             "up_to BIGINT NOT NULL, count BIGINT NOT NULL, anchor_hash TEXT NOT NULL, "
             "cutoff TEXT NOT NULL, policy TEXT NOT NULL, run_id TEXT NOT NULL, at TEXT NOT NULL, "
             "PRIMARY KEY (log, up_to))"
         )
-        if schema is not None:
-            function = f'"{schema}".ledger_log_purges_refuse()'
-            cursor.execute(
-                f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
-                "END $$"
-            )
-            cursor.execute(
-                "CREATE OR REPLACE TRIGGER ledger_log_purges_refuse BEFORE UPDATE OR DELETE "
-                f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {function}"
-            )
-        else:
-            for op in ("UPDATE", "DELETE"):
-                cursor.execute(
-                    f"CREATE TRIGGER IF NOT EXISTS ledger_log_purges_refuse_{op.lower()} "
-                    f"BEFORE {op} ON {self.table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
-                )
+        function = f'"{schema}".ledger_log_purges_refuse()'
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
+            "END $$"
+        )
+        cursor.execute(
+            "CREATE OR REPLACE TRIGGER ledger_log_purges_refuse BEFORE UPDATE OR DELETE "
+            f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {function}"
+        )
 
     def horizon(self, log: str) -> str:
         """SQL for the highest row number of `log` a purge removed (0 before any): what a DELETE
@@ -69,7 +61,7 @@ class PurgeTable:
     def latest(self, cursor: Any, log: str) -> Purge | None:
         cursor.execute(
             "SELECT log, after, up_to, count, anchor_hash, cutoff, policy, run_id, at "
-            f"FROM {self.table} WHERE log = {self.p} ORDER BY up_to DESC LIMIT 1",
+            f"FROM {self.table} WHERE log = %s ORDER BY up_to DESC LIMIT 1",
             (log,),
         )
         row = cursor.fetchone()
@@ -78,16 +70,15 @@ class PurgeTable:
     def all(self, cursor: Any, log: str) -> list[Purge]:
         cursor.execute(
             "SELECT log, after, up_to, count, anchor_hash, cutoff, policy, run_id, at "
-            f"FROM {self.table} WHERE log = {self.p} ORDER BY up_to",
+            f"FROM {self.table} WHERE log = %s ORDER BY up_to",
             (log,),
         )
         return [_purge(row) for row in cursor.fetchall()]
 
     def record(self, cursor: Any, purge: Purge) -> None:
-        p = self.p
         cursor.execute(
             f"INSERT INTO {self.table} (log, after, up_to, count, anchor_hash, cutoff, policy, "
-            f"run_id, at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            f"run_id, at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 purge.log,
                 purge.after,

@@ -8,26 +8,19 @@
                            there is none, as for version 1) )
 
 The state is hashed exactly as stored (ciphertexts of personal data included), so erasing a
-person by destroying their key never changes a chain. PostgreSQL computes the same bytes in a
-trigger (`ledger.store.recorders`); the two must never diverge.
+person by destroying their key never changes a chain. PostgreSQL computes these bytes in a
+trigger when an event is stored (`ledger.store.recorders`); this module recomputes them to
+verify a chain, and the two must never diverge.
 """
 
 import hashlib
 import struct
 from collections.abc import Callable
-from uuid import UUID
 
 HASH_BYTES = 32
 GENESIS = bytes(HASH_BYTES)
 _VERSION = struct.Struct(">q")
 _LENGTH = struct.Struct(">I")
-
-
-def id_bytes(originator_id: UUID | str) -> bytes:
-    """The 16 bytes of a stream id, whether the store hands back a UUID or its text."""
-    if isinstance(originator_id, UUID):
-        return originator_id.bytes
-    return UUID(originator_id).bytes
 
 
 def chain_hash(

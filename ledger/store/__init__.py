@@ -1,4 +1,4 @@
-"""Storage adapters: where the ledger meets SQLite and PostgreSQL.
+"""Storage adapters: where the ledger meets PostgreSQL.
 
 The domain modules never import this package; the application service and the composition root
 do. Everything here works through the `eventsourcing` datastores, so one connection pool serves

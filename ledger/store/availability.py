@@ -15,7 +15,6 @@ Each connection also carries a `statement_timeout`, so a runaway query ends as a
 of holding a request thread.
 """
 
-import sqlite3
 import threading
 import time
 import weakref
@@ -45,10 +44,7 @@ def is_unavailable(error: BaseException) -> bool:
     """Is `error` (or its cause) the store being down, busy, read-only or too slow?"""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(
-            seen,
-            (OperationalError, InterfaceError, psycopg.OperationalError, sqlite3.OperationalError),
-        ):
+        if isinstance(seen, (OperationalError, InterfaceError, psycopg.OperationalError)):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -102,11 +98,9 @@ class StoreGate:
 
 
 def install_store_gate(
-    datastore: Any, *, retry_after: float, statement_timeout: float
-) -> StoreGate | None:
+    datastore: PostgresDatastore, *, retry_after: float, statement_timeout: float
+) -> StoreGate:
     """Put a gate in front of a PostgreSQL datastore and a statement timeout on its connections."""
-    if not isinstance(datastore, PostgresDatastore):
-        return None
     if statement_timeout:
         options = f"-c statement_timeout={int(statement_timeout * 1000)}"
         datastore.pool.kwargs["options"] = options  # type: ignore[index]

@@ -28,9 +28,9 @@ def check_idle_connection(connection: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(connection)
 
 
-def install_idle_check(datastore: object) -> None:
+def install_idle_check(datastore: PostgresDatastore) -> None:
     """Use `check_idle_connection` instead of the pre-ping on a PostgreSQL datastore's pool."""
-    if isinstance(datastore, PostgresDatastore) and datastore.pre_ping:
+    if datastore.pre_ping:
         # psycopg_pool keeps the `check` callback it was built with here; the library builds the
         # pool itself and offers no other way to pass one.
         datastore.pool._check = check_idle_connection

@@ -1,12 +1,11 @@
 """Application recorders whose event tables the database itself keeps append-only and chained.
 
-The library's recorders are used for reading and writing; these subclasses add triggers to the
-table definitions, so that an UPDATE or DELETE (and on PostgreSQL a TRUNCATE) of a stored event
-is refused by the database, whoever sends it, and a `chain_hash` column filled inside the write
-transaction (`ledger.integrity.chain`): on SQLite by the insert path below, on PostgreSQL by a
-BEFORE INSERT row trigger. The library's table lock (PostgreSQL) or single writer (SQLite)
-serialises writers, and the primary key (stream, version) refuses a stale write, so a chain
-cannot fork. Concurrent saves can share one transaction through a group commit
+The library's recorder is used for reading and writing; this subclass adds triggers to the table
+definition, so that an UPDATE, DELETE or TRUNCATE of a stored event is refused by the database,
+whoever sends it, and a `chain_hash` column filled inside the write transaction by a BEFORE
+INSERT row trigger (the hash `ledger.integrity.chain` defines, written in plpgsql). The
+library's table lock serialises writers, and the primary key (stream, version) refuses a stale
+write, so a chain cannot fork. Concurrent saves can share one transaction through a group commit
 (`ledger.store.group_commit`), which goes through the same insert path.
 """
 
@@ -17,11 +16,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from ledger.integrity.chain import chain_hash, id_bytes
 from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit
 from ledger.store.side_tables import SideTables
@@ -73,77 +70,6 @@ class GroupCommitting:
             raise RuntimeError("a save carries idempotency completions but no claims table")
         for completion in completions:
             self.claims.complete_in(cursor, completion)
-
-
-class AppendOnlySQLiteApplicationRecorder(GroupCommitting, SQLiteApplicationRecorder):
-    """SQLite event table with triggers that abort any UPDATE or DELETE, and chain hashes."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        table = self.events_table_name
-        self.insert_events_statement = (
-            f"INSERT INTO {table} (originator_id, originator_version, topic, state, chain_hash) "
-            "VALUES (?,?,?,?,?)"
-        )
-        self._select_previous_hash = (
-            f"SELECT chain_hash FROM {table} WHERE originator_id = ? AND originator_version = ?"
-        )
-
-    def construct_create_table_statements(self) -> list[str]:
-        statements = super().construct_create_table_statements()
-        table = self.events_table_name
-        statements[0] = statements[0].replace("state BLOB, ", "state BLOB, chain_hash BLOB, ")
-        for operation in ("UPDATE", "DELETE"):
-            statements.append(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{operation.lower()} "
-                f"BEFORE {operation} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: {operation} refused'); END"
-            )
-        # INSERT OR REPLACE deletes the old row without firing DELETE triggers (recursive
-        # triggers are off), so an insert over an existing (stream, version) is refused too.
-        # The table name is the library's constant, not input.
-        statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_replace BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE originator_id = NEW.originator_id "
-            "AND originator_version = NEW.originator_version) "
-            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: REPLACE refused'); END"
-        )
-        return statements
-
-    def _create_table(self, c: SQLiteCursor) -> None:
-        super()._create_table(c)
-        c.execute(f"PRAGMA table_info({self.events_table_name})")
-        if "chain_hash" not in {row["name"] for row in c.fetchall()}:  # a ledger made before
-            c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN chain_hash BLOB")
-
-    def _insert_events(
-        self,
-        c: SQLiteCursor,
-        stored_events: Sequence[StoredEvent],
-        *,
-        completions: Sequence[Completion] = (),
-        **_: Any,
-    ) -> Sequence[int] | None:
-        self._complete_claims(c, completions)
-        # Each event links to the hash of the version before it in its stream, read in this
-        # transaction, so events of one stream saved together chain in order.
-        returning = []
-        for s in stored_events:
-            stream = s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id
-            previous = None
-            if s.originator_version > 1:
-                c.execute(self._select_previous_hash, (stream, s.originator_version - 1))
-                row = c.fetchone()
-                previous = row["chain_hash"] if row is not None else None
-            digest = chain_hash(
-                id_bytes(s.originator_id), s.originator_version, s.topic, s.state, previous
-            )
-            c.execute(
-                self.insert_events_statement,
-                (stream, s.originator_version, s.topic, s.state, digest),
-            )
-            returning.append(c.lastrowid)
-        return returning
 
 
 class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):

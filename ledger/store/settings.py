@@ -1,7 +1,6 @@
 """Turn a database URL into the `eventsourcing` settings for the matching persistence module."""
 
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -9,28 +8,12 @@ import psycopg
 
 from ledger.errors import PolicyError
 
-SQLITE_RECORDER = "ledger.store.recorders:AppendOnlySQLiteApplicationRecorder"
 POSTGRES_RECORDER = "ledger.store.recorders:AppendOnlyPostgresApplicationRecorder"
 
 
 def settings_for_url(url: str) -> dict[str, str]:
-    """`sqlite:///path/to/file.db` or `postgresql://user[:password]@host[:port]/db[?schema=s]`."""
+    """`postgresql://user[:password]@host[:port]/db[?schema=s&pool_size=n&max_overflow=n]`."""
     parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        if parts.netloc or not path or path == "/":
-            raise PolicyError(
-                "LEDGER_DATABASE_URL: expected sqlite:///relative/file.db or sqlite:////abs/file.db"
-            )
-        # sqlite:///var/x.db is relative (three slashes), sqlite:////tmp/x.db absolute (four).
-        file = Path(path[1:])
-        file.parent.mkdir(parents=True, exist_ok=True)
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(file),
-            "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
-        }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
         if not parts.hostname or not dbname:
@@ -67,7 +50,7 @@ def settings_for_url(url: str) -> dict[str, str]:
                 )
             settings["POSTGRES_SCHEMA"] = schema
         return settings
-    raise PolicyError("LEDGER_DATABASE_URL: the scheme must be sqlite:// or postgresql://")
+    raise PolicyError("LEDGER_DATABASE_URL: the scheme must be postgresql://")
 
 
 def direct_connection(env: Any) -> psycopg.Connection[Any]:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.errors import ClaimLostError
 from ledger.store.claims import Completion
@@ -28,19 +27,13 @@ class IdempotencyRecord:
 
 
 class SideTables:
-    """SQL for the side tables, in the dialect of the event store's own datastore."""
+    """SQL for the side tables, in the event store's own schema."""
 
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore) -> None:
         self._datastore = datastore
-        if isinstance(datastore, PostgresDatastore):
-            self._p = "%s"
-            schema = datastore.schema
-            self._counters = f'"{schema}".ledger_reference_counters'
-            self._idempotency = f'"{schema}".ledger_idempotency'
-        else:
-            self._p = "?"
-            self._counters = "ledger_reference_counters"
-            self._idempotency = "ledger_idempotency"
+        schema = datastore.schema
+        self._counters = f'"{schema}".ledger_reference_counters'
+        self._idempotency = f'"{schema}".ledger_idempotency'
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -60,24 +53,15 @@ class SideTables:
                 "status INTEGER, result TEXT, started_at TEXT NOT NULL, "
                 "token TEXT, owner TEXT, PRIMARY KEY (scope, key))"
             )
-            self._add_claim_columns(c)
-
-    def _add_claim_columns(self, c: Any) -> None:
-        # Tables made before claims carried a fencing token and a holder.
-        for column in ("token", "owner"):
-            if isinstance(self._datastore, PostgresDatastore):
+            # Tables made before claims carried a fencing token and a holder.
+            for column in ("token", "owner"):
                 c.execute(f"ALTER TABLE {self._idempotency} ADD COLUMN IF NOT EXISTS {column} TEXT")
-                continue
-            c.execute(f"PRAGMA table_info({self._idempotency})")
-            if column not in {row["name"] for row in c.fetchall()}:
-                c.execute(f"ALTER TABLE {self._idempotency} ADD COLUMN {column} TEXT")
 
     def next_number(self, kind: str, year: int) -> int:
         """The next number of a per-year sequence; numbers are never handed out twice."""
-        p = self._p
         with self._cursor() as c:
             c.execute(
-                f"INSERT INTO {self._counters} AS t (kind, year, last) VALUES ({p}, {p}, 1) "
+                f"INSERT INTO {self._counters} AS t (kind, year, last) VALUES (%s, %s, 1) "
                 "ON CONFLICT (kind, year) DO UPDATE SET last = t.last + 1 RETURNING last",
                 (kind, year),
             )
@@ -86,10 +70,9 @@ class SideTables:
 
     def issued_numbers(self, kind: str) -> list[tuple[int, int]]:
         """Every (year, number) handed out for `kind`, in order; a number may have no record."""
-        p = self._p
         with self._cursor() as c:
             c.execute(
-                f"SELECT year, last FROM {self._counters} WHERE kind = {p} ORDER BY year", (kind,)
+                f"SELECT year, last FROM {self._counters} WHERE kind = %s ORDER BY year", (kind,)
             )
             rows = c.fetchall()
         return [(int(r["year"]), n) for r in rows for n in range(1, int(r["last"]) + 1)]
@@ -111,12 +94,11 @@ class SideTables:
         A claim still in progress is taken over when its holder is dead or its lease ran out;
         the takeover changes the token, which fences the old holder out (`ledger.store.claims`).
         """
-        p = self._p
         with self._cursor() as c:
             c.execute(
                 f"INSERT INTO {self._idempotency} "
                 "(scope, key, fingerprint, started_at, token, owner) "
-                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
+                f"VALUES (%s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
                 (scope, key, fingerprint, now.isoformat(), token, owner),
             )
@@ -124,7 +106,7 @@ class SideTables:
                 return None
             c.execute(
                 f"SELECT fingerprint, status, result, started_at, token, owner "
-                f"FROM {self._idempotency} WHERE scope = {p} AND key = {p}",
+                f"FROM {self._idempotency} WHERE scope = %s AND key = %s",
                 (scope, key),
             )
             row = c.fetchone()
@@ -137,19 +119,15 @@ class SideTables:
             expired = now - started > lease
             if expired or holder_is_dead(row["owner"] or "", row["token"] or ""):
                 c.execute(
-                    f"UPDATE {self._idempotency} SET started_at = {p}, token = {p}, owner = {p} "
-                    f"WHERE scope = {p} AND key = {p} AND status IS NULL "
-                    f"AND {self._same_token(p)} RETURNING key",
+                    f"UPDATE {self._idempotency} SET started_at = %s, token = %s, owner = %s "
+                    f"WHERE scope = %s AND key = %s AND status IS NULL "
+                    # A claim made before tokens existed has none; NULL never equals.
+                    "AND coalesce(token, '') = coalesce(%s, '') RETURNING key",
                     (now.isoformat(), token, owner, scope, key, row["token"]),
                 )
                 if c.fetchone() is not None:
                     return None
             return record
-
-    @staticmethod
-    def _same_token(p: str) -> str:
-        # A claim made before tokens existed has none; NULL never equals, so compare coalesced.
-        return f"coalesce(token, '') = coalesce({p}, '')"
 
     def complete_in(self, cursor: Any, completion: Completion) -> None:
         """Complete a claim inside the caller's transaction; ClaimLostError if it is not ours.
@@ -158,10 +136,9 @@ class SideTables:
         raising here rolls the whole transaction back. A second save of the same request
         overwrites the first one's answer; only a takeover (a new token) makes the claim lost.
         """
-        p = self._p
         cursor.execute(
-            f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
-            f"WHERE scope = {p} AND key = {p} AND token = {p} RETURNING key",
+            f"UPDATE {self._idempotency} SET status = %s, result = %s "
+            f"WHERE scope = %s AND key = %s AND token = %s RETURNING key",
             (
                 completion.status,
                 completion.result,
@@ -179,20 +156,18 @@ class SideTables:
         self, *, scope: str, key: str, token: str, status: int, result: str
     ) -> None:
         """Record the answer the request gave (it holds the claim, or its save completed it)."""
-        p = self._p
         with self._cursor() as c:
             c.execute(
-                f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
-                f"WHERE scope = {p} AND key = {p} AND token = {p}",
+                f"UPDATE {self._idempotency} SET status = %s, result = %s "
+                f"WHERE scope = %s AND key = %s AND token = %s",
                 (status, result, scope, key, token),
             )
 
     def release_idempotency_key(self, *, scope: str, key: str, token: str) -> None:
         """Forget a claim whose request failed on our side before any save completed it."""
-        p = self._p
         with self._cursor() as c:
             c.execute(
-                f"DELETE FROM {self._idempotency} WHERE scope = {p} AND key = {p} "
-                f"AND token = {p} AND status IS NULL",
+                f"DELETE FROM {self._idempotency} WHERE scope = %s AND key = %s "
+                f"AND token = %s AND status IS NULL",
                 (scope, key, token),
             )

@@ -10,16 +10,9 @@ token, a data key) go through here.
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 
-def select_rows(
-    datastore: SQLiteDatastore | PostgresDatastore, statement: str, params: tuple[Any, ...]
-) -> list[Any]:
+def select_rows(datastore: PostgresDatastore, statement: str, params: tuple[Any, ...]) -> list[Any]:
     """The rows of one SELECT, as the datastore's dict-like rows."""
-    if isinstance(datastore, PostgresDatastore):
-        with datastore.get_connection() as connection:
-            return connection.execute(statement, params, prepare=True).fetchall()
-    with datastore.transaction(commit=False) as cursor:
-        cursor.execute(statement, params)
-        return list(cursor.fetchall())
+    with datastore.get_connection() as connection:
+        return connection.execute(statement, params, prepare=True).fetchall()

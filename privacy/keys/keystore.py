@@ -20,7 +20,6 @@ from uuid import UUID, uuid4
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Transcoding
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from privacy.crypto import TamperedError, new_key, open_sealed, seal
 from privacy.db.single_reads import select_rows
@@ -61,9 +60,9 @@ class SubjectKeyStore:
 
     def __init__(self, keyring: MasterKeyring) -> None:
         self.keyring = keyring
-        self._datastore: SQLiteDatastore | PostgresDatastore | None = None
-        # PostgreSQL only: the key rows of one subject and of several, for a recorder to read
-        # with events (one parameter: the id, or the ids separated by spaces).
+        self._datastore: PostgresDatastore | None = None
+        # The key rows of one subject and of several, for a recorder to read with events (one
+        # parameter: the id, or the ids separated by spaces); set when attached.
         self._rows_sql: tuple[str, str] | None = None
         # Recently used data keys for encrypting, so that a busy customer costs no query per
         # write; bounded, and emptied for a subject the moment this process erases them.
@@ -78,24 +77,18 @@ class SubjectKeyStore:
 
     # -- set-up --------------------------------------------------------------------------------
 
-    def attach(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+    def attach(self, datastore: PostgresDatastore) -> None:
         """Use the event store's datastore (known only once the application is built)."""
         self._datastore = datastore
-        if isinstance(datastore, PostgresDatastore):
-            self._p = "%s"
-            self._table = f'"{datastore.schema}".ledger_subject_keys'
-        else:
-            self._p = "?"
-            self._table = "ledger_subject_keys"
+        self._table = f'"{datastore.schema}".ledger_subject_keys'
         columns = f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
-        self._row_sql = f"{columns}WHERE subject_id = {self._p}"
-        if isinstance(datastore, PostgresDatastore):
-            # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us
-            # slower per statement. Several ids come as one text: psycopg dumps a str faster.
-            self._rows_sql = (
-                self._row_sql,
-                columns + "WHERE subject_id = ANY(string_to_array(%s, ' '))",
-            )
+        self._row_sql = f"{columns}WHERE subject_id = %s"
+        # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us slower
+        # per statement. Several ids come as one text: psycopg dumps a str faster.
+        self._rows_sql = (
+            self._row_sql,
+            columns + "WHERE subject_id = ANY(string_to_array(%s, ' '))",
+        )
         with self._cursor() as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (subject_id TEXT PRIMARY KEY, "
@@ -180,11 +173,10 @@ class SubjectKeyStore:
         master_id, master = self.keyring.current()
         made = [(s, uuid4().hex[:16], new_key()) for s in subject_ids]
         now = datetime.now(UTC).isoformat()
-        p = self._p
         with self._cursor() as c:
             c.executemany(
                 f"INSERT INTO {self._table} (subject_id, key_id, wrapped, master_key_id, "
-                f"created_at) VALUES ({p}, {p}, {p}, {p}, {p})",
+                f"created_at) VALUES (%s, %s, %s, %s, %s)",
                 [
                     (
                         str(s),
@@ -220,11 +212,10 @@ class SubjectKeyStore:
         master_id, master = self.keyring.current()
         data_key = new_key()
         wrapped = seal(master, data_key, self._context(str(subject_id), key_id))
-        p = self._p
         with self._cursor() as c:
             c.execute(
                 f"INSERT INTO {self._table} (subject_id, key_id, wrapped, master_key_id, "
-                f"created_at) VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (subject_id) DO NOTHING "
+                f"created_at) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING "
                 "RETURNING key_id",
                 (
                     str(subject_id),
@@ -300,7 +291,7 @@ class SubjectKeyStore:
     def key_rows_for(self, stream_id: UUID | str) -> "KeyRowsRead | None":
         """What a read of `stream_id` should bring back with its events, if anything.
 
-        Only inside `response` on PostgreSQL, and only for a stream whose subjects this process
+        Only inside `response`, and only for a stream whose subjects this process
         has seen; anything else is read when revealed.
         """
         memo = self._response.get()
@@ -372,14 +363,13 @@ class SubjectKeyStore:
 
     def erase(self, subject_id: UUID, *, at: datetime) -> bool:
         """Destroy the subject's data key; True if there was one to destroy."""
-        p = self._p
         with self._lock:
             self._encrypting.pop(subject_id, None)
             self._unwrapped.pop(str(subject_id), None)
         with self._cursor() as c:
             c.execute(
                 f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
-                f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL RETURNING key_id",
+                f"erased_at = %s WHERE subject_id = %s AND wrapped IS NOT NULL RETURNING key_id",
                 (at.isoformat(), str(subject_id)),
             )
             destroyed = c.fetchone() is not None
@@ -387,7 +377,7 @@ class SubjectKeyStore:
                 # Erase a subject we never held data for, so nothing can be written for them later.
                 c.execute(
                     f"INSERT INTO {self._table} (subject_id, key_id, created_at, erased_at) "
-                    f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (subject_id) DO NOTHING",
+                    f"VALUES (%s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
                     (str(subject_id), "none", at.isoformat(), at.isoformat()),
                 )
         return destroyed
@@ -398,7 +388,6 @@ class SubjectKeyStore:
         For the retention run, whose subjects all hold keys; a subject without a row is left
         as it is (`erase` records one).
         """
-        p = self._p
         with self._lock:
             for subject_id in subject_ids:
                 self._encrypting.pop(subject_id, None)
@@ -408,7 +397,7 @@ class SubjectKeyStore:
         with self._cursor() as c:  # one statement, many rows: one round trip per batch
             c.executemany(
                 f"UPDATE {self._table} SET wrapped = NULL, master_key_id = NULL, "
-                f"erased_at = {p} WHERE subject_id = {p} AND wrapped IS NOT NULL",
+                f"erased_at = %s WHERE subject_id = %s AND wrapped IS NOT NULL",
                 [(at.isoformat(), str(subject_id)) for subject_id in subject_ids],
             )
 
@@ -420,12 +409,11 @@ class SubjectKeyStore:
         """Re-wrap every data key not yet under the current master key; resumable."""
         current_id, current = self.keyring.current()
         done = 0
-        p = self._p
         while True:
             with self._cursor() as c:
                 c.execute(
                     f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
-                    f"WHERE wrapped IS NOT NULL AND master_key_id <> {p} LIMIT 500",
+                    f"WHERE wrapped IS NOT NULL AND master_key_id <> %s LIMIT 500",
                     (current_id,),
                 )
                 rows = c.fetchall()
@@ -435,8 +423,8 @@ class SubjectKeyStore:
                         current, data_key, self._context(row["subject_id"], row["key_id"])
                     )
                     c.execute(
-                        f"UPDATE {self._table} SET wrapped = {p}, master_key_id = {p} "
-                        f"WHERE subject_id = {p} AND master_key_id = {p}",
+                        f"UPDATE {self._table} SET wrapped = %s, master_key_id = %s "
+                        f"WHERE subject_id = %s AND master_key_id = %s",
                         (
                             base64.b64encode(rewrapped).decode(),
                             current_id,

@@ -62,6 +62,14 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
     flask_app.extensions["ledger"].close()
 
 
+@pytest.fixture
+def data_dir(tmp_path: Path, postgres_schema_url: str) -> Path:
+    """A data directory for the `ledger` command (`ledger_command`) on the test's own schema."""
+    from tests.api.test_cli import installed
+
+    return installed(tmp_path, postgres_schema_url)
+
+
 def issue_token(app: Flask, principal: Principal, *, lifetime: timedelta | None = None) -> str:
     """A real token for `principal` in `app`'s token store (ten years unless told)."""
     now = app.extensions["ledger"].clock.now()

@@ -37,7 +37,7 @@ from tests.api.conftest import (
     issue_token,
     ok,
 )
-from tests.conftest import START, TEST_MASTER_KEY_B64
+from tests.conftest import START, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64, fresh_schema_url
 
 IDENTITY = {
     "agent": AGENT,  # agent-7, service: owns the in-scope complaint
@@ -122,8 +122,18 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("matrix")
     clock = ManualClock(START)
+    with fresh_schema_url() as database_url:
+        yield from _world(data_dir, database_url, clock)
+
+
+def _world(data_dir: Path, database_url: str, clock: ManualClock) -> Iterator[World]:
     app = create_app(
-        Settings(data_dir=data_dir, master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64}),
+        Settings(
+            data_dir=data_dir,
+            database_url=database_url,
+            master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+            signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
+        ),
         clock=clock,
     )
     app.test_client_class = TokenClient

@@ -6,15 +6,14 @@ from pathlib import Path
 import pytest
 
 from api.app import build_ledger
-from api.config import Settings
 from ledger.values import Actor
-from tests.api.test_cli import ledger_command
+from tests.api.test_cli import ledger_command, ledger_settings
 
 MANAGER = Actor("im-1", "incident_manager")
 
 
 def _embedded_incident(data_dir: Path) -> str:
-    ledger = build_ledger(Settings(data_dir=data_dir))
+    ledger = build_ledger(ledger_settings(data_dir))
     try:
         incident = ledger.report_incident(title="Gateway <down>", description="d", actor=MANAGER)
         ledger.assess_incident(
@@ -38,11 +37,11 @@ def _embedded_incident(data_dir: Path) -> str:
         ("json", '"reference": "INC-'),
     ],
 )
-def test_a_review_is_exported_in_each_format(tmp_path: Path, fmt: str, expected: str) -> None:
-    reference = _embedded_incident(tmp_path)
-    output = tmp_path / f"review.{fmt}"
+def test_a_review_is_exported_in_each_format(data_dir: Path, fmt: str, expected: str) -> None:
+    reference = _embedded_incident(data_dir)
+    output = data_dir / f"review.{fmt}"
     result = ledger_command(
-        tmp_path,
+        data_dir,
         "review",
         "export",
         reference,
@@ -59,11 +58,11 @@ def test_a_review_is_exported_in_each_format(tmp_path: Path, fmt: str, expected:
     assert "Sun Ba" not in text  # an incident manager sees the customer masked
 
 
-def test_the_json_export_matches_the_review_schema(tmp_path: Path) -> None:
-    reference = _embedded_incident(tmp_path)
-    output = tmp_path / "review.json"
+def test_the_json_export_matches_the_review_schema(data_dir: Path) -> None:
+    reference = _embedded_incident(data_dir)
+    output = data_dir / "review.json"
     ledger_command(
-        tmp_path,
+        data_dir,
         "review",
         "export",
         reference,
@@ -82,15 +81,15 @@ def test_the_json_export_matches_the_review_schema(tmp_path: Path) -> None:
     )
 
 
-def test_exporting_an_unknown_incident_fails_with_one_line(tmp_path: Path) -> None:
-    _embedded_incident(tmp_path)
+def test_exporting_an_unknown_incident_fails_with_one_line(data_dir: Path) -> None:
+    _embedded_incident(data_dir)
     result = ledger_command(
-        tmp_path,
+        data_dir,
         "review",
         "export",
         "INC-2026-999999",
         "--output",
-        str(tmp_path / "x.md"),
+        str(data_dir / "x.md"),
         "--staff",
         "im-1",
     )
@@ -99,10 +98,10 @@ def test_exporting_an_unknown_incident_fails_with_one_line(tmp_path: Path) -> No
     assert result.stderr.strip().count("\n") == 0
 
 
-def test_a_review_is_printed_to_stdout_with_the_documented_arguments(tmp_path: Path) -> None:
-    reference = _embedded_incident(tmp_path)
+def test_a_review_is_printed_to_stdout_with_the_documented_arguments(data_dir: Path) -> None:
+    reference = _embedded_incident(data_dir)
     result = ledger_command(
-        tmp_path, "review", "export", reference, "--format", "md", "--output", "-"
+        data_dir, "review", "export", reference, "--format", "md", "--output", "-"
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"# Post-incident review {reference}")

@@ -7,35 +7,35 @@ from tests.api.test_cli import ledger_command
 from tests.served import serve
 
 
-def test_tokens_create_prints_the_token_once_as_the_last_line(tmp_path: Path) -> None:
+def test_tokens_create_prints_the_token_once_as_the_last_line(data_dir: Path) -> None:
     created = ledger_command(
-        tmp_path, "tokens", "create", "--staff", "agent-7", "--role", "agent",
+        data_dir, "tokens", "create", "--staff", "agent-7", "--role", "agent",
         "--department", "service", "--name", "Wang Wu", "--expires", "30d",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     last = created.stdout.strip().splitlines()[-1]
     assert TOKEN_PATTERN.fullmatch(last)
-    listed = ledger_command(tmp_path, "tokens", "list")
+    listed = ledger_command(data_dir, "tokens", "list")
     assert "agent-7" in listed.stdout and "active" in listed.stdout
     assert last not in listed.stdout
 
 
-def test_tokens_revoke_marks_the_token_revoked(tmp_path: Path) -> None:
-    ledger_command(tmp_path, "tokens", "create", "--staff", "a-1", "--role", "agent")
-    token_id = ledger_command(tmp_path, "tokens", "list").stdout.splitlines()[1].split()[0]
-    revoked = ledger_command(tmp_path, "tokens", "revoke", token_id)
+def test_tokens_revoke_marks_the_token_revoked(data_dir: Path) -> None:
+    ledger_command(data_dir, "tokens", "create", "--staff", "a-1", "--role", "agent")
+    token_id = ledger_command(data_dir, "tokens", "list").stdout.splitlines()[1].split()[0]
+    revoked = ledger_command(data_dir, "tokens", "revoke", token_id)
     assert revoked.returncode == 0, revoked.stderr
-    assert "revoked" in ledger_command(tmp_path, "tokens", "list").stdout
+    assert "revoked" in ledger_command(data_dir, "tokens", "list").stdout
 
 
-def test_a_refused_token_request_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    ledger_command(tmp_path, "tokens", "list")  # the first start warns about its new master key
+def test_a_refused_token_request_is_one_line_and_exit_2(data_dir: Path) -> None:
+    ledger_command(data_dir, "tokens", "list")  # the first start warns about its new master key
     refused = ledger_command(
-        tmp_path, "tokens", "create", "--staff", "d-1", "--role", "department_staff"
+        data_dir, "tokens", "create", "--staff", "d-1", "--role", "department_staff"
     )
     assert (refused.returncode, refused.stderr.count("\n")) == (2, 1)
     assert "department" in refused.stderr
-    unknown = ledger_command(tmp_path, "tokens", "revoke", "tok_nothing")
+    unknown = ledger_command(data_dir, "tokens", "revoke", "tok_nothing")
     assert (unknown.returncode, unknown.stderr.count("\n")) == (2, 1)
 
 

@@ -86,13 +86,13 @@ def test_the_verification_report_of_an_untouched_ledger_is_intact(client: FlaskC
 
 
 def test_the_verification_report_names_an_event_deleted_behind_the_ledgers_back(
-    client: FlaskClient, store: str, database_url: str
+    client: FlaskClient, database_url: str
 ) -> None:
-    from tests.integrity.test_tampering import PostgresInsider, SQLiteInsider
+    from tests.integrity.test_tampering import Insider
 
     complaint = workable(client)
     checkpoint(client)
-    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider = Insider(database_url)
     insider.delete(complaint["id"], 2)
     insider.close()
     report = ok(client.get("/v1/audit/verification", headers=COMPLIANCE_OFFICER))

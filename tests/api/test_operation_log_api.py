@@ -1,14 +1,15 @@
 """Every request is in the operation log, which compliance officers query and `ledger oplog
 verify` checks."""
 
-import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from psycopg import sql
 
 from api.app import create_app
 from api.config import Settings
@@ -21,7 +22,8 @@ from tests.api.conftest import (
     ok,
     register,
 )
-from tests.api.test_cli import ledger_command
+from tests.api.test_cli import ledger_command, ledger_settings
+from tests.conftest import POSTGRES_URL
 
 
 def _operations(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
@@ -106,25 +108,27 @@ def test_only_compliance_officers_read_the_operation_log(client: FlaskClient) ->
 
 def test_a_retention_below_six_months_stops_the_start(tmp_path: Path, database_url: str) -> None:
     with pytest.raises(PolicyError, match="LEDGER_OPLOG_RETENTION_DAYS"):
-        create_app(Settings(data_dir=tmp_path, oplog_retention_days=30))
+        create_app(Settings(data_dir=tmp_path, database_url=database_url, oplog_retention_days=30))
     with pytest.raises(PolicyError, match="LEDGER_OPLOG_RETENTION_DAYS"):
         Settings.from_env({"LEDGER_OPLOG_RETENTION_DAYS": "90"})
 
 
-def test_oplog_verify_passes_then_fails_once_a_row_is_altered(tmp_path: Path) -> None:
-    app: Flask = create_app(Settings(data_dir=tmp_path))
+def test_oplog_verify_passes_then_fails_once_a_row_is_altered(data_dir: Path) -> None:
+    app: Flask = create_app(ledger_settings(data_dir))
     client = app.test_client()
     client.get("/v1/tokens")  # one refused request is enough to log
     app.extensions["ledger"].close()
 
-    intact = ledger_command(tmp_path, "oplog", "verify")
+    intact = ledger_command(data_dir, "oplog", "verify")
     assert intact.returncode == 0, intact.stderr
     assert "intact: 1 entries" in intact.stdout
     head = intact.stdout.split()[-1]
-    assert ledger_command(tmp_path, "oplog", "verify", "--expect", head).returncode == 0
-    with sqlite3.connect(urlsplit(f"sqlite:///{tmp_path}/ledger.db").path[1:]) as connection:
-        connection.execute("DROP TRIGGER ledger_operation_log_refuse_update")
-        connection.execute("UPDATE ledger_operation_log SET status = 200")
-    tampered = ledger_command(tmp_path, "oplog", "verify")
+    assert ledger_command(data_dir, "oplog", "verify", "--expect", head).returncode == 0
+    schema = parse_qs(urlsplit(ledger_settings(data_dir).database_url).query)["schema"][0]
+    with psycopg.connect(POSTGRES_URL) as connection:
+        table = sql.Identifier(schema, "ledger_operation_log")
+        connection.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(table))
+        connection.execute(sql.SQL("UPDATE {} SET status = 200").format(table))
+    tampered = ledger_command(data_dir, "oplog", "verify")
     assert (tampered.returncode, tampered.stderr.count("\n")) == (2, 1)
     assert "row 1 was altered" in tampered.stderr

@@ -155,6 +155,6 @@ def test_errors_never_echo_personal_data(client: FlaskClient) -> None:
     assert marker not in response.get_data(as_text=True)
 
 
-def test_health_answers_without_identification(client: FlaskClient, store: str) -> None:
+def test_health_answers_without_identification(client: FlaskClient) -> None:
     body = ok(client.get("/health"))
-    assert body == {"status": "ok", "store": "postgresql" if store == "postgres" else "sqlite"}
+    assert body == {"status": "ok", "store": "postgresql"}

@@ -9,4 +9,4 @@ from tests.bench.harness import Scale
 @dataclass(frozen=True)
 class BenchContext:
     scale: Scale
-    scratch: Path  # files of this run (SQLite databases, server logs); removed after
+    scratch: Path  # files of this run (server data directories and logs); removed after

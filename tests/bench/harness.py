@@ -24,7 +24,6 @@ class Scale:
     warmup: float  # untimed load before the first round
     clients: int  # concurrent HTTP clients for the full-stack append
     threads: int  # threads of the library baseline
-    sqlite_clients: int
     operations: int  # single-threaded operations per phase (encryption row)
     erasure_events: int  # events of the "big" person in the erasure row
     events: int  # the large ledger (verify, proofs, catch-up, queries): 1 M in the full run
@@ -36,12 +35,12 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 4, 8, 200, 1_500, 300, 4, 50, 100, 300),
+    "tiny": Scale("tiny", 2, 0.4, 0.2, 8, 8, 8, 200, 1_500, 300, 4, 50, 100, 300),
     "small": Scale(
-        "small", 3, 3.0, 1.0, 32, 32, 8, 120, 10_000, 20_000, 10_000, 32, 500, 2_000, 10_000
+        "small", 3, 3.0, 1.0, 32, 32, 120, 10_000, 20_000, 10_000, 32, 500, 2_000, 10_000
     ),
     "full": Scale(
-        "full", 5, 12.0, 3.0, 32, 32, 8, 400, 10_000, 1_000_000, 100_000, 32, 500, 10_000, 100_000
+        "full", 5, 12.0, 3.0, 32, 32, 400, 10_000, 1_000_000, 100_000, 32, 500, 10_000, 100_000
     ),
 }
 

@@ -132,9 +132,11 @@ def test_the_console_check_catches_a_failing_script(tmp_path: Path) -> None:
     assert console_errors(result.stderr) != []
 
 
-def test_the_review_page_renders_in_chromium_without_console_errors(tmp_path: Path) -> None:
+def test_the_review_page_renders_in_chromium_without_console_errors(
+    tmp_path: Path, postgres_schema_url: str
+) -> None:
     require_chromium()
-    with serve(tmp_path / "data") as served:
+    with serve(tmp_path, postgres_schema_url) as served:
         iid = _run_incident(served)
         html = _fetch_page(served, iid)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -159,7 +161,9 @@ def test_the_review_page_renders_in_chromium_without_console_errors(tmp_path: Pa
     assert screenshot.stat().st_size > 10_000
 
 
-def test_the_scenario_review_renders_with_its_phases_and_deadlines(tmp_path: Path) -> None:
+def test_the_scenario_review_renders_with_its_phases_and_deadlines(
+    tmp_path: Path, postgres_schema_url: str
+) -> None:
     """The full scenario (a moved clock, so the phases have real lengths) as a second picture."""
     require_chromium()
     from api.app import create_app
@@ -171,7 +175,7 @@ def test_the_scenario_review_renders_with_its_phases_and_deadlines(tmp_path: Pat
     clock = ManualClock(START)
     settings = Settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path}/ledger.db",
+        database_url=postgres_schema_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
     )
     app = create_app(settings, clock=clock)

@@ -1,11 +1,9 @@
 """Stored events cannot be changed or removed, whoever asks: the database itself refuses.
 
 Each test registers a complaint through the application, then goes around it with a plain
-connection of its own (`sqlite3` or `psycopg`) and tries to rewrite the log.
+connection of its own (`psycopg`) and tries to rewrite the log.
 """
 
-import sqlite3
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,57 +29,18 @@ DELETES = {
     "delete one event": "DELETE FROM {table} WHERE originator_version = 1",
     "delete the whole log": "DELETE FROM {table}",
 }
-# Overwriting an event by inserting over its key: SQLite's REPLACE deletes the old row first,
-# PostgreSQL's upsert updates it.
-OVERWRITES = {
-    "sqlite": "INSERT OR REPLACE INTO {table} "
-    "SELECT originator_id, originator_version, 'forged', state, chain_hash FROM {table}",
-    "postgres": "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+# Overwriting an event by inserting over its key: the upsert updates the stored row.
+OVERWRITE = (
+    "INSERT INTO {table} (originator_id, originator_version, topic, state) "
     "SELECT originator_id, originator_version, 'forged', state FROM {table} "
-    "ON CONFLICT (originator_id, originator_version) DO UPDATE SET topic = EXCLUDED.topic",
-}
+    "ON CONFLICT (originator_id, originator_version) DO UPDATE SET topic = EXCLUDED.topic"
+)
 
 
-class EventTable(ABC):
+class EventTable:
     """The ledger's event table over a raw connection that bypasses the application."""
 
-    refused: type[Exception]  # what the driver raises when a trigger refuses a statement
-
-    @abstractmethod
-    def execute(self, template: str) -> None:
-        """Run a statement with `{table}` standing for the event table."""
-
-    @abstractmethod
-    def rows(self) -> list[tuple[Any, ...]]:
-        """Every stored event with its notification id, in order."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-
-class SQLiteEventTable(EventTable):
-    refused = sqlite3.IntegrityError
-
-    def __init__(self, database_url: str) -> None:
-        path = settings_for_url(database_url)["SQLITE_DBNAME"]
-        # Autocommit, so that a refused statement leaves no transaction holding the file.
-        self.connection = sqlite3.connect(path, isolation_level=None)
-
-    def execute(self, template: str) -> None:
-        self.connection.execute(template.format(table="stored_events"))
-
-    def rows(self) -> list[tuple[Any, ...]]:
-        return self.connection.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state "
-            "FROM stored_events ORDER BY rowid"
-        ).fetchall()
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-class PostgresEventTable(EventTable):
-    refused = psycopg.errors.InsufficientPrivilege
+    refused = psycopg.errors.InsufficientPrivilege  # what a refusing trigger raises
 
     def __init__(self, database_url: str) -> None:
         server_url, _, _ = database_url.partition("?")
@@ -91,9 +50,11 @@ class PostgresEventTable(EventTable):
         self.connection = psycopg.connect(server_url, autocommit=True)
 
     def execute(self, template: str) -> None:
+        """Run a statement with `{table}` standing for the event table."""
         self.connection.execute(sql.SQL(template).format(table=self.table))
 
     def rows(self) -> list[tuple[Any, ...]]:
+        """Every stored event with its notification id, in order."""
         return self.connection.execute(
             sql.SQL(
                 "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -119,10 +80,8 @@ def complaint(ledger: LedgerApplication) -> Complaint:
 
 
 @pytest.fixture
-def event_table(store: str, database_url: str, complaint: Complaint) -> Iterator[EventTable]:
-    table = (
-        SQLiteEventTable(database_url) if store == "sqlite" else PostgresEventTable(database_url)
-    )
+def event_table(database_url: str, complaint: Complaint) -> Iterator[EventTable]:
+    table = EventTable(database_url)
     assert len(table.rows()) == 2, "the complaint's Registered and Assigned events"
     yield table
     table.close()
@@ -152,7 +111,6 @@ def test_stored_events_cannot_be_deleted(event_table: EventTable, statement: str
     assert event_table.rows() == before
 
 
-@pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_event_table_cannot_be_truncated(event_table: EventTable) -> None:
     before = event_table.rows()
 
@@ -162,20 +120,13 @@ def test_event_table_cannot_be_truncated(event_table: EventTable) -> None:
     assert event_table.rows() == before
 
 
-@pytest.mark.parametrize(
-    "store",
-    [
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ],
-)
 def test_stored_events_cannot_be_overwritten_by_inserting_over_them(
-    store: str, event_table: EventTable
+    event_table: EventTable,
 ) -> None:
     before = event_table.rows()
 
     with pytest.raises(event_table.refused, match=APPEND_ONLY_MESSAGE):
-        event_table.execute(OVERWRITES[store])
+        event_table.execute(OVERWRITE)
 
     assert event_table.rows() == before
 

@@ -2,15 +2,13 @@
 
 The triggers that refuse UPDATE, DELETE and TRUNCATE must change nothing the library relies on:
 inserting and selecting events, conflicts, notification ids, concurrent writers and readers,
-and (on PostgreSQL) subscriptions. Each recorder is built the way the application builds it:
+and subscriptions. Each recorder is built the way the application builds it:
 from `settings_for_url`, through the library's infrastructure factory, under the name `ledger`.
 
 The library's base classes are `unittest.TestCase`s; pytest collects the subclasses below, and
 the bases are deleted at the end of the module so that they are not collected themselves.
 """
 
-import shutil
-import tempfile
 import threading
 from typing import Any
 from uuid import uuid4
@@ -25,10 +23,7 @@ from eventsourcing.tests.persistence import (
 from eventsourcing.utils import Environment
 from psycopg import sql
 
-from ledger.store.recorders import (
-    AppendOnlyPostgresApplicationRecorder,
-    AppendOnlySQLiteApplicationRecorder,
-)
+from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder
 from ledger.store.settings import settings_for_url
 from tests.conftest import POSTGRES_URL, require_postgres
 
@@ -40,36 +35,13 @@ def _join_threads_started_after(threads_before: set[threading.Thread]) -> None:
     """Wait for the test's own threads before closing the connections they may still use.
 
     The library's `test_concurrent_no_conflicts` signals its reader threads to stop but does
-    not join them; closing a SQLite connection under a reader that is mid-query crashed the
-    interpreter (segmentation fault) in about one run in five.
+    not join them; closing connections under a reader that is mid-query can crash the
+    interpreter (it did, in about one run in five, on a driver in C).
     """
     for thread in set(threading.enumerate()) - threads_before:
         # Daemon threads (the connection pool's workers) live until the pool is closed.
         if not thread.daemon and thread is not threading.current_thread():
             thread.join(THREAD_JOIN_TIMEOUT)
-
-
-class SQLiteStore:
-    """A fresh SQLite file per test, removed afterwards."""
-
-    recorder_class: type[ApplicationRecorder] = AppendOnlySQLiteApplicationRecorder
-
-    def setUp(self) -> None:
-        self.directory = tempfile.mkdtemp(prefix="ledger-contract-")
-        self.url = f"sqlite:///{self.directory}/ledger.db"
-        self.factories: list[InfrastructureFactory[Any]] = []
-        self.threads_before = set(threading.enumerate())
-        super().setUp()  # type: ignore[misc]
-
-    def tearDown(self) -> None:
-        super().tearDown()  # type: ignore[misc]
-        _join_threads_started_after(self.threads_before)
-        for factory in self.factories:
-            factory.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-    def create_recorder(self) -> ApplicationRecorder:
-        return _create_recorder(self, self.url)
 
 
 class PostgresStore:
@@ -106,7 +78,7 @@ class PostgresStore:
         return _create_recorder(self, self.url)
 
 
-def _create_recorder(case: SQLiteStore | PostgresStore, url: str) -> ApplicationRecorder:
+def _create_recorder(case: PostgresStore, url: str) -> ApplicationRecorder:
     """The application recorder exactly as `LedgerApplication` gets it for this URL."""
     factory = InfrastructureFactory.construct(Environment(APPLICATION_NAME, settings_for_url(url)))
     case.factories.append(factory)
@@ -116,25 +88,13 @@ def _create_recorder(case: SQLiteStore | PostgresStore, url: str) -> Application
     return recorder
 
 
-class TestAppendOnlySQLiteApplicationRecorder(SQLiteStore, ApplicationRecorderTestCase):
-    """Inserts, selects, conflicts, notification ids and concurrent access on SQLite."""
-
-
-class TestAppendOnlySQLiteNotificationIDsDoNotInterleave(
-    SQLiteStore, NonInterleavingNotificationIDsBaseCase
-):
-    """Two concurrent multi-event writes get two unbroken runs of notification ids."""
-
-    insert_num = 1000
-
-
 @pytest.mark.postgres
 class TestAppendOnlyPostgresApplicationRecorder(PostgresStore, ApplicationRecorderTestCase):
     """Inserts, selects, conflicts, notification ids, concurrency and subscriptions on PostgreSQL."""
 
     def test_insert_subscribe(self) -> None:
-        # The library leaves this case optional because SQLite has no subscriptions;
-        # projections depend on it with PostgreSQL, so it runs here.
+        # The library leaves this case optional (not every store has subscriptions);
+        # projections depend on it, so it runs here.
         self.optional_test_insert_subscribe()
 
 

@@ -1,6 +1,5 @@
 """The operation log is append-only in the database and hash-chained against everyone else."""
 
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -51,12 +50,6 @@ def _filled(oplog: OperationLog, clock: ManualClock, rows: int = 5) -> None:
 
 def _execute(database_url: str, statement: str, *params: Any, triggers: bool = True) -> None:
     """Run SQL straight on the database; without triggers, as a superuser could."""
-    if database_url.startswith("sqlite"):
-        with sqlite3.connect(urlsplit(database_url).path[1:]) as connection:
-            for op in ("update", "delete", "replace") if not triggers else ():
-                connection.execute(f"DROP TRIGGER IF EXISTS ledger_operation_log_refuse_{op}")
-            connection.execute(statement.replace("%s", "?"), params)
-        return
     schema = parse_qs(urlsplit(database_url).query)["schema"][0]
     with psycopg.connect(POSTGRES_URL) as connection:
         connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))

@@ -13,7 +13,7 @@ from ledger.integrity.checkpoints import public_key_document
 from ledger.integrity.service import Integrity
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.integrity.helpers import register
-from tests.integrity.test_tampering import PostgresInsider, SQLiteInsider
+from tests.integrity.test_tampering import Insider
 
 
 @pytest.fixture
@@ -44,7 +44,6 @@ def test_checkpoint_then_verify_exits_zero_with_counts(
 
 
 def test_verify_exits_one_and_names_the_break(
-    store: str,
     environment: Path,
     database_url: str,
     ledger: LedgerApplication,
@@ -54,7 +53,7 @@ def test_verify_exits_one_and_names_the_break(
 ) -> None:
     (stream,) = register(ledger, clock)
     integrity.checkpoint()
-    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider = Insider(database_url)
     insider.delete(stream, 2)
     insider.close()
     assert main(["verify"]) == 1

@@ -5,8 +5,6 @@ C1..C3), signs a checkpoint, then tampers the way an insider would: through a pl
 of its own, with the append-only triggers dropped. `verify_ledger` must name the place.
 """
 
-import sqlite3
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -28,65 +26,8 @@ from tests.conftest import POSTGRES_URL
 from tests.integrity.helpers import AGENT, register
 
 
-class Insider(ABC):
-    """The ledger's tables over a raw connection, with every protective trigger dropped."""
-
-    p: str
-    events: str
-    checkpoints: str
-    nid: str
-
-    @abstractmethod
-    def execute(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]: ...
-
-    @abstractmethod
-    def stream(self, stream_id: str) -> Any: ...
-
-    def event(self, stream_id: str, version: int) -> tuple[int, str, bytes, bytes]:
-        (row,) = self.execute(
-            f"SELECT {self.nid}, topic, state, chain_hash FROM {self.events} "
-            f"WHERE originator_id = {self.p} AND originator_version = {self.p}",
-            (self.stream(stream_id), version),
-        )
-        return int(row[0]), row[1], bytes(row[2]), bytes(row[3])
-
-    def delete(self, stream_id: str, version: int | None = None) -> None:
-        where, params = f"originator_id = {self.p}", [self.stream(stream_id)]
-        if version is not None:
-            where += f" AND originator_version = {self.p}"
-            params.append(version)
-        self.execute(f"DELETE FROM {self.events} WHERE {where}", tuple(params))
-
-    def set_notification_id(self, old: int, new: int) -> None:
-        self.execute(
-            f"UPDATE {self.events} SET {self.nid} = {self.p} WHERE {self.nid} = {self.p}",
-            (new, old),
-        )
-
-
-class SQLiteInsider(Insider):
-    p, events, checkpoints, nid = "?", "stored_events", "ledger_checkpoints", "rowid"
-
-    def __init__(self, database_url: str) -> None:
-        path = settings_for_url(database_url)["SQLITE_DBNAME"]
-        self.connection = sqlite3.connect(path, isolation_level=None)
-        for (name,) in self.connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        ).fetchall():
-            self.connection.execute(f'DROP TRIGGER "{name}"')
-
-    def execute(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        return self.connection.execute(statement, params).fetchall()
-
-    def stream(self, stream_id: str) -> Any:
-        return UUID(stream_id).hex
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-class PostgresInsider(Insider):
-    p, nid = "%s", "notification_id"
+class Insider:
+    """The ledger's tables over a raw connection, with every protective trigger disabled."""
 
     def __init__(self, database_url: str) -> None:
         schema = settings_for_url(database_url)["POSTGRES_SCHEMA"]
@@ -102,8 +43,26 @@ class PostgresInsider(Insider):
         cursor = self.connection.execute(statement, params)  # type: ignore[arg-type]
         return cursor.fetchall() if cursor.description else []
 
-    def stream(self, stream_id: str) -> Any:
-        return UUID(stream_id)
+    def event(self, stream_id: str, version: int) -> tuple[int, str, bytes, bytes]:
+        (row,) = self.execute(
+            f"SELECT notification_id, topic, state, chain_hash FROM {self.events} "
+            "WHERE originator_id = %s AND originator_version = %s",
+            (UUID(stream_id), version),
+        )
+        return int(row[0]), row[1], bytes(row[2]), bytes(row[3])
+
+    def delete(self, stream_id: str, version: int | None = None) -> None:
+        where, params = "originator_id = %s", [UUID(stream_id)]
+        if version is not None:
+            where += " AND originator_version = %s"
+            params.append(version)  # type: ignore[arg-type]
+        self.execute(f"DELETE FROM {self.events} WHERE {where}", tuple(params))
+
+    def set_notification_id(self, old: int, new: int) -> None:
+        self.execute(
+            f"UPDATE {self.events} SET notification_id = %s WHERE notification_id = %s",
+            (new, old),
+        )
 
     def close(self) -> None:
         self.connection.close()
@@ -129,9 +88,8 @@ def streams(ledger: LedgerApplication, clock: ManualClock, integrity: Integrity)
 
 
 @pytest.fixture
-def insider(store: str, database_url: str, streams: list[str]) -> Iterator[Insider]:
-    raw: SQLiteInsider | PostgresInsider
-    raw = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+def insider(database_url: str, streams: list[str]) -> Iterator[Insider]:
+    raw = Insider(database_url)
     yield raw
     raw.close()
 
@@ -182,9 +140,9 @@ def test_one_changed_byte_in_an_events_data_is_named(
     _, _, state, _ = insider.event(b, 2)
     changed = bytes([state[0] ^ 0x01]) + state[1:]
     insider.execute(
-        f"UPDATE {insider.events} SET state = {insider.p} "
-        f"WHERE originator_id = {insider.p} AND originator_version = 2",
-        (changed, insider.stream(b)),
+        f"UPDATE {insider.events} SET state = %s "
+        f"WHERE originator_id = %s AND originator_version = 2",
+        (changed, UUID(b)),
     )
     assert places(verify(integrity)) == {("altered", b, 2)}
 
@@ -211,10 +169,10 @@ def test_a_forged_event_with_a_well_computed_chain_hash_is_named(
     forged = chain_hash(UUID(b).bytes, 4, topic, state, last)
     # Backdated to notification id 0, before every real event.
     insider.execute(
-        f"INSERT INTO {insider.events} ({insider.nid}, originator_id, originator_version, "
-        f"topic, state, chain_hash) VALUES (0, {insider.p}, 4, {insider.p}, {insider.p}, "
-        f"{insider.p})",
-        (insider.stream(b), topic, state, forged),
+        f"INSERT INTO {insider.events} (notification_id, originator_id, originator_version, "
+        f"topic, state, chain_hash) VALUES (0, %s, 4, %s, %s, "
+        f"%s)",
+        (UUID(b), topic, state, forged),
     )
     assert places(verify(integrity)) == {("inserted", b, 4)}
 
@@ -242,7 +200,7 @@ def test_a_truncated_tail_of_the_log_is_named_from_its_first_missing_event(
 ) -> None:
     c = streams[2]
     insider.execute(
-        f"DELETE FROM {insider.events} WHERE {insider.nid} > {insider.p}",
+        f"DELETE FROM {insider.events} WHERE notification_id > %s",
         (insider.event(c, 1)[0],),
     )
     report = verify(integrity)
@@ -259,10 +217,10 @@ def test_a_forged_event_below_version_1_is_named_with_the_event_it_would_precede
     _, topic, state, _ = insider.event(b, 1)
     forged = chain_hash(UUID(b).bytes, 0, topic, state, None)
     insider.execute(
-        f"INSERT INTO {insider.events} ({insider.nid}, originator_id, originator_version, "
-        f"topic, state, chain_hash) VALUES (0, {insider.p}, 0, {insider.p}, {insider.p}, "
-        f"{insider.p})",
-        (insider.stream(b), topic, state, forged),
+        f"INSERT INTO {insider.events} (notification_id, originator_id, originator_version, "
+        f"topic, state, chain_hash) VALUES (0, %s, 0, %s, %s, "
+        f"%s)",
+        (UUID(b), topic, state, forged),
     )
     report = verify(integrity)
     assert places(report) == {("inserted", b, 0), ("altered", b, 1)}
@@ -305,11 +263,8 @@ def interleaved(ledger: LedgerApplication, clock: ManualClock, integrity: Integr
 
 
 @pytest.fixture
-def insider_of_interleaved(
-    store: str, database_url: str, interleaved: list[str]
-) -> Iterator[Insider]:
-    raw: SQLiteInsider | PostgresInsider
-    raw = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+def insider_of_interleaved(database_url: str, interleaved: list[str]) -> Iterator[Insider]:
+    raw = Insider(database_url)
     yield raw
     raw.close()
 
@@ -329,9 +284,9 @@ def test_one_changed_byte_in_an_interleaved_stream_is_named(
     insider, b = insider_of_interleaved, interleaved[1]
     _, _, state, _ = insider.event(b, version)
     insider.execute(
-        f"UPDATE {insider.events} SET state = {insider.p} "
-        f"WHERE originator_id = {insider.p} AND originator_version = {insider.p}",
-        (bytes([state[0] ^ 0x01]) + state[1:], insider.stream(b), version),
+        f"UPDATE {insider.events} SET state = %s "
+        f"WHERE originator_id = %s AND originator_version = %s",
+        (bytes([state[0] ^ 0x01]) + state[1:], UUID(b), version),
     )
     assert places(verify(integrity)) == {("altered", b, version)}
 
@@ -362,7 +317,7 @@ def test_an_altered_checkpoint_signature_is_named(
     (row,) = insider.execute(f"SELECT signature FROM {insider.checkpoints}")
     signature = bytes(row[0])
     insider.execute(
-        f"UPDATE {insider.checkpoints} SET signature = {insider.p}",
+        f"UPDATE {insider.checkpoints} SET signature = %s",
         (bytes([signature[0] ^ 0x80]) + signature[1:],),
     )
     report = verify(integrity)
@@ -380,10 +335,9 @@ def test_a_checkpoint_signed_by_another_key_is_named(
         root_hash=genuine.root_hash,
         signed_at=genuine.signed_at,
     )
-    p = insider.p
     insider.execute(
         f"INSERT INTO {insider.checkpoints} (number, tree_size, root_hash, signed_at, key_id, "
-        f"signature, heads) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, '{{}}')",
+        f"signature, heads) VALUES (%s, %s, %s, %s, %s, %s, '{{}}')",
         (2, forged.tree_size, forged.root_hash, forged.signed_at, forged.key_id, forged.signature),
     )
     report = verify(integrity)
@@ -399,17 +353,15 @@ def test_an_event_rewritten_with_its_chain_hash_and_tree_leaf_is_caught_by_the_c
     previous = insider.event(c, 2)[3]
     forged_state = state.replace(b"urgent", b"normal") if b"urgent" in state else state + b" "
     forged = chain_hash(UUID(c).bytes, 3, topic, forged_state, previous)
-    p = insider.p
     insider.execute(
-        f"UPDATE {insider.events} SET state = {p}, chain_hash = {p} "
-        f"WHERE originator_id = {p} AND originator_version = 3",
-        (forged_state, forged, insider.stream(c)),
+        f"UPDATE {insider.events} SET state = %s, chain_hash = %s "
+        f"WHERE originator_id = %s AND originator_version = 3",
+        (forged_state, forged, UUID(c)),
     )
     leaves = insider.checkpoints.replace("ledger_checkpoints", "ledger_merkle_leaves")
     insider.execute(
-        f"UPDATE {leaves} SET chain_hash = {p} "
-        f"WHERE originator_id = {p} AND originator_version = 3",
-        (forged, insider.stream(c)),
+        f"UPDATE {leaves} SET chain_hash = %s WHERE originator_id = %s AND originator_version = 3",
+        (forged, UUID(c)),
     )
     (found,) = verify(integrity).breaks
     assert (found.kind, found.checkpoint) == ("altered", 1)
@@ -420,14 +372,13 @@ def test_verification_up_to_a_checkpoint_covers_only_what_it_signed(
     ledger: LedgerApplication,
     clock: ManualClock,
     integrity: Integrity,
-    store: str,
     database_url: str,
     streams: list[str],
 ) -> None:
     (later,) = register(ledger, clock)
     integrity.checkpoint()
     # Only now the insider drops the triggers (on PostgreSQL that stops the chaining trigger too).
-    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider = Insider(database_url)
     insider.delete(later, 2)
     insider.close()
     signed = verify_ledger(
@@ -441,13 +392,12 @@ def test_deleting_the_latest_checkpoint_with_what_it_covered_is_caught_by_a_kept
     ledger: LedgerApplication,
     clock: ManualClock,
     integrity: Integrity,
-    store: str,
     database_url: str,
     streams: list[str],
 ) -> None:
     (later,) = register(ledger, clock)
     kept = integrity.checkpoint()
-    insider = SQLiteInsider(database_url) if store == "sqlite" else PostgresInsider(database_url)
+    insider = Insider(database_url)
     leaves = insider.checkpoints.replace("ledger_checkpoints", "ledger_merkle_leaves")
     insider.delete(later)
     insider.execute(f"DELETE FROM {leaves} WHERE position >= 9")

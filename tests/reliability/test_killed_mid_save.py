@@ -1,14 +1,12 @@
 """A service killed with SIGKILL around a save's commit: a retry with the key completes it once.
 
 The test watches the served store through its own connection and kills the service at a known
-point: after the claim but before the events' commit (the commit is held back by a lock), or
-after the commit but before the answer (on PostgreSQL the writes after the commit are held back
-by a lock; on SQLite, whose single write lock cannot be held for one table, the service is
-killed as soon as the commit is seen, and the attempt counts only if no answer got out).
+point: after the claim but before the events' commit (the commit is held back by a lock on the
+event table), or after the commit but before the answer (the operation log's write after the
+commit is held back by a lock on its table).
 """
 
 import http.client
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,52 +19,32 @@ import psycopg
 from tests.reliability.scenarios import INTAKE, REGISTRATION
 from tests.served import Served, serve
 
-ATTEMPTS = 5  # SQLite's after-commit kill races the answer; one attempt in the window is needed
-
 
 class StoreProbe:
     """The test's own view of the served store: claims, events, and locks that hold writes."""
 
-    def __init__(self, database_url: str, data_dir: Path) -> None:
+    def __init__(self, database_url: str) -> None:
         self.url = database_url
-        self.sqlite = not database_url
-        if self.sqlite:
-            self.path = data_dir / "ledger.db"
-        else:
-            schema = parse_qs(urlsplit(database_url).query)["schema"][0]
-            self.dsn = database_url.split("?")[0]
-            self.idempotency = f'"{schema}".ledger_idempotency'
-            self.events = f'"{schema}".ledger_events'
-            self.oplog_table = f'"{schema}".ledger_operation_log'
+        schema = parse_qs(urlsplit(database_url).query)["schema"][0]
+        self.dsn = database_url.split("?")[0]
+        self.idempotency = f'"{schema}".ledger_idempotency'
+        self.events = f'"{schema}".ledger_events'
+        self.oplog_table = f'"{schema}".ledger_operation_log'
 
     def _query(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if self.sqlite:
-            with sqlite3.connect(self.path, timeout=10) as conn:
-                return conn.execute(statement.replace("%s", "?"), params).fetchall()
         with psycopg.connect(self.dsn) as conn:
             return list(conn.execute(statement, params).fetchall())
 
     def claim(self, key: str) -> tuple[Any, ...] | None:
-        table = "ledger_idempotency" if self.sqlite else self.idempotency
-        rows = self._query(f"SELECT status, result FROM {table} WHERE key = %s", (key,))
+        rows = self._query(f"SELECT status, result FROM {self.idempotency} WHERE key = %s", (key,))
         return rows[0] if rows else None
 
     def event_count(self) -> int:
-        table = "stored_events" if self.sqlite else self.events
-        return int(self._query(f"SELECT count(*) FROM {table}")[0][0])
+        return int(self._query(f"SELECT count(*) FROM {self.events}")[0][0])
 
     @contextmanager
-    def holding_writes(self, table: str | None = None) -> Iterator[None]:
-        """Hold back writes: SQLite's write lock, or a PostgreSQL table's write lock."""
-        if self.sqlite:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            finally:
-                conn.rollback()
-                conn.close()
-            return
+    def holding_writes(self, table: str) -> Iterator[None]:
+        """Hold back writes to `table` with a lock of our own."""
         with psycopg.connect(self.dsn) as holder:
             holder.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
             try:
@@ -128,80 +106,49 @@ ENV = {"LEDGER_PROJECTIONS": "off", "LEDGER_CHECKPOINT_INTERVAL": "0"}
 def test_a_service_killed_after_the_commit_replays_the_stored_answer_to_a_retry(
     database_url: str, tmp_path: Path
 ) -> None:
-    url = "" if database_url.startswith("sqlite") else database_url
-    probe = StoreProbe(url, tmp_path)
-    hits = 0
-    for n in range(ATTEMPTS):
-        key = f"after-commit-{n}"
-        with serve(tmp_path, url, **ENV) as served:
-            before = probe.event_count()
-            served.tokens(INTAKE)  # issued now: nothing may write while the lock is held
-            if probe.sqlite:
-                attempt = Attempt(served, key)
-                completed = _until(lambda b=before: probe.event_count() > b, attempt)
-                _kill(served, attempt)
-            else:
-                with probe.holding_writes(probe.oplog_table):
-                    attempt = Attempt(served, key)
-                    completed = _until(lambda b=before: probe.event_count() > b, attempt)
-                    _kill(served, attempt)
-            assert completed
-            if attempt.answer is not None:  # the answer got out before the kill: not this case
-                continue
-            hits += 1
-            assert probe.claim(key) is not None
-        with serve(tmp_path, url, **ENV) as served:
-            status, body, headers = _retry(served, key)
-            assert status == 201, body
-            assert headers.get("Idempotent-Replayed") == "true"
-            history = _history(served, body["id"])
-            assert [e["event"] for e in history] == ["Registered"]
-            assert probe.event_count() - before == len(history)
-        if not probe.sqlite:
-            break
-    assert hits >= 1, "every kill came after the answer; the window was never hit"
+    probe = StoreProbe(database_url)
+    key = "after-commit"
+    with serve(tmp_path, database_url, **ENV) as served:
+        before = probe.event_count()
+        served.tokens(INTAKE)  # issued now: nothing may write while the lock is held
+        with probe.holding_writes(probe.oplog_table):
+            attempt = Attempt(served, key)
+            assert _until(lambda: probe.event_count() > before, attempt)
+            _kill(served, attempt)
+        assert attempt.answer is None, "the answer got out before the kill"
+        assert probe.claim(key) is not None
+    with serve(tmp_path, database_url, **ENV) as served:
+        status, body, headers = _retry(served, key)
+        assert status == 201, body
+        assert headers.get("Idempotent-Replayed") == "true"
+        history = _history(served, body["id"])
+        assert [e["event"] for e in history] == ["Registered"]
+        assert probe.event_count() - before == len(history)
 
 
 def test_a_service_killed_before_the_commit_runs_the_retry_once(
     database_url: str, tmp_path: Path
 ) -> None:
-    url = "" if database_url.startswith("sqlite") else database_url
-    probe = StoreProbe(url, tmp_path)
-    hits = 0
-    for n in range(ATTEMPTS):
-        key = f"before-commit-{n}"
-        with serve(tmp_path, url, **ENV) as served:
-            before = probe.event_count()
-            served.tokens(INTAKE)
-            table = None if probe.sqlite else probe.events
-            if probe.sqlite:
-                attempt = Attempt(served, key)
-                assert _until(lambda k=key: probe.claim(k) is not None, attempt)
-                with probe.holding_writes():
-                    held = probe.claim(key) == (None, None)
-                    _kill(served, attempt)
-            else:
-                with probe.holding_writes(table):
-                    attempt = Attempt(served, key)
-                    assert _until(lambda k=key: probe.claim(k) is not None, attempt)
-                    held = True
-                    _kill(served, attempt)
-            assert attempt.answer is None or not held
-            if not held:  # SQLite: the save committed before the lock was taken
-                continue
-            hits += 1
-            assert probe.claim(key) == (None, None)
-            assert probe.event_count() == before
-        with serve(tmp_path, url, **ENV) as served:
-            status, body, headers = _retry(served, key)
-            assert status == 201, body
-            assert "Idempotent-Replayed" not in headers
-            assert [e["event"] for e in _history(served, body["id"])] == ["Registered"]
-            again = _retry(served, key)
-            assert (again[0], again[1]) == (201, body)
-            assert probe.event_count() - before == 1
-        break
-    assert hits >= 1, "the save always committed before the lock; the window was never hit"
+    probe = StoreProbe(database_url)
+    key = "before-commit"
+    with serve(tmp_path, database_url, **ENV) as served:
+        before = probe.event_count()
+        served.tokens(INTAKE)
+        with probe.holding_writes(probe.events):
+            attempt = Attempt(served, key)
+            assert _until(lambda: probe.claim(key) is not None, attempt)
+            _kill(served, attempt)
+        assert attempt.answer is None
+        assert probe.claim(key) == (None, None)
+        assert probe.event_count() == before
+    with serve(tmp_path, database_url, **ENV) as served:
+        status, body, headers = _retry(served, key)
+        assert status == 201, body
+        assert "Idempotent-Replayed" not in headers
+        assert [e["event"] for e in _history(served, body["id"])] == ["Registered"]
+        again = _retry(served, key)
+        assert (again[0], again[1]) == (201, body)
+        assert probe.event_count() - before == 1
 
 
 def test_a_503_whose_commit_landed_is_replayed_by_its_retry(
@@ -209,7 +156,7 @@ def test_a_503_whose_commit_landed_is_replayed_by_its_retry(
 ) -> None:
     """The events commit, then the access log's insert waits on a lock past the statement
     timeout: the answer is 503, but the retry must replay the stored registration."""
-    probe = StoreProbe(postgres_schema_url, tmp_path)
+    probe = StoreProbe(postgres_schema_url)
     access_log = probe.events.replace("ledger_events", "ledger_access_log")
     with serve(tmp_path, postgres_schema_url, LEDGER_STATEMENT_TIMEOUT="1", **ENV) as served:
         served.tokens(INTAKE)

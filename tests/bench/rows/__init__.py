@@ -13,7 +13,6 @@ from tests.bench.rows import (
     large,
     oplog,
     retention,
-    sqlite_embedded,
     write_path,
 )
 
@@ -27,7 +26,6 @@ ROWS: list[Row] = [
     erasure.measure,
     large.measure,
     lag.measure,
-    sqlite_embedded.measure,
     oplog.measure,
     retention.measure,
 ]

@@ -1,17 +1,16 @@
-"""Random handoff commands through the real application on SQLite: the rules hold on the
+"""Random handoff commands through the real application on PostgreSQL: the rules hold on the
 complaint and its handoffs, and reading a handoff back from the stored events always rebuilds
 exactly the handoff the last accepted command returned."""
 
-import shutil
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import psycopg
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from psycopg import sql
 
 from ledger.application.service import LedgerApplication
 from ledger.cases.handoff import ACCEPTED, REQUESTED, Handoff
@@ -20,7 +19,7 @@ from ledger.errors import DomainError
 from ledger.store.settings import settings_for_url
 from ledger.values import Actor
 from privacy.keys.master_key import MasterKeyring, key_id_for
-from tests.conftest import START, TEST_MASTER_KEY
+from tests.conftest import POSTGRES_URL, START, TEST_MASTER_KEY, require_postgres
 
 AGENT = Actor(staff_id="agent-1", role="agent", department="service")
 DEPARTMENTS = ("technical", "logistics", "quality", "service")
@@ -35,15 +34,17 @@ def state(handoff: Handoff) -> dict[str, Any]:
 
 
 class HandoffsThroughTheLedger(RuleBasedStateMachine):
-    """One complaint in a fresh SQLite ledger; handoffs requested and settled at random."""
+    """One complaint in a fresh ledger (a schema of its own); handoffs requested and settled at
+    random."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="handoff-machine-"))
+        require_postgres()
+        self.schema = f"test_{uuid4().hex[:12]}"
         key_id = key_id_for(TEST_MASTER_KEY)
         self.clock = ManualClock(START)
         self.ledger = LedgerApplication(
-            settings_for_url(f"sqlite:///{self.folder}/ledger.db"),
+            settings_for_url(f"{POSTGRES_URL}?schema={self.schema}"),
             keyring=MasterKeyring(current_id=key_id, keys={key_id: TEST_MASTER_KEY}, source="t"),
             clock=self.clock,
         )
@@ -58,7 +59,10 @@ class HandoffsThroughTheLedger(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.ledger.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+            )
 
     def attempt(self, command: Any, **arguments: Any) -> None:
         self.clock.advance(timedelta(minutes=5))
