@@ -5,9 +5,9 @@ in one transaction. A concurrent write that got there first surfaces as `Concurr
 the command is not retried, because the caller decided on a state that no longer exists.
 """
 
+import copy
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ledger.application.hold_commands import CaseCommands
 from ledger.application.incident_commands import IncidentCommands
+from ledger.application.scope import RequestScope
 from ledger.application.transcodings import ledger_transcodings
 from ledger.audit.access_log import AccessLog
 from ledger.cases.complaint import Complaint, complaint_id_for
@@ -30,7 +31,6 @@ from ledger.errors import ConcurrencyError, DomainError, NotFoundError
 from ledger.incidents.incident import Incident
 from ledger.policy.service_policy import Policy
 from ledger.store.bootstrap import prepare_database
-from ledger.store.claims import ClaimHolders, current_claim
 from ledger.store.idle_check import install_idle_check
 from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder, GroupCommitting
 from ledger.store.side_tables import SideTables
@@ -59,8 +59,6 @@ class HistoryEntry:
 
 
 _REFERENCE_ATTEMPTS = 20
-# Aggregates this request has already loaded (see `LedgerApplication.reusing`), by id.
-_LOADED: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("ledger_loaded", default=None)
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
@@ -76,6 +74,7 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
     """Complaints, escalations, handoffs and incidents as append-only event streams."""
 
     name = "ledger"
+    scope: RequestScope | None = None  # set on a request's view (`for_request`)
 
     def __init__(
         self,
@@ -98,7 +97,6 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
         install_idle_check(datastore)
         self.side_tables = SideTables(datastore)
         self.side_tables.create()
-        self.claim_holders = ClaimHolders()
         self.keys.attach(datastore)
         if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
             self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
@@ -116,9 +114,12 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         # The mapper tells the key store which streams hold which subjects' personal values.
-        return self.factory.mapper(
+        mapper = self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=StreamNotingMapper
         )
+        if isinstance(mapper, StreamNotingMapper):
+            mapper.streams = self.keys.streams
+        return mapper
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -127,47 +128,19 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    @contextmanager
-    def reusing(self, aggregates: Iterable[Aggregate]) -> Iterator[None]:
-        """Within the block, the first load of one of `aggregates` takes it as it is.
-
-        The HTTP layer loads the records a request names to decide whether the caller may act
-        on them; the command then acts on those very objects instead of reading and replaying
-        their streams again. Each is taken once (a command that retries reads afresh), and a
-        conflicting write in between is still refused when the command saves.
-        """
-        token = _LOADED.set({aggregate.id: aggregate for aggregate in aggregates})
-        try:
-            yield
-        finally:
-            _LOADED.reset(token)
-
-    def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        loaded = _LOADED.get()
-        if loaded and version is None and isinstance(found := loaded.get(aggregate_id), cls):
-            del loaded[aggregate_id]
-            return found
-        try:
-            aggregate: Aggregate = self.repository.get(
-                aggregate_id, version=version, projector_func=replay
-            )
-        except AggregateNotFoundError:
-            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}") from None
-        if not isinstance(aggregate, cls):
-            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}")
-        return aggregate
-
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Store new events atomically; a version already taken means another write won.
 
-        Under an idempotency claim (`ledger.store.claims.current_claim`, set by the API), a save
-        of what the request answers with completes the claim in the events' transaction.
+        For a request with an idempotency key (`scope.idempotency`), the save records the key in
+        the events' transaction; another request that recorded it first fails the save with
+        `DuplicateRequestError`, and nothing is stored.
         """
-        claim = current_claim.get()
-        if claim is not None and (completion := claim.completion_for(*objs)) is not None:
+        key = self.scope.idempotency if self.scope is not None else None
+        completion = key.completion_for(*objs) if key is not None else None
+        if completion is not None:
             kwargs["completions"] = [completion]
         try:
-            return super().save(*objs, **kwargs)
+            recordings = super().save(*objs, **kwargs)
         except SubjectErasedError:
             raise DomainError(
                 "the customer's personal data was erased; nothing personal can be recorded "
@@ -177,6 +150,9 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
             raise ConcurrencyError(
                 "another change to this record was stored first; reload it and try again"
             ) from None
+        if key is not None and completion is not None:
+            key.recorded = True
+        return recordings
 
     @contextmanager
     def _saving(self, *aggregates: Aggregate) -> Iterator[None]:

@@ -4,17 +4,17 @@ Neither holds personal data or history: the counters only ever grow, and an idem
 points at a version of a stored aggregate instead of copying the response it produced.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from ledger.errors import ClaimLostError
-from ledger.store.claims import Completion
+from ledger.errors import DuplicateRequestError
+from ledger.store.idempotency import Completion
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,9 @@ class IdempotencyRecord:
     """What a first request with an idempotency key produced, or that it is still running."""
 
     fingerprint: str
-    status: int | None  # None while the first request is still in progress
-    result: str | None  # "kind:id:version" of the rendered resource, or a problem document
-    lease_ends: datetime | None = None  # when a claim in progress may be taken over
+    status: int | None  # None only in a record left by an older version in progress
+    result: str | None  # "kind:id:version", a problem or a body; None until it is known
+    recorded_at: datetime | None = None
 
 
 class SideTables:
@@ -57,20 +57,8 @@ class SideTables:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._idempotency} ("
                 "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
-                "status INTEGER, result TEXT, started_at TEXT NOT NULL, "
-                "token TEXT, owner TEXT, PRIMARY KEY (scope, key))"
+                "status INTEGER, result TEXT, started_at TEXT NOT NULL, PRIMARY KEY (scope, key))"
             )
-            self._add_claim_columns(c)
-
-    def _add_claim_columns(self, c: Any) -> None:
-        # Tables made before claims carried a fencing token and a holder.
-        for column in ("token", "owner"):
-            if isinstance(self._datastore, PostgresDatastore):
-                c.execute(f"ALTER TABLE {self._idempotency} ADD COLUMN IF NOT EXISTS {column} TEXT")
-                continue
-            c.execute(f"PRAGMA table_info({self._idempotency})")
-            if column not in {row["name"] for row in c.fetchall()}:
-                c.execute(f"ALTER TABLE {self._idempotency} ADD COLUMN {column} TEXT")
 
     def next_number(self, kind: str, year: int) -> int:
         """The next number of a per-year sequence; numbers are never handed out twice."""
@@ -94,105 +82,69 @@ class SideTables:
             rows = c.fetchall()
         return [(int(r["year"]), n) for r in rows for n in range(1, int(r["last"]) + 1)]
 
-    def reserve_idempotency_key(
-        self,
-        *,
-        scope: str,
-        key: str,
-        fingerprint: str,
-        now: datetime,
-        lease: timedelta,
-        token: str,
-        owner: str,
-        holder_is_dead: Callable[[str, str], bool],
-    ) -> IdempotencyRecord | None:
-        """Claim `key` for a new request under `token` (None), or return what holds it already.
-
-        A claim still in progress is taken over when its holder is dead or its lease ran out;
-        the takeover changes the token, which fences the old holder out (`ledger.store.claims`).
-        """
+    def find_idempotency_record(self, *, scope: str, key: str) -> IdempotencyRecord | None:
+        """What the first request with `key` recorded, if one did."""
         p = self._p
         with self._cursor() as c:
             c.execute(
-                f"INSERT INTO {self._idempotency} "
-                "(scope, key, fingerprint, started_at, token, owner) "
-                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
-                "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
-                (scope, key, fingerprint, now.isoformat(), token, owner),
-            )
-            if c.fetchone() is not None:
-                return None
-            c.execute(
-                f"SELECT fingerprint, status, result, started_at, token, owner "
-                f"FROM {self._idempotency} WHERE scope = {p} AND key = {p}",
+                f"SELECT fingerprint, status, result, started_at FROM {self._idempotency} "
+                f"WHERE scope = {p} AND key = {p}",
                 (scope, key),
             )
             row = c.fetchone()
-            started = datetime.fromisoformat(row["started_at"])
-            record = IdempotencyRecord(
-                row["fingerprint"], row["status"], row["result"], started + lease
-            )
-            if record.status is not None or record.fingerprint != fingerprint:
-                return record
-            expired = now - started > lease
-            if expired or holder_is_dead(row["owner"] or "", row["token"] or ""):
-                c.execute(
-                    f"UPDATE {self._idempotency} SET started_at = {p}, token = {p}, owner = {p} "
-                    f"WHERE scope = {p} AND key = {p} AND status IS NULL "
-                    f"AND {self._same_token(p)} RETURNING key",
-                    (now.isoformat(), token, owner, scope, key, row["token"]),
-                )
-                if c.fetchone() is not None:
-                    return None
-            return record
-
-    @staticmethod
-    def _same_token(p: str) -> str:
-        # A claim made before tokens existed has none; NULL never equals, so compare coalesced.
-        return f"coalesce(token, '') = coalesce({p}, '')"
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            row["fingerprint"],
+            row["status"],
+            row["result"],
+            datetime.fromisoformat(row["started_at"]),
+        )
 
     def complete_in(self, cursor: Any, completion: Completion) -> None:
-        """Complete a claim inside the caller's transaction; ClaimLostError if it is not ours.
+        """Record a key inside the caller's transaction; DuplicateRequestError if it is taken.
 
         Called by the recorders in the events' own transaction, before the events are inserted:
-        raising here rolls the whole transaction back. A second save of the same request
-        overwrites the first one's answer; only a takeover (a new token) makes the claim lost.
+        raising here rolls the whole transaction back. A concurrent insert of the same key
+        waits for the other transaction and then finds the key taken.
         """
         p = self._p
+        c = completion
+        if not c.first:
+            cursor.execute(
+                f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
+                f"WHERE scope = {p} AND key = {p}",
+                (c.status, c.result, c.scope, c.key),
+            )
+            return
         cursor.execute(
-            f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
-            f"WHERE scope = {p} AND key = {p} AND token = {p} RETURNING key",
-            (
-                completion.status,
-                completion.result,
-                completion.scope,
-                completion.key,
-                completion.token,
-            ),
+            f"INSERT INTO {self._idempotency} "
+            "(scope, key, fingerprint, status, result, started_at) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) "
+            "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
+            (c.scope, c.key, c.fingerprint, c.status, c.result, c.at),
         )
         if cursor.fetchone() is None:
-            raise ClaimLostError(
-                "this Idempotency-Key was taken over by a retry; nothing was stored"
+            raise DuplicateRequestError(
+                "another request with this Idempotency-Key was stored first; nothing was stored"
             )
 
-    def complete_idempotency_key(
-        self, *, scope: str, key: str, token: str, status: int, result: str
-    ) -> None:
-        """Record the answer the request gave (it holds the claim, or its save completed it)."""
+    def record_answer(self, completion: Completion) -> None:
+        """Record the answer a request gave: set it on the record its save wrote (`first` is
+        False), or write the record of a request that saved nothing, unless one exists."""
         p = self._p
-        with self._cursor() as c:
-            c.execute(
-                f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
-                f"WHERE scope = {p} AND key = {p} AND token = {p}",
-                (status, result, scope, key, token),
-            )
-
-    def release_idempotency_key(self, *, scope: str, key: str, token: str) -> None:
-        """Forget a claim whose request failed on our side before any save completed it."""
-        p = self._p
-        with self._cursor() as c:
-            c.execute(
-                f"DELETE FROM {self._idempotency} WHERE scope = {p} AND key = {p} "
-                f"AND token = {p} AND status IS NULL",
-                (scope, key, token),
+        c = completion
+        with self._cursor() as cursor:
+            if not c.first:
+                cursor.execute(
+                    f"UPDATE {self._idempotency} SET status = {p}, result = {p} "
+                    f"WHERE scope = {p} AND key = {p}",
+                    (c.status, c.result, c.scope, c.key),
+                )
+                return
+            cursor.execute(
+                f"INSERT INTO {self._idempotency} "
+                "(scope, key, fingerprint, status, result, started_at) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}) ON CONFLICT (scope, key) DO NOTHING",
+                (c.scope, c.key, c.fingerprint, c.status, c.result, c.at),
             )
