@@ -12,6 +12,7 @@ from uuid import UUID
 
 from api.config import Settings
 from ledger.access.policy import visibility_for
+from ledger.application.scope import RequestScope
 from ledger.audit.access_log import Access
 from ledger.errors import LedgerError
 from ledger.values import ROLES

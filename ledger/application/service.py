@@ -128,6 +128,53 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
 
     # -- plumbing -----------------------------------------------------------------------------
 
+    def for_request(self, scope: RequestScope) -> "LedgerApplication":
+        """This application, reading and writing for one request with `scope`.
+
+        A shallow copy: the store, the key store and everything else are shared; only the
+        scope is its own. Made per request, it lives no longer than the request.
+        """
+        bound = copy.copy(self)
+        bound.scope = scope
+        return bound
+
+    def __del__(self) -> None:
+        # A request's view shares the application's store: only the application closes it.
+        if self.scope is None:
+            super().__del__()
+
+    def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        scope = self.scope
+        if scope is not None and version is None:
+            found = scope.take(aggregate_id, cls)
+            if isinstance(found, cls):
+                return found
+        try:
+            aggregate = self._load(aggregate_id, version)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}")
+        return aggregate
+
+    def _load(self, aggregate_id: UUID, version: int | None) -> Aggregate:
+        recorder = self.recorder
+        if self.scope is None or not isinstance(recorder, AppendOnlyPostgresApplicationRecorder):
+            aggregate: Aggregate = self.repository.get(
+                aggregate_id, version=version, projector_func=replay
+            )
+            return aggregate
+        # The request's read: its people's data keys come with the events, into its memo.
+        stored = recorder.select_events(aggregate_id, lte=version, keys=self.scope.keys)
+        found: Aggregate | None = replay(None, map(self.mapper.to_domain_event, stored))
+        if found is None:
+            raise AggregateNotFoundError(aggregate_id)
+        return found
+
+    def reveal(self, value: Personal) -> str:
+        """A personal value's plaintext, with the request's memo of data keys if it has one."""
+        return self.keys.reveal(value, self.scope.keys if self.scope is not None else None)
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Store new events atomically; a version already taken means another write won.
 

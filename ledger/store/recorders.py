@@ -22,8 +22,8 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from ledger.integrity.chain import chain_hash, id_bytes
-from ledger.store.idempotency import Completion
 from ledger.store.group_commit import GroupCommit
+from ledger.store.idempotency import Completion
 from ledger.store.side_tables import SideTables
 from privacy.db.schema_lock import serialise_schema_changes
 from privacy.keys.keystore import KeyMemo, SubjectKeyStore
@@ -179,8 +179,9 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
     """PostgreSQL event table refusing UPDATE/DELETE/TRUNCATE, chained by a row trigger.
 
     A stream read for a response comes back with the data-key rows the response will reveal it
-    with, when the application's key store predicts them (`SubjectKeyStore.key_rows_for`): one statement
-    instead of one for the events and another (with its own connection checkout) per person.
+    with, when the application's key store predicts them (`SubjectKeyStore.key_rows_for`): one
+    statement instead of one for the events and another (with its own connection checkout) per
+    person.
     """
 
     subject_keys: SubjectKeyStore | None = None
@@ -226,10 +227,10 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                 )
                 for row in rows
             ]
-        events, keys = [], []
+        events, key_found = [], []
         for row in rows:
             if row["originator_version"] is None:
-                keys.append(row)
+                key_found.append(row)
             else:
                 events.append(
                     StoredEvent(
@@ -239,7 +240,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                         state=bytes(row["state"]),
                     )
                 )
-        key_rows.take(keys)
+        key_rows.take(key_found)
         # PostgreSQL returns UNION ALL branch by branch, each in its order; sorting the
         # (already sorted) events costs one pass and leaves no plan to rely on.
         events.sort(key=attrgetter("originator_version"), reverse=desc)

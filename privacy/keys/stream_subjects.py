@@ -46,8 +46,8 @@ class StreamSubjects:
                 del self._subjects[next(iter(self._subjects))]
 
 
-def personal_values(value: Any, depth: int = 2) -> Iterator[Personal]:
-    """The `Personal` values in an event's attributes, and one level inside them (a customer)."""
+def personal_values(value: Any, depth: int = 3) -> Iterator[Personal]:
+    """The `Personal` values in an event's attributes, and inside them (a list of customers)."""
     if isinstance(value, Personal):
         yield value
     elif depth and isinstance(value, list | tuple):

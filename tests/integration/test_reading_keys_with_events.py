@@ -228,8 +228,7 @@ def test_a_stream_read_with_its_key_rows_returns_the_same_events(
         ledger.note_progress(complaint.id, note="Courier called back", actor=AGENT)
         recorder = ledger.recorder
         alone = recorder.select_events(complaint.id, **window)  # type: ignore[arg-type]
-        scope = RequestScope()
-        memo, reading = scope.keys, ledger.for_request(scope)
+        memo = RequestScope().keys
         together = recorder.select_events(complaint.id, keys=memo, **window)  # type: ignore
         assert together == alone
         sealed = ledger.get_complaint(complaint.id).customer.name
