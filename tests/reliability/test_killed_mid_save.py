@@ -1,7 +1,7 @@
 """A service killed with SIGKILL around a save's commit: a retry with the key completes it once.
 
 The test watches the served store through its own connection and kills the service at a known
-point: after the claim but before the events' commit (the commit is held back by a lock), or
+point: inside the events' transaction but before its commit (the commit is held back by a lock), or
 after the commit but before the answer (on PostgreSQL the writes after the commit are held back
 by a lock; on SQLite, whose single write lock cannot be held for one table, the service is
 killed as soon as the commit is seen, and the attempt counts only if no answer got out).
@@ -25,7 +25,7 @@ ATTEMPTS = 5  # SQLite's after-commit kill races the answer; one attempt in the 
 
 
 class StoreProbe:
-    """The test's own view of the served store: claims, events, and locks that hold writes."""
+    """The test's own view of the served store: idempotency records, events, and locks."""
 
     def __init__(self, database_url: str, data_dir: Path) -> None:
         self.url = database_url
@@ -46,7 +46,14 @@ class StoreProbe:
         with psycopg.connect(self.dsn) as conn:
             return list(conn.execute(statement, params).fetchall())
 
-    def claim(self, key: str) -> tuple[Any, ...] | None:
+    def waiting_on(self, table: str) -> bool:
+        """True once a transaction waits for the lock on `table` (PostgreSQL)."""
+        rows = self._query(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass", (table,)
+        )
+        return int(rows[0][0]) > 0
+
+    def record(self, key: str) -> tuple[Any, ...] | None:
         table = "ledger_idempotency" if self.sqlite else self.idempotency
         rows = self._query(f"SELECT status, result FROM {table} WHERE key = %s", (key,))
         return rows[0] if rows else None
@@ -149,7 +156,7 @@ def test_a_service_killed_after_the_commit_replays_the_stored_answer_to_a_retry(
             if attempt.answer is not None:  # the answer got out before the kill: not this case
                 continue
             hits += 1
-            assert probe.claim(key) is not None
+            assert probe.record(key) is not None
         with serve(tmp_path, url, **ENV) as served:
             status, body, headers = _retry(served, key)
             assert status == 201, body
@@ -175,22 +182,22 @@ def test_a_service_killed_before_the_commit_runs_the_retry_once(
             served.tokens(INTAKE)
             table = None if probe.sqlite else probe.events
             if probe.sqlite:
-                attempt = Attempt(served, key)
-                assert _until(lambda k=key: probe.claim(k) is not None, attempt)
                 with probe.holding_writes():
-                    held = probe.claim(key) == (None, None)
+                    attempt = Attempt(served, key)
+                    threading.Event().wait(0.5)  # the request reaches its first write and waits
+                    held = attempt.thread.is_alive()
                     _kill(served, attempt)
             else:
                 with probe.holding_writes(table):
                     attempt = Attempt(served, key)
-                    assert _until(lambda k=key: probe.claim(k) is not None, attempt)
+                    assert _until(lambda t=table: probe.waiting_on(t), attempt)
                     held = True
                     _kill(served, attempt)
             assert attempt.answer is None or not held
-            if not held:  # SQLite: the save committed before the lock was taken
+            if not held:
                 continue
             hits += 1
-            assert probe.claim(key) == (None, None)
+            assert probe.record(key) is None
             assert probe.event_count() == before
         with serve(tmp_path, url, **ENV) as served:
             status, body, headers = _retry(served, key)
@@ -201,7 +208,7 @@ def test_a_service_killed_before_the_commit_runs_the_retry_once(
             assert (again[0], again[1]) == (201, body)
             assert probe.event_count() - before == 1
         break
-    assert hits >= 1, "the save always committed before the lock; the window was never hit"
+    assert hits >= 1, "the request always ended before the kill; the window was never hit"
 
 
 def test_a_503_whose_commit_landed_is_replayed_by_its_retry(

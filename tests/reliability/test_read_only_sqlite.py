@@ -105,7 +105,7 @@ def test_writes_to_a_read_only_disk_answer_503_with_retry_after_and_store_nothin
             assert headers["Content-Type"] == "application/problem+json"
             assert int(headers["Retry-After"]) >= 1
     assert probe.event_count() == before
-    assert probe.claim("ro-1") is None
+    assert probe.record("ro-1") is None
 
 
 def test_reads_that_reveal_no_personal_data_go_on_while_the_disk_is_read_only(
