@@ -11,24 +11,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import Environment, EnvType
 
+from ledger.application.complaint_commands import ComplaintCommands
+from ledger.application.escalation_commands import EscalationCommands
 from ledger.application.hold_commands import CaseCommands
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.scope import RequestScope
 from ledger.application.transcodings import ledger_transcodings
 from ledger.audit.access_log import AccessLog
-from ledger.cases.complaint import Complaint, complaint_id_for
-from ledger.cases.escalation import Escalation
-from ledger.cases.handoff import Handoff
 from ledger.clock import Clock, SystemClock
 from ledger.errors import ConcurrencyError, DomainError, NotFoundError
-from ledger.incidents.incident import Incident
 from ledger.policy.service_policy import Policy
 from ledger.store.bootstrap import prepare_database
 from ledger.store.idle_check import install_idle_check
@@ -36,15 +34,13 @@ from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder, GroupC
 from ledger.store.side_tables import SideTables
 from ledger.subjects.subject import DataSubject, data_subject_id_for
 from ledger.topics import register_moved_modules
-from ledger.values import ESCALATION_LEVELS, Actor, Customer
+from ledger.values import Actor
 from privacy.fields import Personal
 from privacy.keys.keystore import SubjectErasedError, SubjectKeyStore
 from privacy.keys.master_key import MasterKeyring
 from privacy.keys.stream_subjects import StreamNotingMapper
 
 A = TypeVar("A", bound=Aggregate)
-# Who records breaches and raises automatic escalations.
-SLA_MONITOR = Actor(staff_id="sla-monitor", role="system")
 
 
 @dataclass(frozen=True)
@@ -58,7 +54,6 @@ class HistoryEntry:
     data: Mapping[str, Any]
 
 
-_REFERENCE_ATTEMPTS = 20
 _EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
@@ -70,7 +65,9 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     return aggregate
 
 
-class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
+class LedgerApplication(
+    ComplaintCommands, EscalationCommands, IncidentCommands, CaseCommands, Application[UUID]
+):
     """Complaints, escalations, handoffs and incidents as append-only event streams."""
 
     name = "ledger"
@@ -209,238 +206,6 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
     def _now(self) -> datetime:
         return self.clock.now()
 
-    # -- complaints ---------------------------------------------------------------------------
-
-    def register_complaint(
-        self,
-        *,
-        channel: str,
-        customer_name: str,
-        customer_phone: str | None = None,
-        customer_email: str | None = None,
-        customer_address: str | None = None,
-        customer_region: str | None = None,
-        subject_id: UUID | None = None,
-        summary: str,
-        description: str,
-        department: str | None = None,
-        actor: Actor,
-    ) -> Complaint:
-        """Register a complaint and give it the next reference of its year."""
-        department = department or self.policy.intake_department
-        self._check_department(department, field="department")
-        now = self._now()
-        subject = subject_id or uuid4()
-        new_subject = subject_id is None
-        customer = Customer(
-            subject_id=subject,
-            name=Personal.of(subject, customer_name),
-            phone=Personal.maybe(subject, customer_phone),
-            email=Personal.maybe(subject, customer_email),
-            address=Personal.maybe(subject, customer_address),
-            region=customer_region,
-        )
-        # The id follows from the reference, so the event store itself refuses a reused
-        # reference (say, after the counter table was restored from an older backup): take the
-        # next number and try again.
-        for _ in range(_REFERENCE_ATTEMPTS):
-            number = self.side_tables.next_number("CMP", now.year)
-            complaint = Complaint.register(
-                reference=f"CMP-{now.year}-{number:06d}",
-                channel=channel,
-                customer=customer,
-                summary=Personal.of(subject, summary),
-                description=Personal.of(subject, description),
-                department=department,
-                actor=actor,
-                at=now,
-            )
-            if new_subject:  # a person just minted: their data key in one statement, not three
-                self.keys.prepare_new_subject(subject)
-                new_subject = False
-            try:
-                self.save(complaint)
-            except ConcurrencyError:
-                continue
-            return complaint
-        raise ConcurrencyError("could not allocate an unused complaint reference; try again")
-
-    def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
-        return self._get(Complaint, complaint_id, version)
-
-    def find_complaint(self, id_or_reference: str) -> Complaint:
-        """Look a complaint up by its UUID or its human-readable reference."""
-        try:
-            complaint_id = UUID(id_or_reference)
-        except ValueError:
-            complaint_id = complaint_id_for(id_or_reference)
-        return self.get_complaint(complaint_id)
-
-    def classify_complaint(
-        self,
-        complaint_id: UUID,
-        *,
-        category: str,
-        priority: str,
-        customer_tier: str = "standard",
-        actor: Actor,
-    ) -> Complaint:
-        if category not in self.policy.categories:
-            raise DomainError(
-                f"unknown category; expected one of {self.policy.categories}", field="category"
-            )
-        if priority not in self.policy.priorities:
-            raise DomainError(
-                f"unknown priority; expected one of {tuple(self.policy.priorities)}",
-                field="priority",
-            )
-        if customer_tier not in self.policy.tier_first_response:
-            raise DomainError(
-                f"unknown customer tier; expected one of {tuple(self.policy.tier_first_response)}",
-                field="customer_tier",
-            )
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.classify(
-                category=category,
-                priority=priority,
-                customer_tier=customer_tier,
-                deadlines=self.policy.complaint_deadlines(
-                    registered_at=complaint.registered_at, priority=priority, tier=customer_tier
-                ),
-                actor=actor,
-                at=self._now(),
-            )
-        return complaint
-
-    def assign_complaint(
-        self,
-        complaint_id: UUID,
-        *,
-        owner: str | None = None,
-        reason: str | None = None,
-        actor: Actor,
-    ) -> Complaint:
-        """Give the complaint an owner: the caller by default (first-contact ownership)."""
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.assign(
-                owner=owner or actor.staff_id, reason=reason, actor=actor, at=self._now()
-            )
-        return complaint
-
-    def respond_to_complaint(self, complaint_id: UUID, *, message: str, actor: Actor) -> Complaint:
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.respond(
-                message=Personal.of(complaint.customer.subject_id, message),
-                actor=actor,
-                at=self._now(),
-            )
-        return complaint
-
-    def note_progress(self, complaint_id: UUID, *, note: str, actor: Actor) -> Complaint:
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.note_progress(
-                note=Personal.of(complaint.customer.subject_id, note), actor=actor, at=self._now()
-            )
-        return complaint
-
-    def resolve_complaint(self, complaint_id: UUID, *, resolution: str, actor: Actor) -> Complaint:
-        complaint = self.get_complaint(complaint_id)
-        now = self._now()
-        with self._saving(complaint):
-            complaint.resolve(
-                resolution=Personal.of(complaint.customer.subject_id, resolution),
-                feedback_due=now + self.policy.feedback_due,
-                actor=actor,
-                at=now,
-            )
-        return complaint
-
-    def record_feedback(
-        self, complaint_id: UUID, *, satisfaction: int, comment: str | None = None, actor: Actor
-    ) -> Complaint:
-        """Record the survey; at or below the policy's threshold the complaint reopens."""
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.record_feedback(
-                satisfaction=satisfaction,
-                comment=Personal.maybe(complaint.customer.subject_id, comment),
-                reopen_at_or_below=self.policy.reopen_at_or_below,
-                actor=actor,
-                at=self._now(),
-            )
-        return complaint
-
-    def reopen_complaint(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.reopen(reason=reason, actor=actor, at=self._now())
-        return complaint
-
-    def close_complaint(
-        self, complaint_id: UUID, *, waiver_reason: str | None = None, actor: Actor
-    ) -> Complaint:
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.close(waiver_reason=waiver_reason, actor=actor, at=self._now())
-        return complaint
-
-    def await_customer(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
-        """The complaint waits on the customer; its SLA clocks pause."""
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.await_customer(reason=reason, actor=actor, at=self._now())
-        return complaint
-
-    def record_customer_reply(self, complaint_id: UUID, *, actor: Actor) -> Complaint:
-        """The customer replied; the SLA clocks run again."""
-        complaint = self.get_complaint(complaint_id)
-        with self._saving(complaint):
-            complaint.record_customer_reply(actor=actor, at=self._now())
-        return complaint
-
-    def record_deadline_breach(
-        self, complaint_id: UUID, *, clock: str, due: datetime
-    ) -> Escalation | None:
-        """Record a missed deadline and escalate one level up, automatically and only once.
-
-        The complaint's own stream says which breaches it has recorded, so a repeat (another
-        worker, a retry after a crash) changes nothing and returns None.
-        """
-        for _ in range(3):
-            complaint = self.get_complaint(complaint_id)
-            if not complaint.check_breach(clock):
-                return None
-            now = self._now()
-            complaint.record_breach(clock=clock, due=due, actor=SLA_MONITOR, at=now)
-            escalation = None
-            if complaint.escalation_level < len(ESCALATION_LEVELS):
-                level = ESCALATION_LEVELS[complaint.escalation_level]
-                escalation = Escalation.raise_(
-                    subject_kind="complaint",
-                    subject_id=complaint.id,
-                    level=level,
-                    current_rank=complaint.escalation_level,
-                    reason=f"the {clock.replace('_', ' ')} deadline passed at {due.isoformat()}",
-                    skip_reason=None,
-                    automatic=True,
-                    rule=f"sla.{clock}.breached",
-                    actor=SLA_MONITOR,
-                    at=now,
-                )
-                complaint.record_escalation(
-                    escalation_id=escalation.id, level=level, actor=SLA_MONITOR, at=now
-                )
-            try:
-                self.save(complaint, *([escalation] if escalation else []))
-            except ConcurrencyError:
-                continue  # the complaint moved on meanwhile: decide again on its new state
-            return escalation
-        return None
-
     def get_history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every stored event of one stream, in order."""
         entries = [_history_entry(e) for e in self.events.get(aggregate_id)]
@@ -483,124 +248,6 @@ class LedgerApplication(IncidentCommands, CaseCommands, Application[UUID]):
                 subject.erase(legal_basis=legal_basis, actor=actor, at=self._now())
         self.keys.erase(subject_id, at=subject.erased_at or self._now())
         return subject
-
-    # -- escalations --------------------------------------------------------------------------
-
-    def raise_escalation(
-        self,
-        *,
-        complaint_id: UUID,
-        level: str,
-        reason: str,
-        skip_reason: str | None = None,
-        automatic: bool = False,
-        rule: str | None = None,
-        actor: Actor,
-    ) -> Escalation:
-        """Escalate a complaint one rung up the ladder (or more, with a skip reason)."""
-        complaint = self.get_complaint(complaint_id)
-        now = self._now()
-        escalation = Escalation.raise_(
-            subject_kind="complaint",
-            subject_id=complaint.id,
-            level=level,
-            current_rank=complaint.escalation_level,
-            reason=reason,
-            skip_reason=skip_reason,
-            automatic=automatic,
-            rule=rule,
-            actor=actor,
-            at=now,
-        )
-        with self._saving(escalation, complaint):
-            complaint.record_escalation(
-                escalation_id=escalation.id, level=level, actor=actor, at=now
-            )
-        return escalation
-
-    def get_escalation(self, escalation_id: UUID, *, version: int | None = None) -> Escalation:
-        return self._get(Escalation, escalation_id, version)
-
-    def acknowledge_escalation(self, escalation_id: UUID, *, actor: Actor) -> Escalation:
-        escalation = self.get_escalation(escalation_id)
-        with self._saving(escalation):
-            escalation.acknowledge(actor=actor, at=self._now())
-        return escalation
-
-    def resolve_escalation(self, escalation_id: UUID, *, outcome: str, actor: Actor) -> Escalation:
-        escalation = self.get_escalation(escalation_id)
-        subject: Complaint | Incident = (
-            self.get_incident(escalation.subject_id)
-            if escalation.subject_kind == "incident"
-            else self.get_complaint(escalation.subject_id)
-        )
-        now = self._now()
-        with self._saving(escalation, subject):
-            escalation.resolve(outcome=outcome, actor=actor, at=now)
-            subject.record_escalation_resolved(escalation_id=escalation.id, actor=actor, at=now)
-        return escalation
-
-    # -- handoffs -----------------------------------------------------------------------------
-
-    def request_handoff(
-        self,
-        *,
-        complaint_id: UUID,
-        to_department: str,
-        reason: str,
-        due: datetime | None = None,
-        actor: Actor,
-    ) -> Handoff:
-        """Ask another department to take the complaint on; the sender keeps it meanwhile."""
-        self._check_department(to_department, field="to_department")
-        complaint = self.get_complaint(complaint_id)
-        now = self._now()
-        handoff = Handoff.request(
-            complaint_id=complaint.id,
-            complaint_reference=complaint.reference,
-            from_department=complaint.department,
-            to_department=to_department,
-            reason=reason,
-            accept_due=self.policy.calendar.add(now, self.policy.handoff_accept),
-            complete_due=due or self.policy.calendar.add(now, self.policy.handoff_complete),
-            actor=actor,
-            at=now,
-        )
-        with self._saving(handoff, complaint):
-            complaint.record_handoff_requested(
-                handoff_id=handoff.id, to_department=to_department, actor=actor, at=now
-            )
-        return handoff
-
-    def get_handoff(self, handoff_id: UUID, *, version: int | None = None) -> Handoff:
-        return self._get(Handoff, handoff_id, version)
-
-    def accept_handoff(self, handoff_id: UUID, *, actor: Actor) -> Handoff:
-        handoff = self.get_handoff(handoff_id)
-        complaint = self.get_complaint(handoff.complaint_id)
-        now = self._now()
-        with self._saving(handoff, complaint):
-            handoff.accept(actor=actor, at=now)
-            complaint.record_handoff_accepted(handoff_id=handoff.id, actor=actor, at=now)
-        return handoff
-
-    def reject_handoff(self, handoff_id: UUID, *, reason: str, actor: Actor) -> Handoff:
-        handoff = self.get_handoff(handoff_id)
-        complaint = self.get_complaint(handoff.complaint_id)
-        now = self._now()
-        with self._saving(handoff, complaint):
-            handoff.reject(reason=reason, actor=actor, at=now)
-            complaint.record_handoff_rejected(handoff_id=handoff.id, actor=actor, at=now)
-        return handoff
-
-    def complete_handoff(self, handoff_id: UUID, *, result: str, actor: Actor) -> Handoff:
-        handoff = self.get_handoff(handoff_id)
-        complaint = self.get_complaint(handoff.complaint_id)
-        now = self._now()
-        with self._saving(handoff, complaint):
-            handoff.complete(result=result, actor=actor, at=now)
-            complaint.record_handoff_completed(handoff_id=handoff.id, actor=actor, at=now)
-        return handoff
 
     def _check_department(self, department: str, *, field: str) -> None:
         if department not in self.policy.departments:
