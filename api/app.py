@@ -6,18 +6,18 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api.background import BackgroundJobs, Job
 from api.config import Settings
 from api.http import idempotency, paths
-from api.http.access import AccessControl, RequestFacts, guard, record_operation
+from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import refuse_deep_json
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
-from api.http.presenters import close_response_keys, open_response_keys, write_access_log
+from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.http.problems import (
     PROBLEM_JSON,
@@ -26,6 +26,7 @@ from api.http.problems import (
     from_unexpected,
     unavailable,
 )
+from api.http.request_state import request_state
 from api.http.routes import (
     audit,
     cases,
@@ -76,18 +77,6 @@ class ProblemApi(Api):  # type: ignore[misc]
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
-class LedgerFlask(Flask):
-    """Flask whose views act on the records the access check loaded: one read each, not two."""
-
-    def dispatch_request(self) -> Any:
-        facts: RequestFacts | None = g.get("facts")
-        if facts is None:
-            return super().dispatch_request()
-        ledger: LedgerApplication = self.extensions["ledger"]
-        with ledger.reusing(facts.loaded()):
-            return super().dispatch_request()
-
-
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
     """The ledger on the configured store, with its master key; for the service and the CLI."""
     keyring, warning = load_keyring(
@@ -129,7 +118,7 @@ def create_app(
     settings = settings or Settings.from_env()
     retention_rules = load_rules(settings)  # refused before anything is opened
     ledger = build_ledger(settings, clock=clock)
-    app = LedgerFlask(__name__)
+    app = Flask(__name__)
     app.config.update(
         API_TITLE="Complaint and incident audit ledger",
         API_VERSION="v1",
@@ -177,8 +166,6 @@ def create_app(
     ):
         api.register_blueprint(blueprint)
 
-    app.before_request(open_response_keys)  # first: the policy decision reads records too
-    app.teardown_request(close_response_keys)
     app.before_request(refuse_deep_json)
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)
@@ -220,11 +207,11 @@ def _identify_and_claim() -> Any:
         return None
     if refused := guard():
         return refused
-    return idempotency.claim_key()
+    return idempotency.check_key()
 
 
 def _add_etag(response: Response) -> Response:
-    etag = g.get("etag")
+    etag = request_state().etag
     if etag and response.status_code < 300:
         response.headers["ETag"] = etag
     return response

@@ -4,7 +4,7 @@
     ├── DomainError            a command the business rules refuse (HTTP 409)
     ├── NotFoundError          no such record (HTTP 404)
     ├── ConcurrencyError       another write to the same record won the race (HTTP 409)
-    ├── ClaimLostError         a retry took the request's Idempotency-Key over (HTTP 409)
+    ├── DuplicateRequestError  another request with the same Idempotency-Key was stored first
     └── PolicyError            a policy/configuration value is invalid (refused at start)
 
 Messages never carry personal data: they name fields and states, not values.
@@ -31,11 +31,11 @@ class ConcurrencyError(LedgerError):
     """A concurrent write to the same record was stored first; reload and retry."""
 
 
-class ClaimLostError(LedgerError):
-    """The request's idempotency claim was taken over by a retry; nothing was stored.
+class DuplicateRequestError(LedgerError):
+    """Another request with the same Idempotency-Key was stored first; nothing was stored.
 
     Not a `ConcurrencyError`: retrying the save (as registration does for a reference
-    collision) cannot succeed without the claim.
+    collision) cannot succeed; the caller answers with what the first request recorded.
     """
 
 

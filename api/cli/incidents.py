@@ -12,6 +12,7 @@ from uuid import UUID
 
 from api.config import Settings
 from ledger.access.policy import visibility_for
+from ledger.application.scope import RequestScope
 from ledger.audit.access_log import Access
 from ledger.errors import LedgerError
 from ledger.values import ROLES
@@ -65,8 +66,9 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             return text
 
         now = ledger.clock.now()
-        with ledger.keys.response(memo):  # the streams it reads bring their people's keys
-            review = build_review(ledger, incident.id, reveal=reveal, now=now)
+        # The streams it reads bring their people's keys into the memo.
+        reading = ledger.for_request(RequestScope(keys=memo))
+        review = build_review(reading, incident.id, reveal=reveal, now=now)
         if revealed:
             ledger.access_log.record(
                 [

@@ -16,13 +16,14 @@ from typing import Any
 from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 
 from api.http.identity import PrincipalSource, Rejected
 from api.http.limiter import FailureLimiter
 from api.http.paths import complaint_id, record_id
-from api.http.presenters import ledger, revealed_accesses
+from api.http.presenters import revealed_accesses
 from api.http.problems import problem, unavailable
+from api.http.request_state import RequestState, request_state
 from ledger.access.policy import decide
 from ledger.access.tokens import Principal, TokenStore
 from ledger.application.service import LedgerApplication
@@ -144,7 +145,7 @@ class RequestFacts:
 
     def target(self) -> str:
         """What the operation log names as the target, without loading anything."""
-        if presented := g.get("presented"):
+        if presented := request_state().presented:
             kind, aggregate_id, _ = presented.split(":")
             return f"{kind}:{aggregate_id}"
         for name, value in self._args.items():
@@ -171,8 +172,7 @@ class RequestFacts:
 
 
 def request_id() -> str:
-    rid: str = g.get("request_id") or ""
-    return rid
+    return request_state().request_id
 
 
 def _unauthorized(detail: str, *, invalid: bool) -> Response:
@@ -182,10 +182,11 @@ def _unauthorized(detail: str, *, invalid: bool) -> Response:
 
 def guard() -> Response | None:
     """Before each `/v1` request: authenticate, authorise, and fix who the caller is."""
+    state = request_state()
     supplied = request.headers.get("X-Request-Id", "")
-    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid4().hex
+    state.request_id = supplied if _REQUEST_ID.match(supplied) else uuid4().hex
     access = access_control()
-    app = ledger()
+    app = state.ledger
     now = app.clock.now()
     address = request.remote_addr or "unknown"
     retry = access.limiter.retry_after(address, now)
@@ -208,12 +209,11 @@ def guard() -> Response | None:
     if isinstance(found, Rejected):
         access.limiter.failed(address, now)
         return _unauthorized(f"{found.reason.capitalize()}.", invalid=True)
-    g.principal = found
-    g.actor = Actor(staff_id=found.staff_id, role=found.roles[0], department=found.department)
+    state.actor = Actor(staff_id=found.staff_id, role=found.roles[0], department=found.department)
     if request.routing_exception is not None:
         return None  # Flask answers 404 or 405 as usual
     facts = RequestFacts(app, request.view_args or {}, request.get_json(silent=True))
-    g.facts = facts
+    state.facts = facts
     decision = decide(
         request.endpoint,
         staff_id=found.staff_id,
@@ -221,12 +221,14 @@ def guard() -> Response | None:
         department=found.department,
         facts=facts,
     )
-    g.decision = decision.outcome
+    state.decision = decision.outcome
     if decision.outcome == "hidden":
         raise facts.hidden()
     if decision.outcome == "forbidden" or decision.role is None:
         return problem(403, "Forbidden", "Your role may not do this.")
-    g.actor = Actor(staff_id=found.staff_id, role=decision.role, department=found.department)
+    state.actor = Actor(staff_id=found.staff_id, role=decision.role, department=found.department)
+    # The command acts on the records the decision loaded: one read each, not two.
+    state.scope.reuse(facts.loaded())
     return None
 
 
@@ -235,11 +237,10 @@ def record_operation(response: Response) -> Response:
     same commit the access-log rows of the personal data it revealed."""
     if not request.path.startswith("/v1/"):
         return response
-    actor: Actor | None = g.get("actor")
-    facts: RequestFacts | None = g.get("facts")
+    state = request_state()
     accesses = revealed_accesses()
     try:
-        _append_operation(response, actor, facts, accesses)
+        _append_operation(response, state, accesses)
     except Exception as error:
         if not is_unavailable(error):
             raise
@@ -255,22 +256,18 @@ def record_operation(response: Response) -> Response:
     return response
 
 
-def _append_operation(
-    response: Response,
-    actor: Actor | None,
-    facts: "RequestFacts | None",
-    accesses: list[Access],
-) -> None:
+def _append_operation(response: Response, state: RequestState, accesses: list[Access]) -> None:
+    actor, facts = state.actor, state.facts
     access_control().oplog.append(
         Operation(
-            at=ledger().clock.now(),
+            at=state.ledger.clock.now(),
             request_id=request_id(),
             staff_id=actor.staff_id if actor else "-",
             role=actor.role if actor else "-",
             operation=request.endpoint or f"{request.method} (no such endpoint)",
             # A path may carry a NUL byte (%00), which PostgreSQL text cannot hold.
             target=(facts.target() if facts else request.path).replace("\x00", "\\x00"),
-            result="allowed" if g.get("decision") == "allowed" else "refused",
+            result="allowed" if state.decision == "allowed" else "refused",
             status=response.status_code,
         ),
         accesses,

@@ -1,32 +1,38 @@
 """`Idempotency-Key` on POST: a retry with the same key returns the first result, appends nothing.
 
-The first request claims the key under a fencing token (`ledger.store.claims`). When its command
-saves the record the endpoint answers with, the save completes the claim in the events' own
-transaction (the endpoint's success status and `kind:id:version`), so a crash or an outage
-between that commit and the answer cannot leave the key in progress or let a retry write again.
-After the answer the record is set to what was answered (a refusal, say); a server failure
-releases the key unless a save already completed it. A retry while the first request runs gets
-409 with `Retry-After`; the same key with a different request gets 422.
+Before a POST with a key, a record of the key answers at once: the same request is replayed
+from it, a different request with the same key gets 422. Otherwise the request runs with the
+key in its scope (`ledger.store.idempotency`): its first save writes the key's record in the
+same transaction as its events, with the endpoint's success status and, when it saves the
+record the endpoint answers with, that record's `kind:id:version`. So a crash or an outage
+between that commit and the answer cannot let a retry write again, and a concurrent duplicate's
+save fails as a whole (`DuplicateRequestError`) and is answered with the first result.
+
+After the answer the record is set to what was answered (a body, a refusal); a request that
+saved nothing and failed on our side (5xx) leaves no record, so its retry runs again.
 """
 
 import hashlib
 import json
 import logging
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 
 from api.http.identity import current_actor
-from api.http.presenters import RESOURCES, ledger, re_present
+from api.http.presenters import RESOURCES, re_present
 from api.http.problems import PROBLEM_JSON, problem
+from api.http.request_state import RequestState, request_state
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff
+from ledger.errors import DuplicateRequestError
 from ledger.incidents.incident import Incident
 from ledger.store.availability import is_unavailable
-from ledger.store.claims import Claim, current_claim
+from ledger.store.idempotency import Completion, IdempotencyKey
+from ledger.store.side_tables import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 # How a stored answer is kept: a problem or a plain body verbatim, a record as its pointer.
@@ -34,7 +40,7 @@ PROBLEM = "problem:"
 BODY = "body:"
 WITHHELD = "withheld"
 log = logging.getLogger(__name__)
-# The aggregate behind each re-presentable kind: a save of it completes the claim.
+# The aggregate behind each re-presentable kind: a save of it records `kind:id:version`.
 AGGREGATES: dict[str, type[Aggregate]] = {
     "complaint": Complaint,
     "escalation": Escalation,
@@ -64,8 +70,12 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def claim_key() -> Response | None:
-    """Before a POST: claim the key, or answer from the first request that claimed it."""
+def _at(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def check_key() -> Response | None:
+    """Before a POST: answer from the first request with this key, or let this one record it."""
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
         return None
@@ -76,32 +86,40 @@ def claim_key() -> Response | None:
             "Idempotency-Key must be 1-255 printable characters.",
             field=HEADER,
         )
+    state = request_state()
     scope = current_actor().staff_id
-    app = ledger()
-    holders = app.claim_holders
     fingerprint = _fingerprint()
-    token = holders.new_token()
-    now = app.clock.now()
-    try:
-        record = app.side_tables.reserve_idempotency_key(
-            scope=scope,
-            key=key,
-            fingerprint=fingerprint,
-            now=now,
-            lease=current_app.extensions["claim_lease"],
-            token=token,
-            owner=holders.owner,
-            holder_is_dead=holders.holder_is_dead,
-        )
-    except BaseException:
-        holders.finished(token)
-        raise
+    record = state.ledger.side_tables.find_idempotency_record(scope=scope, key=key)
+    if record is not None:
+        return _replay(record, fingerprint, state)
+    status, kind = _answers()
+    state.scope.idempotency = IdempotencyKey(
+        scope,
+        key,
+        fingerprint,
+        status,
+        _at(state.ledger.clock.now()),
+        kind,
+        AGGREGATES.get(kind) if kind else None,
+    )
+    return None
+
+
+def replay_first(_: DuplicateRequestError) -> Response:
+    """A concurrent duplicate's save was refused: answer with what the first request recorded."""
+    state = request_state()
+    key = state.scope.idempotency
+    if key is None:
+        raise RuntimeError("a duplicate request without an idempotency key")
+    state.scope.idempotency = None  # the record is the first request's: leave it as it is
+    state.presented = None
+    record = state.ledger.side_tables.find_idempotency_record(scope=key.scope, key=key.key)
     if record is None:
-        status, kind = _answers()
-        claim = Claim(scope, key, token, status, kind, AGGREGATES.get(kind) if kind else None)
-        g.idempotency = (claim, current_claim.set(claim))
-        return None
-    holders.finished(token)
+        raise RuntimeError("the idempotency record that refused the save is gone")
+    return _replay(record, key.fingerprint, state)
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) -> Response:
     if record.fingerprint != fingerprint:
         return problem(
             422,
@@ -110,16 +128,7 @@ def claim_key() -> Response | None:
             field=HEADER,
         )
     if record.status is None or record.result is None:
-        wait = timedelta(seconds=1)
-        if record.lease_ends is not None:
-            wait = max(wait, record.lease_ends - now)
-        return problem(
-            409,
-            "Request in progress",
-            "A request with this Idempotency-Key is still running.",
-            field=HEADER,
-            headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
-        )
+        return _unanswered(record, state)
     if record.result.startswith(PROBLEM):
         response = Response(
             record.result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
@@ -145,68 +154,59 @@ def claim_key() -> Response | None:
     return response
 
 
-def settle_key(response: Response) -> Response:
-    """After the request: store what it answered, or release the key if we failed."""
-    claimed = g.get("idempotency")
-    if claimed is None:
+def _unanswered(record: IdempotencyRecord, state: RequestState) -> Response:
+    """The first request stored its changes and has not recorded its answer (yet)."""
+    lease: timedelta = current_app.extensions["answer_lease"]
+    now = state.ledger.clock.now()
+    if record.recorded_at is not None and now - record.recorded_at < lease:
+        wait = max(timedelta(seconds=1), record.recorded_at + lease - now)
+        return problem(
+            409,
+            "Request in progress",
+            "A request with this Idempotency-Key is still running.",
+            field=HEADER,
+            headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
+        )
+    return problem(
+        409,
+        "Request already answered",
+        "The request with this Idempotency-Key stored its changes; its answer was not kept.",
+        field=HEADER,
+    )
+
+
+def record_answer(response: Response) -> Response:
+    """After the request: record what it answered (a save may have recorded the key already)."""
+    state = request_state()
+    key = state.scope.idempotency
+    if key is None or (response.status_code >= 500 and not key.recorded):
         return response
-    try:
-        _settle(claimed[0], response)
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
-        # The claim stays as it was: completed if the save did it, else in progress until a
-        # retry takes it over (this process knows the claim is no longer live).
-        log.error("idempotency: store unavailable, a claim was left as it was")
-    return response
-
-
-def _settle(claim: Claim, response: Response) -> None:
-    tables = ledger().side_tables
     if response.status_code >= 500:
-        # Deletes only a claim still in progress: a save that committed keeps its answer.
-        tables.release_idempotency_key(scope=claim.scope, key=claim.key, token=claim.token)
-        return
-    result = g.get("presented")
+        return response  # a save recorded its result; the failure after it is not the answer
+    result = state.presented
     if result is None:
         if response.status_code >= 400:
             result = PROBLEM + response.get_data(as_text=True)
-        elif g.get("answer_holds_secret"):
+        elif state.answer_holds_secret:
             # A secret is shown once and never stored: a retry learns the request was done.
             result = WITHHELD
         else:
             result = BODY + response.get_data(as_text=True)
-    tables.complete_idempotency_key(
-        scope=claim.scope,
-        key=claim.key,
-        token=claim.token,
-        status=response.status_code,
-        result=result,
+    answer = Completion(
+        key.scope, key.key, key.fingerprint, response.status_code, result, key.at, not key.recorded
     )
-
-
-def release_on_error(error: BaseException | None) -> None:
-    """After every request: forget the claim; release it if the request failed on our side."""
-    claimed = g.pop("idempotency", None)
-    if claimed is None:
-        return
-    claim, reset = claimed
-    current_claim.reset(reset)
     try:
-        if error is not None:
-            ledger().side_tables.release_idempotency_key(
-                scope=claim.scope, key=claim.key, token=claim.token
-            )
-    except Exception as failure:
-        if not is_unavailable(failure):
+        state.ledger.side_tables.record_answer(answer)
+    except Exception as error:
+        if not is_unavailable(error):
             raise
-        log.error("idempotency: store unavailable, a claim was left as it was")
-    finally:
-        ledger().claim_holders.finished(claim.token)
+        # The record stays as its save wrote it (if one did): a retry runs again or replays it.
+        log.error("idempotency: store unavailable, an answer was not recorded")
+    return response
 
 
 def install(app: Flask, *, lease: timedelta) -> None:
-    """Claims in progress may be taken over after `lease` whatever their holder."""
-    app.extensions["claim_lease"] = lease
-    app.after_request(settle_key)
-    app.teardown_request(release_on_error)
+    """An answer not recorded `lease` after its changes is taken as lost (a crash)."""
+    app.extensions["answer_lease"] = lease
+    app.after_request(record_answer)
+    app.register_error_handler(DuplicateRequestError, replay_first)

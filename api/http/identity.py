@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from flask import g
-
+from api.http.request_state import request_state
 from ledger.access.tokens import PREFIX, Principal, TokenStore
 from ledger.values import Actor
 
@@ -48,5 +47,7 @@ class TokenSource:
 
 def current_actor() -> Actor:
     """The caller, in the role the policy allowed this request under."""
-    actor: Actor = g.actor
+    actor = request_state().actor
+    if actor is None:
+        raise RuntimeError("no caller: the request was not authenticated")
     return actor

@@ -10,9 +10,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from flask import current_app, g, request
+from flask import current_app, has_request_context, request
 from marshmallow import Schema
 
+from api.http.request_state import request_state
 from api.http.schemas import common as schemas
 from ledger.access.policy import visibility_for
 from ledger.application.service import HistoryEntry, LedgerApplication
@@ -26,23 +27,11 @@ from privacy.masking import MASKERS
 
 
 def ledger() -> LedgerApplication:
+    """The ledger; in a request, its view for this request (`RequestState.ledger`)."""
+    if has_request_context():
+        return request_state().ledger
     app: LedgerApplication = current_app.extensions["ledger"]
     return app
-
-
-def open_response_keys() -> None:
-    """Before a request: its memo of data keys, bound so that reads fill it as they go.
-
-    A stream read in the request brings the rows of its people's data keys in the same
-    statement as its events (`SubjectKeyStore.response`); the memo ends with the request, so
-    an erasure shows on the next one.
-    """
-    g.data_keys_binding = ledger().keys.bind_response({})
-
-
-def close_response_keys(_: BaseException | None = None) -> None:
-    if (binding := g.pop("data_keys_binding", None)) is not None:
-        ledger().keys.unbind_response(binding)
 
 
 def show(value: Personal | None, kind: str, field: str) -> str | None:
@@ -52,12 +41,12 @@ def show(value: Personal | None, kind: str, field: str) -> str | None:
     """
     if value is None:
         return None
-    role = g.actor.role
-    visibility = visibility_for(role)
+    state = request_state()
+    visibility = visibility_for(state.actor.role if state.actor else "")
     if visibility == "none":
         return None
-    text = ledger().keys.reveal(value)  # with the request's memo, bound by open_response_keys
-    g.setdefault("revealed", {}).setdefault(value.subject_id, set()).add(field)
+    text = state.ledger.reveal(value)  # with the request's memo of data keys
+    state.reveal_noted(value.subject_id, field)
     if visibility == "masked" and text not in (ERASED, TAMPERED):
         return MASKERS[kind](text)
     return text
@@ -76,16 +65,18 @@ def customer_body(customer: Customer) -> dict[str, Any]:
 
 def revealed_accesses() -> list[Access]:
     """The request's reveals so far, as access-log entries; taken once (the caller logs them)."""
-    revealed: dict[UUID, set[str]] = g.pop("revealed", {})
-    if not revealed:
+    state = request_state()
+    revealed = state.take_revealed()
+    if not revealed or state.actor is None:
         return []
+    actor = state.actor
     now = ledger().clock.now()
     purpose = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
     return [
         Access(
             at=now,
-            staff_id=g.actor.staff_id,
-            role=g.actor.role,
+            staff_id=actor.staff_id,
+            role=actor.role,
             subject_id=subject_id,
             fields=tuple(sorted(fields)),
             purpose=purpose,
@@ -249,8 +240,9 @@ RESOURCES: dict[
 
 def present(kind: str, aggregate: Aggregate) -> dict[str, Any]:
     """The body for `aggregate`, remembering which version of which record it shows."""
-    g.presented = f"{kind}:{aggregate.id}:{aggregate.version}"
-    g.etag = f'"{aggregate.version}"'
+    state = request_state()
+    state.presented = f"{kind}:{aggregate.id}:{aggregate.version}"
+    state.etag = f'"{aggregate.version}"'
     return RESOURCES[kind][1](aggregate)
 
 

@@ -7,7 +7,6 @@ from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import (
-    ClaimLostError,
     ConcurrencyError,
     DomainError,
     LedgerError,
@@ -92,8 +91,6 @@ def from_ledger_error(error: LedgerError) -> Response:
         return problem(404, "Not found", str(error))
     if isinstance(error, ConcurrencyError):
         return problem(409, "Concurrent modification", str(error))
-    if isinstance(error, ClaimLostError):
-        return problem(409, "Request in progress", str(error), field="Idempotency-Key")
     if isinstance(error, DomainError):
         return problem(409, "Command refused", str(error), field=error.field)
     return problem(400, "Invalid request", str(error))

@@ -22,13 +22,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 
 from ledger.audit.access_log import Access, AccessLog
 from ledger.audit.purges import OPERATION_LOG, Purge, PurgeTable
+from ledger.store.group_commit import GroupCommit
 from privacy.db.schema_lock import serialise_schema_changes
 
 REFUSAL: Final = "the operation log is append-only"
@@ -95,17 +96,11 @@ def row_hash(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-class _Pending:
-    """One caller's append waiting for the batch that writes it."""
+class _Entry(NamedTuple):
+    """One caller's append: its operation and the reveals recorded with it."""
 
-    __slots__ = ("accesses", "done", "error", "logged", "operation")
-
-    def __init__(self, operation: Operation, accesses: Sequence[Access]) -> None:
-        self.operation = operation
-        self.accesses = accesses
-        self.done = threading.Event()
-        self.logged: LoggedOperation | None = None
-        self.error: BaseException | None = None
+    operation: Operation
+    accesses: Sequence[Access]
 
 
 class OperationLog:
@@ -126,20 +121,21 @@ class OperationLog:
         self.retention = retention
         self._datastore = datastore
         self._access_log = access_log
-        self._lock = threading.Lock()  # held by the one thread writing a batch
-        self._queue_lock = threading.Lock()
-        self._queue: list[_Pending] = []
+        self._lock = threading.Lock()  # held by the one thread writing the chain's head
+        # Appends arriving together are written together (`ledger.store.group_commit`).
+        self._group: GroupCommit[_Entry, LoggedOperation] = GroupCommit(self._write)
         columns = (
             "seq BIGINT PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL, "
             "staff_id TEXT NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, "
             "target TEXT NOT NULL, result TEXT NOT NULL, status INTEGER NOT NULL, "
             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL"
         )
-        schema = datastore.schema
         with self._cursor() as c:
             serialise_schema_changes(c)
+            schema = datastore.schema
             self._purges = PurgeTable(c, schema=schema)
         horizon = self._purges.horizon(OPERATION_LOG)
+        schema = datastore.schema
         self._table = f'"{schema}".ledger_operation_log'
         function = f'"{schema}".ledger_operation_log_refuse()'
         statements = [
@@ -167,88 +163,66 @@ class OperationLog:
     def append(self, operation: Operation, accesses: Sequence[Access] = ()) -> LoggedOperation:
         """Add a row at the head of the chain; return once it is committed.
 
-        Appends arriving together are written together: the first caller to take the writer's
-        lock becomes the leader and writes every row queued so far in one transaction (one
-        table lock, one read of the head, one commit); the others wait for that commit. Each
-        caller returns only after its own row is durable, in the order the leader chained them.
-        `accesses` (the personal data the request revealed) go into the access log in the same
-        transaction, so a request's reveals cost no commit of their own and are never recorded
-        without its operation, nor it without them.
+        Appends arriving together are written together, through the same group commit as
+        the ledger's saves (`ledger.store.group_commit`): one transaction, one table lock and
+        one read of the head for the batch; each caller returns only after its own row is
+        durable, in the order the batch chained them. `accesses` (the personal data the
+        request revealed) go into the access log in the same transaction, so a request's
+        reveals cost no commit of their own and are never recorded without its operation,
+        nor it without them.
         """
         if accesses and self._access_log is None:
             raise ValueError("this operation log was built without the access log")
-        pending = _Pending(operation, accesses)
-        with self._queue_lock:
-            self._queue.append(pending)
-        while not pending.done.is_set():
-            with self._lock:
-                if pending.done.is_set():
-                    break
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._write(batch)
-        if pending.error is not None:
-            raise pending.error
-        assert pending.logged is not None  # noqa: S101 (set whenever done without an error)
-        return pending.logged
+        return self._group.submit(_Entry(operation, accesses))
 
-    def _write(self, batch: list["_Pending"]) -> None:
-        """One transaction for the whole batch; every entry is marked done, written or failed."""
+    def _write(self, batch: Sequence[_Entry]) -> list[LoggedOperation]:
+        """One transaction for the whole batch, chained onto the stored head; its rows."""
         statement = (
             f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash) "
             f"VALUES ({', '.join(['%s'] * 11)})"
         )
-        try:
-            for _ in range(_ATTEMPTS):
-                logged: list[LoggedOperation] = []
-                try:
-                    with self._cursor() as c:
-                        c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
-                        c.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
-                        last = c.fetchone()
-                        seq = int(last["seq"]) if last else 0
-                        prev = str(last["hash"]) if last else GENESIS
-                        rows = []
-                        for entry in batch:
-                            operation = entry.operation
-                            seq += 1
-                            row = {
-                                "seq": seq,
-                                "at": _text(operation.at),
-                                "request_id": operation.request_id,
-                                "staff_id": operation.staff_id,
-                                "role": operation.role,
-                                "operation": operation.operation,
-                                "target": operation.target,
-                                "result": operation.result,
-                                "status": operation.status,
-                                "prev_hash": prev,
-                            }
-                            digest = row_hash(row)
-                            rows.append((*row.values(), digest))
-                            logged.append(
-                                LoggedOperation(
-                                    **operation.__dict__, seq=seq, prev_hash=prev, hash=digest
-                                )
+        for _ in range(_ATTEMPTS):
+            logged: list[LoggedOperation] = []
+            try:
+                with self._lock, self._cursor() as c:
+                    c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
+                    c.execute(f"SELECT seq, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
+                    last = c.fetchone()
+                    seq = int(last["seq"]) if last else 0
+                    prev = str(last["hash"]) if last else GENESIS
+                    rows = []
+                    for entry in batch:
+                        operation = entry.operation
+                        seq += 1
+                        row = {
+                            "seq": seq,
+                            "at": _text(operation.at),
+                            "request_id": operation.request_id,
+                            "staff_id": operation.staff_id,
+                            "role": operation.role,
+                            "operation": operation.operation,
+                            "target": operation.target,
+                            "result": operation.result,
+                            "status": operation.status,
+                            "prev_hash": prev,
+                        }
+                        digest = row_hash(row)
+                        rows.append((*row.values(), digest))
+                        logged.append(
+                            LoggedOperation(
+                                **operation.__dict__, seq=seq, prev_hash=prev, hash=digest
                             )
-                            prev = digest
-                        c.executemany(statement, rows)
-                        if self._access_log is not None:
-                            self._access_log.insert(
-                                c, [access for entry in batch for access in entry.accesses]
-                            )
-                except IntegrityError:
-                    continue  # another process extended the chain first: build on its row
-                for entry, written in zip(batch, logged, strict=True):
-                    entry.logged = written
-                return
-            raise IntegrityError("could not append to the operation log")
-        except Exception as error:  # each caller of the batch raises it
-            for entry in batch:
-                entry.error = error
-        finally:
-            for entry in batch:
-                entry.done.set()
+                        )
+                        prev = digest
+                    c.executemany(statement, rows)
+                    if self._access_log is not None:
+                        self._access_log.insert(
+                            c, [access for entry in batch for access in entry.accesses]
+                        )
+            except IntegrityError:
+                continue  # another process extended the chain first: build on its row
+            return logged
+        raise IntegrityError("could not append to the operation log")
 
     def head(self) -> Head:
         with self._cursor(commit=False) as c:
@@ -271,7 +245,7 @@ class OperationLog:
         last row: the next append chains onto it), recording the purge and its anchor in the
         same transaction; None when there is nothing to purge."""
         with self._lock, self._cursor() as c:
-            # As a writer does: no append interleaves with the purge.
+            # as a writer does: no append interleaves with the purge
             c.execute(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE")
             previous = self._purges.latest(c, OPERATION_LOG)
             after = previous.up_to if previous else 0

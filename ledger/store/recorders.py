@@ -9,9 +9,9 @@ write, so a chain cannot fork. Concurrent saves can share one transaction throug
 (`ledger.store.group_commit`), which goes through the same insert path.
 """
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -19,24 +19,37 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit
+from ledger.store.idempotency import Completion
 from ledger.store.side_tables import SideTables
 from privacy.db.schema_lock import serialise_schema_changes
-from privacy.keys.keystore import SubjectKeyStore
+from privacy.keys.keystore import KeyMemo, SubjectKeyStore
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
+
+
+class _Save(NamedTuple):
+    """One save's events and the idempotency record written with them."""
+
+    events: Sequence[StoredEvent]
+    completions: Sequence[Completion]
+
+
+def _save_keys(save: _Save) -> set[Hashable]:
+    keys: set[Hashable] = {(e.originator_id, e.originator_version) for e in save.events}
+    keys.update((c.scope, c.key) for c in save.completions)
+    return keys
 
 
 class GroupCommitting:
     """Routes plain saves through a `GroupCommit` once the application attaches one.
 
-    A save may carry `completions`: idempotency claims completed in the events' transaction
-    (`ledger.store.claims`), by the `claims` side tables the application attaches.
+    A save may carry `completions`: idempotency records written in the events' transaction
+    (`ledger.store.idempotency`), by the idempotency side tables the application attaches.
     """
 
-    group_commit: GroupCommit | None = None
-    claims: SideTables | None = None
+    group_commit: "GroupCommit[_Save, Sequence[int] | None] | None" = None
+    idempotency: SideTables | None = None
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
@@ -45,7 +58,7 @@ class GroupCommitting:
         extra = any(value is not None for value in kwargs.values())
         if self.group_commit is None or extra or not stored_events:
             return self.insert_events_now(stored_events, completions, **kwargs)
-        return self.group_commit.insert_events(stored_events, completions)
+        return self.group_commit.submit(_Save(stored_events, completions))
 
     def insert_events_now(
         self,
@@ -58,26 +71,43 @@ class GroupCommitting:
             stored_events, completions=completions, **kwargs
         )
 
-    def enable_group_commit(self) -> GroupCommit:
-        self.group_commit = GroupCommit(self.insert_events_now)
+    def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | None]:
+        """Several saves in one transaction; each one's notification ids."""
+        ids = self.insert_events_now(
+            [e for s in saves for e in s.events], [c for s in saves for c in s.completions]
+        )
+        results: list[Sequence[int] | None] = []
+        start = 0
+        for save in saves:
+            end = start + len(save.events)
+            results.append(None if ids is None else list(ids[start:end]))
+            start = end
+        return results
+
+    def enable_group_commit(self) -> "GroupCommit[_Save, Sequence[int] | None]":
+        self.group_commit = GroupCommit(
+            self._commit_saves, keys=_save_keys, size=lambda save: len(save.events)
+        )
         return self.group_commit
 
-    def _complete_claims(self, cursor: Any, completions: Sequence[Completion]) -> None:
-        # First in the transaction, so a claim lost to a retry rolls back the events with it.
+    def _complete_idempotency(self, cursor: Any, completions: Sequence[Completion]) -> None:
+        # First in the transaction, so a key another request took rolls the events back with it,
+        # and a concurrent duplicate waits on the key's row before the events' table lock.
         if not completions:
             return
-        if self.claims is None:
-            raise RuntimeError("a save carries idempotency completions but no claims table")
+        if self.idempotency is None:
+            raise RuntimeError("a save carries idempotency records but no table for them")
         for completion in completions:
-            self.claims.complete_in(cursor, completion)
+            self.idempotency.complete_in(cursor, completion)
 
 
 class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):
     """PostgreSQL event table refusing UPDATE/DELETE/TRUNCATE, chained by a row trigger.
 
-    A stream's events come back with the data-key rows a response will reveal them with, when
-    the application's key store predicts them (`SubjectKeyStore.key_rows_for`): one statement
-    instead of one for the events and another (with its own connection checkout) per person.
+    A stream read for a response comes back with the data-key rows the response will reveal it
+    with, when the application's key store predicts them (`SubjectKeyStore.key_rows_for`): one
+    statement instead of one for the events and another (with its own connection checkout) per
+    person.
     """
 
     subject_keys: SubjectKeyStore | None = None
@@ -91,8 +121,13 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
         lte: int | None = None,
         desc: bool = False,
         limit: int | None = None,
+        keys: KeyMemo | None = None,
     ) -> Sequence[StoredEvent]:
-        key_rows = self.subject_keys.key_rows_for(originator_id) if self.subject_keys else None
+        """The stream's events; with `keys` (one response's memo of data keys), the rows of the
+        data keys its people's values need come in the same statement and go into the memo."""
+        key_rows = None
+        if keys is not None and self.subject_keys is not None:
+            key_rows = self.subject_keys.key_rows_for(originator_id, keys)
         params: list[Any] = [originator_id]
         params.extend(p for p in (gt, lte, limit) if p is not None)
         statement = self._events_statement(
@@ -118,10 +153,10 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                 )
                 for row in rows
             ]
-        events, keys = [], []
+        events, key_found = [], []
         for row in rows:
             if row["originator_version"] is None:
-                keys.append(row)
+                key_found.append(row)
             else:
                 events.append(
                     StoredEvent(
@@ -131,7 +166,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                         state=bytes(row["state"]),
                     )
                 )
-        key_rows.take(keys)
+        key_rows.take(key_found)
         # PostgreSQL returns UNION ALL branch by branch, each in its order; sorting the
         # (already sorted) events costs one pass and leaves no plan to rely on.
         events.sort(key=attrgetter("originator_version"), reverse=desc)
@@ -191,7 +226,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
     ) -> None:
         # The library calls this inside the write transaction, before the table lock and the
         # insert, and outside its own error capture: an error here rolls everything back.
-        self._complete_claims(curs, completions)
+        self._complete_idempotency(curs, completions)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

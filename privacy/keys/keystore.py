@@ -12,7 +12,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
@@ -61,8 +60,8 @@ class SubjectKeyStore:
     def __init__(self, keyring: MasterKeyring) -> None:
         self.keyring = keyring
         self._datastore: PostgresDatastore | None = None
-        # The key rows of one subject and of several, for a recorder to read with events (one
-        # parameter: the id, or the ids separated by spaces); set when attached.
+        # PostgreSQL only: the key rows of one subject and of several, for a recorder to read
+        # with events (one parameter: the id, or the ids separated by spaces).
         self._rows_sql: tuple[str, str] | None = None
         # Recently used data keys for encrypting, so that a busy customer costs no query per
         # write; bounded, and emptied for a subject the moment this process erases them.
@@ -73,7 +72,6 @@ class SubjectKeyStore:
         self._unwrapped: OrderedDict[str, _Unwrapped] = OrderedDict()
         self._lock = threading.Lock()
         self.streams = StreamSubjects()
-        self._response: ContextVar[KeyMemo | None] = ContextVar("data_key_memo", default=None)
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -83,8 +81,8 @@ class SubjectKeyStore:
         self._table = f'"{datastore.schema}".ledger_subject_keys'
         columns = f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
         self._row_sql = f"{columns}WHERE subject_id = %s"
-        # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us slower
-        # per statement. Several ids come as one text: psycopg dumps a str faster.
+        # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us
+        # slower per statement. Several ids come as one text: psycopg dumps a str faster.
         self._rows_sql = (
             self._row_sql,
             columns + "WHERE subject_id = ANY(string_to_array(%s, ' '))",
@@ -266,36 +264,15 @@ class SubjectKeyStore:
 
     # -- one response's keys -------------------------------------------------------------------
 
-    @contextmanager
-    def response(self, memo: KeyMemo | None = None) -> Iterator[KeyMemo]:
-        """Reveal for one response within the block, with `memo` as its memo of data keys.
+    def key_rows_for(self, stream_id: UUID | str, memo: KeyMemo) -> "KeyRowsRead | None":
+        """What a read of `stream_id` for one response should bring back with its events.
 
-        Key rows read in the same statement as a stream's events in the block
-        (`key_rows_for`) go into the memo, so revealing needs no query of its own. The memo
-        lives no longer than the response, so an erasure shows on the next one.
+        The rows go into `memo`, the response's memo of data keys, so revealing needs no query
+        of its own; the memo lives no longer than the response, so an erasure shows on the
+        next one. Only on PostgreSQL, and only for a stream whose subjects this process has
+        seen; anything else is read when revealed.
         """
-        memo = {} if memo is None else memo
-        token = self.bind_response(memo)
-        try:
-            yield memo
-        finally:
-            self.unbind_response(token)
-
-    def bind_response(self, memo: KeyMemo) -> Token[KeyMemo | None]:
-        """`response` for a framework whose request starts and ends in separate hooks."""
-        return self._response.set(memo)
-
-    def unbind_response(self, token: Token[KeyMemo | None]) -> None:
-        self._response.reset(token)
-
-    def key_rows_for(self, stream_id: UUID | str) -> "KeyRowsRead | None":
-        """What a read of `stream_id` should bring back with its events, if anything.
-
-        Only inside `response`, and only for a stream whose subjects this process
-        has seen; anything else is read when revealed.
-        """
-        memo = self._response.get()
-        if memo is None or self._rows_sql is None:
+        if self._rows_sql is None:
             return None
         subjects = self.streams.predict(stream_id)
         if not subjects:
@@ -337,16 +314,13 @@ class SubjectKeyStore:
         """The plaintext, `[erased]` once the key is gone, or `[tampered]` if it fails to open.
 
         `keys` memoises data keys for the caller (one response reveals many fields of one
-        person), by default the memo bound by `response`; it is never shared between
-        requests, so an erasure shows on the next read.
+        person); it is never shared between requests, so an erasure shows on the next read.
         """
         if value.plaintext is not None:
             return value.plaintext
         if value.ciphertext is None or value.key_id is None:
             return TAMPERED
-        memo = keys if keys is not None else self._response.get()
-        if memo is None:
-            memo = {}
+        memo = {} if keys is None else keys
         slot = (value.subject_id, value.key_id)
         opener = memo.get(slot, _NOT_READ)
         if opener is _NOT_READ:
@@ -474,10 +448,8 @@ class PersonalAsCiphertext(Transcoding):
         sealed = self.keys.seal(obj)
         if sealed.ciphertext is None or sealed.key_id is None:
             raise RuntimeError("a personal value could not be sealed")
-        subject = str(sealed.subject_id)
-        self.keys.streams.note(subject)
         return {
-            "s": subject,
+            "s": str(sealed.subject_id),
             "k": sealed.key_id,
             "c": base64.b64encode(sealed.ciphertext).decode(),
         }
@@ -487,5 +459,4 @@ class PersonalAsCiphertext(Transcoding):
             ciphertext = base64.b64decode(data["c"], validate=True)
         except ValueError:
             ciphertext = b""
-        self.keys.streams.note(data["s"])
         return Personal(subject_id=UUID(data["s"]), key_id=data["k"], ciphertext=ciphertext)

@@ -4,23 +4,21 @@ A read that will reveal personal fields needs the data keys of the subjects in t
 reads. Knowing them in advance lets the key rows come back in the same statement as the events
 (`SubjectKeyStore.key_rows_for`), instead of a second query per subject after decoding. The map
 holds ids only, no personal data, and is only a prediction: a subject it does not know yet is
-looked up on its own when revealed, and learnt as its values are decoded. Streams are
+looked up on its own when revealed, and learnt as its events are mapped. Streams are
 append-only, so a stream's subjects only ever grow.
 """
 
 import threading
-from collections.abc import Sequence
-from contextvars import ContextVar
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
-STREAMS_REMEMBERED = 50_000
+from privacy.fields import Personal
 
-# The stream whose event is being mapped in this context, if any (set by `StreamNotingMapper`).
-mapping_stream: ContextVar[UUID | str | None] = ContextVar("mapping_stream", default=None)
+STREAMS_REMEMBERED = 50_000
 
 
 class StreamSubjects:
@@ -34,34 +32,48 @@ class StreamSubjects:
     def predict(self, stream_id: UUID | str) -> Sequence[str]:
         return self._subjects.get(stream_id, ())
 
-    def note(self, subject_id: str) -> None:
-        """Remember `subject_id` for the stream being mapped in this context (if any)."""
-        stream_id = mapping_stream.get()
-        if stream_id is None or subject_id in self._subjects.get(stream_id, ()):
+    def note(self, stream_id: UUID | str, subject_id: UUID | str) -> None:
+        """Remember that `stream_id` holds a personal value of `subject_id`."""
+        subject = str(UUID(str(subject_id)))  # as the key table spells it, whatever was stored
+        if subject in self._subjects.get(stream_id, ()):
             return
-        subject_id = str(UUID(subject_id))  # as the key table spells it, whatever was stored
         with self._lock:
             known = self._subjects.get(stream_id, ())
-            if subject_id in known:
+            if subject in known:
                 return
-            self._subjects[stream_id] = (*known, subject_id)
+            self._subjects[stream_id] = (*known, subject)
             if len(self._subjects) > self.maxsize:  # forget the stream learnt first
                 del self._subjects[next(iter(self._subjects))]
 
 
+def personal_values(value: Any, depth: int = 3) -> Iterator[Personal]:
+    """The `Personal` values in an event's attributes, and inside them (a list of customers)."""
+    if isinstance(value, Personal):
+        yield value
+    elif depth and isinstance(value, list | tuple):
+        for item in value:
+            yield from personal_values(item, depth - 1)
+    elif depth and hasattr(value, "__dict__") and not isinstance(value, type):
+        for item in vars(value).values():
+            yield from personal_values(item, depth - 1)
+
+
 class StreamNotingMapper(Mapper[UUID]):
-    """The library's mapper, telling the transcodings which stream each event belongs to."""
+    """The library's mapper, noting which people each mapped event's stream holds."""
+
+    streams: StreamSubjects | None = None
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
-        token = mapping_stream.set(domain_event.originator_id)
-        try:
-            return super().to_stored_event(domain_event)
-        finally:
-            mapping_stream.reset(token)
+        self._note(domain_event)
+        return super().to_stored_event(domain_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        token = mapping_stream.set(stored_event.originator_id)
-        try:
-            return super().to_domain_event(stored_event)
-        finally:
-            mapping_stream.reset(token)
+        event = super().to_domain_event(stored_event)
+        self._note(event)
+        return event
+
+    def _note(self, event: Any) -> None:
+        if self.streams is None:
+            return
+        for value in personal_values(event):
+            self.streams.note(event.originator_id, value.subject_id)

@@ -1,6 +1,8 @@
 """A POST retried with the same Idempotency-Key returns the first result and appends nothing."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import Flask
@@ -8,7 +10,9 @@ from flask.testing import FlaskClient
 
 from api.http import idempotency
 from api.http.presenters import ledger as ledger_of
+from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
+from ledger.store.idempotency import Completion
 from tests.api.conftest import (
     AGENT,
     NEW_COMPLAINT,
@@ -87,31 +91,62 @@ def test_keys_belong_to_the_caller_who_sent_them(client: FlaskClient) -> None:
     assert _history(client, complaint["id"]).count("ProgressNoted") == 2
 
 
-def test_a_retry_while_the_first_request_still_runs_is_told_when_to_come_back(
-    app: Flask, client: FlaskClient, clock: ManualClock
-) -> None:
+def _stored_without_answer(app: Flask, clock: ManualClock, key: str) -> str:
+    """A first request of `key` whose save committed and whose answer is not recorded yet."""
     body = json.dumps(NEW_COMPLAINT)
     with app.test_request_context("/v1/complaints", method="POST", data=body):
-        ledger = ledger_of()
-        # The first request of this key is running in this process: its token is live.
-        claimed = ledger.side_tables.reserve_idempotency_key(
-            scope="agent-7",
-            key="slow-1",
-            fingerprint=idempotency._fingerprint(),
-            now=clock.now(),
-            lease=app.extensions["claim_lease"],
-            token=ledger.claim_holders.new_token(),
-            owner=ledger.claim_holders.owner,
-            holder_is_dead=ledger.claim_holders.holder_is_dead,
+        completion = Completion(
+            "agent-7", key, idempotency._fingerprint(), 201, None, clock.now().isoformat()
         )
-    assert claimed is None
+        ledger_of().side_tables.record_answer(completion)
+    return body
+
+
+def test_a_retry_while_the_first_request_still_answers_is_told_when_to_come_back(
+    app: Flask, client: FlaskClient, clock: ManualClock
+) -> None:
+    body = _stored_without_answer(app, clock, "slow-1")
     clock.advance(timedelta(seconds=30))
     headers = {**AGENT, "Idempotency-Key": "slow-1", "Content-Type": "application/json"}
     response = client.post("/v1/complaints", data=body, headers=headers)
     assert response.status_code == 409
     assert response.get_json()["field"] == "Idempotency-Key"
-    lease = app.extensions["claim_lease"].total_seconds()
+    lease = app.extensions["answer_lease"].total_seconds()
     assert int(response.headers["Retry-After"]) == lease - 30
+
+
+def test_a_retry_after_an_answer_was_lost_is_told_the_request_was_done(
+    app: Flask, client: FlaskClient, clock: ManualClock
+) -> None:
+    body = _stored_without_answer(app, clock, "lost-1")
+    clock.advance(app.extensions["answer_lease"] + timedelta(seconds=1))
+    headers = {**AGENT, "Idempotency-Key": "lost-1", "Content-Type": "application/json"}
+    response = client.post("/v1/complaints", data=body, headers=headers)
+    assert (response.status_code, "Retry-After" in response.headers) == (409, False)
+    assert response.get_json()["title"] == "Request already answered"
+
+
+def test_concurrent_retries_of_one_registration_all_get_its_one_complaint(app: Flask) -> None:
+    senders = 6
+    start = threading.Barrier(senders)
+    headers = {**AGENT, "Idempotency-Key": "race-1"}
+
+    def send(_: int) -> tuple[int, str]:
+        client = app.test_client()
+        start.wait()
+        response = client.post("/v1/complaints", json=NEW_COMPLAINT, headers=headers)
+        return response.status_code, response.get_json()["id"]
+
+    with ThreadPoolExecutor(senders) as pool:
+        answers = list(pool.map(send, range(senders)))
+    assert {status for status, _ in answers} == {201}
+    assert len({complaint_id for _, complaint_id in answers}) == 1
+    registered = [
+        n
+        for n in ledger_of_app(app).recorder.select_notifications(start=1, limit=100)
+        if n.topic.endswith("Registered")
+    ]
+    assert len(registered) == 1
 
 
 def test_a_replayed_answer_without_a_record_keeps_its_json_type(client: FlaskClient) -> None:
@@ -123,3 +158,8 @@ def test_a_replayed_answer_without_a_record_keeps_its_json_type(client: FlaskCli
     again = client.post(f"/v1/subjects/{subject}/erasure", json=body, headers=headers)
     assert (first.status_code, again.status_code, again.mimetype) == (201, 201, "application/json")
     assert again.get_json() == first.get_json()
+
+
+def ledger_of_app(app: Flask) -> LedgerApplication:
+    ledger: LedgerApplication = app.extensions["ledger"]
+    return ledger

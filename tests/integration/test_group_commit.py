@@ -17,9 +17,9 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.errors import ConcurrencyError
-from ledger.store.claims import Completion
 from ledger.store.group_commit import GroupCommit
-from ledger.store.recorders import GroupCommitting
+from ledger.store.idempotency import Completion
+from ledger.store.recorders import GroupCommitting, _Save, _save_keys
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 
@@ -54,7 +54,7 @@ def _versions(ledger: LedgerApplication, aggregate_id: UUID) -> list[int]:
     return [e.originator_version for e in ledger.recorder.select_events(aggregate_id)]
 
 
-class HeldGroup(GroupCommit):
+class HeldGroup(GroupCommit[_Save, Sequence[int] | None]):
     """A group commit whose first transaction waits until `behind` saves queue after it."""
 
     def __init__(self, ledger: LedgerApplication, behind: int) -> None:
@@ -63,18 +63,21 @@ class HeldGroup(GroupCommit):
         self.entered = threading.Event()
         self.behind = behind
         self.recorder = recorder
-        super().__init__(self._held_commit)
+        super().__init__(self._held_commit, keys=_save_keys, size=lambda save: len(save.events))
 
-    def _held_commit(
-        self, events: Sequence[StoredEvent], completions: Sequence[Completion] = ()
-    ) -> Sequence[int] | None:
+    def _held_commit(self, saves: Sequence[_Save]) -> list[Sequence[int] | None]:
         if not self.entered.is_set():
             self.entered.set()
             deadline = time.monotonic() + 30
             while self.waiting < self.behind:
                 assert time.monotonic() < deadline, "the other saves never queued"
                 time.sleep(0.005)
-        return self.recorder.insert_events_now(events, completions)
+        return self.recorder._commit_saves(saves)
+
+    def insert_events(
+        self, events: Sequence[StoredEvent], completions: Sequence[Completion] = ()
+    ) -> Sequence[int] | None:
+        return self.submit(_Save(events, completions))
 
 
 def _held_group(ledger: LedgerApplication, behind: int) -> HeldGroup:

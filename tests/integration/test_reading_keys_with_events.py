@@ -1,6 +1,7 @@
 """Data keys read with the events they open: still fresh on every read, in every process.
 
-A read inside `keys.response()` on PostgreSQL brings the key rows of the people a stream is
+A read for a request (`for_request(RequestScope())`) on PostgreSQL brings the key rows of the
+people a stream is
 known to hold in the same statement as its events; anything else reads the key row when a value
 is revealed. Either way the row is read on every read, so an erasure (or a rotation) made by
 another process shows on the very next read. A second application on the same database stands
@@ -12,6 +13,7 @@ from uuid import UUID
 
 import pytest
 
+from ledger.application.scope import RequestScope
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.clock import ManualClock
@@ -51,8 +53,9 @@ def registered(ledger: LedgerApplication, name: str = "Qian Reader") -> Complain
 
 def read_name(ledger: LedgerApplication, complaint_id: UUID, mode: str) -> str:
     if mode == "in a response":
-        with ledger.keys.response() as memo:
-            return ledger.keys.reveal(ledger.get_complaint(complaint_id).customer.name, memo)
+        scope = RequestScope()
+        memo, reading = scope.keys, ledger.for_request(scope)
+        return ledger.keys.reveal(reading.get_complaint(complaint_id).customer.name, memo)
     return ledger.keys.reveal(ledger.get_complaint(complaint_id).customer.name)
 
 
@@ -86,10 +89,11 @@ def test_on_postgres_a_response_reveals_with_the_keys_read_with_its_events(
     try:
         complaint = registered(ledger)
         subject = complaint.customer.subject_id
-        with ledger.keys.response() as memo:
-            name = ledger.get_complaint(complaint.id).customer.name
-            elsewhere.erase_subject(subject, legal_basis="Art. 17", actor=PRIVACY)
-            during = ledger.keys.reveal(name, memo)
+        scope = RequestScope()
+        memo, reading = scope.keys, ledger.for_request(scope)
+        name = reading.get_complaint(complaint.id).customer.name
+        elsewhere.erase_subject(subject, legal_basis="Art. 17", actor=PRIVACY)
+        during = ledger.keys.reveal(name, memo)
         assert (during, read_name(ledger, complaint.id, "in a response")) == (
             "Qian Reader",
             ERASED,
@@ -124,9 +128,10 @@ def test_a_person_added_to_a_known_stream_elsewhere_is_revealed_and_erased_there
 
     def affected_name() -> str:
         if mode == "in a response":
-            with ledger.keys.response() as memo:
-                customer = ledger.get_incident(incident.id).affected_customers[0]
-                return ledger.keys.reveal(customer.name, memo)
+            scope = RequestScope()
+            memo, reading = scope.keys, ledger.for_request(scope)
+            customer = reading.get_incident(incident.id).affected_customers[0]
+            return ledger.keys.reveal(customer.name, memo)
         customer = ledger.get_incident(incident.id).affected_customers[0]
         return ledger.keys.reveal(customer.name)
 
@@ -170,10 +175,11 @@ def test_a_known_stream_read_in_a_response_takes_one_connection_for_events_and_k
         complaint = registered(ledger)
         pool = ledger.recorder.datastore.pool  # type: ignore[attr-defined]
         before = pool.get_stats()["requests_num"]
-        with ledger.keys.response() as memo:
-            read = ledger.get_complaint(complaint.id)
-            values = [v for v in vars(read.customer).values() if isinstance(v, Personal)]
-            revealed = [ledger.keys.reveal(v, memo) for v in (*values, read.summary)]
+        scope = RequestScope()
+        memo, reading = scope.keys, ledger.for_request(scope)
+        read = reading.get_complaint(complaint.id)
+        values = [v for v in vars(read.customer).values() if isinstance(v, Personal)]
+        revealed = [ledger.keys.reveal(v, memo) for v in (*values, read.summary)]
         assert pool.get_stats()["requests_num"] - before == 1
         assert revealed == ["Qian Reader", "13800001111", "Parcel lost"]
     finally:
@@ -197,9 +203,10 @@ def test_a_known_stream_of_several_people_brings_all_their_keys_with_its_events(
         )
         pool = ledger.recorder.datastore.pool  # type: ignore[attr-defined]
         before = pool.get_stats()["requests_num"]
-        with ledger.keys.response() as memo:
-            customers = ledger.get_incident(incident.id).affected_customers
-            names = [ledger.keys.reveal(c.name, memo) for c in customers]
+        scope = RequestScope()
+        memo, reading = scope.keys, ledger.for_request(scope)
+        customers = reading.get_incident(incident.id).affected_customers
+        names = [ledger.keys.reveal(c.name, memo) for c in customers]
         assert pool.get_stats()["requests_num"] - before == 1
         assert names == ["Wu One", "Zheng Two"]
     finally:
@@ -221,8 +228,8 @@ def test_a_stream_read_with_its_key_rows_returns_the_same_events(
         ledger.note_progress(complaint.id, note="Courier called back", actor=AGENT)
         recorder = ledger.recorder
         alone = recorder.select_events(complaint.id, **window)  # type: ignore[arg-type]
-        with ledger.keys.response() as memo:
-            together = recorder.select_events(complaint.id, **window)  # type: ignore[arg-type]
+        memo = RequestScope().keys
+        together = recorder.select_events(complaint.id, keys=memo, **window)  # type: ignore
         assert together == alone
         sealed = ledger.get_complaint(complaint.id).customer.name
         assert [key for key, opener in memo.items() if opener] == [

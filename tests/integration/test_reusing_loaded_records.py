@@ -2,6 +2,7 @@
 
 import pytest
 
+from ledger.application.scope import RequestScope
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.errors import ConcurrencyError
@@ -21,11 +22,16 @@ def _complaint(ledger: LedgerApplication) -> Complaint:
     )
 
 
+def _reusing(ledger: LedgerApplication, *loaded: Complaint) -> LedgerApplication:
+    scope = RequestScope()
+    scope.reuse(list(loaded))
+    return ledger.for_request(scope)
+
+
 def test_a_command_acts_on_the_record_already_loaded(ledger: LedgerApplication) -> None:
     complaint_id = _complaint(ledger).id
     loaded = ledger.get_complaint(complaint_id)
-    with ledger.reusing([loaded]):
-        assigned = ledger.assign_complaint(complaint_id, actor=AGENT)
+    assigned = _reusing(ledger, loaded).assign_complaint(complaint_id, actor=AGENT)
     assert assigned is loaded
     assert ledger.get_complaint(complaint_id).owner == "agent-7"
 
@@ -33,18 +39,17 @@ def test_a_command_acts_on_the_record_already_loaded(ledger: LedgerApplication) 
 def test_a_loaded_record_is_reused_once_then_read_afresh(ledger: LedgerApplication) -> None:
     complaint_id = _complaint(ledger).id
     loaded = ledger.get_complaint(complaint_id)
-    with ledger.reusing([loaded]):
-        first = ledger.get_complaint(complaint_id)
-        second = ledger.get_complaint(complaint_id)
+    request = _reusing(ledger, loaded)
+    first = request.get_complaint(complaint_id)
+    second = request.get_complaint(complaint_id)
     assert first is loaded
     assert second is not loaded and second.version == loaded.version
 
 
-def test_nothing_is_reused_outside_the_block(ledger: LedgerApplication) -> None:
+def test_nothing_is_reused_outside_the_request(ledger: LedgerApplication) -> None:
     complaint_id = _complaint(ledger).id
     loaded = ledger.get_complaint(complaint_id)
-    with ledger.reusing([loaded]):
-        pass
+    _reusing(ledger, loaded)
     assert ledger.get_complaint(complaint_id) is not loaded
 
 
@@ -54,8 +59,7 @@ def test_an_older_version_is_never_taken_from_the_loaded_records(
     complaint_id = _complaint(ledger).id
     ledger.assign_complaint(complaint_id, actor=AGENT)
     loaded = ledger.get_complaint(complaint_id)
-    with ledger.reusing([loaded]):
-        assert ledger.get_complaint(complaint_id, version=1).version == 1
+    assert _reusing(ledger, loaded).get_complaint(complaint_id, version=1).version == 1
 
 
 def test_a_record_changed_since_it_was_loaded_is_refused_on_save(
@@ -64,6 +68,6 @@ def test_a_record_changed_since_it_was_loaded_is_refused_on_save(
     complaint_id = _complaint(ledger).id
     loaded = ledger.get_complaint(complaint_id)
     ledger.assign_complaint(complaint_id, actor=OTHER_AGENT)  # another request got there first
-    with ledger.reusing([loaded]), pytest.raises(ConcurrencyError):
-        ledger.assign_complaint(complaint_id, actor=AGENT)
+    with pytest.raises(ConcurrencyError):
+        _reusing(ledger, loaded).assign_complaint(complaint_id, actor=AGENT)
     assert ledger.get_complaint(complaint_id).owner == "agent-8"

@@ -1,8 +1,8 @@
 """A service killed with SIGKILL around a save's commit: a retry with the key completes it once.
 
 The test watches the served store through its own connection and kills the service at a known
-point: after the claim but before the events' commit (the commit is held back by a lock on the
-event table), or after the commit but before the answer (the operation log's write after the
+point: inside the events' transaction but before its commit (the commit is held back by a lock on
+the event table), or after the commit but before the answer (the operation log's write after the
 commit is held back by a lock on its table).
 """
 
@@ -21,10 +21,9 @@ from tests.served import Served, serve
 
 
 class StoreProbe:
-    """The test's own view of the served store: claims, events, and locks that hold writes."""
+    """The test's own view of the served store: idempotency records, events, and locks."""
 
     def __init__(self, database_url: str) -> None:
-        self.url = database_url
         schema = parse_qs(urlsplit(database_url).query)["schema"][0]
         self.dsn = database_url.split("?")[0]
         self.idempotency = f'"{schema}".ledger_idempotency'
@@ -35,7 +34,14 @@ class StoreProbe:
         with psycopg.connect(self.dsn) as conn:
             return list(conn.execute(statement, params).fetchall())
 
-    def claim(self, key: str) -> tuple[Any, ...] | None:
+    def waiting_on(self, table: str) -> bool:
+        """True once a transaction waits for the lock on `table`."""
+        rows = self._query(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass", (table,)
+        )
+        return int(rows[0][0]) > 0
+
+    def record(self, key: str) -> tuple[Any, ...] | None:
         rows = self._query(f"SELECT status, result FROM {self.idempotency} WHERE key = %s", (key,))
         return rows[0] if rows else None
 
@@ -44,7 +50,7 @@ class StoreProbe:
 
     @contextmanager
     def holding_writes(self, table: str) -> Iterator[None]:
-        """Hold back writes to `table` with a lock of our own."""
+        """Hold back writes to `table` with its write lock."""
         with psycopg.connect(self.dsn) as holder:
             holder.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
             try:
@@ -116,7 +122,7 @@ def test_a_service_killed_after_the_commit_replays_the_stored_answer_to_a_retry(
             assert _until(lambda: probe.event_count() > before, attempt)
             _kill(served, attempt)
         assert attempt.answer is None, "the answer got out before the kill"
-        assert probe.claim(key) is not None
+        assert probe.record(key) is not None
     with serve(tmp_path, database_url, **ENV) as served:
         status, body, headers = _retry(served, key)
         assert status == 201, body
@@ -136,10 +142,10 @@ def test_a_service_killed_before_the_commit_runs_the_retry_once(
         served.tokens(INTAKE)
         with probe.holding_writes(probe.events):
             attempt = Attempt(served, key)
-            assert _until(lambda: probe.claim(key) is not None, attempt)
+            assert _until(lambda: probe.waiting_on(probe.events), attempt)
             _kill(served, attempt)
         assert attempt.answer is None
-        assert probe.claim(key) == (None, None)
+        assert probe.record(key) is None
         assert probe.event_count() == before
     with serve(tmp_path, database_url, **ENV) as served:
         status, body, headers = _retry(served, key)

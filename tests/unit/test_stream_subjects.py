@@ -1,19 +1,19 @@
 """The per-process map of which people a stream holds: ids only, learnt while mapping events."""
 
-from uuid import uuid4
+from types import SimpleNamespace
+from uuid import UUID, uuid4
 
-from privacy.keys.stream_subjects import StreamSubjects, mapping_stream
+from eventsourcing.persistence import JSONTranscoder
+
+from privacy.fields import Personal
+from privacy.keys.stream_subjects import StreamNotingMapper, StreamSubjects
 
 ALICE, BOB = str(uuid4()), str(uuid4())
 
 
-def noted_in(stream: object, subjects: StreamSubjects, *subject_ids: str) -> None:
-    token = mapping_stream.set(stream)  # type: ignore[arg-type]
-    try:
-        for subject_id in subject_ids:
-            subjects.note(subject_id)
-    finally:
-        mapping_stream.reset(token)
+def noted_in(stream: UUID, subjects: StreamSubjects, *subject_ids: str) -> None:
+    for subject_id in subject_ids:
+        subjects.note(stream, subject_id)
 
 
 def test_a_stream_is_predicted_to_hold_the_people_seen_in_it_once_each() -> None:
@@ -22,10 +22,24 @@ def test_a_stream_is_predicted_to_hold_the_people_seen_in_it_once_each() -> None
     assert subjects.predict(stream) == (ALICE, BOB)
 
 
-def test_a_value_mapped_outside_any_stream_teaches_nothing() -> None:
+def test_a_person_noted_in_one_stream_is_not_predicted_in_another() -> None:
     subjects = StreamSubjects()
-    subjects.note(ALICE)
+    subjects.note(uuid4(), ALICE)
     assert subjects.predict(uuid4()) == ()
+
+
+def test_the_mapper_notes_the_people_of_each_event_it_maps_in_their_stream() -> None:
+    mapper = StreamNotingMapper(transcoder=JSONTranscoder())
+    mapper.streams = StreamSubjects()
+    stream = uuid4()
+    alice, bob = UUID(ALICE), UUID(BOB)
+    event = SimpleNamespace(
+        originator_id=stream,
+        note=Personal.of(alice, "note"),
+        customer=SimpleNamespace(name=Personal.of(bob, "Bob"), region="north"),
+    )
+    mapper._note(event)
+    assert mapper.streams.predict(stream) == (ALICE, BOB)
 
 
 def test_the_stream_learnt_first_is_forgotten_beyond_the_bound() -> None:

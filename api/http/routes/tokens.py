@@ -3,13 +3,13 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import g
 from flask_smorest import Blueprint
 
 from api.http.access import access_control
 from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
+from api.http.request_state import request_state
 from api.http.schemas.access import IssuedTokenOut, IssueTokenIn, TokenListOut, TokenOut
 from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal, TokenError, TokenInfo, TokenStore
@@ -90,7 +90,7 @@ def issue(args: dict[str, Any]) -> Any:
         now=now,
         created_by=current_actor().staff_id,
     )
-    g.answer_holds_secret = True
+    request_state().answer_holds_secret = True
     return token_body(token, now) | {"token": secret}, 201
 
 

@@ -1,0 +1,255 @@
+"""The application's commands on complaints: registration through closure, and SLA breaches.
+
+A mixin that `LedgerApplication` inherits, like `IncidentCommands`.
+"""
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ledger.application.case_commands import CaseCommands
+from ledger.cases.complaint import Complaint
+from ledger.cases.escalation import Escalation
+from ledger.cases.references import COMPLAINT_REFERENCES
+from ledger.errors import ConcurrencyError, DomainError
+from ledger.policy.service_policy import Policy
+from ledger.store.side_tables import SideTables
+from ledger.values import ESCALATION_LEVELS, Actor, Customer
+from privacy.fields import Personal
+from privacy.keys.keystore import SubjectKeyStore
+
+A = TypeVar("A", bound=Aggregate)
+# Who records breaches and raises automatic escalations.
+SLA_MONITOR = Actor(staff_id="sla-monitor", role="system")
+
+
+class ComplaintCommands(CaseCommands):
+    """Register, classify, assign, answer, resolve, reopen and close complaints."""
+
+    if TYPE_CHECKING:  # provided by LedgerApplication
+        policy: Policy
+        side_tables: SideTables
+        keys: SubjectKeyStore
+
+        def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A: ...
+        def _saving(self, *aggregates: Aggregate) -> AbstractContextManager[None]: ...
+        def _now(self) -> datetime: ...
+        def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+        def _check_department(self, department: str, *, field: str) -> None: ...
+
+    def register_complaint(
+        self,
+        *,
+        channel: str,
+        customer_name: str,
+        customer_phone: str | None = None,
+        customer_email: str | None = None,
+        customer_address: str | None = None,
+        customer_region: str | None = None,
+        subject_id: UUID | None = None,
+        summary: str,
+        description: str,
+        department: str | None = None,
+        actor: Actor,
+    ) -> Complaint:
+        """Register a complaint and give it the next reference of its year."""
+        department = department or self.policy.intake_department
+        self._check_department(department, field="department")
+        now = self._now()
+        subject = subject_id or uuid4()
+        new_subject = subject_id is None
+        customer = Customer(
+            subject_id=subject,
+            name=Personal.of(subject, customer_name),
+            phone=Personal.maybe(subject, customer_phone),
+            email=Personal.maybe(subject, customer_email),
+            address=Personal.maybe(subject, customer_address),
+            region=customer_region,
+        )
+
+        def register(reference: str) -> Complaint:
+            nonlocal new_subject
+            complaint = Complaint.register(
+                reference=reference,
+                channel=channel,
+                customer=customer,
+                summary=Personal.of(subject, summary),
+                description=Personal.of(subject, description),
+                department=department,
+                actor=actor,
+                at=now,
+            )
+            if new_subject:  # a person just minted: their data key in one statement, not three
+                self.keys.prepare_new_subject(subject)
+                new_subject = False
+            return complaint
+
+        return self._create_numbered(COMPLAINT_REFERENCES, now.year, register)
+
+    def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
+        return self._get(Complaint, complaint_id, version)
+
+    def find_complaint(self, id_or_reference: str) -> Complaint:
+        """Look a complaint up by its UUID or its human-readable reference."""
+        return self._find(Complaint, COMPLAINT_REFERENCES, id_or_reference)
+
+    def classify_complaint(
+        self,
+        complaint_id: UUID,
+        *,
+        category: str,
+        priority: str,
+        customer_tier: str = "standard",
+        actor: Actor,
+    ) -> Complaint:
+        if category not in self.policy.categories:
+            raise DomainError(
+                f"unknown category; expected one of {self.policy.categories}", field="category"
+            )
+        if priority not in self.policy.priorities:
+            raise DomainError(
+                f"unknown priority; expected one of {tuple(self.policy.priorities)}",
+                field="priority",
+            )
+        if customer_tier not in self.policy.tier_first_response:
+            raise DomainError(
+                f"unknown customer tier; expected one of {tuple(self.policy.tier_first_response)}",
+                field="customer_tier",
+            )
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.classify(
+                category=category,
+                priority=priority,
+                customer_tier=customer_tier,
+                deadlines=self.policy.complaint_deadlines(
+                    registered_at=complaint.registered_at, priority=priority, tier=customer_tier
+                ),
+                actor=actor,
+                at=self._now(),
+            )
+        return complaint
+
+    def assign_complaint(
+        self,
+        complaint_id: UUID,
+        *,
+        owner: str | None = None,
+        reason: str | None = None,
+        actor: Actor,
+    ) -> Complaint:
+        """Give the complaint an owner: the caller by default (first-contact ownership)."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.assign(
+                owner=owner or actor.staff_id, reason=reason, actor=actor, at=self._now()
+            )
+        return complaint
+
+    def respond_to_complaint(self, complaint_id: UUID, *, message: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.respond(
+                message=Personal.of(complaint.customer.subject_id, message),
+                actor=actor,
+                at=self._now(),
+            )
+        return complaint
+
+    def note_progress(self, complaint_id: UUID, *, note: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.note_progress(
+                note=Personal.of(complaint.customer.subject_id, note), actor=actor, at=self._now()
+            )
+        return complaint
+
+    def resolve_complaint(self, complaint_id: UUID, *, resolution: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        now = self._now()
+        with self._saving(complaint):
+            complaint.resolve(
+                resolution=Personal.of(complaint.customer.subject_id, resolution),
+                feedback_due=now + self.policy.feedback_due,
+                actor=actor,
+                at=now,
+            )
+        return complaint
+
+    def record_feedback(
+        self, complaint_id: UUID, *, satisfaction: int, comment: str | None = None, actor: Actor
+    ) -> Complaint:
+        """Record the survey; at or below the policy's threshold the complaint reopens."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.record_feedback(
+                satisfaction=satisfaction,
+                comment=Personal.maybe(complaint.customer.subject_id, comment),
+                reopen_at_or_below=self.policy.reopen_at_or_below,
+                actor=actor,
+                at=self._now(),
+            )
+        return complaint
+
+    def reopen_complaint(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.reopen(reason=reason, actor=actor, at=self._now())
+        return complaint
+
+    def close_complaint(
+        self, complaint_id: UUID, *, waiver_reason: str | None = None, actor: Actor
+    ) -> Complaint:
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.close(waiver_reason=waiver_reason, actor=actor, at=self._now())
+        return complaint
+
+    def await_customer(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
+        """The complaint waits on the customer; its SLA clocks pause."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.await_customer(reason=reason, actor=actor, at=self._now())
+        return complaint
+
+    def record_customer_reply(self, complaint_id: UUID, *, actor: Actor) -> Complaint:
+        """The customer replied; the SLA clocks run again."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.record_customer_reply(actor=actor, at=self._now())
+        return complaint
+
+    def record_deadline_breach(
+        self, complaint_id: UUID, *, clock: str, due: datetime
+    ) -> Escalation | None:
+        """Record a missed deadline and escalate one level up, automatically and only once.
+
+        The complaint's own stream says which breaches it has recorded, so a repeat (another
+        worker, a retry after a crash) changes nothing and returns None.
+        """
+        for _ in range(3):
+            complaint = self.get_complaint(complaint_id)
+            if not complaint.check_breach(clock):
+                return None
+            now = self._now()
+            complaint.record_breach(clock=clock, due=due, actor=SLA_MONITOR, at=now)
+            escalation = None
+            if complaint.escalation_level < len(ESCALATION_LEVELS):
+                escalation = complaint.escalate(
+                    level=ESCALATION_LEVELS[complaint.escalation_level],
+                    reason=f"the {clock.replace('_', ' ')} deadline passed at {due.isoformat()}",
+                    skip_reason=None,
+                    automatic=True,
+                    rule=f"sla.{clock}.breached",
+                    actor=SLA_MONITOR,
+                    at=now,
+                )
+            try:
+                self.save(complaint, *([escalation] if escalation else []))
+            except ConcurrencyError:
+                continue  # the complaint moved on meanwhile: decide again on its new state
+            return escalation
+        return None
