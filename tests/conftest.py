@@ -21,6 +21,7 @@ from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring, key_id_for
+from tests.database import server_url
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
@@ -29,9 +30,7 @@ TEST_MASTER_KEY_B64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 TEST_SIGNING_SEED = bytes(range(100, 132))
 TEST_SIGNING_KEY_B64 = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
 
-POSTGRES_URL = os.environ.get(
-    "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = server_url()  # tests/database.py: a named server, else the embedded one
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

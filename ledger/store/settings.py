@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import psycopg
 
@@ -33,10 +33,11 @@ def settings_for_url(url: str) -> dict[str, str]:
         }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
-        if not parts.hostname or not dbname:
-            raise PolicyError("LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database")
         query = parse_qs(parts.query)
-        unknown = set(query) - {"schema", "pool_size", "max_overflow"}
+        host = query.get("host", [""])[0] or _host(parts)
+        if not host or not dbname:
+            raise PolicyError("LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database")
+        unknown = set(query) - {"schema", "pool_size", "max_overflow", "host"}
         if unknown:
             raise PolicyError(
                 f"LEDGER_DATABASE_URL: unknown option(s) {', '.join(sorted(unknown))}"
@@ -48,7 +49,7 @@ def settings_for_url(url: str) -> dict[str, str]:
         settings = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
-            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_HOST": host,
             "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
@@ -68,6 +69,15 @@ def settings_for_url(url: str) -> dict[str, str]:
             settings["POSTGRES_SCHEMA"] = schema
         return settings
     raise PolicyError("LEDGER_DATABASE_URL: the scheme must be sqlite:// or postgresql://")
+
+
+def _host(parts: SplitResult) -> str:
+    """The URL's host. A socket directory may be the host, percent-encoded as libpq takes it
+    (`postgresql://postgres@%2Fvar%2Fpg/ledger`, case kept), or given as `?host=/var/pg`."""
+    netloc = parts.netloc.rpartition("@")[2]
+    if netloc.upper().startswith("%2F"):
+        return unquote(netloc.partition(":")[0])
+    return parts.hostname or ""
 
 
 def direct_connection(env: Any) -> psycopg.Connection[Any]:
