@@ -62,7 +62,10 @@ def serve(settings: Settings, workers: int | None = None) -> None:
     print("Every /v1 request needs 'Authorization: Bearer <token>' (see `ledger tokens --help`).")
     sys.stdout.flush()
     if processes == 1:
-        server.serve_one(app, settings)
+        try:
+            server.serve_one(app, settings)
+        finally:  # on SIGTERM or Ctrl-C: jobs and pool closed before the embedded server stops
+            close_app(app)
     else:
         server.serve_many(settings, create_app)
 
