@@ -45,7 +45,7 @@ def serve_one(app: Flask, settings: Settings) -> None:
 
 
 def _exit(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    raise SystemExit(0)  # waitress ends its loop on it, and `ledger serve` exits cleanly
 
 
 def serve_many(settings: Settings, build: Callable[[Settings], Flask]) -> None:

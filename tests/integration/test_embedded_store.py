@@ -50,7 +50,7 @@ def test_serve_starts_a_private_socket_only_server_and_stops_it_on_sigterm(
             row = connection.execute("SELECT current_setting('listen_addresses')").fetchone()
         assert row == ("",)  # no TCP at all: the socket in the data directory only
         served.process.send_signal(signal.SIGTERM)
-        assert served.process.wait(timeout=30) == 128 + signal.SIGTERM
+        assert served.process.wait(timeout=30) == 0  # a clean stop: waitress ends its loop
     assert _server_pid(data_dir / "pg") is None
 
 
