@@ -95,4 +95,3 @@ def test_ledgers_in_different_schemas_run_their_jobs_side_by_side(
     finally:
         here.stop()
         there.stop()
-
