@@ -1,22 +1,34 @@
 # The two commands a new user needs are `make run` and `make test`; the rest serve developers.
+# `make run` installs the service's dependencies only; every other target adds the dev extra.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist): `make test TEST_PROCESSES=0` runs in this process alone.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test lint fmt bench fuzz reliability clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $(RUNTIME)
+
+# Without LEDGER_DATABASE_URL the service starts its own PostgreSQL server under var/pg.
+run: $(RUNTIME)
 	$(BIN)/ledger serve
 
+# Without LEDGER_TEST_DATABASE_URL the tests start their own PostgreSQL server under var/test.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -79,14 +79,13 @@ class ProblemApi(Api):  # type: ignore[misc]
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
     """The ledger on the configured store, with its master key; for the service and the CLI."""
+    store_settings = settings_for_url(settings.store_url)  # first: it makes a private data dir
+    store_settings["POSTGRES_CONNECT_TIMEOUT"] = str(settings.db_timeout)
     keyring, warning = load_keyring(
         settings.master_key_settings, settings.data_dir, generate_if_missing=settings.embedded
     )
     if warning:
         log.warning(warning)
-    store_settings = settings_for_url(settings.store_url)
-    if "POSTGRES_CONNECT_TIMEOUT" in store_settings:
-        store_settings["POSTGRES_CONNECT_TIMEOUT"] = str(settings.db_timeout)
     ledger = LedgerApplication(
         store_settings,
         keyring=keyring,
@@ -189,7 +188,7 @@ def _start_background_jobs(app: Flask, settings: Settings) -> None:
     if settings.retention_interval:
         factories.append(lambda: RetentionJob(retention_run, settings.retention_interval))
     if factories:
-        jobs = BackgroundJobs(factories, env=None if settings.embedded else ledger.env)
+        jobs = BackgroundJobs(factories, env=ledger.env)
         app.extensions["background_jobs"] = jobs
         jobs.start()
 

@@ -5,8 +5,7 @@ checkpoints and the scheduled retention run. Several server processes (gunicorn 
 servers on several hosts) share one PostgreSQL database and each builds the same app; only the
 process holding the ledger's jobs lock runs them. The lock is a session advisory lock on a
 connection of its own, so when that process exits, is killed or loses the database, PostgreSQL
-releases it and another process takes the jobs over within one poll interval. The embedded
-store (SQLite) is served by one process only: its jobs simply start.
+releases it and another process takes the jobs over within one poll interval.
 """
 
 import logging
@@ -36,17 +35,17 @@ class Job(Protocol):
 
 
 class BackgroundJobs:
-    """Runs `factories`' jobs here while this process holds the jobs lock (or at once: SQLite)."""
+    """Runs `factories`' jobs here while this process holds the jobs lock."""
 
     def __init__(
         self,
         factories: Sequence[Callable[[], Job]],
         *,
-        env: Any | None,
+        env: Any,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._factories = factories
-        self._env: Any = env  # an application's settings on PostgreSQL; None on the embedded store
+        self._env: Any = env  # an application's settings (`app.env`)
         self._poll = poll_seconds
         self._running: list[Job] = []
         self._connection: psycopg.Connection[Any] | None = None
@@ -59,9 +58,6 @@ class BackgroundJobs:
         return bool(self._running)
 
     def start(self) -> None:
-        if self._env is None:
-            self._start_jobs()
-            return
         self._thread = threading.Thread(target=self._lead, name="ledger-jobs-lock", daemon=True)
         self._thread.start()
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ledger.errors import PolicyError
+from ledger.store.embedded import embedded_database_url
 
 # The operating standards keep operation logs at least six months (003 §4.2).
 OPLOG_RETENTION_FLOOR_DAYS = 183
@@ -23,7 +24,7 @@ class Settings:
     policy_file: Path | None = None
     max_body_bytes: int = 64 * 1024
     threads: int = 16  # per server process
-    workers: int = 0  # server processes; 0 = by store (see `processes`)
+    workers: int = 0  # server processes; 0 = by CPUs (see `processes`)
     # Access control: bad tokens per address within the window before 429; operation log age.
     auth_max_failures: int = 10
     auth_failure_window_seconds: int = 60
@@ -58,27 +59,27 @@ class Settings:
 
     @property
     def embedded(self) -> bool:
-        """The embedded default (SQLite) may generate its own master key; production may not."""
-        return self.store_url.startswith("sqlite:")
+        """The embedded PostgreSQL server (no LEDGER_DATABASE_URL) may generate its own master
+        and signing keys, and prints the first administrator token; production may not."""
+        return not self.database_url
 
     @property
     def processes(self) -> int:
-        """Server processes: one for the embedded store; else one per two CPUs unless told.
+        """Server processes: as told, else one per two CPUs.
 
         Half the CPUs, because a request is CPU-bound in its process and PostgreSQL's backends
         (often on the same host) need about as much again: on a 2-vCPU box shared with the
         database, two processes measured slower than one (docs/benchmarks.md).
         """
-        if self.embedded:
-            return 1
         return self.workers or max(1, (os.cpu_count() or 1) // 2)
 
     @property
     def store_url(self) -> str:
-        """The database URL; by default a SQLite file under the data directory."""
+        """The database URL: LEDGER_DATABASE_URL, else the embedded PostgreSQL server's under the
+        data directory, which this starts (or joins) on first use (ledger/store/embedded.py)."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'ledger.db'}"
+        return embedded_database_url(self.data_dir)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -148,14 +149,4 @@ class Settings:
             statement_timeout=integer("LEDGER_STATEMENT_TIMEOUT", 30, 0, 3600),
             retry_after=integer("LEDGER_RETRY_AFTER", 5, 1, 3600),
         )
-        settings.check_workers()
         return settings
-
-    def check_workers(self) -> None:
-        """The embedded store is served by one process: SQLite has one writer and no locks
-        by which several processes could agree who runs the background jobs."""
-        if self.workers > 1 and self.embedded:
-            raise PolicyError(
-                "LEDGER_WORKERS: the embedded SQLite store is served by one process; "
-                "use PostgreSQL (LEDGER_DATABASE_URL) for more"
-            )

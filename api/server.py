@@ -1,7 +1,8 @@
 """The production HTTP server: waitress for one process, gunicorn for several on one port.
 
-One process (the embedded store, or `LEDGER_WORKERS=1`) is waitress with `LEDGER_THREADS`
-threads. Several are gunicorn's pre-fork arbiter with `gthread` workers, each building its own
+One process (`LEDGER_WORKERS=1`, the default below four CPUs) is waitress with `LEDGER_THREADS`
+threads; SIGTERM ends it as an exit does, so that the embedded PostgreSQL server stops with its
+last user. Several are gunicorn's pre-fork arbiter with `gthread` workers, each building its own
 app (nothing is opened before the fork) with its own connection pool; the pools are sized so
 that all of them fit the database's `max_connections`. Background jobs run in one process of
 all (`api.background`). SIGTERM stops gracefully: the arbiter lets every worker finish the
@@ -37,9 +38,14 @@ def serve_one(app: Flask, settings: Settings) -> None:
     """Serve `app` in this process, under waitress, until stopped."""
     import waitress
 
+    signal.signal(signal.SIGTERM, _exit)
     waitress.serve(
         app, host=settings.host, port=settings.port, threads=settings.threads, ident="ledger"
     )
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)  # waitress ends its loop on it, and `ledger serve` exits cleanly
 
 
 def serve_many(settings: Settings, build: Callable[[Settings], Flask]) -> None:

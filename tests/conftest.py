@@ -1,6 +1,6 @@
 """Shared fixtures: a PostgreSQL schema per test, an injectable clock and the application on it.
 
-PostgreSQL comes from LEDGER_TEST_POSTGRES_URL (default: the local trust-auth server). When it
+PostgreSQL comes from tests/database.py: LEDGER_TEST_DATABASE_URL, else a private embedded server. When it
 cannot be reached the PostgreSQL tests skip with the reason, except under CI, where they fail.
 Each PostgreSQL test gets a schema of its own, dropped afterwards.
 """
@@ -24,6 +24,7 @@ from ledger.clock import ManualClock
 from ledger.integrity.signing_key import load_signing_key
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring, key_id_for, load_keyring
+from tests.database import server_url
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
@@ -32,9 +33,7 @@ TEST_MASTER_KEY_B64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 TEST_SIGNING_SEED = bytes(range(100, 132))
 TEST_SIGNING_KEY_B64 = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
 
-POSTGRES_URL = os.environ.get(
-    "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = server_url()  # tests/database.py: a named server, else the embedded one
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

@@ -40,27 +40,32 @@ def serve(settings: Settings, workers: int | None = None) -> None:
 
     if workers is not None:
         settings = replace(settings, workers=workers)
-        settings.check_workers()
     url = f"http://{settings.host}:{settings.port}"
-    store = settings.store_url.split("://", 1)[0]
     processes = settings.processes
-    if processes == 1:
-        app = create_app(settings)
-    else:
-        # Every setting is checked and the database prepared once, here, before any worker
-        # starts: a bad setting stops the start with one line, not with workers failing to boot.
-        close_app(create_app(settings, background=False))
+    # With several processes, every setting is checked and the database prepared once, here,
+    # before any worker starts: a bad setting stops the start with one line, not with workers
+    # failing to boot.
+    app = create_app(settings, background=None if processes == 1 else False)
+    first = bootstrap_admin_token(app.extensions["ledger"]) if settings.embedded else None
+    if processes > 1:
+        close_app(app)
+    store = (
+        f"embedded PostgreSQL in {settings.data_dir / 'pg'}" if settings.embedded else "PostgreSQL"
+    )
     print(
         f"Complaint ledger serving on {url} (store: {store}, data: {settings.data_dir}, "
         f"{processes} process{'es' if processes > 1 else ''} of {settings.threads} threads)"
     )
     print(f"API document: {url}/openapi.json   health: {url}/health")
-    if settings.embedded and (first := bootstrap_admin_token(app.extensions["ledger"])):
+    if first:
         print(first)
     print("Every /v1 request needs 'Authorization: Bearer <token>' (see `ledger tokens --help`).")
     sys.stdout.flush()
     if processes == 1:
-        server.serve_one(app, settings)
+        try:
+            server.serve_one(app, settings)
+        finally:  # on SIGTERM or Ctrl-C: jobs and pool closed before the embedded server stops
+            close_app(app)
     else:
         server.serve_many(settings, create_app)
 
@@ -143,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         choices=range(1, 65),
         metavar="N",
-        help="server processes (default LEDGER_WORKERS, else one per CPU on PostgreSQL and "
-        "one on the embedded store)",
+        help="server processes (default LEDGER_WORKERS, else one per two CPUs)",
     )
     subjects = commands.add_parser("subjects", help="data subjects").add_subparsers(
         dest="action", required=True

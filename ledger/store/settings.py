@@ -2,7 +2,7 @@
 
 import re
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import psycopg
 
@@ -16,10 +16,11 @@ def settings_for_url(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
-        if not parts.hostname or not dbname:
-            raise PolicyError("LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database")
         query = parse_qs(parts.query)
-        unknown = set(query) - {"schema", "pool_size", "max_overflow"}
+        host = query.get("host", [""])[0] or _host(parts)
+        if not host or not dbname:
+            raise PolicyError("LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database")
+        unknown = set(query) - {"schema", "pool_size", "max_overflow", "host"}
         if unknown:
             raise PolicyError(
                 f"LEDGER_DATABASE_URL: unknown option(s) {', '.join(sorted(unknown))}"
@@ -31,7 +32,7 @@ def settings_for_url(url: str) -> dict[str, str]:
         settings = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
-            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_HOST": host,
             "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
@@ -51,6 +52,15 @@ def settings_for_url(url: str) -> dict[str, str]:
             settings["POSTGRES_SCHEMA"] = schema
         return settings
     raise PolicyError("LEDGER_DATABASE_URL: the scheme must be postgresql://")
+
+
+def _host(parts: SplitResult) -> str:
+    """The URL's host. A socket directory may be the host, percent-encoded as libpq takes it
+    (`postgresql://postgres@%2Fvar%2Fpg/ledger`, case kept), or given as `?host=/var/pg`."""
+    netloc = parts.netloc.rpartition("@")[2]
+    if netloc.upper().startswith("%2F"):
+        return unquote(netloc.partition(":")[0])
+    return parts.hostname or ""
 
 
 def direct_connection(env: Any) -> psycopg.Connection[Any]:

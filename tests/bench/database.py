@@ -1,4 +1,4 @@
-"""PostgreSQL for the bench: the local trust-auth server, a fresh schema per use, dropped after."""
+"""PostgreSQL for the bench: a fresh schema per use, dropped after."""
 
 import os
 from collections.abc import Iterator
@@ -8,7 +8,11 @@ from uuid import uuid4
 import psycopg
 from psycopg import sql
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.database import server_url
+
+# BENCH_POSTGRES_URL, else the tests' server (tests/database.py: LEDGER_TEST_DATABASE_URL, else
+# the embedded one), so that the bench's tiny run in `make test` needs no PostgreSQL installed.
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "").strip() or server_url()
 
 
 @contextmanager

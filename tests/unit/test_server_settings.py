@@ -4,7 +4,6 @@ import os
 
 import pytest
 
-from api.cli.main import main
 from api.config import Settings
 from api.server import fit_pools
 from ledger.errors import PolicyError
@@ -18,31 +17,31 @@ def _pool(settings: Settings) -> tuple[int, int]:
     return int(store["POSTGRES_POOL_SIZE"]), int(store["POSTGRES_MAX_OVERFLOW"])
 
 
-def test_the_embedded_store_is_served_by_one_process() -> None:
-    assert Settings.from_env({}).processes == 1
-
-
-def test_postgresql_is_served_by_one_process_per_two_cpus_unless_told() -> None:
+def test_the_ledger_is_served_by_one_process_per_two_cpus_unless_told() -> None:
     expected = max(1, (os.cpu_count() or 1) // 2)
+    assert Settings.from_env({}).processes == expected  # the embedded server too
     assert Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES}).processes == expected
     told = Settings.from_env({"LEDGER_DATABASE_URL": POSTGRES, "LEDGER_WORKERS": "3"})
     assert told.processes == 3
+    assert Settings.from_env({"LEDGER_WORKERS": "2"}).processes == 2
 
 
-def test_several_workers_on_the_embedded_store_are_refused() -> None:
-    with pytest.raises(PolicyError, match="LEDGER_WORKERS"):
-        Settings.from_env({"LEDGER_WORKERS": "2"})
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@%2Fvar%2Flib%2FLedger%2Fpg/ledger?schema=s",
+        "postgresql://postgres@/ledger?host=/var/lib/Ledger/pg&schema=s",
+    ],
+)
+def test_a_socket_directory_may_be_the_host(url: str) -> None:
+    store = settings_for_url(url)
+    assert (store["POSTGRES_HOST"], store["POSTGRES_DBNAME"]) == ("/var/lib/Ledger/pg", "ledger")
+    assert store["POSTGRES_SCHEMA"] == "s"
 
 
-def test_serve_with_several_workers_on_the_embedded_store_stops_with_one_line(
-    tmp_path: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("LEDGER_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LEDGER_WORKERS", raising=False)
-    assert main(["serve", "--workers", "2"]) == 2
-    [line] = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("ledger: LEDGER_WORKERS:")
+def test_a_url_without_a_host_is_refused() -> None:
+    with pytest.raises(PolicyError, match="expected postgresql://"):
+        settings_for_url("postgresql://postgres@/ledger")
 
 
 def test_the_default_pool_is_kept_when_every_process_fits() -> None:
