@@ -149,7 +149,9 @@ def a_complaint_through_every_command() -> Complaint:
             complaint.record_handoff_rejected(handoff_id=UUID(handoff), actor=TECHNICIAN, at=at(67))
     complaint.record_handoff_accepted(handoff_id=UUID(handoff), actor=TECHNICIAN, at=at(68))
     complaint.record_handoff_completed(handoff_id=UUID(handoff), actor=TECHNICIAN, at=at(69))
-    complaint.record_escalation(escalation_id=ESCALATION, level="supervisor", actor=AGENT, at=at(70))
+    complaint.record_escalation(
+        escalation_id=ESCALATION, level="supervisor", actor=AGENT, at=at(70)
+    )
     complaint.record_escalation_resolved(escalation_id=ESCALATION, actor=AGENT, at=at(71))
     complaint.record_incident_linked(
         incident_id=OTHER_ID, incident_reference="INC-2026-000001", actor=AGENT, at=at(72)
@@ -193,9 +195,12 @@ def an_incident_through_every_command() -> Incident:
         at=at(12),
     )
     incident.assign_role(
-        role="scribe", staff_id=OWNER.staff_id, known_roles=("incident_lead", "scribe"),
-        actor=MANAGER, at=at(13),
-    )  # fmt: skip
+        role="scribe",
+        staff_id=OWNER.staff_id,
+        known_roles=("incident_lead", "scribe"),
+        actor=MANAGER,
+        at=at(13),
+    )
     incident.log(kind="action", text="failed over", personal_text=None, actor=MANAGER, at=at(14))
     incident.set_milestone(name="detected", occurred_at=at(1), actor=MANAGER, at=at(15))
     incident.record_complaint_linked(
@@ -208,14 +213,21 @@ def an_incident_through_every_command() -> Incident:
     incident.mitigate(summary="traffic drained", actor=MANAGER, at=at(21))
     incident.resolve(summary="fixed", review_plan_due=at(5000), actor=MANAGER, at=at(22))
     incident.review(
-        contributing_factors=["config"], went_well=["paging"], went_badly=[], actor=MANAGER,
+        contributing_factors=["config"],
+        went_well=["paging"],
+        went_badly=[],
+        actor=MANAGER,
         at=at(23),
-    )  # fmt: skip
+    )
     items = [
         incident.add_action_item(
-            description=f"item {n}", owner=OWNER.staff_id, due=at(9000), verify_due=at(9500),
-            actor=MANAGER, at=at(24),
-        )  # fmt: skip
+            description=f"item {n}",
+            owner=OWNER.staff_id,
+            due=at(9000),
+            verify_due=at(9500),
+            actor=MANAGER,
+            at=at(24),
+        )
         for n in (1, 2)
     ]
     incident.complete_action_item(item_id=items[0], note="done", actor=OWNER, at=at(25))
