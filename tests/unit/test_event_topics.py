@@ -42,55 +42,18 @@ def text(value: str) -> Personal:
     return Personal.of(SUBJECT, value)
 
 
-COMPLAINT_EVENTS = (
-    "Assigned",
-    "AwaitingCustomer",
-    "Classified",
-    "Closed",
-    "Created",
-    "CustomerReplied",
-    "DeadlineBreached",
-    "Escalated",
-    "EscalationResolved",
-    "Event",
-    "FeedbackRecorded",
-    "HandoffAccepted",
-    "HandoffCompleted",
-    "HandoffRejected",
-    "HandoffRequested",
-    "LegalHoldLifted",
-    "LegalHoldPlaced",
-    "LinkedToIncident",
-    "ProgressNoted",
-    "Registered",
-    "Reopened",
-    "Resolved",
-    "Responded",
-)
-INCIDENT_EVENTS = (
-    "ActionItemAdded",
-    "ActionItemCompleted",
-    "ActionItemVerified",
-    "ActionItemWaived",
-    "Assessed",
-    "Closed",
-    "ComplaintLinked",
-    "Created",
-    "EntryLogged",
-    "Escalated",
-    "EscalationResolved",
-    "Event",
-    "LegalHoldLifted",
-    "LegalHoldPlaced",
-    "LevelChanged",
-    "MilestoneSet",
-    "Mitigated",
-    "Reported",
-    "Resolved",
-    "ResponseActivated",
-    "Reviewed",
-    "RoleAssigned",
-)
+COMPLAINT_EVENTS = """
+    Assigned AwaitingCustomer Classified Closed Created CustomerReplied DeadlineBreached
+    Escalated EscalationResolved Event FeedbackRecorded HandoffAccepted HandoffCompleted
+    HandoffRejected HandoffRequested LegalHoldLifted LegalHoldPlaced LinkedToIncident
+    ProgressNoted Registered Reopened Resolved Responded
+""".split()
+INCIDENT_EVENTS = """
+    ActionItemAdded ActionItemCompleted ActionItemVerified ActionItemWaived Assessed Closed
+    ComplaintLinked Created EntryLogged Escalated EscalationResolved Event LegalHoldLifted
+    LegalHoldPlaced LevelChanged MilestoneSet Mitigated Reported Resolved ResponseActivated
+    Reviewed RoleAssigned
+""".split()
 PINNED = {
     Complaint: [f"ledger.cases.complaint:Complaint.{name}" for name in COMPLAINT_EVENTS],
     Incident: [f"ledger.incidents.incident:Incident.{name}" for name in INCIDENT_EVENTS],
