@@ -104,17 +104,17 @@ class SlaProjection(ComplaintProjection):
     tables = (SLA_CLOCKS,)
     event_classes: ClassVar[tuple[type[Any], ...]] = (
         Complaint.Registered,  # type: ignore[attr-defined]
-        Complaint.Classified,  # type: ignore[attr-defined]
-        Complaint.Responded,  # type: ignore[attr-defined]
-        Complaint.Resolved,  # type: ignore[attr-defined]
-        Complaint.Closed,  # type: ignore[attr-defined]
-        Complaint.HandoffAccepted,  # type: ignore[attr-defined]
-        Complaint.HandoffRejected,  # type: ignore[attr-defined]
-        Complaint.HandoffCompleted,  # type: ignore[attr-defined]
-        Complaint.HandoffRequested,  # type: ignore[attr-defined]
-        Complaint.AwaitingCustomer,  # type: ignore[attr-defined]
-        Complaint.CustomerReplied,  # type: ignore[attr-defined]
-        Complaint.DeadlineBreached,  # type: ignore[attr-defined]
+        Complaint.Classified,
+        Complaint.Responded,
+        Complaint.Resolved,
+        Complaint.Closed,
+        Complaint.HandoffAccepted,
+        Complaint.HandoffRejected,
+        Complaint.HandoffCompleted,
+        Complaint.HandoffRequested,
+        Complaint.AwaitingCustomer,
+        Complaint.CustomerReplied,
+        Complaint.DeadlineBreached,
         Handoff.Requested,  # type: ignore[attr-defined]
     )
 

@@ -107,23 +107,23 @@ class CaseStatusProjection(ComplaintProjection):
     tables = (CASE_STATUS,)
     event_classes: ClassVar[tuple[type[Any], ...]] = (
         Complaint.Registered,  # type: ignore[attr-defined]
-        Complaint.Classified,  # type: ignore[attr-defined]
-        Complaint.Assigned,  # type: ignore[attr-defined]
-        Complaint.Responded,  # type: ignore[attr-defined]
-        Complaint.ProgressNoted,  # type: ignore[attr-defined]
-        Complaint.Resolved,  # type: ignore[attr-defined]
-        Complaint.FeedbackRecorded,  # type: ignore[attr-defined]
-        Complaint.Reopened,  # type: ignore[attr-defined]
-        Complaint.Closed,  # type: ignore[attr-defined]
+        Complaint.Classified,
+        Complaint.Assigned,
+        Complaint.Responded,
+        Complaint.ProgressNoted,
+        Complaint.Resolved,
+        Complaint.FeedbackRecorded,
+        Complaint.Reopened,
+        Complaint.Closed,
         Complaint.Escalated,
         Complaint.EscalationResolved,
-        Complaint.HandoffRequested,  # type: ignore[attr-defined]
-        Complaint.HandoffAccepted,  # type: ignore[attr-defined]
-        Complaint.HandoffRejected,  # type: ignore[attr-defined]
-        Complaint.HandoffCompleted,  # type: ignore[attr-defined]
-        Complaint.AwaitingCustomer,  # type: ignore[attr-defined]
-        Complaint.CustomerReplied,  # type: ignore[attr-defined]
-        Complaint.DeadlineBreached,  # type: ignore[attr-defined]
+        Complaint.HandoffRequested,
+        Complaint.HandoffAccepted,
+        Complaint.HandoffRejected,
+        Complaint.HandoffCompleted,
+        Complaint.AwaitingCustomer,
+        Complaint.CustomerReplied,
+        Complaint.DeadlineBreached,
         Complaint.LinkedToIncident,  # type: ignore[attr-defined]
         Handoff.Requested,  # type: ignore[attr-defined]
     )

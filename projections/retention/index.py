@@ -51,12 +51,12 @@ class RetentionIndexProjection(BatchProjection):
     tables = (RETENTION_CASES, RETENTION_SUBJECTS)
     event_classes: ClassVar[tuple[type[Any], ...]] = (
         Complaint.Registered,  # type: ignore[attr-defined]
-        Complaint.Classified,  # type: ignore[attr-defined]
-        Complaint.Closed,  # type: ignore[attr-defined]
+        Complaint.Classified,
+        Complaint.Closed,
         Incident.Reported,  # type: ignore[attr-defined]
-        Incident.Assessed,  # type: ignore[attr-defined]
-        Incident.LevelChanged,  # type: ignore[attr-defined]
-        Incident.Closed,  # type: ignore[attr-defined]
+        Incident.Assessed,
+        Incident.LevelChanged,
+        Incident.Closed,
     )
 
     def partition_of(self, event: ProjectedEvent) -> str:

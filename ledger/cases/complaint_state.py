@@ -1,0 +1,69 @@
+"""A complaint's statuses and fields, as every part of the Complaint aggregate reads them.
+
+The aggregate is assembled from one base class per job (ledger/cases/complaint.py names them).
+Each job writes its events as classes with the state change they make (`apply`) and records
+them as `type(self).<Event>`: the library gives the final `Complaint` its own subclass of every
+inherited event class, named after it (`ledger.cases.complaint:Complaint.Assigned`), so the
+topics stored before the split are the topics stored now. An `@event` method on a base class
+would record the base's own class (`...:ComplaintHandling.Assigned`) instead, which is why the
+jobs do not use them; tests/unit/test_event_topics.py pins every topic.
+"""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.cases.case import CLOSED, Case
+from ledger.errors import DomainError
+from ledger.values import Actor, Customer
+from privacy.fields import Personal
+
+REGISTERED = "registered"
+CLASSIFIED = "classified"
+IN_PROGRESS = "in_progress"
+RESOLVED = "resolved"
+REOPENED = "reopened"
+STATUSES = (REGISTERED, CLASSIFIED, IN_PROGRESS, RESOLVED, REOPENED, CLOSED)
+WORKABLE = (CLASSIFIED, IN_PROGRESS, REOPENED)
+
+
+class ComplaintState(Case):
+    """The fields of a complaint (set by its registration) and the guards its jobs share."""
+
+    KIND = "complaint"
+
+    if TYPE_CHECKING:
+        reference: str
+        channel: str
+        customer: Customer
+        summary: Personal
+        description: Personal
+        registered_at: datetime
+        registered_by: Actor
+        department: str
+        owner: str | None
+        category: str | None
+        priority: str | None
+        customer_tier: str | None
+        first_response_due: datetime | None
+        resolution_due: datetime | None
+        written_reply_due: datetime | None
+        first_responded_at: datetime | None
+        resolved_at: datetime | None
+        first_resolved_at: datetime | None
+        resolution: Personal | None
+        feedback_due: datetime | None
+        satisfaction: int | None
+        cycle: int
+        open_handoff: dict[str, Any] | None
+        closed_at: datetime | None
+        awaiting_customer_since: datetime | None
+        breaches: list[str]
+        incident_id: UUID | None
+
+    def check_no_open_handoff(self, action: str) -> None:
+        if self.open_handoff is not None:
+            raise DomainError(
+                f"cannot {action}: handoff {self.open_handoff['handoff_id']} to "
+                f"{self.open_handoff['to_department']} is still open"
+            )
