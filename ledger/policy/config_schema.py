@@ -9,14 +9,15 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ledger.policy.durations import DurationError, Durations
 
-NAME_RULE = "names are lower-case letters, digits and underscores"
-NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error=NAME_RULE)
+NAME = validate.Regexp(
+    r"^[a-z][a-z0-9_]{0,39}$", error="names are lower-case letters, digits and underscores"
+)
 _NAMES = "expected a non-empty list of names"
 # Levels of marshmallow's error dict that are not settings: a table's own errors, a `Dict`'s
 # key or value, a list's index (no setting in either file is called `key` or `value`).
@@ -30,10 +31,7 @@ class Table(Schema):
         unknown = RAISE
 
     # marshmallow declares it an instance attribute and merges it over the classes.
-    error_messages: dict[str, str] = {  # noqa: RUF012
-        "unknown": "unknown setting",
-        "type": "expected a table",
-    }
+    error_messages: dict[str, str] = {"unknown": "unknown setting", "type": "expected a table"}  # noqa: RUF012
 
 
 class Duration(fields.Field[timedelta]):
@@ -82,20 +80,24 @@ def first_error(messages: Any, path: str = "") -> str:
     return f"{path}: {text}" if path else text
 
 
-def load_table(schema: Schema, data: Mapping[str, Any], *, error: type[Exception]) -> Any:
-    """`data` loaded by `schema`; the first invalid setting refused as `error`."""
-    try:
-        return schema.load(data)
-    except ValidationError as invalid:
-        raise error(first_error(invalid.messages)) from None
+class ConfigFile(Table):
+    """A whole file: its tables are sections, and `post_load` builds what the file configures."""
 
+    error_messages: dict[str, str] = {"unknown": "unknown section"}  # noqa: RUF012
+    what: ClassVar[str]  # how a refusal names the file: "policy file not found: ..."
+    refusal: ClassVar[type[Exception]]
 
-def load_file(path: Path, schema: Schema, *, what: str, error: type[Exception]) -> Any:
-    """The TOML file at `path` loaded by `schema`; a missing or broken file refused as `error`."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{what} file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as problem:
-        raise error(f"{what} file {path} is not valid TOML: {problem}") from None
-    return load_table(schema, data, error=error)
+    @classmethod
+    def read(cls, source: Path | Mapping[str, Any]) -> Any:
+        """The file at `source` (or its parsed TOML) loaded; the first invalid setting refused."""
+        try:
+            data = (
+                source if isinstance(source, Mapping) else tomllib.loads(source.read_text("utf-8"))
+            )
+            return cls().load(data)
+        except FileNotFoundError:
+            raise cls.refusal(f"{cls.what} file not found: {source}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise cls.refusal(f"{cls.what} file {source} is not valid TOML: {error}") from None
+        except ValidationError as invalid:
+            raise cls.refusal(first_error(invalid.messages)) from None

@@ -9,18 +9,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import fields, post_load, validate
 
 from ledger.errors import PolicyError
 from ledger.policy.calendar import WEEKDAYS, BusinessCalendar
-from ledger.policy.config_schema import NAME, Duration, Flag, Table, load_file, load_table, names
+from ledger.policy.config_schema import NAME, ConfigFile, Duration, Flag, Table, names
 from ledger.policy.durations import SERVICE_TIMES
 from ledger.policy.service_policy import IncidentPolicy, Policy
 from ledger.values import PRIORITIES
 
 _TABLE: dict[str, Any] = {"invalid": "expected a table"}
+_CLOCK: dict[str, Any] = {"invalid": "expected a time like '09:00'"}
 
 
 def _service_time(**kwargs: Any) -> Duration:
@@ -93,12 +94,8 @@ class _Calendar(Table):
         required=True,
         error_messages={"required": "name the time zone, e.g. 'Asia/Shanghai'"},
     )
-    opens = fields.Time(
-        load_default=time(9), error_messages={"invalid": "expected a time like '09:00'"}
-    )
-    closes = fields.Time(
-        load_default=time(18), error_messages={"invalid": "expected a time like '18:00'"}
-    )
+    opens = fields.Time(load_default=time(9), error_messages=_CLOCK)
+    closes = fields.Time(load_default=time(18), error_messages=_CLOCK)
     workdays = fields.List(
         fields.String(validate=validate.OneOf(WEEKDAYS, error="expected one of {choices}")),
         load_default=list(WEEKDAYS[:5]),
@@ -121,10 +118,11 @@ class _Calendar(Table):
         )
 
 
-class PolicyFile(Table):
+class PolicyFile(ConfigFile):
     """The whole file: `[complaints]`, `[handoffs]`, `[incidents]`, `[calendar]`, `[sla]`."""
 
-    error_messages: dict[str, str] = {"unknown": "unknown section"}  # noqa: RUF012
+    what = "policy"
+    refusal = PolicyError
 
     complaints = fields.Nested(_Complaints)
     handoffs = fields.Nested(_Handoffs)
@@ -159,13 +157,9 @@ class PolicyFile(Table):
 
 def policy_from_mapping(data: Mapping[str, Any]) -> Policy:
     """Build a policy from parsed TOML, naming the first invalid setting."""
-    policy: Policy = load_table(PolicyFile(), data, error=PolicyError)
-    return policy
+    return cast(Policy, PolicyFile.read(data))
 
 
 def load_policy(path: Path | None) -> Policy:
     """The default policy, overridden by the TOML file at `path` if given."""
-    if path is None:
-        return Policy()
-    policy: Policy = load_file(path, PolicyFile(), what="policy", error=PolicyError)
-    return policy
+    return Policy() if path is None else cast(Policy, PolicyFile.read(path))

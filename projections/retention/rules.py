@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import fields, post_load, validate
 
 from ledger.audit.operation_log import RETENTION_FLOOR as OPERATION_LOG_FLOOR
-from ledger.policy.config_schema import Duration, Table, load_file, load_table
+from ledger.policy.config_schema import ConfigFile, Duration, Table
 from ledger.policy.durations import RETENTION_PERIODS
 
 ACCESS_LOG_FLOOR = timedelta(days=180)
@@ -109,10 +109,11 @@ class _Log(Table):
     keep = Duration(RETENTION_PERIODS)
 
 
-class RetentionFile(Table):
+class RetentionFile(ConfigFile):
     """The whole file: `[complaints]`, `[incidents]`, `[access_log]`, `[operation_log]`."""
 
-    error_messages: dict[str, str] = {"unknown": "unknown section"}  # noqa: RUF012
+    what = "retention"
+    refusal = RetentionError
 
     complaints = fields.Nested(_Kind)
     incidents = fields.Nested(_Kind)
@@ -137,13 +138,9 @@ class RetentionFile(Table):
 
 def retention_from_mapping(data: Mapping[str, Any]) -> RetentionRules:
     """Build the rules from parsed TOML, naming the first invalid setting."""
-    rules: RetentionRules = load_table(RetentionFile(), data, error=RetentionError)
-    return rules
+    return cast(RetentionRules, RetentionFile.read(data))
 
 
 def load_retention(path: Path | None) -> RetentionRules:
     """The default rules, overridden by the TOML file at `path` if given."""
-    if path is None:
-        return RetentionRules()
-    rules: RetentionRules = load_file(path, RetentionFile(), what="retention", error=RetentionError)
-    return rules
+    return RetentionRules() if path is None else cast(RetentionRules, RetentionFile.read(path))
