@@ -5,10 +5,10 @@ is the counted time from `a` to `b`. A business calendar counts only its working
 working days, skipping holidays, in its own time zone (so daylight saving is honoured).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledger.errors import PolicyError
@@ -106,36 +106,3 @@ class BusinessCalendar:
             if overlap > timedelta(0):
                 total += overlap
         return total
-
-
-def calendar_from_mapping(data: Mapping[str, Any]) -> BusinessCalendar:
-    """`[calendar]` of a policy file: timezone, opens, closes, workdays, holidays."""
-    if unknown := set(data) - {"timezone", "opens", "closes", "workdays", "holidays"}:
-        raise PolicyError(f"calendar: unknown setting(s): {', '.join(sorted(unknown))}")
-
-    def clock_time(key: str, default: str) -> time:
-        raw = data.get(key, default)
-        try:
-            return time.fromisoformat(str(raw))
-        except ValueError:
-            raise PolicyError(f"calendar.{key}: expected a time like '09:00'") from None
-
-    workdays = data.get("workdays", list(WEEKDAYS[:5]))
-    if not isinstance(workdays, list) or any(d not in WEEKDAYS for d in workdays):
-        raise PolicyError(f"calendar.workdays: expected a list of {WEEKDAYS}")
-    holidays = data.get("holidays", [])
-    if not isinstance(holidays, list):
-        raise PolicyError("calendar.holidays: expected a list of dates")
-    try:
-        days = frozenset(d if isinstance(d, date) else date.fromisoformat(str(d)) for d in holidays)
-    except ValueError:
-        raise PolicyError("calendar.holidays: expected dates like 2026-10-01") from None
-    if "timezone" not in data:
-        raise PolicyError("calendar.timezone: name the time zone, e.g. 'Asia/Shanghai'")
-    return BusinessCalendar(
-        timezone=str(data["timezone"]),
-        opens=clock_time("opens", "09:00"),
-        closes=clock_time("closes", "18:00"),
-        workdays=frozenset(WEEKDAYS.index(d) for d in workdays),
-        holidays=days,
-    )

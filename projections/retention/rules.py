@@ -13,32 +13,24 @@ the service or the CLI starts, naming the first invalid setting. Knows no compla
 categories are just names.
 """
 
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from marshmallow import fields, post_load, validate
 
 from ledger.audit.operation_log import RETENTION_FLOOR as OPERATION_LOG_FLOOR
-from ledger.policy.durations import RETENTION_PERIODS, DurationError
+from ledger.policy.config_schema import ConfigFile, Duration, Table
+from ledger.policy.durations import RETENTION_PERIODS
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ACCESS_LOG_FLOOR = timedelta(days=180)
 KINDS = ("complaint", "incident")
 
 
 class RetentionError(ValueError):
     """A retention setting is invalid (refused at start)."""
-
-
-def parse_retention(text: Any, *, where: str) -> timedelta:
-    """`90d`, `6mo`, `3y` as a positive number of days (ledger/policy/durations.py)."""
-    try:
-        return RETENTION_PERIODS.parse(text, where=where)
-    except DurationError as error:
-        raise RetentionError(str(error)) from None
 
 
 def describe(period: timedelta) -> str:
@@ -102,62 +94,53 @@ class RetentionRules:
         return period, f"{kind}s.{'categories.' + name if name != 'default' else name}"
 
 
-def load_retention(path: Path | None) -> RetentionRules:
-    """The default rules, overridden by the TOML file at `path` if given."""
-    if path is None:
-        return RetentionRules()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RetentionError(f"retention file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise RetentionError(f"retention file {path} is not valid TOML: {error}") from None
-    return retention_from_mapping(data)
-
-
-def _kind_rule(data: Any, *, where: str, default: KindRule) -> KindRule:
-    if not isinstance(data, Mapping):
-        raise RetentionError(f"{where}: expected a table")
-    if unknown := set(data) - {"default", "categories"}:
-        raise RetentionError(f"{where}: unknown setting(s): {', '.join(sorted(unknown))}")
-    period = (
-        parse_retention(data["default"], where=f"{where}.default")
-        if "default" in data
-        else default.default
+class _Kind(Table):
+    default = Duration(RETENTION_PERIODS)
+    categories = fields.Dict(
+        keys=fields.String(
+            validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="not a category name")
+        ),
+        values=Duration(RETENTION_PERIODS),
+        error_messages={"invalid": "expected a table"},
     )
-    categories = data.get("categories", {})
-    if not isinstance(categories, Mapping):
-        raise RetentionError(f"{where}.categories: expected a table")
-    by_category: dict[str, timedelta] = {}
-    for name, value in categories.items():
-        if not _NAME.match(name):
-            raise RetentionError(f"{where}.categories.{name}: not a category name")
-        by_category[name] = parse_retention(value, where=f"{where}.categories.{name}")
-    return KindRule(period, by_category)
+
+
+class _Log(Table):
+    keep = Duration(RETENTION_PERIODS)
+
+
+class RetentionFile(ConfigFile):
+    """The whole file: `[complaints]`, `[incidents]`, `[access_log]`, `[operation_log]`."""
+
+    what = "retention"
+    refusal = RetentionError
+
+    complaints = fields.Nested(_Kind)
+    incidents = fields.Nested(_Kind)
+    access_log = fields.Nested(_Log)
+    operation_log = fields.Nested(_Log)
+
+    @post_load
+    def build(self, data: dict[str, Any], **_: Any) -> RetentionRules:
+        """The default rules with what the file gives laid over them."""
+        defaults = RetentionRules()
+
+        def kind(given: Mapping[str, Any], default: KindRule) -> KindRule:
+            return KindRule(given.get("default", default.default), given.get("categories", {}))
+
+        return RetentionRules(
+            complaint=kind(data.get("complaints", {}), defaults.complaint),
+            incident=kind(data.get("incidents", {}), defaults.incident),
+            access_log=data.get("access_log", {}).get("keep", defaults.access_log),
+            operation_log=data.get("operation_log", {}).get("keep"),
+        )
 
 
 def retention_from_mapping(data: Mapping[str, Any]) -> RetentionRules:
     """Build the rules from parsed TOML, naming the first invalid setting."""
-    if unknown := set(data) - {"complaints", "incidents", "access_log", "operation_log"}:
-        raise RetentionError(f"unknown retention section(s): {', '.join(sorted(unknown))}")
-    defaults = RetentionRules()
-    access = data.get("access_log", {})
-    if not isinstance(access, Mapping) or set(access) - {"keep"}:
-        raise RetentionError("access_log: expected only keep")
-    oplog = data.get("operation_log", {})
-    if not isinstance(oplog, Mapping) or set(oplog) - {"keep"}:
-        raise RetentionError("operation_log: expected only keep")
-    return RetentionRules(
-        complaint=_kind_rule(
-            data.get("complaints", {}), where="complaints", default=defaults.complaint
-        ),
-        incident=_kind_rule(
-            data.get("incidents", {}), where="incidents", default=defaults.incident
-        ),
-        access_log=parse_retention(access["keep"], where="access_log.keep")
-        if "keep" in access
-        else defaults.access_log,
-        operation_log=parse_retention(oplog["keep"], where="operation_log.keep")
-        if "keep" in oplog
-        else None,
-    )
+    return cast(RetentionRules, RetentionFile.read(data))
+
+
+def load_retention(path: Path | None) -> RetentionRules:
+    """The default rules, overridden by the TOML file at `path` if given."""
+    return RetentionRules() if path is None else cast(RetentionRules, RetentionFile.read(path))

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from ledger.errors import PolicyError
-from ledger.policy.calendar import BusinessCalendar, CalendarTime, calendar_from_mapping
+from ledger.policy.calendar import BusinessCalendar, CalendarTime
 from ledger.policy.policy_file import policy_from_mapping
 
 # Shanghai is UTC+8 all year: 09:00-18:00 local is 01:00-10:00 UTC.
@@ -84,7 +84,7 @@ def test_a_policy_file_names_a_business_calendar() -> None:
 
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(PolicyError, match="time zone"):
-        calendar_from_mapping({"timezone": "Mars/Olympus"})
+        policy_from_mapping({"calendar": {"timezone": "Mars/Olympus"}})
 
 
 def test_a_policy_file_sets_the_warning_mark_and_pausing() -> None:

@@ -1,13 +1,14 @@
 """The service policy: its defaults, the deadlines it computes, and how a TOML file overrides it."""
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ledger.errors import PolicyError
+from ledger.policy.calendar import BusinessCalendar
 from ledger.policy.policy_file import load_policy, policy_from_mapping
 from ledger.policy.service_policy import (
     ComplaintDeadlines,
@@ -262,15 +263,15 @@ def test_tier_without_a_first_response_target_tightens_nothing() -> None:
 
 # Each bad setting and the name the error must give, so an operator can find it in the file.
 BAD_SETTINGS = [
-    ({"escalations": {}}, "unknown policy section(s): escalations"),
+    ({"escalations": {}}, "escalations: unknown section"),
     ({"complaints": "fast"}, "complaints: expected a table"),
-    ({"complaints": {"sla": 1}}, "complaints: unknown setting(s): sla"),
+    ({"complaints": {"sla": 1}}, "complaints.sla: unknown setting"),
     ({"complaints": {"deadlines": []}}, "complaints.deadlines: expected a table"),
     ({"complaints": {"deadlines": {"low": {}}}}, "complaints.deadlines.low: unknown priority"),
     ({"complaints": {"deadlines": {"urgent": "2h"}}}, "complaints.deadlines.urgent: expected"),
     (
         {"complaints": {"deadlines": {"urgent": {"reply": "2h"}}}},
-        "complaints.deadlines.urgent: expected",
+        "complaints.deadlines.urgent.reply: unknown setting",
     ),
     (
         {"complaints": {"deadlines": {"urgent": {"first_response": "soon"}}}},
@@ -289,10 +290,10 @@ BAD_SETTINGS = [
         "complaints.deadlines.urgent: resolution must not come before first_response",
     ),
     ({"complaints": {"tiers": []}}, "complaints.tiers: expected a table"),
-    ({"complaints": {"tiers": {"gold": "1h"}}}, "complaints.tiers.gold: expected only"),
+    ({"complaints": {"tiers": {"gold": "1h"}}}, "complaints.tiers.gold: expected a table"),
     (
         {"complaints": {"tiers": {"gold": {"resolution": "1h"}}}},
-        "complaints.tiers.gold: expected only first_response",
+        "complaints.tiers.gold.resolution: unknown setting",
     ),
     (
         {"complaints": {"tiers": {"Gold": {"first_response": "1h"}}}},
@@ -332,9 +333,23 @@ BAD_SETTINGS = [
     ({"complaints": {"reopen_at_or_below": 5}}, "complaints.reopen_at_or_below: must be between"),
     ({"complaints": {"feedback_due": "tomorrow"}}, "complaints.feedback_due: expected a duration"),
     ({"handoffs": []}, "handoffs: expected a table"),
-    ({"handoffs": {"escalate": "1h"}}, "handoffs: unknown setting(s): escalate"),
+    ({"handoffs": {"escalate": "1h"}}, "handoffs.escalate: unknown setting"),
     ({"handoffs": {"accept": "2x"}}, "handoffs.accept: expected a duration"),
     ({"handoffs": {"complete": "0d"}}, "handoffs.complete: a duration must be positive"),
+    ({"incidents": {"asses_within": "1h"}}, "incidents.asses_within: unknown setting"),
+    ({"incidents": {"verify_within": "1mo"}}, "incidents.verify_within: expected a duration"),
+    ({"incidents": {"review_plan_working_days": "2"}}, "incidents.review_plan_working_days: exp"),
+    ({"incidents": {"roles": ["scribe"]}}, "incidents.roles: must include incident_lead"),
+    ({"incidents": {"roles": ["Scribe"]}}, "incidents.roles: names are lower-case"),
+    ({"sla": {"pause_while_awaiting_customer": 1}}, "sla.pause_while_awaiting_customer: expected"),
+    ({"sla": {"warn_at_percent": 0}}, "sla.warn_at_percent: expected a whole number from 1 to 99"),
+    ({"calendar": {}}, "calendar.timezone: name the time zone"),
+    ({"calendar": {"timezone": "Mars/Olympus"}}, "calendar.timezone: unknown time zone"),
+    ({"calendar": {"timezone": "UTC", "opens": "9am"}}, "calendar.opens: expected a time"),
+    ({"calendar": {"timezone": "UTC", "opens": "18:00"}}, "calendar: closes must be after opens"),
+    ({"calendar": {"timezone": "UTC", "workdays": ["monday"]}}, "calendar.workdays: expected one"),
+    ({"calendar": {"timezone": "UTC", "workdays": []}}, "calendar.workdays: name at least one"),
+    ({"calendar": {"timezone": "UTC", "holidays": ["1 Oct"]}}, "calendar.holidays: expected dates"),
 ]
 
 
@@ -374,8 +389,16 @@ def test_incident_deadlines_are_overridden_from_toml() -> None:
     )
 
 
-def test_an_unknown_incident_setting_is_refused() -> None:
-    from ledger.policy.policy_file import policy_from_mapping as build
+def test_policy_file_may_write_calendar_times_and_dates_as_toml_values(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        '[calendar]\ntimezone = "Asia/Shanghai"\nopens = 08:30:00\nholidays = [2026-10-01]\n',
+        encoding="utf-8",
+    )
 
-    with pytest.raises(PolicyError, match="incidents"):
-        build({"incidents": {"asses_within": "1h"}})
+    assert load_policy(path).calendar == BusinessCalendar(
+        timezone="Asia/Shanghai",
+        opens=time(8, 30),
+        closes=time(18),
+        holidays=frozenset({date(2026, 10, 1)}),
+    )
