@@ -74,8 +74,6 @@ def _kill(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
-# PostgreSQL only: on SQLite the same test passes but costs another 20 s of suite time.
-@pytest.mark.parametrize("store", [pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_workers_killed_at_random_while_events_flow_leave_views_equal_to_a_rebuild(
     ledger: LedgerApplication, read_side: ReadSide, database_url: str, tmp_path: Path
 ) -> None:
