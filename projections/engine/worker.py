@@ -28,6 +28,7 @@ from projections.engine.viewdb import PositionMovedError
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
+WAKE_SECONDS = 0.25  # how soon the applying loop notices `stop()`
 _END = object()  # the subscription stopped
 
 
@@ -50,7 +51,6 @@ class ProjectionWorker:
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._subscription: Any = None
         self._state: dict[str, tuple[int, int]] = {}  # name: (generation, position)
 
     def run_once(self) -> dict[str, int]:
@@ -89,9 +89,6 @@ class ProjectionWorker:
         arrived: queue.Queue[Any] = queue.Queue()
         recorder: Any = self.read_side.app.recorder
         with recorder.subscribe(gt=start) as subscription:
-            self._subscription = subscription
-            if self._stop.is_set():
-                subscription.stop()
             feeder = threading.Thread(
                 target=_feed, args=(subscription, arrived), name="projection-feed", daemon=True
             )
@@ -99,7 +96,6 @@ class ProjectionWorker:
             try:
                 self._apply_arrivals(arrived, start)
             finally:
-                self._subscription = None
                 subscription.stop()
                 feeder.join()
 
@@ -107,7 +103,7 @@ class ProjectionWorker:
         escalated_at = time.monotonic()
         while not self._stop.is_set():
             try:
-                page = _take(arrived, self.poll_seconds)
+                page = _take(arrived, min(WAKE_SECONDS, self.poll_seconds))
             except _SubscriptionEndedError:
                 return
             if page:
@@ -143,10 +139,8 @@ class ProjectionWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Ask the loop to stop (safe in a signal handler: it only sets an event)."""
         self._stop.set()
-        subscription = self._subscription
-        if subscription is not None:
-            subscription.stop()
         if self._thread is not None:
             self._thread.join(timeout)
 
