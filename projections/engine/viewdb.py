@@ -20,8 +20,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
-from projections.engine.rows import ViewRows
+from projections.engine.rows import READERS, ViewRows
 from projections.engine.tables import Table, tracking_name
+from projections.engine.turns import Turns
 
 TRACKING_TABLE = "ledger_projection_tracking"
 
@@ -33,8 +34,9 @@ class PositionMovedError(Exception):
 class ViewDatabase(ViewRows):
     """The view tables, their generations and the tracking of their positions."""
 
-    def __init__(self, datastore: PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore, *, readers: int = READERS) -> None:
         self.datastore = datastore
+        self._readers = Turns(readers)
         self.tracking = PostgresTrackingRecorder(datastore, tracking_table_name=TRACKING_TABLE)
         self.tracking.create_table()
         self._tracking_table = self.qualified(TRACKING_TABLE)
