@@ -10,9 +10,11 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from ledger.cases.handoff import Handoff
-from projections.engine.batch import BatchProjection, RowSet
+from projections.engine.batch import BatchProjection
+from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
-from projections.engine.viewdb import Table, ViewDatabase
+from projections.engine.tables import Table
+from projections.engine.viewdb import ViewDatabase
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,8 @@ def open_for(
     rows = db.select(
         HANDOFF_QUEUE,
         f"SELECT {HANDOFF_QUEUE.select_list} FROM {db.physical(HANDOFF_QUEUE, generation)} "
-        f"WHERE to_department = {db.p} "
-        f"ORDER BY requested_at, handoff_id LIMIT {db.p}",
+        f"WHERE to_department = %s "
+        f"ORDER BY requested_at, handoff_id LIMIT %s",
         (department, limit),
     )
     return [

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from projections.cases.status_view import CASE_STATUS
-from projections.engine.viewdb import Row, ViewDatabase
+from projections.engine.tables import Row
+from projections.engine.viewdb import ViewDatabase
 
 GROUPINGS = ("department", "category", "channel", "period")
 _COLUMNS = (
@@ -153,19 +154,15 @@ def service_metrics(
     """Metrics of the complaints registered in [since, until), overall or per group."""
     where, params = [], []
     if since is not None:
-        where.append(f"registered_at >= {db.p}")
-        params.append(db.time_param(since))
+        where.append("registered_at >= %s")
+        params.append(since)
     if until is not None:
-        where.append(f"registered_at < {db.p}")
-        params.append(db.time_param(until))
+        where.append("registered_at < %s")
+        params.append(until)
     statement = f"SELECT {', '.join(_COLUMNS)} FROM {db.physical(CASE_STATUS, generation)}"
     if where:
         statement += " WHERE " + " AND ".join(where)
-    with db.reading() as cursor:
-        cursor.execute(statement, params)
-        rows = [
-            {c: db.from_db(CASE_STATUS.kind(c), r[c]) for c in _COLUMNS} for r in cursor.fetchall()
-        ]
+    rows = db.select(CASE_STATUS, statement, params, columns=_COLUMNS)
     key: Callable[[Row], Any]
     if group_by is None:
         groups: dict[Any, list[Row]] = {None: rows}

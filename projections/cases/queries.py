@@ -10,12 +10,13 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.errors import LedgerError
 from projections.cases.status_view import CASE_STATUS
-from projections.engine.viewdb import Row, ViewDatabase, parse_time
+from projections.engine.tables import Row
+from projections.engine.viewdb import ViewDatabase
 
 MAX_LIMIT = 200
 
@@ -82,16 +83,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         registered_at, complaint_id = json.loads(base64.urlsafe_b64decode(padded))
-        return parse_time(str(registered_at)), str(complaint_id)
+        return datetime.fromisoformat(str(registered_at)).astimezone(UTC), str(complaint_id)
     except (ValueError, TypeError, binascii.Error):
         raise BadCursorError("the cursor is not one this service handed out") from None
 
 
 def _breached_sql(db: ViewDatabase, now: datetime, params: list[Any]) -> str:
-    params.append(db.time_param(now))
+    params.append(now)
     return (
         "(breach_count > 0 OR (awaiting_customer_since IS NULL AND next_due IS NOT NULL "
-        f"AND next_due <= {db.p}))"
+        "AND next_due <= %s))"
     )
 
 
@@ -108,37 +109,35 @@ def list_cases(
 
     The cursor is None on the last page.
     """
-    p = db.p
     where: list[str] = []
     params: list[Any] = []
     for column in ("status", "department", "priority", "category", "owner"):
         value = getattr(filters, column)
         if value is not None:
-            where.append(f"{column} = {p}")
+            where.append(f"{column} = %s")
             params.append(value)
     if filters.breached is not None:
         clause = _breached_sql(db, now, params)
         where.append(clause if filters.breached else f"NOT {clause}")
     if filters.due_before is not None:
-        where.append(f"next_due < {p}")
-        params.append(db.time_param(filters.due_before))
+        where.append("next_due < %s")
+        params.append(filters.due_before)
     if filters.q:
         # Exact matches only, each on an indexed column, so a search stays an index lookup.
         text = filters.q.strip()
         where.append(
-            f"(reference = {p} OR owner = {p} OR category = {p} OR region = {p} "
-            f"OR department = {p})"
+            "(reference = %s OR owner = %s OR category = %s OR region = %s OR department = %s)"
         )
         params.extend([text.upper(), text, text.lower(), text, text.lower()])
     if after is not None:
         registered_at, complaint_id = decode_cursor(after)
-        where.append(f"(registered_at, complaint_id) < ({p}, {p})")
-        params.extend([db.time_param(registered_at), complaint_id])
+        where.append("(registered_at, complaint_id) < (%s, %s)")
+        params.extend([registered_at, complaint_id])
     limit = max(1, min(limit, MAX_LIMIT))
     statement = f"SELECT {_LIST_SELECT} FROM {db.physical(CASE_STATUS, generation)}"
     if where:
         statement += " WHERE " + " AND ".join(where)
-    statement += f" ORDER BY registered_at DESC, complaint_id DESC LIMIT {p}"
+    statement += " ORDER BY registered_at DESC, complaint_id DESC LIMIT %s"
     params.append(limit + 1)
     rows = db.select(CASE_STATUS, statement, params, columns=LIST_COLUMNS)
     more = len(rows) > limit
@@ -150,18 +149,17 @@ def department_queue(
     db: ViewDatabase, generation: int, department: str, *, limit: int
 ) -> list[Row]:
     """Open cases (their `LIST_COLUMNS`) the department owns or has been handed, oldest first."""
-    p = db.p
     table = db.physical(CASE_STATUS, generation)
     order = "ORDER BY registered_at, complaint_id"
     # Two ordered index scans (owned, handed) merged, instead of one OR that must sort them all.
     # The handed branch leaves out what the department owns, so the two never share a row and
     # UNION ALL needs no de-duplication (which hashed every column of every row).
     statement = (
-        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE department = {p} "
-        f"AND status <> 'closed' {order} LIMIT {p}) AS owned UNION ALL "
-        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE handoff_to = {p} "
+        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE department = %s "
+        f"AND status <> 'closed' {order} LIMIT %s) AS owned UNION ALL "
+        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE handoff_to = %s "
         "AND status <> 'closed' "
-        f"AND department IS DISTINCT FROM {p} {order} LIMIT {p}) AS handed {order} LIMIT {p}"
+        f"AND department IS DISTINCT FROM %s {order} LIMIT %s) AS handed {order} LIMIT %s"
     )
     limit = max(1, min(limit, MAX_LIMIT))
     return db.select(
@@ -174,11 +172,10 @@ def department_queue(
 
 def get_case(db: ViewDatabase, generation: int, complaint_id: str) -> Row | None:
     """One case's whole row, or None."""
-    p = db.p
     rows = db.select(
         CASE_STATUS,
         f"SELECT {CASE_STATUS.select_list} FROM {db.physical(CASE_STATUS, generation)} "
-        f"WHERE complaint_id = {p}",
+        f"WHERE complaint_id = %s",
         (complaint_id,),
     )
     return rows[0] if rows else None

@@ -17,8 +17,10 @@ from uuid import UUID
 
 from ledger.cases.complaint import Complaint
 from ledger.cases.handoff import Handoff
-from projections.engine.batch import ComplaintProjection, RowSet
-from projections.engine.viewdb import Row, Table, ViewDatabase
+from projections.engine.batch import ComplaintProjection
+from projections.engine.rowset import RowSet
+from projections.engine.tables import Row, Table
+from projections.engine.viewdb import ViewDatabase
 
 COMPLAINT_CLOCKS = ("first_response", "written_reply", "resolution")
 
@@ -246,10 +248,10 @@ def overdue_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int)
     return db.select(
         SLA_CLOCKS,
         f"SELECT {SLA_CLOCKS.select_list} FROM {physical} "
-        f"WHERE due_at <= {db.p} AND met_at IS NULL AND stopped_at IS NULL "
+        f"WHERE due_at <= %s AND met_at IS NULL AND stopped_at IS NULL "
         "AND breached_at IS NULL AND paused_since IS NULL "
-        f"ORDER BY due_at LIMIT {db.p}",
-        (db.time_param(now), limit),
+        f"ORDER BY due_at LIMIT %s",
+        (now, limit),
     )
 
 

@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 from ledger.cases.complaint import CLOSED, Complaint
 from ledger.cases.handoff import Handoff
 from ledger.values import level_rank
-from projections.engine.batch import ComplaintProjection, RowSet
-from projections.engine.viewdb import Row, Table
+from projections.engine.batch import ComplaintProjection
+from projections.engine.rowset import RowSet
+from projections.engine.tables import Row, Table
 
 CASE_STATUS = Table(
     name="case_status",

@@ -9,7 +9,7 @@ tracked, including the ones the projection ignores, so positions reach the head 
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -17,57 +17,12 @@ from eventsourcing.application import Application
 
 from ledger.policy.service_policy import Policy
 from ledger.topics import topics_of
+from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent, read_events
-from projections.engine.viewdb import PositionMovedError, Row, Table, ViewDatabase, tracking_name
+from projections.engine.tables import Table, tracking_name
+from projections.engine.viewdb import PositionMovedError, ViewDatabase
 
 BATCH_SIZE = 1000
-
-
-class RowSet:
-    """The rows one batch reads and writes, keyed per table; written back once."""
-
-    def __init__(self, tables: Sequence[Table]) -> None:
-        self._tables = {t.name: t for t in tables}
-        self._rows: dict[str, dict[tuple[Any, ...], Row]] = {t.name: {} for t in tables}
-        self._changed: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
-        self._deleted: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
-
-    def _key(self, table: str, row: Row) -> tuple[Any, ...]:
-        return tuple(row[k] for k in self._tables[table].key)
-
-    def loaded(self, table: str, rows: Sequence[Row]) -> None:
-        for row in rows:
-            self._rows[table][self._key(table, row)] = row
-
-    def get(self, table: str, *key: Any) -> Row | None:
-        return self._rows[table].get(tuple(key))
-
-    def where(self, table: str, **match: Any) -> Iterator[Row]:
-        for row in list(self._rows[table].values()):
-            if all(row.get(k) == v for k, v in match.items()):
-                yield row
-
-    def put(self, table: str, row: Row) -> Row:
-        key = self._key(table, row)
-        self._rows[table][key] = row
-        self._changed[table].add(key)
-        self._deleted[table].discard(key)
-        return row
-
-    def touch(self, table: str, row: Row) -> None:
-        """Mark a row returned by `get`/`where` as changed in place."""
-        self._changed[table].add(self._key(table, row))
-
-    def delete(self, table: str, *key: Any) -> None:
-        self._rows[table].pop(tuple(key), None)
-        self._changed[table].discard(tuple(key))
-        self._deleted[table].add(tuple(key))
-
-    def flush(self, cursor: Any, db: ViewDatabase, generation: int) -> None:
-        for name, table in self._tables.items():
-            db.delete(cursor, table, generation, sorted(self._deleted[name]))
-            rows = [self._rows[name][key] for key in sorted(self._changed[name], key=str)]
-            db.upsert(cursor, table, generation, rows)
 
 
 class BatchProjection(ABC):

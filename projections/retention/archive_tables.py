@@ -2,7 +2,7 @@
 
 Rows are written by the retention run (projections/retention/run.py); triggers refuse UPDATE and
 DELETE, like the event log. A case id or subject id is a primary key, so a rerun can never
-archive a case or record a destruction twice. Times are ISO 8601 UTC text on both stores.
+archive a case or record a destruction twice. Times are ISO 8601 UTC text.
 """
 
 import hashlib
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
 
 from privacy.db.schema_lock import serialise_schema_changes
 
@@ -49,40 +48,28 @@ class DestructionRow:
 
 
 class ArchiveTables:
-    """SQL for the archive tables, in the dialect of the event store's datastore."""
+    """SQL for the archive tables beside the event store."""
 
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore) -> None:
         self._datastore = datastore
-        if isinstance(datastore, PostgresDatastore):
-            self._p = "%s"
-            schema = datastore.schema
-            self._archives = f'"{schema}".ledger_archives'
-            self._destructions = f'"{schema}".ledger_retention_destructions'
-            refuse = f'"{schema}".ledger_archive_refuse'
-            statements = [
-                f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
-                "END $$",
-            ]
-            for table, name in (
-                (self._archives, "ledger_archives"),
-                (self._destructions, "ledger_retention_destructions"),
-            ):
-                statements += [
-                    f"CREATE OR REPLACE TRIGGER {name}_refuse BEFORE UPDATE OR DELETE ON {table} "
-                    f"FOR EACH ROW EXECUTE FUNCTION {refuse}()",
-                    f"CREATE OR REPLACE TRIGGER {name}_refuse_truncate BEFORE TRUNCATE ON "
-                    f"{table} FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()",
-                ]
-        else:
-            self._p = "?"
-            self._archives = "ledger_archives"
-            self._destructions = "ledger_retention_destructions"
-            statements = [
-                f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{op.lower()} BEFORE {op} ON "
-                f"{table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
-                for table in (self._archives, self._destructions)
-                for op in ("UPDATE", "DELETE")
+        schema = datastore.schema
+        self._archives = f'"{schema}".ledger_archives'
+        self._destructions = f'"{schema}".ledger_retention_destructions'
+        refuse = f'"{schema}".ledger_archive_refuse'
+        statements = [
+            f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
+            "END $$",
+        ]
+        for table, name in (
+            (self._archives, "ledger_archives"),
+            (self._destructions, "ledger_retention_destructions"),
+        ):
+            statements += [
+                f"CREATE OR REPLACE TRIGGER {name}_refuse BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {refuse}()",
+                f"CREATE OR REPLACE TRIGGER {name}_refuse_truncate BEFORE TRUNCATE ON "
+                f"{table} FOR EACH STATEMENT EXECUTE FUNCTION {refuse}()",
             ]
         self._statements = [
             f"CREATE TABLE IF NOT EXISTS {self._archives} (case_id TEXT PRIMARY KEY, "
@@ -119,13 +106,12 @@ class ArchiveTables:
 
     def add_archives(self, rows: list[ArchiveRow]) -> None:
         """Store archive rows; a case archived already keeps its first row."""
-        p = self._p
         if not rows:
             return
         with self._cursor() as c:
             c.executemany(
                 f"INSERT INTO {self._archives} (case_id, kind, closed_at, archived_at, run_id, "
-                f"record, sha256) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
+                f"record, sha256) VALUES (%s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (case_id) DO NOTHING",
                 [
                     (
@@ -147,7 +133,7 @@ class ArchiveTables:
             return {r["case_id"] for r in c.fetchall()}
 
     def archive(self, case_id: str) -> ArchiveRow | None:
-        rows = self._select(f"WHERE case_id = {self._p}", (case_id,), limit=1)
+        rows = self._select("WHERE case_id = %s", (case_id,), limit=1)
         return rows[0] if rows else None
 
     def archives(
@@ -161,13 +147,13 @@ class ArchiveTables:
         """Archive rows by closure time (from inclusive, to exclusive), oldest first."""
         clauses, params = [], []
         if closed_from is not None:
-            clauses.append(f"closed_at >= {self._p}")
+            clauses.append("closed_at >= %s")
             params.append(closed_from)
         if closed_to is not None:
-            clauses.append(f"closed_at < {self._p}")
+            clauses.append("closed_at < %s")
             params.append(closed_to)
         if kind is not None:
-            clauses.append(f"kind = {self._p}")
+            clauses.append("kind = %s")
             params.append(kind)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         return self._select(where, tuple(params), limit=limit)
@@ -176,7 +162,7 @@ class ArchiveTables:
         with self._cursor(commit=False) as c:
             c.execute(
                 "SELECT case_id, kind, closed_at, archived_at, run_id, record, sha256 "
-                f"FROM {self._archives} {where} ORDER BY closed_at, case_id LIMIT {self._p}",
+                f"FROM {self._archives} {where} ORDER BY closed_at, case_id LIMIT %s",
                 (*params, limit),
             )
             rows = c.fetchall()
@@ -196,13 +182,12 @@ class ArchiveTables:
     # -- destructions --------------------------------------------------------------------------
 
     def add_destructions(self, rows: list[DestructionRow]) -> None:
-        p = self._p
         if not rows:
             return
         with self._cursor() as c:
             c.executemany(
                 f"INSERT INTO {self._destructions} (subject_id, run_id, destroyed_at, cases) "
-                f"VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (subject_id) DO NOTHING",
+                f"VALUES (%s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
                 [(r.subject_id, r.run_id, r.destroyed_at, json.dumps(r.cases)) for r in rows],
             )
 
@@ -240,7 +225,7 @@ class ArchiveTables:
             return {r["subject_id"] for r in c.fetchall()}
 
 
-def archive_tables_for(datastore: SQLiteDatastore | PostgresDatastore) -> ArchiveTables:
+def archive_tables_for(datastore: PostgresDatastore) -> ArchiveTables:
     tables = ArchiveTables(datastore)
     tables.create()
     return tables

@@ -16,9 +16,12 @@ from typing import Any, ClassVar
 
 from ledger.cases.complaint import Complaint
 from ledger.incidents.incident import Incident
-from projections.engine.batch import BatchProjection, RowSet, catch_up
+from projections.engine.batch import BatchProjection, catch_up
+from projections.engine.rows import utc
+from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
-from projections.engine.viewdb import Table, ViewDatabase
+from projections.engine.tables import Table
+from projections.engine.viewdb import ViewDatabase
 from projections.retention.rules import KINDS, RetentionRules
 
 ANALYZE_AFTER = 10_000  # notifications applied by one catch-up
@@ -129,22 +132,21 @@ class RetentionIndex:
 
     def _due(self, rules: RetentionRules, now: datetime) -> tuple[str, list[Any]]:
         """A condition on `c` true for the closed cases whose retention has ended at `now`."""
-        p = self.db.p
         clauses: list[str] = []
         params: list[Any] = []
         for kind in KINDS:
             rule = getattr(rules, kind)
             named = sorted(rule.categories)
             for category in named:
-                clauses.append(f"(c.kind = {p} AND c.category = {p} AND c.closed_at <= {p})")
-                params += [kind, category, self.db.time_param(now - rule.categories[category])]
+                clauses.append("(c.kind = %s AND c.category = %s AND c.closed_at <= %s)")
+                params += [kind, category, now - rule.categories[category]]
             default = (
-                f"(c.category IS NULL OR c.category NOT IN ({', '.join([p] * len(named))}))"
+                f"(c.category IS NULL OR c.category NOT IN ({', '.join(['%s'] * len(named))}))"
                 if named
                 else "TRUE"
             )
-            clauses.append(f"(c.kind = {p} AND {default} AND c.closed_at <= {p})")
-            params += [kind, *named, self.db.time_param(now - rule.default)]
+            clauses.append(f"(c.kind = %s AND {default} AND c.closed_at <= %s)")
+            params += [kind, *named, now - rule.default]
         return f"({' OR '.join(clauses)})", params
 
     def due(
@@ -156,20 +158,19 @@ class RetentionIndex:
         limit: int,
     ) -> list[tuple[str, str, datetime]]:
         """Closed cases due at `now` and not archived, by closure then id, after a key."""
-        p = self.db.p
         condition, params = self._due(rules, now)
         if after is not None:  # a row value: the index is read from the key on, in order
-            condition += f" AND (c.closed_at, c.case_id) > ({p}, {p})"
-            params += [self.db.time_param(after[0]), after[1]]
+            condition += " AND (c.closed_at, c.case_id) > (%s, %s)"
+            params += [after[0], after[1]]
         with self.db.reading() as c:
             c.execute(
                 f"SELECT c.case_id, c.kind, c.closed_at FROM {self._cases} c WHERE {condition} "
                 f"AND NOT EXISTS (SELECT 1 FROM {self._archives} a WHERE a.case_id = c.case_id) "
-                f"ORDER BY c.closed_at, c.case_id LIMIT {p}",
+                f"ORDER BY c.closed_at, c.case_id LIMIT %s",
                 (*params, limit),
             )
             rows = c.fetchall()
-        return [(r["case_id"], r["kind"], self.db.from_db("time", r["closed_at"])) for r in rows]
+        return [(r["case_id"], r["kind"], utc(r["closed_at"])) for r in rows]
 
     def counts(self, rules: RetentionRules, now: datetime) -> tuple[int, int]:
         """(closed cases not yet due, cases archived): counted in SQL, no case read."""
@@ -188,16 +189,15 @@ class RetentionIndex:
 
     def undestroyed_subjects(self, *, after: str, limit: int) -> list[str]:
         """People with an archived case and no destruction yet, by id after `after`."""
-        p = self.db.p
         with self.db.reading() as c:
             # EXISTS, not a join: the planner reads the index by person in order and stops at
             # the page's end instead of hashing every archive row for every page.
             c.execute(
-                f"SELECT s.subject_id FROM {self._subjects} s WHERE s.subject_id > {p} "
+                f"SELECT s.subject_id FROM {self._subjects} s WHERE s.subject_id > %s "
                 f"AND EXISTS (SELECT 1 FROM {self._archives} a WHERE a.case_id = s.case_id) "
                 f"AND NOT EXISTS (SELECT 1 FROM {self._destructions} d "
                 "WHERE d.subject_id = s.subject_id) "
-                f"ORDER BY s.subject_id LIMIT {p}",
+                f"ORDER BY s.subject_id LIMIT %s",
                 (after, limit),
             )
             return list(dict.fromkeys(r["subject_id"] for r in c.fetchall()))
@@ -206,13 +206,11 @@ class RetentionIndex:
         """(subject, case, archiving run or None, archive record or None) of these people."""
         if not subjects:
             return []
-        p = self.db.p
         with self.db.reading() as c:
             c.execute(
                 f"SELECT s.subject_id, s.case_id, a.run_id, a.record FROM {self._subjects} s "
                 f"LEFT JOIN {self._archives} a ON a.case_id = s.case_id "
-                f"WHERE s.subject_id IN ({', '.join([p] * len(subjects))}) "
-                "ORDER BY s.subject_id, s.case_id",
-                list(subjects),
+                "WHERE s.subject_id = ANY(%s) ORDER BY s.subject_id, s.case_id",
+                (list(subjects),),
             )
             return [(r["subject_id"], r["case_id"], r["run_id"], r["record"]) for r in c.fetchall()]

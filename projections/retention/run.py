@@ -24,10 +24,9 @@ run again, the end state is that of one clean run.
 """
 
 import copy
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +45,7 @@ from ledger.integrity.checkpoints import Checkpoint, checkpoint_document
 from ledger.integrity.service import Integrity
 from ledger.subjects.subject import DataSubject
 from ledger.values import Actor
+from projections.retention import records
 from projections.retention.archive_tables import (
     ArchiveRow,
     ArchiveTables,
@@ -58,7 +58,6 @@ from projections.retention.rules import RetentionRules, describe
 log = logging.getLogger(__name__)
 
 RUNNER = Actor(staff_id="retention-run", role="system")
-ARCHIVE_FORMAT = "complaint-ledger/archive/1"
 BATCH = 500
 _SHARED_LEVEL = 10  # nodes of 1 024 leaves and more: shared by a page's proofs
 
@@ -181,12 +180,14 @@ class RetentionRun:
             (kind, closed_at, *self._replay(UUID(c), stored[UUID(c)]))
             for c, kind, closed_at in page
         ]
-        people = self._data_subjects({s for _, _, case, _, _ in loaded for s in _subjects_of(case)})
+        people = self._data_subjects(
+            {s for _, _, case, _, _ in loaded for s in records.subjects_of(case)}
+        )
         due: list[tuple[str, datetime, Complaint | Incident, list[Any], list[str], str]] = []
         for kind, closed_at, case, rows, departments in loaded:
             category = case.category if isinstance(case, Complaint) else case.level
             period, rule = self.rules.period(kind, category)
-            if reason := _hold(case, people):
+            if reason := records.hold(case, people):
                 report.skipped.append(Skipped(str(case.id), reason))
                 continue
             due.append((kind, closed_at, case, rows, departments, f"{rule}={describe(period)}"))
@@ -194,7 +195,7 @@ class RetentionRun:
             for _, _, case, _, _, rule in due:
                 report.archived.append(str(case.id))
                 self._planned[str(case.id)] = rule
-                self._planned_subjects.update(str(s) for s in _subjects_of(case))
+                self._planned_subjects.update(str(s) for s in records.subjects_of(case))
             return
         proofs = self._proofs([(case.id, rows[-1]) for _, _, case, rows, _, _ in due], checkpoint)
         archived: list[ArchiveRow] = []
@@ -204,7 +205,7 @@ class RetentionRun:
                     Skipped(str(case.id), "events after the run's checkpoint: the next run")
                 )
                 continue
-            record = _record(case, kind, rows, departments, proofs[case.id], rule)
+            record = records.record(case, kind, rows, departments, proofs[case.id], rule)
             archived.append(
                 ArchiveRow(
                     str(case.id),
@@ -371,7 +372,7 @@ class RetentionRun:
             if person is not None and person.hold_reason is not None:
                 report.kept.append(Skipped(subject, f"under legal hold: {person.hold_reason}"))
                 continue
-            rules = sorted({self._planned.get(c) or _rule(record) for c, _, record in mine})
+            rules = sorted({self._planned.get(c) or records.rule(record) for c, _, record in mine})
             due.append((UUID(subject), names, person, rules))
         return due
 
@@ -398,8 +399,8 @@ class RetentionRun:
                     run_id=report.run_id,
                     rules=rules,
                     cases=cases,
-                    checkpoint_before=_checkpoint_ref(before),
-                    checkpoint_after=_checkpoint_ref(after),
+                    checkpoint_before=records.checkpoint_ref(before),
+                    checkpoint_after=records.checkpoint_ref(after),
                     actor=RUNNER,
                     at=report.at,
                 )
@@ -424,123 +425,3 @@ def _by_stream(rows: list[Any]) -> dict[UUID, list[Any]]:
     for row in rows:
         grouped[UUID(bytes=bytes(row[1]))].append(row)
     return grouped
-
-
-def _rule(record: str | None) -> str:
-    """The retention rule an archive record names."""
-    return str(json.loads(record).get("retention_rule")) if record else "?"
-
-
-def _hold(case: Complaint | Incident, people: dict[UUID, DataSubject | None]) -> str | None:
-    """Why the case must be kept (a hold on it or on one of its people), or None."""
-    if case.legal_hold is not None:
-        return f"case under legal hold: {case.legal_hold}"
-    for subject in _subjects_of(case):
-        person = people.get(subject)
-        if person is not None and person.hold_reason is not None:
-            return f"data subject {subject} under legal hold: {person.hold_reason}"
-    return None
-
-
-def _record(
-    case: Complaint | Incident,
-    kind: str,
-    rows: list[Any],
-    departments: list[str],
-    proof: dict[str, Any],
-    rule: str,
-) -> dict[str, Any]:
-    """The archive record: the case's non-personal facts, its chain hashes, its proof."""
-    record: dict[str, Any] = {
-        "format": ARCHIVE_FORMAT,
-        "case_id": str(case.id),
-        "kind": kind,
-        "reference": case.reference,
-        "retention_rule": rule,
-        "event_count": len(rows),
-        "events": [
-            {"version": version, "event": topic.rsplit(".", 1)[-1], "chain_hash": h.hex()}
-            for _, _, version, topic, _, h in rows
-        ],
-        "proof": proof,
-    }
-    record.update(_complaint_facts(case) if isinstance(case, Complaint) else _incident_facts(case))
-    record["departments"] = departments or record["departments"]
-    return record
-
-
-def _checkpoint_ref(checkpoint: Checkpoint) -> dict[str, Any]:
-    return {
-        "number": checkpoint.number,
-        "tree_size": checkpoint.tree_size,
-        "root_hash": checkpoint.root_hash.hex(),
-        "signed_at": checkpoint.signed_at,
-    }
-
-
-def _subjects_of(case: Complaint | Incident) -> Iterator[UUID]:
-    if isinstance(case, Complaint):
-        yield case.customer.subject_id
-    else:
-        yield from (c.subject_id for c in case.affected_customers)
-
-
-def _time(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def _outcome(done: datetime | None, due: datetime | None) -> str | None:
-    if due is None:
-        return None
-    if done is None:
-        return "missed"
-    return "met" if done <= due else "missed"
-
-
-def _complaint_facts(case: Complaint) -> dict[str, Any]:
-    return {
-        "category": case.category,
-        "priority": case.priority,
-        "customer_tier": case.customer_tier,
-        "channel": case.channel,
-        "departments": sorted({case.department}),
-        "timestamps": {
-            "registered_at": _time(case.registered_at),
-            "first_responded_at": _time(case.first_responded_at),
-            "resolved_at": _time(case.resolved_at),
-            "closed_at": _time(case.closed_at),
-        },
-        "sla": {
-            "first_response": _outcome(case.first_responded_at, case.first_response_due),
-            "resolution": _outcome(case.resolved_at, case.resolution_due),
-        },
-        "resolution_category": "resolved" if case.resolved_at else "closed_unresolved",
-        "csat": case.satisfaction,
-        "escalation_level": case.escalation_level,
-        "cycles": case.cycle,
-    }
-
-
-def _incident_facts(case: Incident) -> dict[str, Any]:
-    return {
-        "category": case.level,
-        "priority": case.level,
-        "departments": sorted(set(case.departments)),
-        "timestamps": {
-            "reported_at": _time(case.reported_at),
-            "assessed_at": _time(case.assessed_at),
-            "activated_at": _time(case.activated_at),
-            "mitigated_at": _time(case.mitigated_at),
-            "resolved_at": _time(case.resolved_at),
-            "reviewed_at": _time(case.reviewed_at),
-            "closed_at": _time(case.closed_at),
-        },
-        "sla": {
-            "assessment": _outcome(case.assessed_at, case.assess_due),
-            "activation": _outcome(case.activated_at, case.activate_due),
-        },
-        "resolution_category": "reviewed" if case.reviewed_at else "resolved",
-        "csat": None,
-        "affected_customers": len(case.affected_customers),
-        "action_items": len(case.action_items),
-    }

@@ -8,10 +8,16 @@ import pytest
 from ledger.application.service import LedgerApplication
 from ledger.values import Actor
 from projections.engine.read_side import ReadSide
-from projections.engine.viewdb import Row
+from projections.engine.tables import Row
 
 AGENT = Actor("agent-7", "agent", "service")
 TECH = Actor("tech-3", "department_staff", "technical")
+
+
+@pytest.fixture
+def store() -> str:
+    """The read side runs on PostgreSQL only."""
+    return "postgres"
 
 
 @pytest.fixture
@@ -41,10 +47,9 @@ def dump_views(side: ReadSide) -> dict[str, list[Row]]:
     for name, projection in side.projections.items():
         generation = side.generation(name)
         for table in projection.tables:
-            with side.db.reading() as cursor:
-                cursor.execute(
-                    f"SELECT * FROM {side.db.physical(table, generation)} "
-                    f"ORDER BY {', '.join(table.key)}"
-                )
-                found[table.name] = [side.db.row_from_db(table, r) for r in cursor.fetchall()]
+            found[table.name] = side.db.select(
+                table,
+                f"SELECT {table.select_list} FROM {side.db.physical(table, generation)} "
+                f"ORDER BY {', '.join(table.key)}",
+            )
     return found

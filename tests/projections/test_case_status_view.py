@@ -1,4 +1,4 @@
-"""The case status view after scripted scenarios, on SQLite and PostgreSQL."""
+"""The case status view after scripted scenarios."""
 
 from datetime import timedelta
 
@@ -183,17 +183,11 @@ def _index_names(read_side: ReadSide, name: str) -> set[str]:
     found: set[str] = set()
     for table in read_side.projection(name).tables:
         with db.reading() as cursor:
-            if db.postgres:
-                cursor.execute(
-                    "SELECT indexrelid::regclass::text AS name FROM pg_index "
-                    "WHERE indrelid = %s::regclass",
-                    (db.physical(table, generation),),
-                )
-            else:
-                cursor.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
-                    (f"{table.name}_g{generation}",),
-                )
+            cursor.execute(
+                "SELECT indexrelid::regclass::text AS name FROM pg_index "
+                "WHERE indrelid = %s::regclass",
+                (db.physical(table, generation),),
+            )
             names = [str(row["name"]).split(".")[-1].strip('"') for row in cursor.fetchall()]
         found |= {n.replace(f"_g{generation}_", "_g*_") for n in names if "_by_" in n}
     return found

@@ -1,4 +1,4 @@
-"""Service metrics after a scripted day, on both stores."""
+"""Service metrics after a scripted day."""
 
 from datetime import timedelta
 

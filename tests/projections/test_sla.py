@@ -1,4 +1,4 @@
-"""SLA clocks and the automatic escalation process, driven by a manual clock on both stores."""
+"""SLA clocks and the automatic escalation process, driven by a manual clock."""
 
 from datetime import timedelta
 from typing import Any

@@ -6,7 +6,7 @@ from datetime import timedelta
 from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from projections.engine.read_side import ReadSide
-from projections.engine.viewdb import tracking_name
+from projections.engine.tables import tracking_name
 from projections.engine.worker import ProjectionWorker
 from tests.projections.conftest import dump_views, new_complaint
 

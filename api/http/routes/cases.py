@@ -32,7 +32,7 @@ from projections.cases.queries import (
 )
 from projections.cases.sla import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
-from projections.engine.viewdb import Row
+from projections.engine.tables import Row
 
 blp = Blueprint("cases", __name__, url_prefix="/v1", description="Read models")
 VIEWS = ("case_status", "sla")
