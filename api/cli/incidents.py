@@ -1,7 +1,10 @@
 """`ledger review export ID --format md|html|json --output FILE`: a review written to a file.
 
 Personal values in the review are shown as the named staff member's role may see them (masked
-for an incident manager), and every reveal is written to the access log, as over HTTP.
+for an incident manager), and every reveal is written to the access log, as over HTTP. The
+review follows the reader's scope as over HTTP too: department staff (`--role department_staff
+--department technical`) export only an incident involving their department, and of a linked
+complaint outside it only its reference and status.
 """
 
 import argparse
@@ -11,11 +14,12 @@ from pathlib import Path
 from uuid import UUID
 
 from api.config import Settings
-from ledger.access.policy import visibility_for
+from ledger.access.policy import read_scope, visibility_for
+from ledger.application.records import Records
 from ledger.application.scope import RequestScope
 from ledger.audit.access_log import Access
 from ledger.errors import LedgerError
-from ledger.values import ROLES
+from ledger.values import ROLES, Actor
 from privacy.fields import ERASED, TAMPERED, Personal
 from privacy.keys.keystore import KeyMemo
 from privacy.masking import MASKERS
@@ -35,6 +39,11 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         "--staff",
         default=None,
         help="your staff id, for the access log (default: cli-<your login name>)",
+    )
+    export.add_argument(
+        "--department",
+        default=None,
+        help="your department: department staff see only the linked complaints it may read",
     )
     export.add_argument(
         "--role",
@@ -68,14 +77,26 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         now = ledger.clock.now()
         # The streams it reads bring their people's keys into the memo.
         reading = ledger.for_request(RequestScope(keys=memo))
-        review = build_review(reading, incident.id, reveal=reveal, now=now)
+        reader = Actor(
+            staff_id=args.staff or f"cli-{getpass.getuser()}",
+            role=args.role,
+            department=args.department,
+        )
+        review = build_review(
+            reading,
+            incident.id,
+            reveal=reveal,
+            now=now,
+            records=Records(reading),
+            scope=read_scope(reader),
+        )
         if revealed:
             ledger.access_log.record(
                 [
                     Access(
                         at=now,
-                        staff_id=args.staff or f"cli-{getpass.getuser()}",
-                        role=args.role,
+                        staff_id=reader.staff_id,
+                        role=reader.role,
                         subject_id=subject,
                         fields=tuple(sorted(fields)),
                         purpose=f"ledger review export {incident.reference}",

@@ -2,9 +2,9 @@
 
 `guard()` runs before every request: 429 for an address over its bad-token limit, 401 (with
 `WWW-Authenticate: Bearer`) without a valid token, then `ledger.access.policy.decide` — 403,
-or 404 for a
-record outside the caller's department — and finally the caller becomes `current_actor()`, in
-the role the table allowed. No view checks roles itself.
+or 404 for a record outside the caller's scope — then 404 when a record the path names is
+missing or of another kind (a complaint id under `/v1/incidents/`), and finally the caller
+becomes `current_actor()`, in the role the table allowed. No view checks roles itself.
 """
 
 import logging
@@ -12,20 +12,22 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 from flask import Response, current_app, request
 
 from api.http.identity import PrincipalSource, Rejected
 from api.http.limiter import FailureLimiter
-from api.http.paths import complaint_id, record_id
+from api.http.paths import complaint_id, incident_id, record_id
 from api.http.presenters import revealed_accesses
 from api.http.problems import problem, unavailable
 from api.http.request_state import RequestState, request_state
 from ledger.access.policy import decide
 from ledger.access.tokens import Principal, TokenStore
+from ledger.application.records import ReadScope, Records, missing
 from ledger.application.service import LedgerApplication
 from ledger.audit.access_log import Access
 from ledger.audit.operation_log import Operation, OperationLog
@@ -33,6 +35,7 @@ from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff
 from ledger.errors import NotFoundError
+from ledger.incidents.incident import Incident
 from ledger.store.availability import is_unavailable
 from ledger.values import Actor
 
@@ -65,8 +68,21 @@ def access_control() -> AccessControl:
     return access
 
 
+# path parameter -> how it names a record's id (kinds: `ledger.application.records.KINDS`)
+_PATH_IDS: dict[str, Callable[[str], UUID]] = {
+    "complaint": complaint_id,
+    "incident": incident_id,
+    "escalation": lambda text: record_id(text, kind="escalation"),
+    "handoff": lambda text: record_id(text, kind="handoff"),
+    "case": lambda text: record_id(text, kind="case"),
+}
+# Whose scope decides when a request names several records: the most specific one.
+_DECIDING = ("handoff", "escalation", "incident", "case", "complaint")
+
+
 class RequestFacts:
-    """The records a request names (in its path or its body), each loaded on first use.
+    """The records a request names (in its path or its body), each loaded on first use through
+    the request's one loader (`Records`), as the kind its parameter names.
 
     Memoised per instance by hand: `functools.cached_property` takes one lock shared by every
     instance before Python 3.12, which made all request threads queue behind each other's
@@ -74,9 +90,15 @@ class RequestFacts:
     """
 
     def __init__(
-        self, app: LedgerApplication, view_args: Mapping[str, Any], body: Any = None
+        self,
+        app: LedgerApplication,
+        view_args: Mapping[str, Any],
+        body: Any = None,
+        *,
+        records: Records | None = None,
     ) -> None:
         self._app = app
+        self._records = records or Records(app)
         self._args = view_args
         self._body = body if isinstance(body, dict) else {}
         self._found: dict[str, Any] = {}
@@ -86,14 +108,32 @@ class RequestFacts:
             self._found[name] = load()
         return self._found[name]
 
+    def _named(self, kind: str) -> Any:
+        """The record the path parameter `kind` names, as that kind (404 if it is not one)."""
+        if kind not in self._args:
+            return None
+        return self._records.find(kind, _PATH_IDS[kind](self._args[kind]))
+
+    def load_named(self) -> None:
+        """Load every record the path names, as its kind: a stream of another kind is a 404
+        whatever the caller's role, before any condition is asked."""
+        for kind in _DECIDING:
+            if kind in self._args:
+                self._once(kind, partial(self._named, kind))
+
     @property
     def escalation(self) -> Escalation | None:
-        found: Escalation | None = self._once("escalation", self._escalation)
+        found: Escalation | None = self._once("escalation", lambda: self._named("escalation"))
         return found
 
     @property
     def handoff(self) -> Handoff | None:
-        found: Handoff | None = self._once("handoff", self._handoff)
+        found: Handoff | None = self._once("handoff", lambda: self._named("handoff"))
+        return found
+
+    @property
+    def incident(self) -> Incident | None:
+        found: Incident | None = self._once("incident", self._incident)
         return found
 
     @property
@@ -101,29 +141,46 @@ class RequestFacts:
         found: Complaint | None = self._once("complaint", self._complaint)
         return found
 
-    def _escalation(self) -> Escalation | None:
-        if "escalation" not in self._args:
-            return None
-        return self._app.get_escalation(record_id(self._args["escalation"], kind="escalation"))
-
-    def _handoff(self) -> Handoff | None:
-        if "handoff" not in self._args:
-            return None
-        return self._app.get_handoff(record_id(self._args["handoff"], kind="handoff"))
+    def _incident(self) -> Incident | None:
+        if "incident" in self._args:
+            found: Incident = self._named("incident")
+            return found
+        if (escalation := self.escalation) is not None and escalation.subject_kind == "incident":
+            subject: Incident = self._records.find("incident", escalation.subject_id)
+            return subject
+        return None
 
     def _complaint(self) -> Complaint | None:
         if "complaint" in self._args:
-            return self._app.get_complaint(complaint_id(self._args["complaint"]))
+            found: Complaint = self._named("complaint")
+            return found
         if (escalation := self.escalation) is not None:
             if escalation.subject_kind != "complaint":
                 return None
-            return self._app.get_complaint(escalation.subject_id)
+            subject: Complaint = self._records.find("complaint", escalation.subject_id)
+            return subject
         if (handoff := self.handoff) is not None:
-            return self._app.get_complaint(handoff.complaint_id)
+            handed: Complaint = self._records.find("complaint", handoff.complaint_id)
+            return handed
         named = self._body.get("complaint_id")
         if isinstance(named, str):
-            return self._app.get_complaint(complaint_id(named))
+            body: Complaint = self._records.find("complaint", complaint_id(named))
+            return body
         return None
+
+    def _deciding(self) -> tuple[str, Aggregate] | None:
+        """The record whose scope decides (the path's most specific, else the body's)."""
+        for kind in _DECIDING:
+            if kind in self._args:
+                found = self._once(kind, partial(self._named, kind))
+                return kind, found
+        if (complaint := self.complaint) is not None:
+            return "complaint", complaint
+        return None
+
+    def within(self, scope: ReadScope) -> bool:
+        deciding = self._deciding()
+        return deciding is None or self._records.within(deciding[1], scope)
 
     def loaded(self) -> list[Aggregate]:
         """The records loaded so far (for the command to reuse), without loading any more."""
@@ -133,15 +190,6 @@ class RequestFacts:
     def department(self) -> str | None:
         named = self._args.get("department")
         return named if isinstance(named, str) else None
-
-    def handed_to(self, department: str) -> bool:
-        complaint = self.complaint
-        if complaint is None:
-            return False
-        return any(
-            type(e).__name__ == "HandoffRequested" and getattr(e, "to_department", "") == department
-            for e in self._app.events.get(complaint.id)
-        )
 
     def target(self) -> str:
         """What the operation log names as the target, without loading anything."""
@@ -161,13 +209,9 @@ class RequestFacts:
         """The very error a record that does not exist would give."""
         if self.department is not None:
             return NotFoundError("no such department")
-        for name, found in (
-            ("handoff", self.handoff),
-            ("escalation", self.escalation),
-            ("complaint", self.complaint),
-        ):
-            if found is not None:
-                return NotFoundError(f"no {name} with id {found.id}")
+        if (deciding := self._deciding()) is not None:
+            kind, found = deciding
+            return missing(kind, found.id)
         return NotFoundError("no such record")
 
 
@@ -212,7 +256,9 @@ def guard() -> Response | None:
     state.actor = Actor(staff_id=found.staff_id, role=found.roles[0], department=found.department)
     if request.routing_exception is not None:
         return None  # Flask answers 404 or 405 as usual
-    facts = RequestFacts(app, request.view_args or {}, request.get_json(silent=True))
+    facts = RequestFacts(
+        app, request.view_args or {}, request.get_json(silent=True), records=state.records
+    )
     state.facts = facts
     decision = decide(
         request.endpoint,
@@ -226,6 +272,7 @@ def guard() -> Response | None:
         raise facts.hidden()
     if decision.outcome == "forbidden" or decision.role is None:
         return problem(403, "Forbidden", "Your role may not do this.")
+    facts.load_named()  # every record the path names, as its kind, whatever the cell asked
     state.actor = Actor(staff_id=found.staff_id, role=decision.role, department=found.department)
     # The command acts on the records the decision loaded: one read each, not two.
     state.scope.reuse(facts.loaded())

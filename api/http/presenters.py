@@ -15,7 +15,8 @@ from marshmallow import Schema
 
 from api.http.request_state import request_state
 from api.http.schemas import common as schemas
-from ledger.access.policy import visibility_for
+from ledger.access.policy import read_scope, visibility_for
+from ledger.application.records import ReadScope
 from ledger.application.service import HistoryEntry, LedgerApplication
 from ledger.audit.access_log import Access
 from ledger.cases.complaint import Complaint
@@ -32,6 +33,24 @@ def ledger() -> LedgerApplication:
         return request_state().ledger
     app: LedgerApplication = current_app.extensions["ledger"]
     return app
+
+
+def caller_scope() -> ReadScope:
+    """Which records the caller, in the role the access check allowed, may read by id."""
+    actor = request_state().actor
+    if actor is None:  # no caller: no record
+        return ReadScope(confined=True)
+    return read_scope(actor)
+
+
+def load(kind: str, record_id: UUID) -> Any:
+    """The record the path names, as `kind` and within the caller's scope (404 otherwise)."""
+    return request_state().records.load(kind, record_id, caller_scope())
+
+
+def history_of(kind: str, record_id: UUID) -> dict[str, Any]:
+    """The body of a record's history, read as `load` reads the record."""
+    return history_body(record_id, request_state().records.history(kind, record_id, caller_scope()))
 
 
 def show(value: Personal | None, kind: str, field: str) -> str | None:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from flask import current_app, g
 
+from ledger.application.records import Records
 from ledger.application.scope import RequestScope
 from ledger.application.service import LedgerApplication
 from ledger.values import Actor
@@ -24,6 +25,7 @@ class RequestState:
 
     ledger: LedgerApplication
     scope: RequestScope
+    records: Records  # the one loader of records by id, for this request
     request_id: str = ""
     actor: Actor | None = None
     facts: Any = None  # `api.http.access.RequestFacts`, once the caller is known
@@ -47,6 +49,7 @@ def request_state() -> RequestState:
     if state is None:
         scope = RequestScope()
         base: LedgerApplication = current_app.extensions["ledger"]
-        state = RequestState(ledger=base.for_request(scope), scope=scope)
+        bound = base.for_request(scope)
+        state = RequestState(ledger=bound, scope=scope, records=Records(bound))
         setattr(g, _SLOT, state)
     return state

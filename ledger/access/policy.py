@@ -11,9 +11,11 @@ the condition under which that role may call the endpoint:
     RECV   the handoff is addressed to the caller's department
     DEPT   within the department's scope (see below)
 
-Department staff are *scoped*: a complaint their department neither owns nor was ever handed, a
-handoff neither from nor to it, an escalation of such a complaint, another department's queue —
-all answer 404, exactly as a record that does not exist, so scope never reveals existence.
+Department staff are *scoped*: a record outside their department's `ReadScope` (a complaint their
+department neither owns nor was ever handed, a handoff neither from nor to it, an escalation of a
+case they may not read, an incident that does not involve them; the rules are
+`ledger.application.records`), another department's queue — all answer 404, exactly as a record
+that does not exist, so scope never reveals existence.
 
 The order of refusals: no row for the endpoint → 403 for everyone; no cell for any of the
 caller's roles → 403; the named record does not exist or is outside the caller's scope → 404;
@@ -24,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
+from ledger.application.records import EVERYTHING, ReadScope
 from ledger.cases.complaint import Complaint
 from ledger.cases.handoff import Handoff
 from ledger.values import ROLES as ROLES  # the table's columns
@@ -45,7 +48,9 @@ class Facts(Protocol):
     @property
     def department(self) -> str | None: ...
 
-    def handed_to(self, department: str) -> bool: ...
+    def within(self, scope: ReadScope) -> bool:
+        """Is the record the request names (none: True) readable within `scope`?"""
+        ...
 
 
 @dataclass(frozen=True)
@@ -75,17 +80,20 @@ def _receiving(actor: Actor, facts: Facts) -> bool:
 
 
 def in_scope(actor: Actor, facts: Facts) -> bool:
-    """Is the record within the caller's department: owned by it, handed to it, or from it?"""
+    """Is the record within the caller's department (the rules: `ledger.application.records`)?"""
     department = actor.department
     if department is None:
         return False
     if facts.department is not None:
         return facts.department == department
-    if (handoff := facts.handoff) is not None:
-        return department in (handoff.from_department, handoff.to_department)
-    if (complaint := facts.complaint) is not None:
-        return complaint.department == department or facts.handed_to(department)
-    return True
+    return facts.within(read_scope(actor))
+
+
+def read_scope(actor: Actor) -> ReadScope:
+    """Which records `actor`, in the role they act in, may read by id."""
+    if actor.role in SCOPED_ROLES:
+        return ReadScope(confined=True, department=actor.department, staff_id=actor.staff_id)
+    return EVERYTHING
 
 
 def department_scope(actor: Actor) -> str | None:

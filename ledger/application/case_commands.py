@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger.cases.complaint import Complaint
@@ -96,8 +95,8 @@ class CaseCommands:
     def get_case(self, case_id: UUID) -> AnyCase:
         """A complaint or an incident by its id."""
         try:
-            case = self.repository.get(case_id)
-        except AggregateNotFoundError:
+            case = self._get(Aggregate, case_id)  # takes the record the access check loaded
+        except NotFoundError:
             raise NotFoundError(f"no case with id {case_id}") from None
         if not isinstance(case, Complaint | Incident):
             raise NotFoundError(f"no case with id {case_id}")

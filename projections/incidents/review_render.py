@@ -45,6 +45,14 @@ def _md(text: Any) -> str:
     return value
 
 
+def _linked(complaint: dict[str, Any]) -> str:
+    """A linked complaint's line: reference and status, and whether its handling is shown."""
+    line = f"{complaint['reference']} ({complaint['status']})"
+    if not complaint["timeline_shown"]:
+        line += " (outside your scope: reference and status only)"
+    return line
+
+
 def render_markdown(review: dict[str, Any]) -> str:
     out: list[str] = []
     add = out.append
@@ -113,7 +121,7 @@ def render_markdown(review: dict[str, Any]) -> str:
         add("## Linked complaints")
         add("")
         for c in review["linked_complaints"]:
-            add(f"- {c['reference']}")
+            add(f"- {_linked(c)}")
     add("")
     add("## Contributing factors")
     add("")
@@ -354,7 +362,7 @@ def render_html(review: dict[str, Any]) -> str:
         f"{' (' + _h(c['region']) + ')' if c['region'] else ''}</li>"
         for c in review["affected_customers"]
     )
-    complaints = ", ".join(_h(c["reference"]) for c in review["linked_complaints"]) or "none"
+    complaints = ", ".join(_h(_linked(c)) for c in review["linked_complaints"]) or "none"
 
     def bullet_list(items: list[str], empty: str) -> str:
         return "<ul>" + "".join(f"<li>{_h(i)}</li>" for i in items or [empty]) + "</ul>"

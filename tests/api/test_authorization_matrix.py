@@ -54,8 +54,10 @@ REFUSED_BODY = {"matrix_probe": 1}  # no request schema knows this field: 422 on
 BODY_TARGETS = {"/v1/escalations", "/v1/handoffs"}  # name their complaint in the body
 
 # What each condition of the table holds in this world, per scope, for each role's identity:
-# in scope — a `service` complaint owned by agent-7, handed to `technical`, escalated;
-# out of scope — a `quality` complaint owned by agent-9, handed to `logistics`, escalated.
+# in scope — a `service` complaint owned by agent-7, handed to `technical`, escalated, and an
+# incident involving `technical`;
+# out of scope — a `quality` complaint owned by agent-9, handed to `logistics`, escalated, and
+# an incident involving `logistics`.
 TRUTH: dict[str, dict[str, Callable[[str], bool]]] = {
     "ALL": {"in": lambda role: True, "out": lambda role: True},
     "DEPT": {"in": lambda role: True, "out": lambda role: False},
@@ -82,7 +84,6 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
 
     ids: dict[str, dict[str, str]] = {}
     signed = ok(client.post("/v1/integrity/checkpoints", headers=COMPLIANCE_OFFICER), 201)
-    incident = post("/v1/incidents", {"title": "Outage", "description": "d"}, INCIDENT_MANAGER, 201)
     for scope, department, owner, to in (
         ("in", "service", "agent-7", "technical"),
         ("out", "quality", "agent-9", "logistics"),
@@ -103,6 +104,15 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
             SUPERVISOR,
             201,
         )
+        # an incident involving the department staff's department (in) or another one only (out)
+        incident = post(
+            "/v1/incidents", {"title": "Outage", "description": "d"}, INCIDENT_MANAGER, 201
+        )
+        post(
+            f"/v1/incidents/{incident['id']}/assess",
+            {"level": "III", "impact": "small", "departments": [to]},
+            INCIDENT_MANAGER,
+        )
         ids[scope] = {
             "complaint": c["id"],
             "case": c["id"],
@@ -111,7 +121,7 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
             "department": "technical" if scope == "in" else "quality",
             "subject": c["customer"]["subject_id"],
             "token_id": "tok_matrix",
-            "incident": incident["id"],  # incidents span departments: no scope to be out of
+            "incident": incident["id"],
             "item": "item-1",
             "number": str(signed["number"]),
         }
@@ -177,7 +187,8 @@ def _endpoint(app: Flask, method: str, template: str, world: World) -> str:
 
 def _names_scoped_record(template: str) -> bool:
     return template in BODY_TARGETS or any(
-        f"{{{name}}}" in template for name in ("complaint", "escalation", "handoff", "department")
+        f"{{{name}}}" in template
+        for name in ("complaint", "escalation", "handoff", "department", "incident")
     )
 
 
@@ -223,6 +234,8 @@ CRITICAL = [
     ("dept B reads dept A's complaint", "department_staff", "GET", "/v1/complaints/{complaint}", "out", 404),
     ("dept reads a complaint handed to it", "department_staff", "GET", "/v1/complaints/{complaint}", "in", 200),
     ("dept B reads dept A's history", "department_staff", "GET", "/v1/complaints/{complaint}/history", "out", 404),
+    ("dept B reads an incident not involving it", "department_staff", "GET", "/v1/incidents/{incident}/history", "out", 404),
+    ("dept reads an incident involving it", "department_staff", "GET", "/v1/incidents/{incident}/review", "in", 200),
     ("dept B reads dept A's escalation", "department_staff", "GET", "/v1/escalations/{escalation}", "out", 404),
     ("dept B reads a handoff between others", "department_staff", "GET", "/v1/handoffs/{handoff}", "out", 404),
     ("dept B reads dept A's queue", "department_staff", "GET", "/v1/departments/{department}/handoffs", "out", 404),

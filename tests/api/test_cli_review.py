@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,51 @@ def test_a_review_is_printed_to_stdout_with_the_documented_arguments(data_dir: P
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"# Post-incident review {reference}")
+
+
+def _incident_linking_a_quality_complaint(data_dir: Path) -> tuple[str, str]:
+    ledger = build_ledger(ledger_settings(data_dir))
+    try:
+        reference = _embedded_incident(data_dir)
+        incident = ledger.find_incident(reference)
+        complaint = ledger.register_complaint(
+            channel="phone",
+            customer_name="Zhou Jiu",
+            summary="s",
+            description="d",
+            department="quality",
+            actor=Actor("sup-9", "supervisor", "quality"),
+        )
+        ledger.link_complaint_to_incident(incident.id, complaint_id=complaint.id, actor=MANAGER)
+        return reference, complaint.reference
+    finally:
+        ledger.close()
+
+
+def _export_as_department_staff(data_dir: Path, incident: str, department: str) -> Any:
+    return ledger_command(
+        data_dir,
+        "review", "export", incident, "--format", "json", "--output", "-",
+        "--staff", "tech-3", "--role", "department_staff", "--department", department,
+    )  # fmt: skip
+
+
+def test_an_exported_review_shows_a_linked_complaint_outside_the_readers_scope_by_reference_only(
+    data_dir: Path,
+) -> None:
+    incident, complaint = _incident_linking_a_quality_complaint(data_dir)
+    result = _export_as_department_staff(data_dir, incident, "technical")
+    assert result.returncode == 0, result.stderr
+    review = json.loads(result.stdout)
+    [linked] = review["linked_complaints"]
+    assert (linked["reference"], linked["timeline_shown"]) == (complaint, False)
+    assert {row["stream"] for row in review["timeline"]} == {"incident"}
+
+
+def test_department_staff_cannot_export_the_review_of_an_incident_not_involving_them(
+    data_dir: Path,
+) -> None:
+    incident, _ = _incident_linking_a_quality_complaint(data_dir)
+    result = _export_as_department_staff(data_dir, incident, "logistics")
+    assert result.returncode == 2
+    assert result.stderr.startswith("ledger: no incident")

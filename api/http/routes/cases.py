@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
 from api.http.paths import complaint_id
-from api.http.presenters import history_body, ledger
+from api.http.presenters import history_body, ledger, load
 from api.http.problem_docs import problems
 from api.http.problems import problem
 from api.http.schemas import read as read_schemas
@@ -151,7 +151,7 @@ def list_complaints(args: dict[str, Any]) -> Any:
 def complaint_sla(complaint: str) -> Any:
     """One complaint's status row with every SLA clock"""
     side, _ = _current()
-    cid = str(complaint_id(complaint))
+    cid = str(load("complaint", complaint_id(complaint)).id)
     row = get_case(side.db, side.generation("case_status"), cid)
     if row is None:
         raise NotFoundError("no complaint with that id in the status view")
@@ -197,12 +197,13 @@ def audit(complaint: str) -> Any:
     """The compliance history: every event of the case, its escalations and handoffs, in order"""
     app = ledger()
     cid = complaint_id(complaint)
+    case = load("complaint", cid)  # as a complaint, within the caller's scope
     trail = compliance_history(app, cid)
     body = history_body(cid, [t.entry for t in trail])
     for event, item in zip(body["events"], trail, strict=True):
         event["stream"] = item.stream
         event["stream_id"] = item.stream_id
-    return {"id": cid, "reference": app.get_complaint(cid).reference, "events": body["events"]}
+    return {"id": cid, "reference": case.reference, "events": body["events"]}
 
 
 @blp.route("/metrics/service", methods=["GET"])

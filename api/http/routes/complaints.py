@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
 from api.http.paths import complaint_id
-from api.http.presenters import history_body, ledger, present
+from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
 
@@ -54,7 +54,7 @@ def register(args: dict[str, Any]) -> Any:
 @problems(blp, 404)
 def read(complaint: str) -> Any:
     """Read a complaint's current state (by id or reference)"""
-    return present("complaint", ledger().get_complaint(complaint_id(complaint)))
+    return present("complaint", load("complaint", complaint_id(complaint)))
 
 
 @blp.route("/<string:complaint>/history", methods=["GET"])
@@ -63,7 +63,7 @@ def read(complaint: str) -> Any:
 def history(complaint: str) -> Any:
     """Read a complaint's full event history, in order: who, what, when, why"""
     cid = complaint_id(complaint)
-    return history_body(cid, ledger().get_history(cid))
+    return history_of("complaint", cid)
 
 
 @_command(

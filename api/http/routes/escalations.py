@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
 from api.http.paths import complaint_id, record_id
-from api.http.presenters import history_body, ledger, present
+from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
 
@@ -34,7 +34,7 @@ def raise_escalation(args: dict[str, Any]) -> Any:
 @problems(blp, 404)
 def read(escalation: str) -> Any:
     """Read an escalation"""
-    return present("escalation", ledger().get_escalation(record_id(escalation, kind="escalation")))
+    return present("escalation", load("escalation", record_id(escalation, kind="escalation")))
 
 
 @blp.route("/<string:escalation>/history", methods=["GET"])
@@ -43,7 +43,7 @@ def read(escalation: str) -> Any:
 def history(escalation: str) -> Any:
     """Read an escalation's event history"""
     eid = record_id(escalation, kind="escalation")
-    return history_body(eid, ledger().get_history(eid))
+    return history_of("escalation", eid)
 
 
 @blp.route("/<string:escalation>/acknowledge", methods=["POST"])

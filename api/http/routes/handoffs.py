@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
 from api.http.paths import complaint_id, record_id
-from api.http.presenters import history_body, ledger, present
+from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.routes.cases import read_side
 from api.http.schemas import common as schemas
@@ -38,7 +38,7 @@ def request_handoff(args: dict[str, Any]) -> Any:
 @problems(blp, 404)
 def read(handoff: str) -> Any:
     """Read a handoff"""
-    return present("handoff", ledger().get_handoff(record_id(handoff, kind="handoff")))
+    return present("handoff", load("handoff", record_id(handoff, kind="handoff")))
 
 
 @blp.route("/handoffs/<string:handoff>/history", methods=["GET"])
@@ -47,7 +47,7 @@ def read(handoff: str) -> Any:
 def history(handoff: str) -> Any:
     """Read a handoff's event history"""
     hid = record_id(handoff, kind="handoff")
-    return history_body(hid, ledger().get_history(hid))
+    return history_of("handoff", hid)
 
 
 @blp.route("/handoffs/<string:handoff>/accept", methods=["POST"])

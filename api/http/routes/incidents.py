@@ -10,8 +10,18 @@ from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
 from api.http.paths import complaint_id, incident_id
-from api.http.presenters import RESOURCES, customer_body, history_body, ledger, present, show
+from api.http.presenters import (
+    RESOURCES,
+    caller_scope,
+    customer_body,
+    history_of,
+    ledger,
+    load,
+    present,
+    show,
+)
 from api.http.problem_docs import problems
+from api.http.request_state import request_state
 from api.http.schemas import common as schemas
 from api.http.schemas import incidents as s
 from ledger.incidents.incident import Incident
@@ -125,7 +135,7 @@ def metrics(args: dict[str, Any]) -> Any:
 @problems(blp, 404)
 def read(incident: str) -> Any:
     """Read an incident's current state (by id or reference)"""
-    return present("incident", ledger().get_incident(incident_id(incident)))
+    return present("incident", load("incident", incident_id(incident)))
 
 
 @blp.route("/<string:incident>/history", methods=["GET"])
@@ -134,12 +144,19 @@ def read(incident: str) -> Any:
 def history(incident: str) -> Any:
     """Read an incident's full event history, in order"""
     iid = incident_id(incident)
-    return history_body(iid, ledger().get_history(iid))
+    return history_of("incident", iid)
 
 
 def _review(incident: str) -> dict[str, Any]:
     app = ledger()
-    return build_review(app, incident_id(incident), reveal=_reveal, now=app.clock.now())
+    return build_review(
+        app,
+        incident_id(incident),
+        reveal=_reveal,
+        now=app.clock.now(),
+        records=request_state().records,
+        scope=caller_scope(),
+    )
 
 
 @blp.route("/<string:incident>/review", methods=["GET"])
