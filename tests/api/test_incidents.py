@@ -119,7 +119,9 @@ def test_invalid_requests_are_422_problems_naming_the_field(
     assert response.get_json()["field"].startswith(field)
 
 
-@pytest.mark.parametrize("ident", ["no-such-thing", "6bc181cc-8d30-46f8-8155-284758c0e680", "INC-2026-999999"])
+@pytest.mark.parametrize(
+    "ident", ["no-such-thing", "6bc181cc-8d30-46f8-8155-284758c0e680", "INC-2026-999999"]
+)
 def test_an_unknown_incident_is_a_404(client: FlaskClient, ident: str) -> None:
     for path in ("", "/history", "/review", "/review.md", "/review.html"):
         assert client.get(f"/v1/incidents/{ident}{path}", headers=IM).status_code == 404
