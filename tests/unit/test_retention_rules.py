@@ -15,7 +15,7 @@ def test_defaults_keep_complaints_three_years_and_incidents_five() -> None:
         "complaints.default",
     )
     assert rules.period("incident", None) == (timedelta(days=5 * 365), "incidents.default")
-    assert rules.access_log == timedelta(days=180)
+    assert rules.access_log == timedelta(days=183)  # one audit log, one floor
 
 
 def test_a_category_overrides_its_kinds_default(tmp_path: Path) -> None:
