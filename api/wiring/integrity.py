@@ -12,6 +12,8 @@ from ledger.integrity.audit_checks import HEAD as OPERATION_LOG_HEAD
 from ledger.integrity.service import Integrity
 from ledger.integrity.signing_key import load_signing_key
 from ledger.integrity.tables import integrity_tables_for
+from projections.retention.archive_seal import archive_check
+from projections.retention.archive_tables import archive_tables_for
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ def build_integrity(
     # The operation log is chained on its own; signing its head into every checkpoint makes the
     # record of who looked as provable as the ledger (checked by plain `ledger verify`).
     sign_operation_log(integrity, oplog or operation_log(ledger, settings))
+    # The archive's rows are sealed by events in the tree: verify compares them.
+    archive = archive_tables_for(recorder.datastore)  # type: ignore[attr-defined]
+    integrity.checks.append(archive_check(ledger, tables, archive))
     return integrity
 
 

@@ -82,7 +82,7 @@ def verify(log: "OperationLog", heads: list["Head"]) -> Verification:
                 found(
                     FORGED,
                     purge.up_to,
-                    f"the purge of rows {purge.after + 1}..{purge.up_to} has no chained record: forged",
+                    f"the purge of rows {purge.after + 1}..{purge.up_to} has no chained record",
                     PURGE_TABLE,
                 )
             continue  # an older purge, whose own row a later purge removed

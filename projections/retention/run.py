@@ -45,7 +45,7 @@ from ledger.integrity.checkpoints import Checkpoint, checkpoint_document
 from ledger.integrity.service import Integrity
 from ledger.subjects.subject import DataSubject
 from ledger.values import Actor
-from projections.retention import records
+from projections.retention import archive_seal, records
 from projections.retention.archive_tables import (
     ArchiveRow,
     ArchiveTables,
@@ -129,6 +129,7 @@ class RetentionRun:
         self._nodes: dict[tuple[int, int], bytes] = {}
         self._planned: dict[str, str] = {}  # dry runs: case -> rule it would archive under
         self._planned_subjects: set[str] = set()
+        self._highest: dict[UUID, int] = {}  # case -> highest escalation rank it reached
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -200,12 +201,15 @@ class RetentionRun:
         proofs = self._proofs([(case.id, rows[-1]) for _, _, case, rows, _, _ in due], checkpoint)
         archived: list[ArchiveRow] = []
         for kind, closed_at, case, rows, departments, rule in due:
+            escalation = self._highest.get(case.id, 0)
             if case.id not in proofs:
                 report.skipped.append(
                     Skipped(str(case.id), "events after the run's checkpoint: the next run")
                 )
                 continue
             record = records.record(case, kind, rows, departments, proofs[case.id], rule)
+            if "escalation_level" in record:  # the highest reached, not the open ones' (none)
+                record["escalation_level"] = escalation
             archived.append(
                 ArchiveRow(
                     str(case.id),
@@ -218,6 +222,10 @@ class RetentionRun:
                 )
             )
         self.archive.add_archives(archived)
+        # Each stored row (a killed run's, if it wrote one first) sealed by an event in the
+        # ledger, so that the signed tree covers what the archive says.
+        kept = [self.archive.archive(row.case_id) for row in archived]
+        archive_seal.seal(self.ledger, self.integrity.tables, [r for r in kept if r])
         report.archived += [row.case_id for row in archived]
 
     def _replay(
@@ -227,16 +235,19 @@ class RetentionRun:
         every department that held it on the way (a complaint's `departments_seen`)."""
         aggregate: Any = None
         seen: set[str] = set()
+        highest = 0
         for _, _, version, topic, state, _ in rows:
             event: Any = self.ledger.mapper.to_domain_event(
                 StoredEvent(case_id, version, topic, state)
             )
             aggregate = event.mutate(aggregate)
+            highest = max(highest, getattr(aggregate, "escalation_level", 0))
             seen.update(getattr(aggregate, "departments", None) or [])
             if isinstance(aggregate, Complaint):
                 seen.add(aggregate.department)
         if not isinstance(aggregate, Complaint | Incident):
             raise NotFoundError(f"no case with id {case_id}")
+        self._highest[case_id] = highest
         return aggregate, rows, sorted(seen)
 
     def _data_subjects(self, subject_ids: Iterable[UUID]) -> dict[UUID, DataSubject | None]:
