@@ -54,7 +54,7 @@ def test_an_archive_row_edited_with_its_hash_recomputed_is_caught_by_verify(
     row = archive.archive(case_id)
     assert row is not None
     record = {**row.record, "csat": 1, "departments": ["legal"], "sla": {"resolution": "met"}}
-    with _execute_without_triggers(database_url) as run:
+    with _WithoutTriggers(database_url) as run:
         run(
             "UPDATE ledger_archives SET record = %s, sha256 = %s WHERE case_id = %s",
             canonical(record),
@@ -65,7 +65,7 @@ def test_an_archive_row_edited_with_its_hash_recomputed_is_caught_by_verify(
     assert found == [("altered", "ledger_archives", case_id)]
 
 
-class _execute_without_triggers:
+class _WithoutTriggers:
     def __init__(self, database_url: str) -> None:
         self.url = database_url
 
@@ -75,4 +75,3 @@ class _execute_without_triggers:
 
     def __exit__(self, *exc: object) -> None:
         _execute(self.url, "ALTER TABLE ledger_archives ENABLE TRIGGER USER")
-
