@@ -25,7 +25,6 @@ from ledger.integrity.checkpoints import (
     checkpoint_from_document,
     load_public_key,
 )
-from ledger.integrity.verify import verify_ledger
 
 COMMANDS = ("checkpoint", "verify", "verify-proof")
 
@@ -83,10 +82,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                 raise LedgerError(f"--stream: not a stream id (a UUID): {args.stream!r}") from None
         integrity.update_tree()
         started = time.monotonic()
-        report = verify_ledger(
-            integrity.tables,
-            integrity.public_key,
-            integrity.checkpoints(),
+        report = integrity.verify(
             stream=stream,
             up_to_checkpoint=args.up_to_checkpoint,
             kept=kept,
@@ -101,7 +97,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     verdict = "OK" if report.intact else f"BROKEN ({len(report.breaks)} break(s))"
     print(
         f"{verdict}: {report.events} events in {report.streams} streams, {report.leaves} in the "
-        f"tree, {report.checkpoints} checkpoints, {report.pending} pending "
+        f"tree, {report.checkpoints} checkpoints, {report.pending} pending, "
+        f"{report.audit_rows} audit log rows "
         f"({seconds:.1f} s)"
     )
     return 0 if report.intact else 1

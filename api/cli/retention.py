@@ -85,6 +85,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def _export(settings: Settings, args: argparse.Namespace, retention: Any, integrity: Any) -> int:
     from ledger.integrity.signing_key import load_signing_key
     from projections.retention.archive_bundle import write_bundle
+    from projections.retention.archive_seal import problems, seals
 
     closed_from = _moment(args.closed_from, "--from")
     closed_to = _moment(args.closed_to, "--to")
@@ -92,6 +93,11 @@ def _export(settings: Settings, args: argparse.Namespace, retention: Any, integr
         settings.signing_key_settings, settings.data_dir, generate_if_missing=settings.embedded
     )
     rows = retention.archive.archives(closed_from=closed_from, closed_to=closed_to, limit=10**9)
+    # Sign only rows the ledger sealed: an archive row edited in the database is refused here.
+    sealed = seals(retention.ledger, integrity.tables)
+    if broken := [b for b in problems(rows, sealed) if b.kind != "missing"]:
+        details = "; ".join(b.describe() for b in broken[:3])
+        raise LedgerError(f"the archive differs from the ledger: {details}")
     count = write_bundle(
         args.file,
         rows,

@@ -7,9 +7,13 @@ from api.config import Settings
 from api.wiring.audit import operation_log
 from ledger.application.service import LedgerApplication
 from ledger.audit.operation_log import Head, OperationLog
+from ledger.integrity.audit_checks import ANCHOR as OPERATION_LOG_ANCHOR
+from ledger.integrity.audit_checks import HEAD as OPERATION_LOG_HEAD
 from ledger.integrity.service import Integrity
 from ledger.integrity.signing_key import load_signing_key
 from ledger.integrity.tables import integrity_tables_for
+from projections.retention.archive_seal import archive_check
+from projections.retention.archive_tables import archive_tables_for
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +31,11 @@ def build_integrity(
     tables = integrity_tables_for(recorder.datastore, recorder.events_table_name)  # type: ignore[attr-defined]
     integrity = Integrity(tables, key, ledger.clock)
     # The operation log is chained on its own; signing its head into every checkpoint makes the
-    # record of who looked as provable as the ledger (`ledger oplog verify --expect COUNT:HASH`).
+    # record of who looked as provable as the ledger (checked by plain `ledger verify`).
     sign_operation_log(integrity, oplog or operation_log(ledger, settings))
+    # The archive's rows are sealed by events in the tree: verify compares them.
+    archive = archive_tables_for(recorder.datastore)  # type: ignore[attr-defined]
+    integrity.checks.append(archive_check(ledger, tables, archive))
     return integrity
 
 
@@ -38,10 +45,8 @@ def sign_operation_log(integrity: Integrity, oplog: OperationLog) -> None:
     # Once retention has purged its oldest rows, the chain is verified from the purge's anchor:
     # signing the anchor too means a forged purge row would not match any checkpoint.
     integrity.head_providers.append(lambda: (OPERATION_LOG_ANCHOR, _anchor_text(oplog.anchor())))
-
-
-OPERATION_LOG_HEAD = "operation-log"
-OPERATION_LOG_ANCHOR = "operation-log-anchor"
+    # ...and plain `ledger verify` checks the log against every head signed.
+    integrity.audit = oplog
 
 
 def _anchor_text(anchor: Head | None) -> str:

@@ -25,9 +25,13 @@ class Break:
     version: int | None = None
     position: int | None = None  # the event's leaf index in the tree
     checkpoint: int | None = None
+    table: str | None = None  # a table beside the events (the audit log, the archive...)
+    row: int | str | None = None  # the row of `table` it names (its number or key)
 
     def describe(self) -> str:
         where = []
+        if self.table is not None:
+            where.append(f"{self.table} row {self.row}")
         if self.stream_id is not None:
             where.append(f"stream {self.stream_id} version {self.version}")
         if self.position is not None:
@@ -46,6 +50,7 @@ class Report:
     leaves: int = 0
     checkpoints: int = 0
     pending: int = 0  # events after the tree's position: chained, not yet in a checkpoint
+    audit_rows: int = 0  # rows of the audit log checked (those kept after purges)
     breaks: list[Break] = field(default_factory=list)
 
     @property
@@ -57,7 +62,7 @@ def once_each(breaks: list[Break]) -> list[Break]:
     """One break per kind and place (two passes may both see a missing event)."""
     kept: dict[tuple[object, ...], Break] = {}
     for found in breaks:
-        key = (found.kind, found.stream_id, found.version, found.checkpoint)
+        key = (found.kind, found.stream_id, found.version, found.checkpoint, found.table, found.row)
         if key not in kept or (kept[key].position is None and found.position is not None):
             kept[key] = found
     return list(kept.values())

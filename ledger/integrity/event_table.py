@@ -135,3 +135,10 @@ class EventTableReads(ABC):
                 chunk,
             )
         return found
+
+    def events_with_topic(self, topic: str) -> list[EventRow]:
+        """Every stored event of this topic, in log order (the archive's seals)."""
+        return self._read(
+            f"SELECT {_COLUMNS} FROM {self.events} WHERE topic = %s ORDER BY notification_id",
+            [topic],
+        )

@@ -14,9 +14,11 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from ledger.audit.operation_log import OperationLog
 from ledger.clock import Clock
 from ledger.errors import DomainError, NotFoundError
 from ledger.integrity import merkle
+from ledger.integrity.breaks import Report
 from ledger.integrity.chain import GENESIS
 from ledger.integrity.checkpoints import (
     Checkpoint,
@@ -31,6 +33,7 @@ from ledger.integrity.tables import (
     LeafRow,
     StoredCheckpoint,
 )
+from ledger.integrity.verify import Check, Progress, verify_ledger
 
 BATCH = 10_000
 HeadProvider = Callable[[], tuple[str, str]]
@@ -58,6 +61,10 @@ class Integrity:
         self._key = key
         self.clock = clock
         self.head_providers: list[HeadProvider] = []
+        # What `verify` checks beside the tree: the audit log whose head checkpoints sign, and
+        # the checks of other tables covered by the tree (the archive's).
+        self.audit: OperationLog | None = None
+        self.checks: list[Check] = []
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -86,6 +93,27 @@ class Integrity:
                 self.tables.append(leaves, nodes, Tracking(TRACKING_NAME, events[-1][0]))
             except IntegrityError:
                 continue  # another process extended the tree first: start from where it got to
+
+    def verify(
+        self,
+        *,
+        stream: UUID | None = None,
+        up_to_checkpoint: int | None = None,
+        kept: list[Checkpoint] | None = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """`ledger verify`: the tree, the chains, the checkpoints, the audit log and the rest."""
+        return verify_ledger(
+            self.tables,
+            self.public_key,
+            self.checkpoints(),
+            stream=stream,
+            up_to_checkpoint=up_to_checkpoint,
+            kept=kept,
+            progress=progress,
+            audit=self.audit,
+            extra=self.checks,
+        )
 
     # -- checkpoints --------------------------------------------------------------------------
 

@@ -14,18 +14,22 @@ checked), so memory stays flat:
             that size
 3. signed   every checkpoint's signature with the public key, their numbering, kept copies, and
             the stored subtree hashes that proofs are built from
+4. beside   the logs whose heads the checkpoints sign: the audit log (`audit_checks`), and the
+            `extra` checks the caller passes (the archive's, projections/retention)
 
 Kinds of break: altered, missing, inserted, reordered, truncated, bad signature
 (docs/tamper-evidence.md says what each means).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import chain
 from typing import cast
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ledger.audit.operation_log import OperationLog
+from ledger.integrity.audit_checks import check_audit_log
 from ledger.integrity.breaks import (
     ALTERED,
     INSERTED,
@@ -46,6 +50,8 @@ from ledger.integrity.signed import Roots, check_checkpoints, with_kept
 from ledger.integrity.tables import IntegrityTables, LeafTuple
 
 Progress = Callable[[str, int], None]
+Check = Callable[[Report, list[Checkpoint]], None]
+"""A check of a table beside the events against the checkpoints: adds its breaks to the report."""
 
 
 def verify_ledger(
@@ -57,6 +63,8 @@ def verify_ledger(
     up_to_checkpoint: int | None = None,
     kept: list[Checkpoint] | None = None,
     progress: Progress | None = None,
+    audit: OperationLog | None = None,
+    extra: Sequence[Check] = (),
 ) -> Report:
     """Verify the whole ledger, one stream, or the part a checkpoint covers.
 
@@ -88,6 +96,11 @@ def verify_ledger(
     if up_to_checkpoint is None:
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
     check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size)
+    if stream is None and up_to_checkpoint is None:
+        if audit is not None:
+            check_audit_log(report, audit, checkpoints)
+        for check in extra:
+            check(report, checkpoints)
     report.breaks = once_each(report.breaks)
     return report
 

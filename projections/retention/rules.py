@@ -4,9 +4,11 @@
     [complaints.categories] after_sales = "5y" per category (a complaint's category)
     [incidents]             default = "5y"
     [incidents.categories]  major = "10y"      per category (an incident's level)
-    [access_log]            keep = "6mo"       never below the 6-month floor (003 §4.2)
-    [operation_log]         keep = "183d"      never below 183 days; LEDGER_OPLOG_RETENTION_DAYS
-                                               when the file leaves it out
+    [access_log]            keep = "183d"      the audit log's reveals: one log with the
+    [operation_log]         keep = "183d"      operations, kept the longer of the two, never
+                                               below 183 days (six months, 003 §4.2);
+                                               LEDGER_OPLOG_RETENTION_DAYS when the file leaves
+                                               `operation_log` out
 
 Durations: `Nd` days, `Nw` weeks, `Nmo` months (30 days), `Ny` years (365 days). Validated when
 the service or the CLI starts, naming the first invalid setting. Knows no complaint: kinds and
@@ -25,7 +27,7 @@ from ledger.audit.operation_log import RETENTION_FLOOR as OPERATION_LOG_FLOOR
 from ledger.policy.config_schema import ConfigFile, Duration, Table
 from ledger.policy.durations import RETENTION_PERIODS
 
-ACCESS_LOG_FLOOR = timedelta(days=180)
+ACCESS_LOG_FLOOR = OPERATION_LOG_FLOOR  # one audit log, one floor: 183 days
 KINDS = ("complaint", "incident")
 
 
@@ -65,13 +67,21 @@ class RetentionRules:
         if self.access_log < ACCESS_LOG_FLOOR:
             raise RetentionError(
                 f"access_log.keep: the access log is kept at least {ACCESS_LOG_FLOOR.days} days "
-                f"(6 months), got {self.access_log.days} days"
+                f"(six months), got {self.access_log.days} days"
             )
         if self.operation_log is not None and self.operation_log < OPERATION_LOG_FLOOR:
             raise RetentionError(
                 f"operation_log.keep: the operation log is kept at least "
                 f"{OPERATION_LOG_FLOOR.days} days, got {self.operation_log.days} days"
             )
+
+    @property
+    def audit_log(self) -> timedelta | None:
+        """How long the one audit log keeps its rows: the longer of the two settings (None
+        while the operation log's is the service setting's, not yet filled in)."""
+        if self.operation_log is None:
+            return None
+        return max(self.operation_log, self.access_log)
 
     def describe(self) -> dict[str, str]:
         """Every rule as `name: NNNd`, for reports."""

@@ -8,9 +8,9 @@
     3. for each person all of whose cases are archived (none live, none still in retention,
        none held): checkpoint before, destroy their data key, checkpoint after, then record
        `DestroyedUnderRetention` on the person's stream with both checkpoints
-    4. purge the access log and the operation log of the rows older than their retention (each
-       purge recorded with its range, rule and run, and written to the operation log), then
-       sign a checkpoint holding the operation log's new anchor
+    4. purge the audit log (operations and reveals, one chained log) of the rows older than its
+       retention: the purge is itself a chained row of the log, and a checkpoint signs it and
+       the new anchor at once
 
 Steps 2 and 3 go a page of BATCH cases or people at a time: the due cases come from the
 retention index (projections/retention/index.py), each page's events, people, leaves and nodes
@@ -28,14 +28,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application.service import LedgerApplication
-from ledger.audit.operation_log import Operation, OperationLog
+from ledger.audit.operation_log import OperationLog
 from ledger.audit.purges import Purge
 from ledger.cases.complaint import Complaint
 from ledger.errors import NotFoundError
@@ -45,7 +45,7 @@ from ledger.integrity.checkpoints import Checkpoint, checkpoint_document
 from ledger.integrity.service import Integrity
 from ledger.subjects.subject import DataSubject
 from ledger.values import Actor
-from projections.retention import records
+from projections.retention import archive_seal, records
 from projections.retention.archive_tables import (
     ArchiveRow,
     ArchiveTables,
@@ -129,6 +129,7 @@ class RetentionRun:
         self._nodes: dict[tuple[int, int], bytes] = {}
         self._planned: dict[str, str] = {}  # dry runs: case -> rule it would archive under
         self._planned_subjects: set[str] = set()
+        self._highest: dict[UUID, int] = {}  # case -> highest escalation rank it reached
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -200,12 +201,15 @@ class RetentionRun:
         proofs = self._proofs([(case.id, rows[-1]) for _, _, case, rows, _, _ in due], checkpoint)
         archived: list[ArchiveRow] = []
         for kind, closed_at, case, rows, departments, rule in due:
+            escalation = self._highest.get(case.id, 0)
             if case.id not in proofs:
                 report.skipped.append(
                     Skipped(str(case.id), "events after the run's checkpoint: the next run")
                 )
                 continue
             record = records.record(case, kind, rows, departments, proofs[case.id], rule)
+            if "escalation_level" in record:  # the highest reached, not the open ones' (none)
+                record["escalation_level"] = escalation
             archived.append(
                 ArchiveRow(
                     str(case.id),
@@ -218,6 +222,10 @@ class RetentionRun:
                 )
             )
         self.archive.add_archives(archived)
+        # Each stored row (a killed run's, if it wrote one first) sealed by an event in the
+        # ledger, so that the signed tree covers what the archive says.
+        kept = [self.archive.archive(row.case_id) for row in archived]
+        archive_seal.seal(self.ledger, self.integrity.tables, [r for r in kept if r])
         report.archived += [row.case_id for row in archived]
 
     def _replay(
@@ -227,16 +235,19 @@ class RetentionRun:
         every department that held it on the way (a complaint's `departments_seen`)."""
         aggregate: Any = None
         seen: set[str] = set()
+        highest = 0
         for _, _, version, topic, state, _ in rows:
             event: Any = self.ledger.mapper.to_domain_event(
                 StoredEvent(case_id, version, topic, state)
             )
             aggregate = event.mutate(aggregate)
+            highest = max(highest, getattr(aggregate, "escalation_level", 0))
             seen.update(getattr(aggregate, "departments", None) or [])
             if isinstance(aggregate, Complaint):
                 seen.add(aggregate.department)
         if not isinstance(aggregate, Complaint | Incident):
             raise NotFoundError(f"no case with id {case_id}")
+        self._highest[case_id] = highest
         return aggregate, rows, sorted(seen)
 
     def _data_subjects(self, subject_ids: Iterable[UUID]) -> dict[UUID, DataSubject | None]:
@@ -299,33 +310,20 @@ class RetentionRun:
     # -- step 4: purge the logs past their retention ----------------------------------------
 
     def _purge_logs(self, report: RetentionReport) -> None:
-        now = report.at
-        logs: list[tuple[Any, timedelta, str]] = [
-            (self.ledger.access_log, self.rules.access_log, "access_log.keep")
-        ]
-        if self.oplog is not None and self.rules.operation_log is not None:
-            logs.append((self.oplog, self.rules.operation_log, "operation_log.keep"))
-        for target, keep, rule in logs:
-            purge = target.purge(
-                cutoff=now - keep, policy=f"{rule}={describe(keep)}", run_id=report.run_id, at=now
-            )
-            if purge is None:
-                continue
+        """Purge the audit log's rows past its retention: the purge is a chained row of the log
+        (ledger/audit/log_purge.py), signed at once by a checkpoint."""
+        keep = self.rules.audit_log
+        if self.oplog is None or keep is None:
+            return
+        rule = "operation_log.keep" if keep == self.rules.operation_log else "access_log.keep"
+        purge = self.oplog.purge(
+            cutoff=report.at - keep,
+            policy=f"{rule}={describe(keep)}",
+            run_id=report.run_id,
+            at=report.at,
+        )
+        if purge is not None:
             report.purged.append(purge)
-            if self.oplog is not None:  # the purge is itself an operation on record
-                self.oplog.append(
-                    Operation(
-                        at=now,
-                        request_id=report.run_id,
-                        staff_id=RUNNER.staff_id,
-                        role=RUNNER.role,
-                        operation=f"retention.purge {purge.policy}",
-                        target=f"{purge.log}:{purge.after + 1}..{purge.up_to}",
-                        result="allowed",
-                        status=200,
-                    )
-                )
-        if report.purged:  # sign the new anchor (and head) at once
             report.checkpoints.append(self.integrity.checkpoint().number)
 
     # -- step 3: destroy keys nobody needs any more -------------------------------------------

@@ -182,10 +182,13 @@ def test_the_reveals_of_a_request_are_written_with_its_operation(
     assert oplog.verify().count == 8
 
 
-def test_an_operation_log_without_the_access_log_refuses_reveals(
-    oplog: OperationLog, clock: ManualClock, ledger: LedgerApplication
+def test_a_requests_reveals_are_under_its_rows_hash(
+    oplog: OperationLog, clock: ManualClock, ledger: LedgerApplication, database_url: str
 ) -> None:
-    with pytest.raises(ValueError, match="access log"):
-        oplog.append(_operation(clock, 1), [_access(clock, 1)])
-    assert oplog.head() == Head(0, GENESIS)
+    oplog.append(_operation(clock, 1), [_access(clock, 1)])
+    oplog.append(_operation(clock, 2))
+    [seen] = ledger.access_log.query()
+    assert seen.subject_id == _access(clock, 1).subject_id
+    _tamper(database_url, "UPDATE ledger_operation_log SET reveals = '' WHERE seq = 1")
     assert ledger.access_log.query() == []
+    assert oplog.verify().problems == ["row 1 was altered"]

@@ -1,6 +1,7 @@
-"""The retention run purges the access log and the operation log past their retention; the
-operation log's chain still verifies from the purge's anchor, which checkpoints sign."""
+"""The retention run purges the audit log (operations and reveals, one log) past its retention;
+its chain still verifies from the purge's anchor, which checkpoints sign."""
 
+import json
 from datetime import timedelta
 from uuid import uuid4
 
@@ -9,7 +10,8 @@ import pytest
 from api.wiring.integrity import OPERATION_LOG_ANCHOR, sign_operation_log
 from ledger.application.service import LedgerApplication
 from ledger.audit.access_log import Access
-from ledger.audit.operation_log import Head, Operation, OperationLog
+from ledger.audit.log_purge import PURGE_OPERATION
+from ledger.audit.operation_log import Head, Operation, OperationLog, OperationLogError
 from ledger.clock import ManualClock
 from ledger.integrity.checkpoints import checkpoint_document
 from ledger.integrity.service import Integrity
@@ -48,7 +50,7 @@ def _operations(oplog: OperationLog, clock: ManualClock, count: int, name: str) 
         )
 
 
-def test_access_log_entries_past_retention_are_purged_and_the_rest_kept(
+def test_reveals_past_retention_are_purged_with_the_operations_and_the_rest_kept(
     ledger: LedgerApplication, clock: ManualClock, run: RetentionRun
 ) -> None:
     _access(ledger, clock, "old-1")
@@ -57,9 +59,9 @@ def test_access_log_entries_past_retention_are_purged_and_the_rest_kept(
     _access(ledger, clock, "recent")
     report = run.run()
     assert [a.purpose for a in ledger.access_log.query()] == ["recent"]
-    [purge] = [p for p in report.purged if p.log == "access_log"]
-    assert (purge.after, purge.up_to, purge.count) == (0, 2, 2)
-    assert (purge.policy, purge.run_id) == ("access_log.keep=180d", report.run_id)
+    [purge] = report.purged
+    assert (purge.log, purge.after, purge.up_to, purge.count) == ("operation_log", 0, 2, 2)
+    assert (purge.policy, purge.run_id) == ("operation_log.keep=183d", report.run_id)
     assert ledger.access_log.purges() == [purge]
 
 
@@ -70,11 +72,11 @@ def test_a_second_run_purges_nothing_more(
     clock.advance(SEVEN_MONTHS)
     _access(ledger, clock, "recent")
     run.run()
-    assert [p.log for p in run.run().purged] == []
+    assert run.run().purged == []
     assert len(ledger.access_log.purges()) == 1
 
 
-def test_the_access_log_still_refuses_to_delete_what_no_purge_covers(
+def test_the_audit_log_still_refuses_to_delete_what_no_purge_covers(
     ledger: LedgerApplication, clock: ManualClock, run: RetentionRun, database_url: str
 ) -> None:
     _access(ledger, clock, "old")
@@ -82,10 +84,20 @@ def test_the_access_log_still_refuses_to_delete_what_no_purge_covers(
     _access(ledger, clock, "recent")
     run.run()
     with pytest.raises(Exception, match="append-only"):
-        _execute(database_url, "DELETE FROM ledger_access_log")
+        _execute(database_url, "DELETE FROM ledger_operation_log")
     with pytest.raises(Exception, match="append-only"):
         _execute(database_url, "DELETE FROM ledger_log_purges")
     assert [a.purpose for a in ledger.access_log.query()] == ["recent"]
+
+
+def test_a_purge_reaching_past_the_183_day_floor_is_refused(
+    clock: ManualClock, oplog: OperationLog
+) -> None:
+    _operations(oplog, clock, 3, "recent")
+    now = clock.now()
+    with pytest.raises(OperationLogError, match="183 days"):
+        oplog.purge(cutoff=now - timedelta(days=180), policy="x", run_id="r", at=now)
+    assert oplog.purges() == []
 
 
 def test_a_purged_operation_log_verifies_from_its_anchor_and_records_the_purge(
@@ -102,8 +114,9 @@ def test_a_purged_operation_log_verifies_from_its_anchor_and_records_the_purge(
     assert oplog.anchor() == Head(4, anchor_hash)
     result = oplog.verify()
     assert (result.intact, result.purged, result.count) == (True, 4, oplog.head().count)
-    recorded = oplog.query(target="operation_log:1..4")
+    recorded = oplog.query(where=[("operation = %s", PURGE_OPERATION)])
     assert [(r.request_id, r.staff_id) for r in recorded] == [(report.run_id, "retention-run")]
+    assert json.loads(recorded[0].target)["anchor_hash"] == anchor_hash
 
 
 def test_the_last_row_is_kept_so_that_the_chain_goes_on(

@@ -15,7 +15,7 @@ def test_defaults_keep_complaints_three_years_and_incidents_five() -> None:
         "complaints.default",
     )
     assert rules.period("incident", None) == (timedelta(days=5 * 365), "incidents.default")
-    assert rules.access_log == timedelta(days=180)
+    assert rules.access_log == timedelta(days=183)  # one audit log, one floor
 
 
 def test_a_category_overrides_its_kinds_default(tmp_path: Path) -> None:
@@ -33,6 +33,7 @@ def test_a_category_overrides_its_kinds_default(tmp_path: Path) -> None:
     ("data", "named"),
     [
         ({"access_log": {"keep": "5mo"}}, "access_log.keep"),
+        ({"access_log": {"keep": "6mo"}}, "access_log.keep"),  # 180 days: below the 183
         ({"operation_log": {"keep": "182d"}}, "operation_log.keep"),
         ({"operation_log": {"forever": True}}, "operation_log.forever: unknown setting"),
         ({"complaints": {"default": "three years"}}, "complaints.default"),

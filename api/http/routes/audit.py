@@ -13,7 +13,6 @@ from api.http.routes.integrity import integrity
 from api.http.schemas import common as schemas
 from api.http.schemas.integrity import VerificationOut, VerificationQuery
 from ledger.audit.access_log import Access
-from ledger.integrity.verify import verify_ledger
 
 blp = Blueprint("audit", __name__, url_prefix="/v1/audit", description="Audit")
 NOBODY = UUID(int=0)
@@ -58,10 +57,7 @@ def verification(args: dict[str, Any]) -> Any:
     """Recompute every chain and the tree, check every checkpoint: OK, or every break"""
     service = integrity()
     service.update_tree()
-    report = verify_ledger(
-        service.tables,
-        service.public_key,
-        service.checkpoints(),
+    report = service.verify(
         stream=args.get("stream"),
         up_to_checkpoint=args.get("up_to_checkpoint"),
     )

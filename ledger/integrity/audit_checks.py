@@ -1,0 +1,33 @@
+"""`ledger verify`, the audit log: its chain, its purges, and the heads every checkpoint signed.
+
+The audit log (ledger/audit/operation_log.py) is a hash chain of its own; each checkpoint signs
+its head (`operation-log COUNT:HASH`) beside the tree's root, so a row deleted, edited or
+reordered, a tail cut, or a purge forged is caught against those heads and named by its row.
+"""
+
+from typing import Final
+
+from ledger.audit.operation_log import Head, OperationLog
+from ledger.integrity.breaks import Break, Report
+from ledger.integrity.checkpoints import Checkpoint
+
+HEAD: Final = "operation-log"
+ANCHOR: Final = "operation-log-anchor"
+
+
+def signed_heads(checkpoints: list[Checkpoint]) -> list[Head]:
+    """The audit log's heads as the checkpoints signed them (COUNT:HASH)."""
+    heads = []
+    for checkpoint in checkpoints:
+        count, _, digest = checkpoint.heads.get(HEAD, "").partition(":")
+        if count.isdigit() and digest:
+            heads.append(Head(int(count), digest))
+    return heads
+
+
+def check_audit_log(report: Report, log: OperationLog, checkpoints: list[Checkpoint]) -> None:
+    result = log.verify(expected=signed_heads(checkpoints))
+    report.audit_rows = result.count - result.purged
+    report.breaks.extend(
+        Break(found.kind, found.detail, table=found.table, row=found.row) for found in result.breaks
+    )

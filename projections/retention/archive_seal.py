@@ -1,0 +1,129 @@
+"""Archive records sealed into the ledger: each one's hash is an event under the signed tree.
+
+An archive row lives in a table beside the events, which an insider can edit (recomputing the
+row's own hash). So each row written by a retention run is also recorded as an event, on a
+stream of its own (`ArchiveSeal`, id derived from the case id) carrying the record's SHA-256:
+the event is chained and in the Merkle tree like any other, and `ledger verify` (the check
+below, which the wiring passes to it) and `ledger archive export` compare every row with its
+seal. A row edited, deleted, slipped in or swapped is named by its case id.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from ledger.application.service import LedgerApplication
+from ledger.integrity.breaks import ALTERED, INSERTED, MISSING, Break, Report
+from ledger.integrity.checkpoints import Checkpoint
+from ledger.integrity.tables import IntegrityTables
+from projections.retention.archive_tables import ArchiveRow, ArchiveTables, record_sha256
+
+TABLE: Final = "ledger_archives"
+
+
+class ArchiveSeal(Aggregate):
+    """The archive record of one case, sealed: its case, its SHA-256, the run that wrote it."""
+
+    @staticmethod
+    def create_id(case_id: str, record_sha256: str, run_id: str) -> UUID:
+        return seal_id(case_id)
+
+    class Sealed(Aggregate.Created):
+        case_id: str
+        record_sha256: str
+        run_id: str
+
+    @event(Sealed)
+    def __init__(self, case_id: str, record_sha256: str, run_id: str) -> None:
+        self.case_id = case_id
+        self.record_sha256 = record_sha256
+        self.run_id = run_id
+
+
+SEALED: Final = get_topic(ArchiveSeal.Sealed)
+
+
+def seal_id(case_id: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"complaint-ledger:archive:{case_id}")
+
+
+def seals(ledger: LedgerApplication, tables: IntegrityTables) -> dict[str, str]:
+    """Every sealed case id and the record hash its seal carries, as the ledger stores them."""
+    found: dict[str, str] = {}
+    for _, sid, version, topic, state, _ in tables.events_with_topic(SEALED):
+        sealed: Any = ledger.mapper.to_domain_event(
+            StoredEvent(UUID(bytes=bytes(sid)), version, topic, bytes(state))
+        )
+        found[str(sealed.case_id)] = str(sealed.record_sha256)
+    return found
+
+
+def seal(ledger: LedgerApplication, tables: IntegrityTables, rows: Iterable[ArchiveRow]) -> None:
+    """Record a seal for each stored row that has none yet (a run killed between the two left
+    it without one)."""
+    rows = list(rows)
+    if not rows:
+        return
+    sealed = {
+        UUID(bytes=bytes(r[1]))
+        for r in tables.events_of_streams([seal_id(r.case_id) for r in rows])
+    }
+    new = [
+        ArchiveSeal(row.case_id, row.sha256, row.run_id)
+        for row in rows
+        if seal_id(row.case_id) not in sealed
+    ]
+    if new:
+        ledger.save(*new)
+
+
+def problems(rows: Iterable[ArchiveRow], sealed: dict[str, str]) -> list[Break]:
+    """Every archive row that differs from its seal, has none, or is gone."""
+    breaks: list[Break] = []
+    seen = set()
+    for row in rows:
+        seen.add(row.case_id)
+        expected = sealed.get(row.case_id)
+        if expected is None:
+            breaks.append(
+                Break(
+                    INSERTED,
+                    "no seal in the ledger for this archive row",
+                    table=TABLE,
+                    row=row.case_id,
+                )
+            )
+        elif record_sha256(row.record) != expected or row.sha256 != expected:
+            breaks.append(
+                Break(
+                    ALTERED,
+                    "the archive record differs from the one sealed in the ledger",
+                    table=TABLE,
+                    row=row.case_id,
+                )
+            )
+    breaks.extend(
+        Break(
+            MISSING,
+            "the ledger sealed this case's archive record; the row is gone",
+            table=TABLE,
+            row=case_id,
+        )
+        for case_id in sorted(sealed.keys() - seen)
+    )
+    return breaks
+
+
+def archive_check(
+    ledger: LedgerApplication, tables: IntegrityTables, archive: ArchiveTables
+) -> Callable[[Report, list[Checkpoint]], None]:
+    """The archive's part of `ledger verify`."""
+
+    def check(report: Report, checkpoints: list[Checkpoint]) -> None:
+        report.breaks.extend(problems(archive.archives(limit=10**12), seals(ledger, tables)))
+
+    return check
