@@ -23,6 +23,7 @@ from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.escalation_commands import EscalationCommands
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.scope import RequestScope
+from ledger.application.subject_commands import SubjectCommands, erasure_records
 from ledger.application.transcodings import ledger_transcodings
 from ledger.audit.access_log import AccessLog
 from ledger.clock import Clock, SystemClock
@@ -32,7 +33,6 @@ from ledger.store.bootstrap import prepare_database
 from ledger.store.idle_check import install_idle_check
 from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder, GroupCommitting
 from ledger.store.side_tables import SideTables
-from ledger.subjects.subject import DataSubject, data_subject_id_for
 from ledger.topics import register_moved_modules
 from ledger.values import Actor
 from privacy.fields import Personal
@@ -66,7 +66,12 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 
 
 class LedgerApplication(
-    ComplaintCommands, EscalationCommands, IncidentCommands, CaseCommands, Application[UUID]
+    ComplaintCommands,
+    EscalationCommands,
+    IncidentCommands,
+    CaseCommands,
+    SubjectCommands,
+    Application[UUID],
 ):
     """Complaints, escalations, handoffs and incidents as append-only event streams."""
 
@@ -94,7 +99,8 @@ class LedgerApplication(
         install_idle_check(datastore)
         self.side_tables = SideTables(datastore)
         self.side_tables.create()
-        self.keys.attach(datastore)
+        events_table = self.recorder.events_table_name  # type: ignore[attr-defined]
+        self.keys.attach(datastore, erasure_records(f'"{datastore.schema}"."{events_table}"'))
         if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
             self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
         self.access_log = AccessLog(datastore)
@@ -212,42 +218,6 @@ class LedgerApplication(
         if not entries:
             raise NotFoundError(f"no record with id {aggregate_id}")
         return entries
-
-    # -- data subjects ------------------------------------------------------------------------
-
-    def _data_subject(self, subject_id: UUID, actor: Actor) -> DataSubject:
-        try:
-            return self._get(DataSubject, data_subject_id_for(subject_id))
-        except NotFoundError:
-            return DataSubject(subject_id=subject_id, actor=actor, timestamp=self._now())
-
-    def get_data_subject(self, subject_id: UUID) -> DataSubject:
-        return self._get(DataSubject, data_subject_id_for(subject_id))
-
-    def place_legal_hold(self, subject_id: UUID, *, reason: str, actor: Actor) -> DataSubject:
-        subject = self._data_subject(subject_id, actor)
-        with self._saving(subject):
-            subject.place_hold(reason=reason, actor=actor, at=self._now())
-        return subject
-
-    def lift_legal_hold(self, subject_id: UUID, *, reason: str, actor: Actor) -> DataSubject:
-        subject = self._data_subject(subject_id, actor)
-        with self._saving(subject):
-            subject.lift_hold(reason=reason, actor=actor, at=self._now())
-        return subject
-
-    def erase_subject(self, subject_id: UUID, *, legal_basis: str, actor: Actor) -> DataSubject:
-        """Record the erasure in the ledger, then destroy the subject's data key.
-
-        Idempotent: a repeated erasure returns the first record. The record comes first, so no
-        key is ever destroyed without the ledger saying why; a subject under legal hold is refused.
-        """
-        subject = self._data_subject(subject_id, actor)
-        if subject.erased_at is None:
-            with self._saving(subject):
-                subject.erase(legal_basis=legal_basis, actor=actor, at=self._now())
-        self.keys.erase(subject_id, at=subject.erased_at or self._now())
-        return subject
 
     def _check_department(self, department: str, *, field: str) -> None:
         if department not in self.policy.departments:

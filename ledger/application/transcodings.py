@@ -9,7 +9,8 @@ from uuid import UUID
 from eventsourcing.persistence import Transcoding
 
 from ledger.values import Actor, Customer
-from privacy.keys.keystore import PersonalAsCiphertext, SubjectKeyStore
+from privacy.keys.keystore import SubjectKeyStore
+from privacy.keys.transcoding import PersonalAsCiphertext
 
 
 class ActorAsDict(Transcoding):

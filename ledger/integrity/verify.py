@@ -45,6 +45,7 @@ from ledger.integrity.breaks import (
 )
 from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint
+from ledger.integrity.key_checks import check_subject_keys
 from ledger.integrity.pages import BATCH, Predecessors, event_pages, leaf_pages, read_ahead
 from ledger.integrity.signed import Roots, check_checkpoints, with_kept
 from ledger.integrity.tables import IntegrityTables, LeafTuple
@@ -97,6 +98,7 @@ def verify_ledger(
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
     check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size)
     if stream is None and up_to_checkpoint is None:
+        check_subject_keys(tables, report)  # data keys against recorded erasures
         if audit is not None:
             check_audit_log(report, audit, checkpoints)
         for check in extra:

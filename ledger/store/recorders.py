@@ -23,6 +23,7 @@ from ledger.store.group_commit import GroupCommit
 from ledger.store.idempotency import Completion
 from ledger.store.side_tables import SideTables
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.keys.key_rows import KEY_COLUMN_TYPES, KEY_COLUMNS
 from privacy.keys.keystore import KeyMemo, SubjectKeyStore
 
 APPEND_ONLY_MESSAGE = "the event log is append-only"
@@ -138,7 +139,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
             key_rows.sql if key_rows is not None else None,
         )
         if key_rows is not None:
-            params.append(key_rows.subject_ids)
+            params.extend(key_rows.params)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             # Binary results: the state comes as its bytes, not as hex text to unescape.
             curs.execute(statement, params, prepare=True, binary=True)
@@ -185,8 +186,10 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
             "WHERE originator_id = %s"
         ).format(
             padding=SQL(
-                ", NULL::text AS subject_id, NULL::text AS key_id, NULL::text AS wrapped, "
-                "NULL::text AS master_key_id"
+                "".join(
+                    f", NULL::{kind} AS {name}"
+                    for name, kind in zip(KEY_COLUMNS, KEY_COLUMN_TYPES, strict=True)
+                )
                 if keys_sql
                 else ""
             ),
@@ -205,9 +208,12 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
         if keys_sql:
             # Key rows are told apart by their empty event columns.
             statement = SQL(
-                "({events}) UNION ALL (SELECT NULL, NULL, NULL, NULL, "
-                "k.subject_id, k.key_id, k.wrapped, k.master_key_id FROM ({keys}) AS k)"
-            ).format(events=statement, keys=SQL(keys_sql))
+                "({events}) UNION ALL (SELECT NULL, NULL, NULL, NULL, {columns} FROM ({keys}) AS k)"
+            ).format(
+                events=statement,
+                columns=SQL(", ".join(f"k.{name}" for name in KEY_COLUMNS)),
+                keys=SQL(keys_sql),
+            )
         # As bytes, composed once: psycopg would compose the parts again on every execute.
         self._statements[shape] = found = statement.as_bytes(None)
         return found
@@ -227,6 +233,8 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
         # The library calls this inside the write transaction, before the table lock and the
         # insert, and outside its own error capture: an error here rolls everything back.
         self._complete_idempotency(curs, completions)
+        if self.subject_keys is not None:  # nothing personal is written for an erased person
+            self.subject_keys.check_writable(curs, [e.state for e in stored_events])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,12 +17,18 @@ from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import Transcoding
 from eventsourcing.postgres import PostgresDatastore
 
 from privacy.crypto import TamperedError, new_key, open_sealed, seal
 from privacy.db.single_reads import select_rows
 from privacy.fields import ERASED, TAMPERED, Personal
+from privacy.keys.key_rows import (
+    ErasureRecords,
+    KeyRowsRead,
+    read_statements,
+    sealed_subjects,
+    writable_statement,
+)
 from privacy.keys.master_key import MasterKeyError, MasterKeyring
 from privacy.keys.stream_subjects import StreamSubjects
 
@@ -60,9 +66,10 @@ class SubjectKeyStore:
     def __init__(self, keyring: MasterKeyring) -> None:
         self.keyring = keyring
         self._datastore: PostgresDatastore | None = None
-        # PostgreSQL only: the key rows of one subject and of several, for a recorder to read
-        # with events (one parameter: the id, or the ids separated by spaces).
+        # The key rows of one subject and of several, for a recorder to read with events
+        # (`privacy.keys.key_rows.read_statements`); known once attached.
         self._rows_sql: tuple[str, str] | None = None
+        self._erasures: ErasureRecords | None = None
         # Recently used data keys for encrypting, so that a busy customer costs no query per
         # write; bounded, and emptied for a subject the moment this process erases them.
         self._encrypting: OrderedDict[UUID, tuple[str, bytes]] = OrderedDict()
@@ -75,18 +82,18 @@ class SubjectKeyStore:
 
     # -- set-up --------------------------------------------------------------------------------
 
-    def attach(self, datastore: PostgresDatastore) -> None:
-        """Use the event store's datastore (known only once the application is built)."""
+    def attach(self, datastore: PostgresDatastore, erasures: ErasureRecords | None = None) -> None:
+        """Use the event store's datastore (known only once the application is built).
+
+        With `erasures`, every read of a key row also asks the ledger whether the person's
+        erasure is recorded there (`privacy.keys.key_rows`), so a key row restored from an
+        older backup opens nothing.
+        """
         self._datastore = datastore
+        self._erasures = erasures
         self._table = f'"{datastore.schema}".ledger_subject_keys'
-        columns = f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self._table} "
-        self._row_sql = f"{columns}WHERE subject_id = %s"
-        # One id is an index scan; `= ANY(...)` plans as a bitmap scan, measured ~40 us
-        # slower per statement. Several ids come as one text: psycopg dumps a str faster.
-        self._rows_sql = (
-            self._row_sql,
-            columns + "WHERE subject_id = ANY(string_to_array(%s, ' '))",
-        )
+        self._rows_sql = read_statements(self._table, erasures)
+        self._writable_sql = writable_statement(self._table, erasures)
         with self._cursor() as c:
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self._table} (subject_id TEXT PRIMARY KEY, "
@@ -196,13 +203,24 @@ class SubjectKeyStore:
                 self._encrypting.popitem(last=False)
         return found
 
+    def _record(self, subject: UUID | str) -> str:
+        """The id of the ledger stream that records the subject's erasure (nil without one)."""
+        if self._erasures is None:
+            return str(UUID(int=0))
+        return str(self._erasures.record_of(UUID(str(subject))))
+
     def _select(self, subject_id: UUID) -> Any:
+        """The subject's key row; one whose erasure the ledger records is destroyed again."""
         rows = select_rows(
             self._datastore,  # type: ignore[arg-type]  # attached before any key is read
-            self._row_sql,
-            (str(subject_id),),
+            self._rows_sql[0],  # type: ignore[index]
+            (str(subject_id), self._record(subject_id)),
         )
-        return rows[0] if rows else None
+        row = rows[0] if rows else None
+        if row is not None and row["erased_in_ledger"] and row["wrapped"] is not None:
+            self.erase(subject_id, at=datetime.now(UTC))
+            row = {**row, "wrapped": None, "master_key_id": None}
+        return row
 
     def _create(self, subject_id: UUID) -> tuple[str, bytes] | None:
         """Store a new data key for the subject; None if the subject already has a row."""
@@ -239,6 +257,11 @@ class SubjectKeyStore:
 
     def _key_from_row(self, row: Any) -> _Unwrapped | None:
         subject = row["subject_id"]
+        if row["wrapped"] is not None and row["erased_in_ledger"]:
+            # A key row restored after the erasure the ledger records: it opens nothing and
+            # is destroyed again, here, on the first read that finds it.
+            self.erase(UUID(subject), at=datetime.now(UTC))
+            return None
         if row["wrapped"] is None:
             with self._lock:  # destroyed: drop this process's copy too
                 self._unwrapped.pop(subject, None)
@@ -279,9 +302,33 @@ class SubjectKeyStore:
             return None
         return KeyRowsRead(
             self._rows_sql[len(subjects) > 1],
-            " ".join(subjects),  # UUIDs in their canonical spelling
+            # UUIDs in their canonical spelling, and the streams recording their erasures
+            (" ".join(subjects), " ".join(self._record(s) for s in subjects)),
             lambda row: self._remember_row(memo, row),
         )
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def check_writable(self, cursor: Any, states: Sequence[bytes]) -> None:
+        """Inside a write's transaction: refuse it if any person whose values it seals is erased.
+
+        Holds each such person's key row (`FOR SHARE`) until the write commits, so an erasure
+        in any process either comes first (and the write is refused here, whatever key this
+        process had cached) or waits for the write, whose values its key destruction then
+        erases with the rest. The erasure recorded in the ledger counts as much as the row.
+        """
+        subjects = sealed_subjects(states)
+        if not subjects:
+            return
+        ordered = sorted(subjects)
+        cursor.execute(self._writable_sql, (ordered, [self._record(s) for s in ordered]))
+        alive = {row["subject_id"] for row in cursor.fetchall()}
+        if erased := subjects - alive:
+            with self._lock:
+                for subject in erased:
+                    self._encrypting.pop(UUID(subject), None)
+                    self._unwrapped.pop(subject, None)
+            raise SubjectErasedError("the data subject was erased")
 
     def _remember_row(self, memo: KeyMemo, row: Any) -> None:
         try:
@@ -324,7 +371,10 @@ class SubjectKeyStore:
         slot = (value.subject_id, value.key_id)
         opener = memo.get(slot, _NOT_READ)
         if opener is _NOT_READ:
-            found = self._read_key(value.subject_id, value.key_id)
+            try:
+                found = self._read_key(value.subject_id, value.key_id)
+            except TamperedError:  # a key row that is not this person's, or edited
+                return TAMPERED
             opener = memo[slot] = None if found is None else found.opener
         if opener is None:
             return ERASED
@@ -416,47 +466,3 @@ class SubjectKeyStore:
         with self._cursor(commit=False) as c:
             c.execute(f"SELECT DISTINCT master_key_id FROM {self._table} WHERE wrapped IS NOT NULL")
             return {r["master_key_id"] for r in c.fetchall()}
-
-
-class KeyRowsRead:
-    """Data-key rows to read in the same statement as a stream's events, for one response.
-
-    The recorder runs `sql` (one parameter: `subject_ids`) beside its event query and hands
-    the rows it got back to `take`.
-    """
-
-    def __init__(self, sql: str, subject_ids: str, remember: Callable[[Any], None]) -> None:
-        self.sql = sql
-        self.subject_ids = subject_ids
-        self._remember = remember
-
-    def take(self, rows: Sequence[Any]) -> None:
-        for row in rows:
-            self._remember(row)
-
-
-class PersonalAsCiphertext(Transcoding):
-    """Stores a `Personal` as {subject, key id, AES-256-GCM ciphertext}; never as plaintext."""
-
-    type = Personal
-    name = "personal"
-
-    def __init__(self, keys: SubjectKeyStore) -> None:
-        self.keys = keys
-
-    def encode(self, obj: Personal) -> dict[str, str]:
-        sealed = self.keys.seal(obj)
-        if sealed.ciphertext is None or sealed.key_id is None:
-            raise RuntimeError("a personal value could not be sealed")
-        return {
-            "s": str(sealed.subject_id),
-            "k": sealed.key_id,
-            "c": base64.b64encode(sealed.ciphertext).decode(),
-        }
-
-    def decode(self, data: dict[str, str]) -> Personal:
-        try:
-            ciphertext = base64.b64decode(data["c"], validate=True)
-        except ValueError:
-            ciphertext = b""
-        return Personal(subject_id=UUID(data["s"]), key_id=data["k"], ciphertext=ciphertext)

@@ -76,3 +76,36 @@ def test_the_background_jobs_run_in_one_process_and_the_other_stands_by(
             if len(said) == 2:
                 break
     assert sorted(said) == ["runs", "stands by"]
+
+
+PRIVACY_OFFICER = {"X-Staff-Id": "dpo-1", "X-Staff-Role": "privacy_officer"}
+
+
+def test_after_an_erasure_no_worker_accepts_or_echoes_personal_data_for_the_person(
+    served: Served,
+) -> None:
+    status, complaint, _ = served.call("POST", "/v1/complaints", NEW_COMPLAINT, AGENT)
+    assert status == 201
+    path = f"/v1/complaints/{complaint['id']}"
+    classify = {"category": "complaint", "priority": "normal"}
+    assert served.call("POST", f"{path}/classify", classify, AGENT)[0] == 200
+    assert served.call("POST", f"{path}/assign", {}, AGENT)[0] == 200
+    for n in range(6):  # each worker now holds the person's key in its cache
+        assert served.call("POST", f"{path}/notes", {"note": f"before {n}"}, AGENT)[0] == 200
+    subject = complaint["customer"]["subject_id"]
+    erasure = {"legal_basis": "Request"}
+    erased = served.call("POST", f"/v1/subjects/{subject}/erasure", erasure, PRIVACY_OFFICER)
+    assert erased[0] == 201
+
+    accepted, echoed = [], []
+    for n in range(12):  # keep-alive off: the calls land on both workers
+        text = f"after erasure {n}"
+        status, body, _ = served.call("POST", f"{path}/notes", {"note": text}, AGENT)
+        if status < 300:
+            accepted.append(n)
+        if text in str(body):
+            echoed.append(n)
+        read = served.call("GET", path, None, AGENT)[1]
+        if "after erasure" in str(read) or "before" in str(read):
+            echoed.append(n)
+    assert (accepted, echoed) == ([], [])
