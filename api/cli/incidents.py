@@ -7,7 +7,6 @@ for an incident manager), and every reveal is written to the access log, as over
 import argparse
 import getpass
 import json
-from pathlib import Path
 from uuid import UUID
 
 from api.config import Settings
@@ -17,6 +16,7 @@ from ledger.audit.access_log import Access
 from ledger.errors import LedgerError
 from ledger.values import ROLES
 from privacy.fields import ERASED, TAMPERED, Personal
+from privacy.files import private_file
 from privacy.keys.keystore import KeyMemo
 from privacy.masking import MASKERS
 
@@ -95,7 +95,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         print(text, end="")
         return
     try:
-        Path(args.output).write_text(text, encoding="utf-8")
+        with private_file(args.output, encoding="utf-8") as file:  # it may name customers
+            file.write(text)
     except OSError as error:
         raise LedgerError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote the {args.format} review of {incident.reference} to {args.output}")

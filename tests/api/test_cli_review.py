@@ -1,6 +1,8 @@
 """`ledger review export`: the same review as over HTTP, written to a file in each format."""
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,21 @@ def test_a_review_is_printed_to_stdout_with_the_documented_arguments(data_dir: P
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"# Post-incident review {reference}")
+
+
+def test_an_exported_review_is_readable_by_its_owner_only_whatever_the_umask(
+    data_dir: Path,
+) -> None:
+    reference = _embedded_incident(data_dir)
+    output = data_dir / "review.md"
+    output.write_text("an older export")
+    output.chmod(0o644)
+    previous = os.umask(0)
+    try:
+        result = ledger_command(
+            data_dir, "review", "export", reference, "--format", "md", "--output", str(output)
+        )
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
