@@ -14,7 +14,7 @@ from api.background import BackgroundJobs, Job
 from api.config import Settings
 from api.http import idempotency, paths
 from api.http.access import AccessControl, guard, record_operation
-from api.http.body_limits import refuse_deep_json
+from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
 from api.http.presenters import write_access_log
@@ -118,6 +118,7 @@ def create_app(
     retention_rules = load_rules(settings)  # refused before anything is opened
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
+    app.request_class = LedgerRequest  # every JSON body read one way (api.http.body_limits)
     app.config.update(
         API_TITLE="Complaint and incident audit ledger",
         API_VERSION="v1",
@@ -165,7 +166,6 @@ def create_app(
     ):
         api.register_blueprint(blueprint)
 
-    app.before_request(refuse_deep_json)
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)
     app.after_request(_add_etag)
@@ -206,6 +206,7 @@ def _identify_and_claim() -> Any:
         return None
     if refused := guard():
         return refused
+    refuse_bad_body()
     return idempotency.check_key()
 
 

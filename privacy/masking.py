@@ -11,16 +11,23 @@ from typing import Final, Literal, TypeAlias
 Visibility: TypeAlias = Literal["full", "masked", "none"]
 
 MASKED_TEXT: Final = "[masked]"
+MAX_PHONE_DIGITS_SHOWN: Final = 4
 
 
 def mask_phone(value: str) -> str:
-    """First 3 and last 4 characters with 8 or more digits, otherwise only the last 2."""
-    digits = sum(1 for character in value if character.isdecimal())
-    if digits >= 8:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    if len(value) <= 2:
-        return "*" * len(value)
-    return "*" * (len(value) - 2) + value[-2:]
+    """Only the last digits: at most 4, and never more than half of them; separators stay.
+
+    A number without digits is masked the same way by characters.
+    """
+    units = [i for i, character in enumerate(value) if character.isdecimal()]
+    if not units:
+        units = list(range(len(value)))
+    shown = set(units[len(units) - min(MAX_PHONE_DIGITS_SHOWN, len(units) // 2) :])
+    hidden = set(units) - shown
+    return "".join(
+        "*" if i in hidden or (i not in shown and character.isalnum()) else character
+        for i, character in enumerate(value)
+    )
 
 
 def mask_name(value: str) -> str:

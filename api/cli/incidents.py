@@ -10,7 +10,6 @@ complaint outside it only its reference and status.
 import argparse
 import getpass
 import json
-from pathlib import Path
 from uuid import UUID
 
 from api.config import Settings
@@ -21,6 +20,7 @@ from ledger.audit.access_log import Access
 from ledger.errors import LedgerError
 from ledger.values import ROLES, Actor
 from privacy.fields import ERASED, TAMPERED, Personal
+from privacy.files import private_file
 from privacy.keys.keystore import KeyMemo
 from privacy.masking import MASKERS
 
@@ -116,7 +116,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         print(text, end="")
         return
     try:
-        Path(args.output).write_text(text, encoding="utf-8")
+        with private_file(args.output, encoding="utf-8") as file:  # it may name customers
+            file.write(text)
     except OSError as error:
         raise LedgerError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote the {args.format} review of {incident.reference} to {args.output}")

@@ -25,6 +25,7 @@ from ledger.integrity.checkpoints import (
     checkpoint_from_document,
     load_public_key,
 )
+from privacy.files import private_file
 
 COMMANDS = ("checkpoint", "verify", "verify-proof")
 
@@ -71,7 +72,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             document = checkpoint_document(integrity.checkpoint())
             text = json.dumps(document, indent=2) + "\n"
             if args.output:
-                args.output.write_text(text)
+                with private_file(args.output) as file:
+                    file.write(text)
             print(text, end="")
             return 0
         stream = None

@@ -21,6 +21,7 @@ from flask import Response, current_app, request
 
 from api.http.identity import PrincipalSource, Rejected
 from api.http.limiter import FailureLimiter
+from api.http.log_text import escaped
 from api.http.paths import complaint_id, incident_id, record_id
 from api.http.presenters import revealed_accesses
 from api.http.problems import problem, unavailable
@@ -294,7 +295,9 @@ def record_operation(response: Response) -> Response:
         # The store went away after the request was answered (or was why it failed): the
         # answer stands, and the gap in the operation log is itself logged...
         log.error(
-            "operation log: store unavailable, %s %s not recorded", request.method, request.path
+            "operation log: store unavailable, %s %s not recorded",
+            request.method,
+            escaped(request.path),
         )
         if accesses:
             # ...unless it reveals personal data: no reveal leaves unrecorded.
@@ -312,8 +315,8 @@ def _append_operation(response: Response, state: RequestState, accesses: list[Ac
             staff_id=actor.staff_id if actor else "-",
             role=actor.role if actor else "-",
             operation=request.endpoint or f"{request.method} (no such endpoint)",
-            # A path may carry a NUL byte (%00), which PostgreSQL text cannot hold.
-            target=(facts.target() if facts else request.path).replace("\x00", "\\x00"),
+            # A path may carry CR/LF, ANSI escapes or a NUL (which PostgreSQL text cannot hold).
+            target=escaped(facts.target() if facts else request.path),
             result="allowed" if state.decision == "allowed" else "refused",
             status=response.status_code,
         ),

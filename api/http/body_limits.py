@@ -1,38 +1,156 @@
-"""Refuse JSON bodies nested deeper than any request schema needs, before anything parses them.
+"""One reader for every JSON request body, refusing what would otherwise fail deep inside.
 
-Python's JSON parser recurses once per level: a 64 KiB body of brackets exhausts the stack
-(RecursionError, a 500). No request schema nests more than a few levels.
+A body is decoded in whichever encoding JSON allows (UTF-8, -16 or -32, with or without a BOM),
+however it arrived (with a length or chunked), and refused with a problem naming the body or the
+field when it:
+- is not JSON text in one of those encodings (400, `body`);
+- nests deeper than any request schema needs (400, `body`): Python's parser recurses once per
+  level, and a 64 KiB body of brackets exhausts the stack;
+- holds an integer longer than MAX_INTEGER_DIGITS digits, or NaN/Infinity (422, the field):
+  Python refuses to parse integers over 4 300 digits with a bare ValueError;
+- holds a lone surrogate (`"\\ud800"`, which JSON allows but UTF-8 and PostgreSQL do not) or a
+  NUL character (which PostgreSQL text cannot hold), in a value or a key (422, the field).
+
+Flask's `request.get_json` and webargs (through `get_data`) both read the body this one way.
 """
 
+import json
+import math
 import re
+from dataclasses import dataclass
+from typing import Any
 
-from flask import Response, request
+from flask import Request, request
+from werkzeug.exceptions import HTTPException
 
-from api.http.problems import problem
+from api.http.log_text import escaped
 
 MAX_JSON_DEPTH = 16
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+# An int64 has 19 digits; no field takes more.
+MAX_INTEGER_DIGITS = 20
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def json_depth(body: bytes) -> int:
-    """How deeply `body` nests arrays and objects (brackets inside strings do not count)."""
+class BodyError(HTTPException):
+    """A request body refused before any schema reads it, as a problem naming `field`."""
+
+    def __init__(self, status: int, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.code = status
+        self.data = {"messages": {"json": {field: [message]}}}
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A number parsed to a marker, so that the walk over the value can name its field."""
+
+    message: str
+
+
+def json_depth(text: str) -> int:
+    """How deeply `text` nests arrays and objects (brackets inside strings do not count)."""
     depth = deepest = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub(b'""', body)):
-        depth += 1 if bracket in (b"[", b"{") else -1
+    for bracket in _BRACKETS.findall(_STRINGS.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
         deepest = max(deepest, depth)
     return deepest
 
 
-def refuse_deep_json() -> Response | None:
-    """A 400 problem naming the body when a JSON request nests deeper than MAX_JSON_DEPTH."""
-    if not request.is_json or not request.content_length:
-        return None
-    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
-        return problem(
-            400,
-            "Invalid request",
-            f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels.",
-            field="body",
-        )
+def _integer(digits: str) -> int | _Refused:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        return _Refused(f"Integer longer than {MAX_INTEGER_DIGITS} digits.")
+    return int(digits)
+
+
+def _float(text: str) -> float | _Refused:
+    number = float(text)
+    return number if math.isfinite(number) else _Refused("Number out of range.")
+
+
+def _constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not a JSON number.")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "Text may not contain a NUL character."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text may not contain a lone surrogate (an unpaired \\ud800-\\udfff escape)."
     return None
+
+
+def _check(value: Any, path: tuple[str, ...]) -> None:
+    """Raise BodyError at the first refused value, naming its field by its dotted path."""
+    if isinstance(value, _Refused):
+        raise BodyError(422, ".".join(path) or "body", value.message)
+    if isinstance(value, str):
+        if problem := _text_problem(value):
+            raise BodyError(422, ".".join(path) or "body", problem)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = (*path, escaped(key))
+            if problem := _text_problem(key):
+                raise BodyError(422, ".".join(here), f"Field name: {problem}")
+            _check(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check(item, (*path, str(index)))
+
+
+def read_json(raw: bytes) -> Any:
+    """The value of a JSON body in any encoding JSON allows; BodyError if refused (see above)."""
+    encoding = json.detect_encoding(raw)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise BodyError(400, "body", "Not UTF-8, UTF-16 or UTF-32 text.") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise BodyError(400, "body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        value = json.loads(text, parse_int=_integer, parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as error:
+        raise BodyError(400, "body", f"Not valid JSON ({error.msg}).") from None
+    _check(value, ())
+    return value
+
+
+class LedgerRequest(Request):
+    """Flask's request, reading its JSON body once with `read_json`."""
+
+    _json_read: tuple[Any, BodyError | None] | None = None
+
+    def json_body(self) -> Any:
+        """The body's value (None if empty); raises BodyError (a 4xx problem) if refused."""
+        if self._json_read is None:
+            raw = self.get_data(cache=True)
+            try:
+                self._json_read = (read_json(raw) if raw.strip() else None, None)
+            except BodyError as refused:
+                self._json_read = (None, refused)
+            else:
+                if raw.strip() and json.detect_encoding(raw) != "utf-8":
+                    # webargs reads the cached bytes as UTF-8: hand it the same value so.
+                    self._cached_data = json.dumps(self._json_read[0]).encode()
+        value, error = self._json_read
+        if error is not None:
+            raise error
+        return value
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        if not (force or self.is_json):
+            return None if silent else self.on_json_loading_failed(None)
+        try:
+            return self.json_body()
+        except BodyError:
+            if silent:
+                return None
+            raise
+
+
+def refuse_bad_body() -> None:
+    """Raise BodyError (answered as a 4xx problem) if the request has a JSON body we refuse."""
+    if isinstance(request, LedgerRequest) and request.is_json:
+        request.json_body()

@@ -38,10 +38,12 @@ def record_id(text: str, *, kind: str) -> UUID:
 
 
 class BoundedString(UnicodeConverter):
-    """`<string:...>` in our routes: an id or a code, never longer than MAX_ID_LENGTH."""
+    """`<string:...>` in our routes: an id or a code, never longer than MAX_ID_LENGTH, and
+    without control characters (a NUL, which PostgreSQL text cannot hold, names no record)."""
 
     def __init__(self, map: Map, minlength: int = 1, maxlength: int = MAX_ID_LENGTH) -> None:
         super().__init__(map, minlength=minlength, maxlength=maxlength)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
 
 
 class BoundedInteger(IntegerConverter):

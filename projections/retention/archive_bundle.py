@@ -34,6 +34,7 @@ from ledger.integrity.checkpoints import (
     public_key_id,
     signature_is_valid,
 )
+from privacy.files import private_file
 from projections.retention.archive_tables import ArchiveRow, canonical, record_sha256
 
 BUNDLE_FORMAT = "complaint-ledger/archive-bundle/1"
@@ -100,12 +101,15 @@ def write_bundle(
     }
     manifest["signature"] = base64.b64encode(key.sign(_manifest_bytes(manifest))).decode()
     files[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode()
-    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        private_file(path, "wb") as file,
+        tarfile.open(fileobj=file, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for name in MEMBERS:
             info = tarfile.TarInfo(name)
             info.size = len(files[name])
             info.mtime = 0
-            info.mode = 0o644
+            info.mode = 0o600
             tar.addfile(info, io.BytesIO(files[name]))
     return len(rows)
 

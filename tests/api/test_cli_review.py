@@ -1,6 +1,8 @@
 """`ledger review export`: the same review as over HTTP, written to a file in each format."""
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +156,21 @@ def test_department_staff_cannot_export_the_review_of_an_incident_not_involving_
     result = _export_as_department_staff(data_dir, incident, "logistics")
     assert result.returncode == 2
     assert result.stderr.startswith("ledger: no incident")
+
+
+def test_an_exported_review_is_readable_by_its_owner_only_whatever_the_umask(
+    data_dir: Path,
+) -> None:
+    reference = _embedded_incident(data_dir)
+    output = data_dir / "review.md"
+    output.write_text("an older export")
+    output.chmod(0o644)
+    previous = os.umask(0)
+    try:
+        result = ledger_command(
+            data_dir, "review", "export", reference, "--format", "md", "--output", str(output)
+        )
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600

@@ -97,8 +97,8 @@ def test_deeply_nested_json_is_refused_naming_the_body(
 
 
 def test_json_nested_as_deep_as_the_limit_is_read_as_usual() -> None:
-    assert json_depth(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH) == MAX_JSON_DEPTH
-    assert json_depth(b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[[["}') == 1
+    assert json_depth("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) == MAX_JSON_DEPTH
+    assert json_depth('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"[[[["}') == 1
 
 
 @pytest.mark.parametrize(

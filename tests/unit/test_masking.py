@@ -22,14 +22,14 @@ FULL_WIDTH = str.maketrans(string.digits, "".join(chr(0xFF10 + n) for n in range
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("13812345678", "138****5678"),
-        ("+8613812345678", "+86*******5678"),
-        ("010-12345678", "010*****5678"),
-        ("13812345678".translate(FULL_WIDTH), "138****5678".translate(FULL_WIDTH)),
-        ("12345678", "123*5678"),
-        ("1234567", "*****67"),
-        ("110", "*10"),
-        ("12", "**"),
+        ("13812345678", "*******5678"),
+        ("+8613812345678", "+*********5678"),
+        ("010-12345678", "***-****5678"),
+        ("13812345678".translate(FULL_WIDTH), "*******5678".translate(FULL_WIDTH)),
+        ("12345678", "****5678"),
+        ("1234567", "****567"),
+        ("110", "**0"),
+        ("12", "*2"),
         ("1", "*"),
         ("", ""),
         ("无电话号码", "***号码"),
@@ -92,7 +92,7 @@ def test_free_text_is_masked_whole(value: str) -> None:
 
 def test_every_field_kind_has_a_masker() -> None:
     assert MASKERS["name"]("张三") == "张*"
-    assert MASKERS["phone"]("13812345678") == "138****5678"
+    assert MASKERS["phone"]("13812345678") == "*******5678"
     assert MASKERS["email"]("li.si@example.com") == "l***@example.com"
     assert MASKERS["address"]("北京市朝阳区建国路88号") == "北京市朝阳区***"
     assert MASKERS["text"]("anything") == "[masked]"
@@ -112,6 +112,14 @@ local_parts = st.text(
     alphabet=string.ascii_letters + string.digits + "._-张三李四", min_size=1, max_size=20
 )
 domains = st.from_regex(r"[a-z0-9]{1,12}\.(com|cn|org|中国)", fullmatch=True)
+
+
+@given(phone=st.text(alphabet=string.digits + "+-() ", max_size=20))
+def test_masked_phone_shows_at_most_four_digits_and_never_more_than_half(phone: str) -> None:
+    digits = sum(character.isdecimal() for character in phone)
+    shown = sum(character.isdecimal() for character in mask_phone(phone))
+    assert shown <= min(4, digits // 2)
+    assert len(mask_phone(phone)) == len(phone)
 
 
 @given(phone=phones)
