@@ -24,8 +24,9 @@ from api.http.paths import complaint_id, record_id
 from api.http.presenters import revealed_accesses
 from api.http.problems import problem, unavailable
 from api.http.request_state import RequestState, request_state
+from ledger.access.grants import TokenGrants
 from ledger.access.policy import decide
-from ledger.access.tokens import Principal, TokenStore
+from ledger.access.tokens import Principal
 from ledger.application.service import LedgerApplication
 from ledger.audit.access_log import Access
 from ledger.audit.operation_log import Operation, OperationLog
@@ -48,7 +49,7 @@ class AccessControl:
     """The pieces of access control one app holds."""
 
     sources: Sequence[PrincipalSource]
-    tokens: TokenStore
+    tokens: TokenGrants
     limiter: FailureLimiter
     oplog: OperationLog
 
@@ -210,6 +211,7 @@ def guard() -> Response | None:
         access.limiter.failed(address, now)
         return _unauthorized(f"{found.reason.capitalize()}.", invalid=True)
     state.actor = Actor(staff_id=found.staff_id, role=found.roles[0], department=found.department)
+    state.token_id = found.token_id
     if request.routing_exception is not None:
         return None  # Flask answers 404 or 405 as usual
     facts = RequestFacts(app, request.view_args or {}, request.get_json(silent=True))
@@ -269,6 +271,7 @@ def _append_operation(response: Response, state: RequestState, accesses: list[Ac
             target=(facts.target() if facts else request.path).replace("\x00", "\\x00"),
             result="allowed" if state.decision == "allowed" else "refused",
             status=response.status_code,
+            token_id=state.token_id,
         ),
         accesses,
     )

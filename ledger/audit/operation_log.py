@@ -36,6 +36,7 @@ REFUSAL: Final = "the operation log is append-only"
 GENESIS: Final = "0" * 64
 RETENTION_FLOOR: Final = timedelta(days=183)
 _COLUMNS: Final = "seq, at, request_id, staff_id, role, operation, target, result, status"
+_SELECTED: Final = f"{_COLUMNS}, token_id"
 _ATTEMPTS: Final = 20
 _HASHED: Final = (*(c.strip() for c in _COLUMNS.split(",")), "prev_hash")
 
@@ -56,6 +57,7 @@ class Operation:
     target: str
     result: str  # "allowed" or "refused"
     status: int
+    token_id: str | None = None  # the token the caller presented (None: none was valid)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def _text(moment: datetime) -> str:
 def row_hash(row: Mapping[str, Any]) -> str:
     """SHA-256 over a stored row's content and the previous row's hash."""
     content = [row[name] for name in _HASHED]
+    if row.get("token_id") is not None:  # rows from before tokens were named hash as they did
+        content.append(row["token_id"])
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -140,6 +144,7 @@ class OperationLog:
         function = f'"{schema}".ledger_operation_log_refuse()'
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self._table} ({columns})",
+            f"ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS token_id TEXT",
             f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {horizon} THEN RETURN OLD; "
             "END IF; END IF; "
@@ -178,8 +183,8 @@ class OperationLog:
     def _write(self, batch: Sequence[_Entry]) -> list[LoggedOperation]:
         """One transaction for the whole batch, chained onto the stored head; its rows."""
         statement = (
-            f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash) "
-            f"VALUES ({', '.join(['%s'] * 11)})"
+            f"INSERT INTO {self._table} ({_COLUMNS}, prev_hash, hash, token_id) "
+            f"VALUES ({', '.join(['%s'] * 12)})"
         )
         for _ in range(_ATTEMPTS):
             logged: list[LoggedOperation] = []
@@ -206,8 +211,8 @@ class OperationLog:
                             "status": operation.status,
                             "prev_hash": prev,
                         }
-                        digest = row_hash(row)
-                        rows.append((*row.values(), digest))
+                        digest = row_hash(row | {"token_id": operation.token_id})
+                        rows.append((*row.values(), digest, operation.token_id))
                         logged.append(
                             LoggedOperation(
                                 **operation.__dict__, seq=seq, prev_hash=prev, hash=digest
@@ -302,7 +307,7 @@ class OperationLog:
                 params.append(value)
         with self._cursor(commit=False) as c:
             c.execute(
-                f"SELECT {_COLUMNS}, prev_hash, hash FROM {self._table} "
+                f"SELECT {_SELECTED}, prev_hash, hash FROM {self._table} "
                 f"WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT %s",
                 (*params, limit),
             )
@@ -313,7 +318,7 @@ class OperationLog:
         while True:
             with self._cursor(commit=False) as c:
                 c.execute(
-                    f"SELECT {_COLUMNS}, prev_hash, hash FROM {self._table} "
+                    f"SELECT {_SELECTED}, prev_hash, hash FROM {self._table} "
                     f"WHERE seq > %s ORDER BY seq LIMIT %s",
                     (after, batch),
                 )
@@ -366,6 +371,7 @@ def _logged(r: Any) -> LoggedOperation:
         target=r["target"],
         result=r["result"],
         status=int(r["status"]),
+        token_id=r["token_id"],
         seq=int(r["seq"]),
         prev_hash=r["prev_hash"],
         hash=r["hash"],
