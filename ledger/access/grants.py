@@ -173,10 +173,11 @@ class TokenGrants:
         """The id of every token a grant in the ledger was issued for, oldest first."""
         recorder: Any = self._app.recorder
         datastore = recorder.datastore
+        # The table's name is the store's configuration, not input.
         table = f'"{datastore.schema}".{recorder.events_table_name}'
         rows = select_rows(
             datastore,
-            "SELECT originator_id FROM " + table + " WHERE topic = %s ORDER BY notification_id",
+            f"SELECT originator_id FROM {table} WHERE topic = %s ORDER BY notification_id",  # noqa: S608
             (get_topic(Grant.Issued),),  # type: ignore[attr-defined]
         )
         found = (self._app.repository.get(r["originator_id"]) for r in rows)

@@ -14,6 +14,7 @@ from api.http.access import access_control
 from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
+from api.http.problems import problem
 from api.http.request_state import request_state
 from api.http.schemas.access import IssuedTokenOut, IssueTokenIn, TokenListOut, TokenOut
 from ledger.access.grants import FieldError, TokenGrants
@@ -25,6 +26,10 @@ from ledger.policy.service_policy import parse_duration
 MAX_LIFETIME = timedelta(days=366)
 
 blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens", description="Access tokens")
+
+
+class InvalidFieldError(DomainError):
+    """A token request whose named field is unacceptable: 422 over HTTP, not a refused command."""
 
 
 def issue_token(
@@ -65,7 +70,7 @@ def issue_token(
             departments=departments,
         )
     except FieldError as error:
-        raise DomainError(str(error), field=error.field) from None
+        raise InvalidFieldError(str(error), field=error.field) from None
     except TokenError as error:
         raise DomainError(str(error)) from None
 
@@ -95,19 +100,22 @@ def token_body(token: TokenInfo, now: datetime) -> dict[str, Any]:
 def issue(args: dict[str, Any]) -> Any:
     """Issue a token for a member of staff; its secret is in this response only"""
     now = ledger().clock.now()
-    token, secret = issue_token(
-        access_control().tokens,
-        staff_id=args["staff_id"],
-        roles=tuple(args["roles"]),
-        department=args.get("department"),
-        name=args.get("name"),
-        expires_in=args["expires_in"],
-        now=now,
-        created_by=current_actor().staff_id,
-        issued_with=request_state().token_id,
-        two_person_rule=bool(current_app.extensions["two_person_rule"]),
-        departments=ledger().policy.departments,
-    )
+    try:
+        token, secret = issue_token(
+            access_control().tokens,
+            staff_id=args["staff_id"],
+            roles=tuple(args["roles"]),
+            department=args.get("department"),
+            name=args.get("name"),
+            expires_in=args["expires_in"],
+            now=now,
+            created_by=current_actor().staff_id,
+            issued_with=request_state().token_id,
+            two_person_rule=bool(current_app.extensions["two_person_rule"]),
+            departments=ledger().policy.departments,
+        )
+    except InvalidFieldError as error:
+        return problem(422, "Unprocessable Entity", str(error), field=error.field)
     request_state().answer_holds_secret = True
     return token_body(token, now) | {"token": secret}, 201
 
@@ -137,7 +145,7 @@ def revoke(token_id: str) -> Any:
 
 @blp.route("/<string:token_id>/approve", methods=["POST"], endpoint="approve")
 @blp.response(200, TokenOut)
-@problems(blp, 404, 422)
+@problems(blp, 404, 409)
 def approve(token_id: str) -> Any:
     """Approve a pending token: a second administrator, neither its issuer nor its holder"""
     now = ledger().clock.now()
