@@ -20,8 +20,8 @@ from typing import Any
 
 from api.app import build_ledger
 from api.config import Settings
-from ledger.access.policy import ROLES
 from ledger.access.grants import TokenGrants
+from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal, TokenStore
 from tests.identities import TokenCache, with_bearer
 

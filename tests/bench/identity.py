@@ -23,8 +23,8 @@ def mint_bench_token(env: Mapping[str, str]) -> str:
     """
     from api.app import build_ledger
     from api.config import Settings
-    from ledger.access.policy import ROLES
     from ledger.access.grants import TokenGrants
+    from ledger.access.policy import ROLES
     from ledger.access.tokens import PREFIX, Principal, TokenStore
 
     ledger = build_ledger(Settings.from_env(env))
