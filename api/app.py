@@ -45,6 +45,7 @@ from api.http.schemas.common import ProblemOut
 from api.wiring.audit import operation_log
 from api.wiring.integrity import CheckpointJob, build_integrity
 from api.wiring.retention import RetentionJob, build_retention, load_rules
+from ledger.access.grants import TokenGrants
 from ledger.access.tokens import TokenStore
 from ledger.application.service import LedgerApplication
 from ledger.clock import Clock
@@ -131,8 +132,9 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["ledger"] = ledger
     app.extensions["retry_after"] = settings.retry_after
+    app.extensions["two_person_rule"] = settings.two_person_rule
     cases.install(app, ledger, mode=settings.projections)
-    token_store = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    token_store = TokenGrants(ledger, TokenStore(ledger.recorder.datastore))  # type: ignore[attr-defined]
     app.extensions["access"] = AccessControl(
         sources=[TokenSource(token_store)],
         tokens=token_store,

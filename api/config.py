@@ -29,6 +29,8 @@ class Settings:
     auth_max_failures: int = 10
     auth_failure_window_seconds: int = 60
     oplog_retention_days: int = OPLOG_RETENTION_FLOOR_DAYS
+    # A token that reveals or destroys personal data, or grants roles, needs a second admin.
+    two_person_rule: bool = True
     # inprocess: the service keeps its projections current itself; off: a worker process does.
     projections: str = "inprocess"
     group_commit: bool = True  # concurrent saves share one write transaction
@@ -128,6 +130,7 @@ class Settings:
             ),
             projections=projections,
             group_commit=switch("LEDGER_GROUP_COMMIT", default=True),
+            two_person_rule=switch("LEDGER_TWO_PERSON_RULE", default=True),
             master_key_settings={
                 name: env[name]
                 for name in (

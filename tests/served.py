@@ -20,6 +20,7 @@ from typing import Any
 
 from api.app import build_ledger
 from api.config import Settings
+from ledger.access.grants import TokenGrants
 from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal, TokenStore
 from tests.identities import TokenCache, with_bearer
@@ -64,7 +65,7 @@ class Served:
         ledger = build_ledger(self.settings)
         try:
             now = ledger.clock.now()
-            _, secret = TokenStore(ledger.recorder.datastore).issue(
+            _, secret = TokenGrants(ledger, TokenStore(ledger.recorder.datastore)).issue(
                 principal, known_roles=ROLES, now=now, expires_at=now + lifetime, created_by="tests"
             )
         finally:

@@ -3,14 +3,18 @@
 ledger tokens create --staff ID --role ROLE [--role ROLE] [--department DEPT] [--name NAME]
                      [--expires 90d]      prints the new token once, as the last line
 ledger tokens list                        every token, without secrets
+ledger tokens approve TOKEN_ID            a second administrator's approval of a pending token;
+                                          their own token in the LEDGER_TOKEN variable
 ledger tokens revoke TOKEN_ID             refused from the next request on
 ledger oplog verify [--expect COUNT:HASH] recompute the operation log's hash chain
 """
 
 import argparse
+import os
 from typing import Any
 
 from api.config import Settings
+from ledger.access.grants import TokenGrants
 from ledger.access.tokens import TokenStore
 from ledger.application.service import LedgerApplication
 from ledger.audit.operation_log import Head
@@ -35,6 +39,11 @@ def add_commands(commands: Any) -> None:
     create.add_argument("--name", help="display name (default: the staff id)")
     create.add_argument("--expires", default="90d", help="lifetime, e.g. 12h or 90d (default)")
     tokens.add_parser("list", help="every token, without its secret")
+    approve = tokens.add_parser(
+        "approve",
+        help="approve a pending token, as the administrator whose token is in LEDGER_TOKEN",
+    )
+    approve.add_argument("token_id")
     revoke = tokens.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")
     oplog = commands.add_parser("oplog", help="the operation log").add_subparsers(
@@ -59,8 +68,10 @@ def run(settings: Settings, args: argparse.Namespace) -> bool:
         if args.command == "oplog":
             _verify(ledger, settings, args.expect)
             return True
-        tokens = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
-        {"create": _create, "list": _list, "revoke": _revoke}[args.action](ledger, tokens, args)
+        tokens = _grants(ledger)
+        {"create": _create, "list": _list, "approve": _approve, "revoke": _revoke}[args.action](
+            ledger, tokens, args, settings
+        )
     finally:
         ledger.close()
     return True
@@ -82,7 +93,13 @@ def _verify(ledger: LedgerApplication, settings: Settings, expect: str | None) -
     print(f"operation log intact: {result.count} entries, head {result.count}:{result.head}")
 
 
-def _create(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:
+def _grants(ledger: LedgerApplication) -> TokenGrants:
+    return TokenGrants(ledger, TokenStore(ledger.recorder.datastore))  # type: ignore[attr-defined]
+
+
+def _create(
+    ledger: LedgerApplication, tokens: TokenGrants, args: argparse.Namespace, settings: Settings
+) -> None:
     from api.http.routes.tokens import issue_token
 
     token, secret = issue_token(
@@ -94,9 +111,17 @@ def _create(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namesp
         expires_in=args.expires,
         now=ledger.clock.now(),
         created_by="cli",
+        # The first token of an installation has nobody to approve it (docs/access-control.md).
+        two_person_rule=settings.two_person_rule and tokens.count() > 0,
+        departments=ledger.policy.departments,
     )
     p = token.principal
     where = f", department {p.department}" if p.department else ""
+    if token.pending:
+        print(
+            f"token {token.token_id} is PENDING: it works once another administrator approves "
+            f"it (POST /v1/tokens/{token.token_id}/approve or `ledger tokens approve`)."
+        )
     print(
         f"token {token.token_id} for {p.staff_id} ({', '.join(p.roles)}{where}), "
         f"expires {token.expires_at.isoformat(timespec='seconds')}; it is shown only once:"
@@ -104,7 +129,9 @@ def _create(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namesp
     print(secret)
 
 
-def _list(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:
+def _list(
+    ledger: LedgerApplication, tokens: TokenGrants, args: argparse.Namespace, settings: Settings
+) -> None:
     now = ledger.clock.now()
     rows = [("ID", "STAFF", "ROLES", "DEPARTMENT", "STATE", "EXPIRES", "NAME")]
     for t in tokens.all_tokens():
@@ -125,18 +152,39 @@ def _list(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespac
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1])
 
 
-def _revoke(ledger: LedgerApplication, tokens: TokenStore, args: argparse.Namespace) -> None:
-    token = tokens.revoke(args.token_id, now=ledger.clock.now(), revoked_by="cli")
+def _approve(
+    ledger: LedgerApplication, tokens: TokenGrants, args: argparse.Namespace, settings: Settings
+) -> None:
+    now = ledger.clock.now()
+    secret = os.environ.get("LEDGER_TOKEN", "").strip()
+    approver = tokens.authenticate(secret, now=now) if secret else "LEDGER_TOKEN is not set"
+    if isinstance(approver, str):
+        raise LedgerError(f"approving needs your administrator token in LEDGER_TOKEN: {approver}")
+    if "administrator" not in approver.principal.roles:
+        raise LedgerError("only an administrator approves tokens")
+    token = tokens.approve(
+        args.token_id, by=approver.principal.staff_id, token_used=approver.token_id, now=now
+    )
+    print(f"approved {token.token_id} ({token.principal.staff_id}) as {token.approved_by}")
+
+
+def _revoke(
+    ledger: LedgerApplication, tokens: TokenGrants, args: argparse.Namespace, settings: Settings
+) -> None:
+    token = tokens.revoke(args.token_id, by="cli", token_used=None, now=ledger.clock.now())
     if token is None:
         raise LedgerError("no token with that id")
     print(f"revoked {token.token_id} ({token.principal.staff_id})")
 
 
 def bootstrap_admin_token(ledger: LedgerApplication) -> str | None:
-    """On an embedded store without any token: issue the first administrator token."""
+    """On an embedded store without any token: issue the first administrator token.
+
+    The bootstrap exception to the two-person rule: there is no second administrator yet.
+    """
     from api.http.routes.tokens import issue_token
 
-    tokens = TokenStore(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    tokens = _grants(ledger)
     if tokens.count():
         return None
     token, secret = issue_token(
@@ -148,6 +196,8 @@ def bootstrap_admin_token(ledger: LedgerApplication) -> str | None:
         expires_in="90d",
         now=ledger.clock.now(),
         created_by="first-start",
+        two_person_rule=False,
+        departments=ledger.policy.departments,
     )
     return (
         f"No access tokens existed: created administrator token {token.token_id} "

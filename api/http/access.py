@@ -26,8 +26,9 @@ from api.http.paths import complaint_id, incident_id, record_id
 from api.http.presenters import revealed_accesses
 from api.http.problems import problem, unavailable
 from api.http.request_state import RequestState, request_state
+from ledger.access.grants import TokenGrants
 from ledger.access.policy import decide
-from ledger.access.tokens import Principal, TokenStore
+from ledger.access.tokens import Principal
 from ledger.application.records import ReadScope, Records, missing
 from ledger.application.service import LedgerApplication
 from ledger.audit.access_log import Access
@@ -52,7 +53,7 @@ class AccessControl:
     """The pieces of access control one app holds."""
 
     sources: Sequence[PrincipalSource]
-    tokens: TokenStore
+    tokens: TokenGrants
     limiter: FailureLimiter
     oplog: OperationLog
 
@@ -255,6 +256,7 @@ def guard() -> Response | None:
         access.limiter.failed(address, now)
         return _unauthorized(f"{found.reason.capitalize()}.", invalid=True)
     state.actor = Actor(staff_id=found.staff_id, role=found.roles[0], department=found.department)
+    state.token_id = found.token_id
     if request.routing_exception is not None:
         return None  # Flask answers 404 or 405 as usual
     facts = RequestFacts(
@@ -319,6 +321,7 @@ def _append_operation(response: Response, state: RequestState, accesses: list[Ac
             target=escaped(facts.target() if facts else request.path),
             result="allowed" if state.decision == "allowed" else "refused",
             status=response.status_code,
+            token_id=state.token_id,
         ),
         accesses,
     )

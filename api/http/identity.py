@@ -5,12 +5,13 @@ source can be added to the list in `api.http.access` later without any endpoint 
 every endpoint takes its caller from `current_actor()` — never from the request body.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from api.http.request_state import request_state
-from ledger.access.tokens import PREFIX, Principal, TokenStore
+from ledger.access.grants import TokenGrants
+from ledger.access.tokens import PREFIX, Principal
 from ledger.values import Actor
 
 
@@ -28,21 +29,19 @@ class PrincipalSource(Protocol):
 
 
 class TokenSource:
-    """Our own bearer tokens (`lgr_...`), looked up by hash on every request."""
+    """Our own bearer tokens (`lgr_...`), looked up by hash on every request and checked
+    against their grant in the ledger (a row edited in the database is refused)."""
 
-    def __init__(self, tokens: TokenStore) -> None:
+    def __init__(self, tokens: TokenGrants) -> None:
         self._tokens = tokens
 
     def authenticate(self, credential: str, *, now: datetime) -> Principal | Rejected | None:
         if not credential.startswith(PREFIX):
             return None
-        token = self._tokens.find(credential)
-        if token is None:
-            return Rejected("the token is not valid")
-        state = token.state(now)
-        if state != "active":
-            return Rejected(f"the token is {state}")
-        return token.principal
+        token = self._tokens.authenticate(credential, now=now)
+        if isinstance(token, str):
+            return Rejected(token)
+        return replace(token.principal, token_id=token.token_id)
 
 
 def current_actor() -> Actor:

@@ -28,6 +28,7 @@ class RequestState:
     records: Records  # the one loader of records by id, for this request
     request_id: str = ""
     actor: Actor | None = None
+    token_id: str | None = None  # the token the caller presented (named in the operation log)
     facts: Any = None  # `api.http.access.RequestFacts`, once the caller is known
     decision: str | None = None  # the policy's outcome: allowed, forbidden or hidden
     presented: str | None = None  # `kind:id:version` of the record the answer shows

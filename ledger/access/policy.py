@@ -213,8 +213,24 @@ POLICY: Final[Mapping[str, Rule]] = {
     "tokens.issue":                row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
     "tokens.list_tokens":          row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
     "tokens.revoke":               row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
+    "tokens.approve":              row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
 }
 # fmt: on
+
+
+def _guarded_roles() -> frozenset[str]:
+    """Roles that reveal personal data in clear, destroy it, or grant roles."""
+    return frozenset(
+        role
+        for role in ROLES
+        if PERSONAL_DATA[role] == FULL
+        or role in POLICY["subjects.erase"]
+        or role in POLICY["tokens.issue"]
+    )
+
+
+# A token with one of these needs a second administrator's approval (`ledger.access.grants`).
+GUARDED_ROLES: Final = _guarded_roles()
 
 
 def visibility_for(role: str) -> Visibility:

@@ -38,6 +38,7 @@ class Principal:
     name: str
     roles: tuple[str, ...]
     department: str | None = None
+    token_id: str | None = None  # the token that vouched for them, when one did
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,16 @@ class TokenInfo:
     expires_at: datetime
     revoked_at: datetime | None = None
     revoked_by: str | None = None
+    token_hash: str = ""
+    # From the token's grant (`ledger.access.grants`), not the row: awaiting a second approval.
+    pending: bool = False
+    approved_by: str | None = None
 
     def state(self, now: datetime) -> str:
         if self.revoked_at is not None:
             return "revoked"
+        if self.pending:
+            return "pending"
         return "expired" if now >= self.expires_at else "active"
 
 
@@ -91,33 +98,9 @@ class TokenStore:
         with self._datastore.transaction(commit=commit) as cursor:
             yield cursor
 
-    def issue(
-        self,
-        principal: Principal,
-        *,
-        known_roles: Sequence[str],
-        now: datetime,
-        expires_at: datetime,
-        created_by: str,
-        secret: str | None = None,
-    ) -> tuple[TokenInfo, str]:
-        """Store a new token for `principal`; returns it and its secret (never stored).
-
-        `secret` registers one generated elsewhere (one bench token for several stores).
-        """
-        check_principal(principal, known_roles=known_roles)
-        if expires_at <= now:
-            raise TokenError("a token must expire in the future")
-        if secret is not None and not TOKEN_PATTERN.fullmatch(secret):
-            raise TokenError("a token is lgr_ and 43 base64url characters")
-        secret = secret or PREFIX + secrets.token_urlsafe(32)
-        info = TokenInfo(
-            token_id="tok_" + secrets.token_hex(8),
-            principal=principal,
-            created_at=now,
-            created_by=created_by,
-            expires_at=expires_at,
-        )
+    def insert(self, info: TokenInfo, token_hash: str) -> None:
+        """Store a token's row; its grant (`ledger.access.grants`) is saved first."""
+        p = info.principal
         with self._cursor() as c:
             c.execute(
                 f"INSERT INTO {self._table} (token_id, token_hash, staff_id, name, roles, "
@@ -125,17 +108,16 @@ class TokenStore:
                 f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     info.token_id,
-                    hash_token(secret),
-                    principal.staff_id,
-                    principal.name,
-                    ",".join(principal.roles),
-                    principal.department,
-                    _text(now),
-                    created_by,
-                    _text(expires_at),
+                    token_hash,
+                    p.staff_id,
+                    p.name,
+                    ",".join(p.roles),
+                    p.department,
+                    _text(info.created_at),
+                    info.created_by,
+                    _text(info.expires_at),
                 ),
             )
-        return info, secret
 
     def find(self, secret: str) -> TokenInfo | None:
         """The token whose secret this is, whatever its state; None for an unknown secret."""
@@ -148,6 +130,9 @@ class TokenStore:
         rows = self._select("token_id = %s", (token_id,))
         return rows[0] if rows else None
 
+    def tokens_of(self, staff_id: str) -> list[TokenInfo]:
+        return self._select("staff_id = %s", (staff_id,))
+
     def all_tokens(self) -> list[TokenInfo]:
         """Every token, oldest first, without secrets."""
         return self._select("1 = 1", ())
@@ -158,7 +143,7 @@ class TokenStore:
             return int(c.fetchone()["n"])
 
     def revoke(self, token_id: str, *, now: datetime, revoked_by: str) -> TokenInfo | None:
-        """Revoke a token (a second revocation keeps the first); None if there is no such id."""
+        """Revoke a token's row (a second revocation keeps the first); None if no such id."""
         with self._cursor() as c:
             c.execute(
                 f"UPDATE {self._table} SET revoked_at = %s, revoked_by = %s "
@@ -170,8 +155,8 @@ class TokenStore:
     def _select(self, where: str, params: tuple[Any, ...]) -> list[TokenInfo]:
         rows = select_rows(
             self._datastore,
-            "SELECT token_id, staff_id, name, roles, department, created_at, created_by, "
-            f"expires_at, revoked_at, revoked_by FROM {self._table} WHERE {where} "
+            "SELECT token_id, token_hash, staff_id, name, roles, department, created_at, "
+            f"created_by, expires_at, revoked_at, revoked_by FROM {self._table} WHERE {where} "
             "ORDER BY created_at, token_id",
             params,
         )
@@ -189,9 +174,40 @@ class TokenStore:
                 expires_at=datetime.fromisoformat(r["expires_at"]),
                 revoked_at=_moment(r["revoked_at"]),
                 revoked_by=r["revoked_by"],
+                token_hash=r["token_hash"],
             )
             for r in rows
         ]
+
+
+def new_token(
+    principal: Principal,
+    *,
+    known_roles: Sequence[str],
+    now: datetime,
+    expires_at: datetime,
+    created_by: str,
+    secret: str | None = None,
+) -> tuple[TokenInfo, str]:
+    """A new token for `principal` (not yet stored) and its secret.
+
+    `secret` registers one generated elsewhere (one bench token for several stores).
+    """
+    check_principal(principal, known_roles=known_roles)
+    if expires_at <= now:
+        raise TokenError("a token must expire in the future")
+    if secret is not None and not TOKEN_PATTERN.fullmatch(secret):
+        raise TokenError("a token is lgr_ and 43 base64url characters")
+    secret = secret or PREFIX + secrets.token_urlsafe(32)
+    info = TokenInfo(
+        token_id="tok_" + secrets.token_hex(8),
+        principal=principal,
+        created_at=now,
+        created_by=created_by,
+        expires_at=expires_at,
+        token_hash=hash_token(secret),
+    )
+    return info, secret
 
 
 def check_principal(principal: Principal, *, known_roles: Sequence[str]) -> None:

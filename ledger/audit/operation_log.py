@@ -41,7 +41,7 @@ RETENTION_FLOOR: Final = timedelta(days=183)
 _COLUMNS: Final = "seq, at, request_id, staff_id, role, operation, target, result, status"
 _ATTEMPTS: Final = 20
 _HASHED: Final = (*(c.strip() for c in _COLUMNS.split(",")), "prev_hash")
-_STORED: Final = f"{_COLUMNS}, prev_hash, reveals, hash"
+_STORED: Final = f"{_COLUMNS}, prev_hash, reveals, hash, token_id"
 
 
 class OperationLogError(ValueError):
@@ -60,6 +60,7 @@ class Operation:
     target: str
     result: str  # "allowed" or "refused"
     status: int
+    token_id: str | None = None  # the token the caller presented (None: none was valid)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def row_hash(row: Mapping[str, Any]) -> str:
     content = [row[name] for name in _HASHED]
     if row.get("reveals"):
         content.append(row["reveals"])
+    if row.get("token_id") is not None:  # rows from before tokens were named hash as they did
+        content.append(row["token_id"])
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -189,8 +192,8 @@ class OperationLog:
                 "prev_hash": prev,
                 "reveals": reveals_text(entry.accesses),
             }
-            digest = row_hash(row)
-            rows.append((*row.values(), digest))
+            digest = row_hash(row | {"token_id": operation.token_id})
+            rows.append((*row.values(), digest, operation.token_id))
             logged.append(
                 LoggedOperation(
                     **operation.__dict__,
@@ -202,7 +205,7 @@ class OperationLog:
             )
             prev = digest
         c.executemany(
-            f"INSERT INTO {self.table} ({_STORED}) VALUES ({', '.join(['%s'] * 12)})", rows
+            f"INSERT INTO {self.table} ({_STORED}) VALUES ({', '.join(['%s'] * 13)})", rows
         )
         return logged
 
@@ -293,11 +296,13 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
         "seq BIGINT PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL, "
         "staff_id TEXT NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, "
         "target TEXT NOT NULL, result TEXT NOT NULL, status INTEGER NOT NULL, "
-        "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, reveals TEXT NOT NULL DEFAULT ''"
+        "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, reveals TEXT NOT NULL DEFAULT '', "
+        "token_id TEXT"
     )
     statements = [
         f"CREATE TABLE IF NOT EXISTS {table} ({columns})",
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS reveals TEXT NOT NULL DEFAULT ''",
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS token_id TEXT",
         f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {purges.horizon(OPERATION_LOG)} "
         "THEN RETURN OLD; END IF; END IF; "
@@ -329,4 +334,5 @@ def _logged(r: Any) -> LoggedOperation:
         prev_hash=r["prev_hash"],
         hash=r["hash"],
         reveals=r["reveals"],
+        token_id=r["token_id"],
     )

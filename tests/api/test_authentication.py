@@ -13,6 +13,7 @@ from ledger.clock import ManualClock
 from tests.api.conftest import ADMIN, AGENT, COMPLIANCE_OFFICER, NEW_COMPLAINT, issue_token, ok
 from tests.api.test_personal_data import _database_bytes
 
+SECOND_ADMIN = {"X-Staff-Id": "admin-2", "X-Staff-Role": "administrator"}
 CLERK = Principal(staff_id="clerk-1", name="Clerk", roles=("agent",), department="service")
 UNKNOWN = "lgr_" + "A" * 43
 
@@ -77,15 +78,18 @@ def _issue_over_http(client: FlaskClient, **body: Any) -> dict[str, Any]:
     return ok(client.post("/v1/tokens", json=body, headers=ADMIN), 201)
 
 
-def test_an_administrator_issues_a_token_that_works_at_once(client: FlaskClient) -> None:
-    issued = _issue_over_http(client, staff_id="agent-9", roles=["agent"], department="service")
+def test_an_administrator_issues_a_token_without_a_guarded_role_that_works_at_once(
+    client: FlaskClient,
+) -> None:
+    issued = _issue_over_http(client, staff_id="exec-9", roles=["executive"])
     assert TOKEN_PATTERN.fullmatch(issued["token"])
     assert issued["state"] == "active"
-    ok(client.post("/v1/complaints", json=NEW_COMPLAINT, headers=bearer(issued["token"])), 201)
+    ok(client.get("/v1/complaints", headers=bearer(issued["token"])))
 
 
 def test_a_revoked_token_is_refused_on_the_next_request(client: FlaskClient) -> None:
     issued = _issue_over_http(client, staff_id="agent-9", roles=["agent"], department="service")
+    ok(client.post(f"/v1/tokens/{issued['id']}/approve", headers=SECOND_ADMIN))
     ok(client.post("/v1/complaints", json=NEW_COMPLAINT, headers=bearer(issued["token"])), 201)
     revoked = ok(client.delete(f"/v1/tokens/{issued['id']}", headers=ADMIN))
     assert revoked["state"] == "revoked"

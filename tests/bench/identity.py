@@ -23,13 +23,14 @@ def mint_bench_token(env: Mapping[str, str]) -> str:
     """
     from api.app import build_ledger
     from api.config import Settings
+    from ledger.access.grants import TokenGrants
     from ledger.access.policy import ROLES
     from ledger.access.tokens import PREFIX, Principal, TokenStore
 
     ledger = build_ledger(Settings.from_env(env))
     try:
         now = ledger.clock.now()
-        _, secret = TokenStore(ledger.recorder.datastore).issue(
+        _, secret = TokenGrants(ledger, TokenStore(ledger.recorder.datastore)).issue(
             Principal("bench-agent", "Bench agent", ("agent",), "service"),
             known_roles=ROLES,
             now=now,

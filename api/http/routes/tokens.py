@@ -1,18 +1,25 @@
-"""Bearer tokens, issued, listed and revoked by administrators (also `ledger tokens`)."""
+"""Bearer tokens, issued, approved, listed and revoked by administrators (also `ledger tokens`).
+
+Each is a grant in the ledger (`ledger.access.grants`); under the two-person rule a token with a
+guarded role is pending until a second administrator approves it.
+"""
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from api.http.access import access_control
 from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
+from api.http.problems import problem
 from api.http.request_state import request_state
 from api.http.schemas.access import IssuedTokenOut, IssueTokenIn, TokenListOut, TokenOut
+from ledger.access.grants import FieldError, TokenGrants
 from ledger.access.policy import ROLES
-from ledger.access.tokens import Principal, TokenError, TokenInfo, TokenStore
+from ledger.access.tokens import Principal, TokenError, TokenInfo
 from ledger.errors import DomainError, NotFoundError
 from ledger.policy.service_policy import parse_duration
 
@@ -21,8 +28,12 @@ MAX_LIFETIME = timedelta(days=366)
 blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens", description="Access tokens")
 
 
+class InvalidFieldError(DomainError):
+    """A token request whose named field is unacceptable: 422 over HTTP, not a refused command."""
+
+
 def issue_token(
-    tokens: TokenStore,
+    tokens: TokenGrants,
     *,
     staff_id: str,
     roles: tuple[str, ...],
@@ -31,6 +42,9 @@ def issue_token(
     expires_in: str,
     now: datetime,
     created_by: str,
+    issued_with: str | None = None,
+    two_person_rule: bool,
+    departments: tuple[str, ...],
 ) -> tuple[TokenInfo, str]:
     """Issue a token; department staff must name their department. Refusals are DomainErrors."""
     if "department_staff" in roles and not department:
@@ -51,7 +65,12 @@ def issue_token(
             now=now,
             expires_at=now + lifetime,
             created_by=created_by,
+            issued_with=issued_with,
+            two_person_rule=two_person_rule,
+            departments=departments,
         )
+    except FieldError as error:
+        raise InvalidFieldError(str(error), field=error.field) from None
     except TokenError as error:
         raise DomainError(str(error)) from None
 
@@ -67,6 +86,7 @@ def token_body(token: TokenInfo, now: datetime) -> dict[str, Any]:
         "state": token.state(now),
         "created_at": token.created_at,
         "created_by": token.created_by,
+        "approved_by": token.approved_by,
         "expires_at": token.expires_at,
         "revoked_at": token.revoked_at,
         "revoked_by": token.revoked_by,
@@ -80,16 +100,22 @@ def token_body(token: TokenInfo, now: datetime) -> dict[str, Any]:
 def issue(args: dict[str, Any]) -> Any:
     """Issue a token for a member of staff; its secret is in this response only"""
     now = ledger().clock.now()
-    token, secret = issue_token(
-        access_control().tokens,
-        staff_id=args["staff_id"],
-        roles=tuple(args["roles"]),
-        department=args.get("department"),
-        name=args.get("name"),
-        expires_in=args["expires_in"],
-        now=now,
-        created_by=current_actor().staff_id,
-    )
+    try:
+        token, secret = issue_token(
+            access_control().tokens,
+            staff_id=args["staff_id"],
+            roles=tuple(args["roles"]),
+            department=args.get("department"),
+            name=args.get("name"),
+            expires_in=args["expires_in"],
+            now=now,
+            created_by=current_actor().staff_id,
+            issued_with=request_state().token_id,
+            two_person_rule=bool(current_app.extensions["two_person_rule"]),
+            departments=ledger().policy.departments,
+        )
+    except InvalidFieldError as error:
+        return problem(422, "Unprocessable Entity", str(error), field=error.field)
     request_state().answer_holds_secret = True
     return token_body(token, now) | {"token": secret}, 201
 
@@ -109,7 +135,21 @@ def list_tokens() -> Any:
 def revoke(token_id: str) -> Any:
     """Revoke a token: the next request that presents it is refused"""
     now = ledger().clock.now()
-    token = access_control().tokens.revoke(token_id, now=now, revoked_by=current_actor().staff_id)
+    token = access_control().tokens.revoke(
+        token_id, by=current_actor().staff_id, token_used=request_state().token_id, now=now
+    )
     if token is None:
         raise NotFoundError("no token with that id")
+    return token_body(token, now)
+
+
+@blp.route("/<string:token_id>/approve", methods=["POST"], endpoint="approve")
+@blp.response(200, TokenOut)
+@problems(blp, 404, 409)
+def approve(token_id: str) -> Any:
+    """Approve a pending token: a second administrator, neither its issuer nor its holder"""
+    now = ledger().clock.now()
+    token = access_control().tokens.approve(
+        token_id, by=current_actor().staff_id, token_used=request_state().token_id, now=now
+    )
     return token_body(token, now)

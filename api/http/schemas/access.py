@@ -47,9 +47,12 @@ class TokenOut(Schema):
     name = fields.String()
     roles = fields.List(fields.String())
     department = fields.String(allow_none=True)
-    state = fields.String(metadata={"description": "active, expired or revoked"})
+    state = fields.String(metadata={"description": "pending, active, expired or revoked"})
     created_at = fields.AwareDateTime()
     created_by = fields.String()
+    approved_by = fields.String(
+        allow_none=True, metadata={"description": "The second administrator, when one approved."}
+    )
     expires_at = fields.AwareDateTime()
     revoked_at = fields.AwareDateTime(allow_none=True)
     revoked_by = fields.String(allow_none=True)
@@ -90,6 +93,7 @@ class OperationOut(Schema):
     target = fields.String()
     result = fields.String(metadata={"description": "allowed or refused"})
     status = fields.Integer()
+    token_id = fields.String(allow_none=True, metadata={"description": "The token presented."})
     hash = fields.String()
 
 
