@@ -119,7 +119,9 @@ def test_invalid_requests_are_422_problems_naming_the_field(
     assert response.get_json()["field"].startswith(field)
 
 
-@pytest.mark.parametrize("ident", ["no-such-thing", "6f1c2a4e-0000-4000-8000-000000000404", "INC-2026-999999"])
+@pytest.mark.parametrize(
+    "ident", ["no-such-thing", "6f1c2a4e-0000-4000-8000-000000000404", "INC-2026-999999"]
+)
 def test_an_unknown_incident_is_a_404(client: FlaskClient, ident: str) -> None:
     for path in ("", "/history", "/review", "/review.md", "/review.html"):
         assert client.get(f"/v1/incidents/{ident}{path}", headers=IM).status_code == 404
