@@ -24,7 +24,10 @@ from ledger.clock import ManualClock
 from ledger.integrity.signing_key import load_signing_key
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring, key_id_for, load_keyring
+from tests import openapi_copies
 from tests.database import server_url
+
+openapi_copies.install()  # test-only: each app's API document is built faster, the same
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
