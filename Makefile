@@ -28,7 +28,7 @@ run: $(RUNTIME)
 
 # Without LEDGER_TEST_DATABASE_URL the tests start their own PostgreSQL server under var/test.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

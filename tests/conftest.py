@@ -24,7 +24,10 @@ from ledger.clock import ManualClock
 from ledger.integrity.signing_key import load_signing_key
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring, key_id_for, load_keyring
+from tests import openapi_copies
 from tests.database import server_url
+
+openapi_copies.install()  # test-only: each app's API document is built faster, the same
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
@@ -144,3 +147,21 @@ def no_personal_data_in_logs() -> Iterator[None]:
     leaked = sorted(m for m in PERSONAL_MARKERS if m in text)
     assert leaked == [], "personal data reached a log record"
     assert TOKEN_PATTERN.search(text) is None, "an access token reached a log record"
+
+
+# The longest tests, started first so that neither test process is left with one at the end.
+LONG_FIRST = (
+    "tests/test_bench_harness.py",
+    "tests/reliability/",
+    "tests/projections/test_crash.py",
+    "tests/api/test_fuzz.py",
+    "tests/retention/test_kill_and_rerun.py",
+    "tests/integration/test_embedded_store.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest tests first: under `make test` (pytest-xdist, `--dist loadfile`, which keeps
+    a module's tests, and so its module-scoped fixtures, in one process) neither process is
+    left alone with a long one at the end."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))

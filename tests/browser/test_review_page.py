@@ -170,13 +170,14 @@ def test_the_scenario_review_renders_with_its_phases_and_deadlines(
     from api.config import Settings
     from ledger.clock import ManualClock
     from tests.api.test_incident_scenario import run_scenario
-    from tests.conftest import START, TEST_MASTER_KEY_B64
+    from tests.conftest import START, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 
     clock = ManualClock(START)
     settings = Settings(
         data_dir=tmp_path,
         database_url=postgres_schema_url,
         master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+        signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
     )
     app = create_app(settings, clock=clock)
     app.test_client_class = TokenClient

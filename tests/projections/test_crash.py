@@ -19,7 +19,9 @@ from projections.engine.read_side import ReadSide
 from tests.conftest import TEST_MASTER_KEY_B64
 from tests.projections.conftest import AGENT, dump_views, new_complaint
 
-KILLS = 8
+# Rounds of kills: 4 in the suite (two of them with two workers owning the same projections);
+# LEDGER_CRASH_KILLS=20 for a longer run.
+KILLS = int(os.environ.get("LEDGER_CRASH_KILLS", "4"))
 
 
 def _start_worker(database_url: str, data_dir: Path, *only: str) -> subprocess.Popen[str]:
