@@ -17,12 +17,12 @@ from ledger.cases.escalation import Escalation
 from ledger.cases.references import References
 from ledger.errors import ConcurrencyError, NotFoundError
 from ledger.incidents.incident import Incident
-from ledger.store.side_tables import SideTables
+from ledger.store.side_tables import NumberClaim, SideTables
 from ledger.values import Actor
 
 AnyCase = Complaint | Incident
 C = TypeVar("C", bound=Aggregate)
-_REFERENCE_ATTEMPTS = 20
+_REFERENCE_ATTEMPTS = 1_000  # losses to concurrent registrations, each one stored
 
 
 class CaseCommands:
@@ -38,22 +38,37 @@ class CaseCommands:
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
 
     def _create_numbered(self, references: References, year: int, create: Callable[[str], C]) -> C:
-        """Create and save a case under the next unused reference of its year.
+        """Create and save a case under the next reference of its year, with no gap.
 
-        The id follows from the reference, so the event store itself refuses a reused
-        reference (say, after the counter table was restored from an older backup): take the
-        next number and try again.
+        The number is read, not taken: the save claims it in the case's own transaction
+        (`NumberClaim`), so a registration refused at any point (a domain error while building
+        the case, a refused save, a process killed before the commit) leaves the counter where
+        it was. A claim another registration beat is tried again with a fresh read; each such
+        loss means another case was stored. The id follows from the reference, so the event
+        store itself refuses a reused reference (say, after the counter table was restored
+        from an older backup): the counter is moved past the stored ones and the read repeated.
         """
+        prefix = references.prefix
         for _ in range(_REFERENCE_ATTEMPTS):
-            number = self.side_tables.next_number(references.prefix, year)
+            number = self.side_tables.current_number(prefix, year) + 1
             case = create(references.format(year, number))
             try:
-                self.save(case)
+                self.save(case, claims=[NumberClaim(prefix, year, number)])
             except ConcurrencyError:
+                self._skip_stored(references, year, number)
                 continue
             return case
         kind = references.collection.removesuffix("s")
         raise ConcurrencyError(f"could not allocate an unused {kind} reference; try again")
+
+    def _skip_stored(self, references: References, year: int, number: int) -> None:
+        """Move a counter that is behind stored cases past them (the counter was restored)."""
+        recorder = self.repository.event_store.recorder
+        stored = number
+        while recorder.select_events(references.id_for(references.format(year, stored)), limit=1):
+            stored += 1
+        if stored > number:
+            self.side_tables.advance_past(references.prefix, year, stored - 1)
 
     def _find(self, cls: type[C], references: References, id_or_reference: str) -> C:
         """A case by its UUID or its reference; anything else names none."""

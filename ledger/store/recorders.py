@@ -21,7 +21,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.store.group_commit import GroupCommit
 from ledger.store.idempotency import Completion
-from ledger.store.side_tables import SideTables
+from ledger.store.side_tables import NumberClaim, SideTables
 from privacy.db.schema_lock import serialise_schema_changes
 from privacy.keys.key_rows import KEY_COLUMN_TYPES, KEY_COLUMNS
 from privacy.keys.keystore import KeyMemo, SubjectKeyStore
@@ -30,15 +30,17 @@ APPEND_ONLY_MESSAGE = "the event log is append-only"
 
 
 class _Save(NamedTuple):
-    """One save's events and the idempotency record written with them."""
+    """One save's events, and the idempotency record and reference numbers written with them."""
 
     events: Sequence[StoredEvent]
     completions: Sequence[Completion]
+    claims: Sequence[NumberClaim] = ()
 
 
 def _save_keys(save: _Save) -> set[Hashable]:
     keys: set[Hashable] = {(e.originator_id, e.originator_version) for e in save.events}
     keys.update((c.scope, c.key) for c in save.completions)
+    keys.update(save.claims)
     return keys
 
 
@@ -46,7 +48,9 @@ class GroupCommitting:
     """Routes plain saves through a `GroupCommit` once the application attaches one.
 
     A save may carry `completions`: idempotency records written in the events' transaction
-    (`ledger.store.idempotency`), by the idempotency side tables the application attaches.
+    (`ledger.store.idempotency`), and `claims`: the reference numbers its new cases use, which
+    advance their counters in the same transaction (`ledger.store.side_tables.NumberClaim`);
+    both go through the side tables the application attaches.
     """
 
     group_commit: "GroupCommit[_Save, Sequence[int] | None] | None" = None
@@ -54,28 +58,32 @@ class GroupCommitting:
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
+        claims: Sequence[NumberClaim] = kwargs.pop("claims", None) or ()
         # Saves carrying tracking records (process applications) keep their own transaction;
         # an application's plain save() passes tracking=None.
         extra = any(value is not None for value in kwargs.values())
         if self.group_commit is None or extra or not stored_events:
-            return self.insert_events_now(stored_events, completions, **kwargs)
-        return self.group_commit.submit(_Save(stored_events, completions))
+            return self.insert_events_now(stored_events, completions, claims, **kwargs)
+        return self.group_commit.submit(_Save(stored_events, completions, claims))
 
     def insert_events_now(
         self,
         stored_events: Sequence[StoredEvent],
         completions: Sequence[Completion] = (),
+        claims: Sequence[NumberClaim] = (),
         **kwargs: Any,
     ) -> Any:
         """The library's own insert: one transaction (and one table lock) for these events."""
         return super().insert_events(  # type: ignore[misc]
-            stored_events, completions=completions, **kwargs
+            stored_events, completions=completions, claims=claims, **kwargs
         )
 
     def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | None]:
         """Several saves in one transaction; each one's notification ids."""
         ids = self.insert_events_now(
-            [e for s in saves for e in s.events], [c for s in saves for c in s.completions]
+            [e for s in saves for e in s.events],
+            [c for s in saves for c in s.completions],
+            [n for s in saves for n in s.claims],
         )
         results: list[Sequence[int] | None] = []
         start = 0
@@ -100,6 +108,16 @@ class GroupCommitting:
             raise RuntimeError("a save carries idempotency records but no table for them")
         for completion in completions:
             self.idempotency.complete_in(cursor, completion)
+
+    def _claim_numbers(self, cursor: Any, claims: Sequence[NumberClaim]) -> None:
+        # In ascending order: a batch claiming n and n + 1 advances the counter twice, and two
+        # processes' batches lock counter rows in one order, so they cannot deadlock.
+        if not claims:
+            return
+        if self.idempotency is None:
+            raise RuntimeError("a save claims reference numbers but no table for them")
+        for claim in sorted(claims):
+            self.idempotency.claim_in(cursor, claim)
 
 
 class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):
@@ -228,11 +246,13 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
         stored_events: Sequence[StoredEvent],
         *,
         completions: Sequence[Completion] = (),
+        claims: Sequence[NumberClaim] = (),
         **_: Any,
     ) -> None:
         # The library calls this inside the write transaction, before the table lock and the
         # insert, and outside its own error capture: an error here rolls everything back.
         self._complete_idempotency(curs, completions)
+        self._claim_numbers(curs, claims)
         if self.subject_keys is not None:  # nothing personal is written for an erased person
             self.subject_keys.check_writable(curs, [e.state for e in stored_events])
 

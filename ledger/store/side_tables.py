@@ -1,7 +1,12 @@
-"""Side tables beside the event store: complaint reference counters and idempotency records.
+"""Side tables beside the event store: case reference counters and idempotency records.
 
 Neither holds personal data or history: the counters only ever grow, and an idempotency record
 points at a version of a stored aggregate instead of copying the response it produced.
+
+A counter moves only in the transaction of the events that use its number (`NumberClaim`,
+written by the recorders like an idempotency record): a registration refused before or at its
+save, or a process killed before the commit, takes no number, so the references of a year are
+contiguous and a gap can only mean something was removed.
 """
 
 from collections.abc import Iterator
@@ -10,10 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 
 from ledger.errors import DuplicateRequestError
 from ledger.store.idempotency import Completion
+
+
+@dataclass(frozen=True, order=True)
+class NumberClaim:
+    """A save's claim on the next number of a per-year sequence: `number` must follow the last."""
+
+    kind: str
+    year: int
+    number: int
+
+
+class NumberTakenError(IntegrityError):
+    """Another save took the number first (or the counter is not where the claim read it)."""
 
 
 @dataclass(frozen=True)
@@ -53,19 +72,55 @@ class SideTables:
                 "status INTEGER, result TEXT, started_at TEXT NOT NULL, PRIMARY KEY (scope, key))"
             )
 
-    def next_number(self, kind: str, year: int) -> int:
-        """The next number of a per-year sequence; numbers are never handed out twice."""
+    def current_number(self, kind: str, year: int) -> int:
+        """The last number of a per-year sequence a committed save claimed; 0 before the first."""
         with self._cursor() as c:
             c.execute(
-                f"INSERT INTO {self._counters} AS t (kind, year, last) VALUES (%s, %s, 1) "
-                "ON CONFLICT (kind, year) DO UPDATE SET last = t.last + 1 RETURNING last",
-                (kind, year),
+                f"SELECT last FROM {self._counters} WHERE kind = %s AND year = %s", (kind, year)
             )
             row = c.fetchone()
-        return int(row["last"])
+        return 0 if row is None else int(row["last"])
+
+    def claim_in(self, cursor: Any, claim: NumberClaim) -> None:
+        """Advance the counter to `claim.number` inside the caller's transaction, if it is the
+        next one; `NumberTakenError` otherwise, which rolls the whole save back.
+
+        A compare-and-set: a concurrent claim of the same number waits for the other
+        transaction and then finds the counter moved (or, for a year's first number, the row
+        inserted).
+        """
+        if claim.number == 1:
+            cursor.execute(
+                f"INSERT INTO {self._counters} (kind, year, last) VALUES (%s, %s, 1) "
+                "ON CONFLICT (kind, year) DO NOTHING RETURNING last",
+                (claim.kind, claim.year),
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {self._counters} SET last = %s "
+                "WHERE kind = %s AND year = %s AND last = %s RETURNING last",
+                (claim.number, claim.kind, claim.year, claim.number - 1),
+            )
+        if cursor.fetchone() is None:
+            raise NumberTakenError(
+                f"{claim.kind}-{claim.year} number {claim.number} is no longer the next one"
+            )
+
+    def advance_past(self, kind: str, year: int, number: int) -> None:
+        """Move a counter that is behind a stored record (say, restored from an older backup)
+        up to that record's number; never backwards."""
+        with self._cursor() as c:
+            c.execute(
+                f"INSERT INTO {self._counters} AS t (kind, year, last) VALUES (%s, %s, %s) "
+                "ON CONFLICT (kind, year) DO UPDATE SET last = GREATEST(t.last, EXCLUDED.last)",
+                (kind, year, number),
+            )
 
     def issued_numbers(self, kind: str) -> list[tuple[int, int]]:
-        """Every (year, number) handed out for `kind`, in order; a number may have no record."""
+        """Every (year, number) a save of `kind` claimed, in order.
+
+        Every such number has its record, except numbers skipped by versions that took a number
+        before saving (and so lost it when the save was refused)."""
         with self._cursor() as c:
             c.execute(
                 f"SELECT year, last FROM {self._counters} WHERE kind = %s ORDER BY year", (kind,)
