@@ -28,7 +28,8 @@ from ledger.incidents.incident import Incident
 from privacy.fields import Personal
 from projections.incidents.metrics import build_metrics
 from projections.incidents.review import action_item_overdue, build_review
-from projections.incidents.review_render import render_html, render_markdown
+from projections.incidents.review_html import render_html
+from projections.incidents.review_markdown import render_markdown
 
 blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents", description="Incidents")
 
