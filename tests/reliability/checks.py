@@ -18,7 +18,11 @@ def count_events(settings: Settings) -> int:
     try:
         recorder: Any = ledger.recorder
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT count(*) AS n FROM {_events_table(recorder)}")
+            # Token grants are events too; the scenarios count the events of their requests.
+            cursor.execute(
+                f"SELECT count(*) AS n FROM {_events_table(recorder)} WHERE topic NOT LIKE %s",
+                ("ledger.access.grant:%",),
+            )
             return int(cursor.fetchone()["n"])
     finally:
         ledger.close()
