@@ -301,8 +301,6 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
     )
     statements = [
         f"CREATE TABLE IF NOT EXISTS {table} ({columns})",
-        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS reveals TEXT NOT NULL DEFAULT ''",
-        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS token_id TEXT",
         f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {purges.horizon(OPERATION_LOG)} "
         "THEN RETURN OLD; END IF; END IF; "
@@ -315,9 +313,26 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
     ]
     with datastore.transaction(commit=True) as c:
         serialise_schema_changes(c)
-        for statement in statements:
+        for statement in statements[:1]:
+            c.execute(statement)
+        # A table from before reveals and tokens were logged gains their columns. ALTER TABLE
+        # takes the table's strongest lock even when the column exists, and a process starting
+        # beside busy writers would deadlock with them: only alter what is missing.
+        c.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = 'ledger_operation_log'",
+            (schema,),
+        )
+        present = {row["column_name"] for row in c.fetchall()}
+        for column, kind in _ADDED_COLUMNS:
+            if column not in present:
+                c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        for statement in statements[1:]:
             c.execute(statement)
     return table
+
+
+_ADDED_COLUMNS: Final = (("reveals", "TEXT NOT NULL DEFAULT ''"), ("token_id", "TEXT"))
 
 
 def _logged(r: Any) -> LoggedOperation:

@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.store.group_commit import GroupCommit
 from ledger.store.idempotency import Completion
@@ -290,9 +290,20 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                     table=table,
                     function=function,
                 ),
+                # Only a table from before chains lacks the column. ALTER TABLE takes the table's
+                # strongest lock even when the column exists, and a process starting beside
+                # writers (which read the table before they lock it) would deadlock with them.
                 SQL(
-                    "ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chain_hash bytea"
-                ).format(schema=schema, table=table),
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
+                    "WHERE table_schema = {schema_name} AND table_name = {table_name} "
+                    "AND column_name = 'chain_hash') THEN "
+                    "ALTER TABLE {schema}.{table} ADD COLUMN chain_hash bytea; END IF; END $$"
+                ).format(
+                    schema=schema,
+                    table=table,
+                    schema_name=Literal(self.datastore.schema),
+                    table_name=Literal(self.events_table_name),
+                ),
                 SQL(
                     "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS trigger "
                     "LANGUAGE plpgsql AS $$ DECLARE previous bytea; BEGIN "
