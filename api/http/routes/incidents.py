@@ -25,6 +25,7 @@ from api.http.presenters import (
 from api.http.problem_docs import problems
 from api.http.request_state import request_state
 from api.http.schemas import common as schemas
+from api.http.schemas import incident_review as review_schemas
 from api.http.schemas import incidents as s
 from privacy.fields import Personal
 from projections.incidents.metrics import build_metrics
@@ -71,8 +72,8 @@ def report(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/metrics", methods=["GET"])
-@blp.arguments(s.MetricsQuery, location="query")
-@blp.response(200, s.MetricsOut)
+@blp.arguments(review_schemas.MetricsQuery, location="query")
+@blp.response(200, review_schemas.MetricsOut)
 @problems(blp, 422)
 def metrics(args: dict[str, Any]) -> Any:
     """Across incidents: counts, response times, deadline compliance, action items by owner"""
@@ -110,7 +111,7 @@ def _review(incident: str) -> dict[str, Any]:
 
 
 @blp.route("/<string:incident>/review", methods=["GET"])
-@blp.response(200, s.ReviewOut)
+@blp.response(200, review_schemas.ReviewOut)
 @problems(blp, 404)
 def review_json(incident: str) -> Any:
     """The post-incident review, built from the ledger: timeline, deadlines, people, plan"""
