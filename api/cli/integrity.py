@@ -20,11 +20,11 @@ from ledger.errors import LedgerError
 from ledger.integrity.checkpoints import (
     Checkpoint,
     ProofError,
-    check_proof,
     checkpoint_document,
     checkpoint_from_document,
     load_public_key,
 )
+from ledger.integrity.proof_check import check_proof
 from privacy.files import private_file
 
 COMMANDS = ("checkpoint", "verify", "verify-proof")

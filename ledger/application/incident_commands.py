@@ -1,6 +1,7 @@
 """The application's incident commands, as a mixin that `LedgerApplication` inherits.
 
-Kept apart from `ledger.application.service` so that the incident work reads as one piece;
+Kept apart from `ledger.application.service` so that the incident work reads as one piece (the
+review and its action items in `incident_review_commands`);
 every method follows the same pattern there: load, let the aggregates decide, save their
 events together.
 """
@@ -12,7 +13,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from ledger.application.case_commands import CaseCommands
+from ledger.application.incident_review_commands import IncidentReviewCommands
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.references import INCIDENT_REFERENCES
@@ -25,7 +26,7 @@ from privacy.fields import Personal
 A = TypeVar("A", bound=Aggregate)
 
 
-class IncidentCommands(CaseCommands):
+class IncidentCommands(IncidentReviewCommands):
     """Report, assess, respond, handle, resolve, review and close emergency incidents."""
 
     if TYPE_CHECKING:  # provided by LedgerApplication
@@ -166,66 +167,6 @@ class IncidentCommands(CaseCommands):
                 actor=actor,
                 at=now,
             )
-        return incident
-
-    def review_incident(
-        self,
-        incident_id: UUID,
-        *,
-        contributing_factors: Sequence[str],
-        went_well: Sequence[str] = (),
-        went_badly: Sequence[str] = (),
-        actor: Actor,
-    ) -> Incident:
-        incident = self.get_incident(incident_id)
-        with self._saving(incident):
-            incident.review(
-                contributing_factors=list(contributing_factors),
-                went_well=list(went_well),
-                went_badly=list(went_badly),
-                actor=actor,
-                at=self._now(),
-            )
-        return incident
-
-    def add_incident_action_item(
-        self, incident_id: UUID, *, description: str, owner: str, due: datetime, actor: Actor
-    ) -> Incident:
-        incident = self.get_incident(incident_id)
-        now = self._now()
-        with self._saving(incident):
-            incident.add_action_item(
-                description=description,
-                owner=owner,
-                due=due,
-                verify_due=now + self.policy.incidents.verify_within,
-                actor=actor,
-                at=now,
-            )
-        return incident
-
-    def complete_incident_action_item(
-        self, incident_id: UUID, *, item_id: str, note: str, actor: Actor
-    ) -> Incident:
-        incident = self.get_incident(incident_id)
-        with self._saving(incident):
-            incident.complete_action_item(item_id=item_id, note=note, actor=actor, at=self._now())
-        return incident
-
-    def verify_incident_action_item(
-        self, incident_id: UUID, *, item_id: str, actor: Actor
-    ) -> Incident:
-        incident = self.get_incident(incident_id)
-        with self._saving(incident):
-            incident.verify_action_item(item_id=item_id, actor=actor, at=self._now())
-        return incident
-
-    def waive_incident_action_item(
-        self, incident_id: UUID, *, item_id: str, reason: str, actor: Actor
-    ) -> Incident:
-        incident = self.get_incident(incident_id)
-        with self._saving(incident):
-            incident.waive_action_item(item_id=item_id, reason=reason, actor=actor, at=self._now())
         return incident
 
     def close_incident(self, incident_id: UUID, *, actor: Actor) -> Incident:

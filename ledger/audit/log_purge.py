@@ -13,6 +13,14 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from ledger.audit.log_rows import (
+    _STORED,
+    RETENTION_FLOOR,
+    Operation,
+    OperationLogError,
+    _Entry,
+    _text,
+)
 from ledger.audit.purges import OPERATION_LOG, Purge
 
 if TYPE_CHECKING:
@@ -47,15 +55,6 @@ def purge(
     """Delete the rows before the first one at or after `cutoff` (never the last row: the next
     append chains onto it), recording the purge as a chained row and in the purge table, all in
     one transaction; None when there is nothing to purge."""
-    from ledger.audit.operation_log import (
-        _STORED,
-        RETENTION_FLOOR,
-        Operation,
-        OperationLogError,
-        _Entry,
-        _text,
-    )
-
     if cutoff > at - RETENTION_FLOOR:
         raise OperationLogError(
             f"the audit log is kept at least {RETENTION_FLOOR.days} days: a purge on "

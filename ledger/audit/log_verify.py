@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from ledger.audit.log_purge import PURGE_OPERATION
+from ledger.audit.log_rows import GENESIS, RETENTION_FLOOR, row_hash
 from ledger.audit.purges import OPERATION_LOG, Purge
 from ledger.audit.records import AuditBreak, Verification
 
@@ -33,8 +34,6 @@ ALTERED, MISSING, INSERTED, REORDERED, TRUNCATED, FORGED = (
 
 
 def verify(log: "OperationLog", heads: list["Head"]) -> Verification:
-    from ledger.audit.operation_log import GENESIS, RETENTION_FLOOR, row_hash
-
     breaks: list[AuditBreak] = []
 
     def found(kind: str, row: int, detail: str, table: str = LOG_TABLE) -> None:

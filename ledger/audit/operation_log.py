@@ -18,102 +18,47 @@ against its chained row and the floor; `ledger verify` runs it against the heads
 every checkpoint.
 """
 
-import hashlib
-import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Final, NamedTuple
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 
+from ledger.audit.log_rows import (
+    _STORED,
+    GENESIS,
+    RETENTION_FLOOR,
+    Head,
+    LoggedOperation,
+    Operation,
+    OperationLogError,
+    _Entry,
+    _logged,
+    _text,
+    reveals_text,
+    row_hash,
+)
+from ledger.audit.log_table import create_table
 from ledger.audit.purges import OPERATION_LOG, Purge, PurgeTable
 from ledger.audit.records import Access, Verification
 from ledger.store.group_commit import GroupCommit
 from privacy.db.schema_lock import serialise_schema_changes
 
-REFUSAL: Final = "the operation log is append-only"
-GENESIS: Final = "0" * 64
-RETENTION_FLOOR: Final = timedelta(days=183)
-_COLUMNS: Final = "seq, at, request_id, staff_id, role, operation, target, result, status"
+# The log's public surface: the row types live in `log_rows`, the table in `log_table`.
+__all__ = [
+    "GENESIS",
+    "RETENTION_FLOOR",
+    "Head",
+    "LoggedOperation",
+    "Operation",
+    "OperationLog",
+    "OperationLogError",
+]
+
 _ATTEMPTS: Final = 20
-_HASHED: Final = (*(c.strip() for c in _COLUMNS.split(",")), "prev_hash")
-_STORED: Final = f"{_COLUMNS}, prev_hash, reveals, hash, token_id"
-
-
-class OperationLogError(ValueError):
-    """A setting of the operation log that is not allowed (a retention below the floor)."""
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One request as the log records it."""
-
-    at: datetime
-    request_id: str
-    staff_id: str
-    role: str
-    operation: str
-    target: str
-    result: str  # "allowed" or "refused"
-    status: int
-    token_id: str | None = None  # the token the caller presented (None: none was valid)
-
-
-@dataclass(frozen=True)
-class LoggedOperation(Operation):
-    seq: int = 0
-    prev_hash: str = GENESIS
-    hash: str = ""
-    reveals: str = ""  # JSON: the persons' fields the request revealed ("" when none)
-
-
-def reveals_text(accesses: Sequence[Access]) -> str:
-    """The reveals column: each access as [at, staff, role, subject, fields, purpose]."""
-    if not accesses:
-        return ""
-    return json.dumps(
-        [
-            [_text(a.at), a.staff_id, a.role, str(a.subject_id), list(a.fields), a.purpose]
-            for a in accesses
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
-@dataclass(frozen=True)
-class Head:
-    """How many rows the chain has and the hash of its last row: what a checkpoint signs."""
-
-    count: int
-    hash: str
-
-
-def _text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def row_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 over a stored row's content and the previous row's hash; the reveals only when
-    the row has any (rows written before reveals were logged here hash as they did)."""
-    content = [row[name] for name in _HASHED]
-    if row.get("reveals"):
-        content.append(row["reveals"])
-    if row.get("token_id") is not None:  # rows from before tokens were named hash as they did
-        content.append(row["token_id"])
-    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode()).hexdigest()
-
-
-class _Entry(NamedTuple):
-    """One caller's append: its operation and the reveals recorded with it."""
-
-    operation: Operation
-    accesses: Sequence[Access]
 
 
 class OperationLog:
@@ -285,69 +230,3 @@ class OperationLog:
 
         heads = [] if expected is None else [expected] if isinstance(expected, Head) else expected
         return verify(self, list(heads))
-
-
-def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
-    """Create the audit log table and its triggers (DELETE only of what a purge covers)."""
-    schema = datastore.schema
-    table = f'"{schema}".ledger_operation_log'
-    function = f'"{schema}".ledger_operation_log_refuse()'
-    columns = (
-        "seq BIGINT PRIMARY KEY, at TEXT NOT NULL, request_id TEXT NOT NULL, "
-        "staff_id TEXT NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, "
-        "target TEXT NOT NULL, result TEXT NOT NULL, status INTEGER NOT NULL, "
-        "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, reveals TEXT NOT NULL DEFAULT '', "
-        "token_id TEXT"
-    )
-    statements = [
-        f"CREATE TABLE IF NOT EXISTS {table} ({columns})",
-        f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN IF TG_OP = 'DELETE' THEN IF OLD.seq <= {purges.horizon(OPERATION_LOG)} "
-        "THEN RETURN OLD; END IF; END IF; "
-        f"RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
-        "END $$",
-        "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse BEFORE UPDATE OR DELETE "
-        f"ON {table} FOR EACH ROW EXECUTE FUNCTION {function}",
-        "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse_truncate BEFORE TRUNCATE "
-        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {function}",
-    ]
-    with datastore.transaction(commit=True) as c:
-        serialise_schema_changes(c)
-        for statement in statements[:1]:
-            c.execute(statement)
-        # A table from before reveals and tokens were logged gains their columns. ALTER TABLE
-        # takes the table's strongest lock even when the column exists, and a process starting
-        # beside busy writers would deadlock with them: only alter what is missing.
-        c.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name = 'ledger_operation_log'",
-            (schema,),
-        )
-        present = {row["column_name"] for row in c.fetchall()}
-        for column, kind in _ADDED_COLUMNS:
-            if column not in present:
-                c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        for statement in statements[1:]:
-            c.execute(statement)
-    return table
-
-
-_ADDED_COLUMNS: Final = (("reveals", "TEXT NOT NULL DEFAULT ''"), ("token_id", "TEXT"))
-
-
-def _logged(r: Any) -> LoggedOperation:
-    return LoggedOperation(
-        at=datetime.fromisoformat(r["at"]),
-        request_id=r["request_id"],
-        staff_id=r["staff_id"],
-        role=r["role"],
-        operation=r["operation"],
-        target=r["target"],
-        result=r["result"],
-        status=int(r["status"]),
-        seq=int(r["seq"]),
-        prev_hash=r["prev_hash"],
-        hash=r["hash"],
-        reveals=r["reveals"],
-        token_id=r["token_id"],
-    )

@@ -7,20 +7,19 @@ time waited, when the customer replies. A warning shows once the policy's share 
 time has passed. A clock whose deadline passes unmet is due for a breach: the escalator asks
 the ledger to record it and escalate (the ledger does that once per clock); the recorded
 `DeadlineBreached` event then marks the clock breached here.
+
+This module builds the clocks; `sla_clocks.py` reads them as people see them, and
+`sla_escalation.py` is the process that finds the overdue ones.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
-from uuid import UUID
 
 from ledger.cases.complaint import Complaint
 from ledger.cases.handoff import Handoff
 from projections.engine.batch import ComplaintProjection
 from projections.engine.rowset import RowSet
 from projections.engine.tables import Row, Table
-from projections.engine.viewdb import ViewDatabase
 
 COMPLAINT_CLOCKS = ("first_response", "written_reply", "resolution")
 
@@ -45,58 +44,6 @@ SLA_CLOCKS = Table(
     partition="complaint_id",
     indexes=(("due_at",), ("department", "due_at")),
 )
-
-
-@dataclass(frozen=True)
-class ClockView:
-    """One clock as people read it."""
-
-    clock: str
-    department: str | None
-    handoff_id: str | None
-    started_at: datetime
-    due_at: datetime | None
-    warn_at: datetime | None
-    met_at: datetime | None
-    breached_at: datetime | None
-    state: str
-    seconds_left: float | None
-
-
-def clock_state(row: Row, now: datetime) -> str:
-    """unscheduled, met, stopped, paused, breached, warning or running."""
-    if row["met_at"] is not None:
-        return "met"
-    if row["stopped_at"] is not None:
-        return "stopped"
-    if row["due_at"] is None:
-        return "unscheduled"
-    if row["breached_at"] is not None:
-        return "breached"
-    if row["paused_since"] is not None:
-        return "paused"
-    if row["due_at"] <= now:
-        return "breached"
-    if row["warn_at"] is not None and row["warn_at"] <= now:
-        return "warning"
-    return "running"
-
-
-def clock_view(row: Row, now: datetime) -> ClockView:
-    due = row["due_at"]
-    running = row["met_at"] is None and row["stopped_at"] is None and due is not None
-    return ClockView(
-        clock=row["clock"],
-        department=row["department"],
-        handoff_id=row["handoff_id"],
-        started_at=row["started_at"],
-        due_at=due,
-        warn_at=row["warn_at"],
-        met_at=row["met_at"],
-        breached_at=row["breached_at"],
-        state=clock_state(row, now),
-        seconds_left=(due - now).total_seconds() if running else None,
-    )
 
 
 class SlaProjection(ComplaintProjection):
@@ -228,43 +175,3 @@ class SlaProjection(ComplaintProjection):
                 rows.touch(table, row)
         elif event.kind == "Complaint.DeadlineBreached":
             self._set(rows, cid, event.clock, breached_at=at)
-
-
-# -- reads --------------------------------------------------------------------------------------
-
-
-def clocks_of(db: ViewDatabase, generation: int, complaint_ids: list[str]) -> dict[str, list[Row]]:
-    """Every clock of the given complaints, grouped by complaint, each in start order."""
-    found = db.select_partitions(SLA_CLOCKS, generation, complaint_ids)
-    grouped: dict[str, list[Row]] = {}
-    for row in sorted(found, key=lambda r: (r["started_at"], r["clock"])):
-        grouped.setdefault(row["complaint_id"], []).append(row)
-    return grouped
-
-
-def overdue_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
-    """Running, unpaused clocks whose deadline has passed and whose breach is not recorded."""
-    physical = db.physical(SLA_CLOCKS, generation)
-    return db.select(
-        SLA_CLOCKS,
-        f"SELECT {SLA_CLOCKS.select_list} FROM {physical} "
-        f"WHERE due_at <= %s AND met_at IS NULL AND stopped_at IS NULL "
-        "AND breached_at IS NULL AND paused_since IS NULL "
-        f"ORDER BY due_at LIMIT %s",
-        (now, limit),
-    )
-
-
-def escalate_overdue(
-    db: ViewDatabase,
-    generation: int,
-    now: datetime,
-    record_breach: Callable[[UUID, str, datetime], object],
-    *,
-    limit: int = 500,
-) -> int:
-    """The escalation process's tick: ask the ledger to record each overdue clock's breach."""
-    overdue = overdue_clocks(db, generation, now, limit)
-    for row in overdue:
-        record_breach(UUID(row["complaint_id"]), row["clock"], row["due_at"])
-    return len(overdue)

@@ -14,7 +14,8 @@ from uuid import UUID
 from ledger.application.service import LedgerApplication
 from ledger.errors import NotFoundError
 from projections.cases.handoff_queue import HandoffQueueProjection
-from projections.cases.sla import SlaProjection, escalate_overdue
+from projections.cases.sla import SlaProjection
+from projections.cases.sla_escalation import escalate_overdue
 from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events

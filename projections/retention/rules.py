@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from marshmallow import fields, post_load, validate
 
-from ledger.audit.operation_log import RETENTION_FLOOR as OPERATION_LOG_FLOOR
+from ledger.audit.log_rows import RETENTION_FLOOR as OPERATION_LOG_FLOOR
 from ledger.policy.config_schema import ConfigFile, Duration, Table
 from ledger.policy.durations import RETENTION_PERIODS
 

@@ -4,7 +4,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from ledger.integrity.checkpoints import check_proof, checkpoint_from_document, load_public_key
+from ledger.integrity.checkpoints import checkpoint_from_document, load_public_key
+from ledger.integrity.proof_check import check_proof
 from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, ok, register, workable
 
 

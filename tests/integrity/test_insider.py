@@ -117,7 +117,7 @@ AUDIT_LOG: dict[str, tuple[Tamper, set[tuple[str, str, int]]]] = {
 
 def _rechain(insider: Insider, schema: str, statement: str) -> None:
     """Change a row, then recompute every hash after it, as an insider who read the code would."""
-    from ledger.audit.operation_log import _STORED, row_hash
+    from ledger.audit.log_rows import _STORED, row_hash
 
     table = f"{schema}.{LOG}"
     insider.execute(statement.format(t=table))

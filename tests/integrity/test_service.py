@@ -10,12 +10,8 @@ from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.errors import DomainError, NotFoundError
 from ledger.integrity import merkle
-from ledger.integrity.checkpoints import (
-    ProofError,
-    check_proof,
-    checkpoint_from_document,
-    signature_is_valid,
-)
+from ledger.integrity.checkpoints import ProofError, checkpoint_from_document, signature_is_valid
+from ledger.integrity.proof_check import check_proof
 from ledger.integrity.service import Integrity
 from ledger.integrity.verify import verify_ledger
 from tests.integrity.helpers import register

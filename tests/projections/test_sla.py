@@ -8,7 +8,7 @@ from ledger.application.service import LedgerApplication
 from ledger.cases.escalation import Escalation
 from ledger.clock import ManualClock
 from projections.cases.queries import get_case
-from projections.cases.sla import clock_view, clocks_of
+from projections.cases.sla_clocks import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
 from projections.engine.worker import ProjectionWorker
 from tests.conftest import START

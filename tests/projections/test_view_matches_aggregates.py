@@ -14,7 +14,7 @@ from ledger.clock import ManualClock
 from ledger.errors import LedgerError
 from ledger.values import Actor
 from projections.cases.queries import get_case
-from projections.cases.sla import clocks_of
+from projections.cases.sla_clocks import clocks_of
 from projections.engine.batch import catch_up
 from projections.engine.read_side import ReadSide
 from tests.projections.conftest import AGENT, TECH, new_complaint

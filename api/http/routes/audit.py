@@ -10,7 +10,7 @@ from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
 from api.http.routes.integrity import integrity
-from api.http.schemas import common as schemas
+from api.http.schemas import audit as audit_schemas
 from api.http.schemas.integrity import VerificationOut, VerificationQuery
 from ledger.audit.access_log import Access
 
@@ -19,8 +19,8 @@ NOBODY = UUID(int=0)
 
 
 @blp.route("/access-log", methods=["GET"])
-@blp.arguments(schemas.AccessLogQuery, location="query")
-@blp.response(200, schemas.AccessLogOut)
+@blp.arguments(audit_schemas.AccessLogQuery, location="query")
+@blp.response(200, audit_schemas.AccessLogOut)
 @problems(blp, 403)
 def access_log(args: dict[str, Any]) -> Any:
     """Who saw whose personal data, when and through what (newest first)"""

@@ -30,7 +30,7 @@ from projections.cases.queries import (
     get_case,
     list_cases,
 )
-from projections.cases.sla import clock_view, clocks_of
+from projections.cases.sla_clocks import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
 

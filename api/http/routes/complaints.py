@@ -9,6 +9,16 @@ from api.http.paths import complaint_id
 from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
+from api.http.schemas.complaints import (
+    AssignIn,
+    ClassifyIn,
+    CloseIn,
+    FeedbackIn,
+    NoteIn,
+    RegisterComplaintIn,
+    ResolveIn,
+    RespondIn,
+)
 
 blp = Blueprint("complaints", __name__, url_prefix="/v1/complaints", description="Complaints")
 
@@ -27,7 +37,7 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(schemas.RegisterComplaintIn)
+@blp.arguments(RegisterComplaintIn)
 @blp.response(201, schemas.ComplaintOut)
 @problems(blp, 422, 409)
 def register(args: dict[str, Any]) -> Any:
@@ -68,7 +78,7 @@ def history(complaint: str) -> Any:
 
 @_command(
     "classify",
-    schemas.ClassifyIn,
+    ClassifyIn,
     "Classify: category, priority and customer tier set the deadlines",
 )
 def classify(args: dict[str, Any], complaint: str) -> Any:
@@ -76,35 +86,31 @@ def classify(args: dict[str, Any], complaint: str) -> Any:
     return present("complaint", c)
 
 
-@_command(
-    "assign", schemas.AssignIn, "Assign an owner (first taker owns it; reassigning needs a reason)"
-)
+@_command("assign", AssignIn, "Assign an owner (first taker owns it; reassigning needs a reason)")
 def assign(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().assign_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
 
 
-@_command("respond", schemas.RespondIn, "Respond to the customer")
+@_command("respond", RespondIn, "Respond to the customer")
 def respond(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().respond_to_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
 
 
-@_command("notes", schemas.NoteIn, "Note progress")
+@_command("notes", NoteIn, "Note progress")
 def notes(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().note_progress(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
 
 
-@_command("resolve", schemas.ResolveIn, "Resolve: a satisfaction survey is then owed")
+@_command("resolve", ResolveIn, "Resolve: a satisfaction survey is then owed")
 def resolve(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().resolve_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
 
 
-@_command(
-    "feedback", schemas.FeedbackIn, "Record the customer's satisfaction (a low score reopens)"
-)
+@_command("feedback", FeedbackIn, "Record the customer's satisfaction (a low score reopens)")
 def feedback(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().record_feedback(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
@@ -116,7 +122,7 @@ def reopen(args: dict[str, Any], complaint: str) -> Any:
     return present("complaint", c)
 
 
-@_command("close", schemas.CloseIn, "Close after satisfied feedback, or with a recorded waiver")
+@_command("close", CloseIn, "Close after satisfied feedback, or with a recorded waiver")
 def close(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().close_complaint(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)

@@ -9,12 +9,13 @@ from api.http.paths import complaint_id, record_id
 from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
+from api.http.schemas import escalations as escalations_schemas
 
 blp = Blueprint("escalations", __name__, url_prefix="/v1/escalations", description="Escalations")
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(schemas.RaiseEscalationIn)
+@blp.arguments(escalations_schemas.RaiseEscalationIn)
 @blp.response(201, schemas.EscalationOut)
 @problems(blp, 404, 409, 422)
 def raise_escalation(args: dict[str, Any]) -> Any:
@@ -57,7 +58,7 @@ def acknowledge(_: dict[str, Any], escalation: str) -> Any:
 
 
 @blp.route("/<string:escalation>/resolve", methods=["POST"])
-@blp.arguments(schemas.OutcomeIn)
+@blp.arguments(escalations_schemas.OutcomeIn)
 @blp.response(200, schemas.EscalationOut)
 @problems(blp, 404, 409, 422)
 def resolve(args: dict[str, Any], escalation: str) -> Any:

@@ -11,6 +11,7 @@ from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.routes.cases import read_side
 from api.http.schemas import common as schemas
+from api.http.schemas import handoffs as handoffs_schemas
 from ledger.errors import NotFoundError
 from projections.cases.handoff_queue import open_for
 
@@ -18,7 +19,7 @@ blp = Blueprint("handoffs", __name__, url_prefix="/v1", description="Cross-depar
 
 
 @blp.route("/handoffs", methods=["POST"])
-@blp.arguments(schemas.RequestHandoffIn)
+@blp.arguments(handoffs_schemas.RequestHandoffIn)
 @blp.response(201, schemas.HandoffOut)
 @problems(blp, 404, 409, 422)
 def request_handoff(args: dict[str, Any]) -> Any:
@@ -73,7 +74,7 @@ def reject(args: dict[str, Any], handoff: str) -> Any:
 
 
 @blp.route("/handoffs/<string:handoff>/complete", methods=["POST"])
-@blp.arguments(schemas.ResultIn)
+@blp.arguments(handoffs_schemas.ResultIn)
 @blp.response(200, schemas.HandoffOut)
 @problems(blp, 404, 409, 422)
 def complete(args: dict[str, Any], handoff: str) -> Any:
@@ -85,8 +86,8 @@ def complete(args: dict[str, Any], handoff: str) -> Any:
 
 
 @blp.route("/departments/<string:department>/handoffs", methods=["GET"])
-@blp.arguments(schemas.QueueQuery, location="query")
-@blp.response(200, schemas.DepartmentQueueOut)
+@blp.arguments(handoffs_schemas.QueueQuery, location="query")
+@blp.response(200, handoffs_schemas.DepartmentQueueOut)
 @problems(blp, 404)
 def department_queue(args: dict[str, Any], department: str) -> Any:
     """A department's open handoffs, oldest first, with their deadlines"""

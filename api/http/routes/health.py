@@ -6,13 +6,13 @@ from flask_smorest import Blueprint
 
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
-from api.http.schemas import common as schemas
+from api.http.schemas import health as health_schemas
 
 blp = Blueprint("health", __name__, description="Service health")
 
 
 @blp.route("/health", methods=["GET"])
-@blp.response(200, schemas.HealthOut)
+@blp.response(200, health_schemas.HealthOut)
 @problems(blp, 503)
 def health() -> Any:
     """Is the service up and its store reachable?"""

@@ -9,14 +9,15 @@ from api.http.paths import record_id
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
+from api.http.schemas import subjects as subjects_schemas
 from ledger.subjects.subject import DataSubject
 
 blp = Blueprint("subjects", __name__, url_prefix="/v1/subjects", description="Data subjects")
 
 
 @blp.route("/<string:subject>/erasure", methods=["POST"])
-@blp.arguments(schemas.ErasureIn)
-@blp.response(201, schemas.ErasureOut)
+@blp.arguments(subjects_schemas.ErasureIn)
+@blp.response(201, subjects_schemas.ErasureOut)
 @problems(blp, 403, 409, 422)
 def erase(args: dict[str, Any], subject: str) -> Any:
     """Erase a person: destroy their key, so every record of theirs reads as erased"""
@@ -39,7 +40,7 @@ def subject_body(subject: DataSubject) -> dict[str, Any]:
 
 @blp.route("/<string:subject>/legal-hold", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
-@blp.response(200, schemas.ErasureOut)
+@blp.response(200, subjects_schemas.ErasureOut)
 @problems(blp, 403, 409, 422)
 def place_hold(args: dict[str, Any], subject: str) -> Any:
     """Place a legal hold: the person's data may not be erased until it is lifted"""
@@ -51,7 +52,7 @@ def place_hold(args: dict[str, Any], subject: str) -> Any:
 
 @blp.route("/<string:subject>/legal-hold/lift", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
-@blp.response(200, schemas.ErasureOut)
+@blp.response(200, subjects_schemas.ErasureOut)
 @problems(blp, 403, 409, 422)
 def lift_hold(args: dict[str, Any], subject: str) -> Any:
     """Lift a legal hold, saying why"""

@@ -1,6 +1,10 @@
-"""Request and response schemas: the single source of the API's validation and its OpenAPI.
+"""What every resource's schemas share: bounded fields, `Strict`, and the shared shapes.
 
-Requests reject unknown fields and bound every string, so nothing unexpected reaches the ledger.
+Schemas are the single source of the API's validation and its OpenAPI. Requests reject unknown
+fields and bound every string, so nothing unexpected reaches the ledger. Each resource has its
+module beside this one (`complaints`, `escalations`, `handoffs`, `incidents`, `subjects`,
+`audit`, ...); the case responses the presenters render (`ComplaintOut`, `EscalationOut`,
+`HandoffOut`) and the shapes several resources share (customer, actor, history, problem) are here.
 """
 
 from collections.abc import Mapping
@@ -9,7 +13,6 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from ledger.cases.complaint import STATUSES
-from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
 
 _NAME = validate.Length(min=1, max=200)
 _TEXT = validate.Length(min=1, max=10_000)
@@ -105,89 +108,12 @@ class CustomerIn(Strict):
     )
 
 
-class RegisterComplaintIn(Strict):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    customer = fields.Nested(CustomerIn, required=True)
-    summary = Text(length=validate.Length(min=1, max=300))
-    description = Text()
-    department = fields.String(required=False, validate=_CODE)
-
-
-class ClassifyIn(Strict):
-    category = fields.String(required=True, validate=_CODE)
-    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
-    customer_tier = fields.String(load_default="standard", validate=_CODE)
-
-
-class AssignIn(Strict):
-    owner = fields.String(
-        required=False,
-        validate=validate.Length(min=1, max=64),
-        metadata={"description": "Staff id; the caller when omitted (first-contact ownership)."},
-    )
-    reason = Text(required=False, length=_SHORT)
-
-
-class RespondIn(Strict):
-    message = Text()
-
-
-class NoteIn(Strict):
-    note = Text()
-
-
-class ResolveIn(Strict):
-    resolution = Text()
-
-
-class FeedbackIn(Strict):
-    satisfaction = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
-    comment = Text(required=False)
-
-
 class ReasonIn(Strict):
     reason = Text(length=_SHORT)
 
 
-class CloseIn(Strict):
-    waiver_reason = Text(
-        required=False,
-        length=_SHORT,
-        metadata={"description": "Why the complaint closes without the customer's feedback."},
-    )
-
-
-class RaiseEscalationIn(Strict):
-    complaint_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    level = fields.String(required=True, validate=validate.OneOf(ESCALATION_LEVELS))
-    reason = Text(length=_SHORT)
-    skip_reason = Text(required=False, length=_SHORT)
-
-
-class OutcomeIn(Strict):
-    outcome = Text()
-
-
-class RequestHandoffIn(Strict):
-    complaint_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    to_department = fields.String(required=True, validate=_CODE)
-    reason = Text(length=_SHORT)
-    due = Moment(
-        required=False,
-        metadata={"description": "When the work must be completed (with a timezone)."},
-    )
-
-
-class ResultIn(Strict):
-    result = Text()
-
-
 class EmptyIn(Strict):
     """Commands that need no arguments still refuse unknown fields."""
-
-
-class QueueQuery(Strict):
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 # -- responses --------------------------------------------------------------------------------
@@ -290,27 +216,6 @@ class HandoffOut(Schema):
     settled_at = fields.AwareDateTime(allow_none=True)
 
 
-class QueuedHandoffOut(Schema):
-    handoff_id = fields.UUID()
-    complaint_id = fields.UUID()
-    complaint_reference = fields.String()
-    from_department = fields.String()
-    to_department = fields.String()
-    status = fields.String()
-    requested_at = fields.AwareDateTime()
-    accept_due = fields.AwareDateTime()
-    complete_due = fields.AwareDateTime()
-    accepted_by = fields.String(allow_none=True)
-
-
-class DepartmentQueueOut(Schema):
-    department = fields.String()
-    position = fields.Integer(
-        metadata={"description": "Notification id of the ledger the queue reflects."}
-    )
-    handoffs = fields.List(fields.Nested(QueuedHandoffOut))
-
-
 class HistoryEntryOut(Schema):
     version = fields.Integer()
     event = fields.String()
@@ -338,46 +243,3 @@ class ProblemOut(Schema):
     detail = fields.String()
     field = fields.String(metadata={"description": "The request field at fault, if one is."})
     errors = fields.List(fields.Nested(FieldErrorOut))
-
-
-class HealthOut(Schema):
-    status = fields.String()
-    store = fields.String()
-
-
-class ErasureIn(Strict):
-    legal_basis = Text(
-        length=_SHORT,
-        metadata={"description": "Why the data may be erased (e.g. GDPR Art. 17 request #123)."},
-    )
-
-
-class ErasureOut(Schema):
-    """A data subject's legal hold and erasure, as the ledger records them."""
-
-    subject_id = fields.UUID()
-    legal_hold = fields.String(allow_none=True, metadata={"description": "The hold's reason."})
-    legal_basis = fields.String(allow_none=True)
-    erased_at = fields.AwareDateTime(allow_none=True)
-    erased_by = fields.String(allow_none=True)
-
-
-class AccessLogQuery(Strict):
-    subject_id = fields.UUID(required=False)
-    staff_id = fields.String(required=False, validate=validate.Length(min=1, max=64))
-    from_ = fields.AwareDateTime(required=False, data_key="from")
-    to = fields.AwareDateTime(required=False)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-class AccessOut(Schema):
-    at = fields.AwareDateTime()
-    staff_id = fields.String()
-    role = fields.String()
-    subject_id = fields.UUID()
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
-    purpose = fields.String()
-
-
-class AccessLogOut(Schema):
-    entries = fields.List(fields.Nested(AccessOut))

@@ -1,4 +1,7 @@
-"""Request and response schemas of the incident endpoints (strict and bounded, like the rest)."""
+"""Request and response schemas of the incident endpoints (strict and bounded, like the rest).
+
+The review document and the measures across incidents are in `incident_review.py`.
+"""
 
 from typing import Any
 
@@ -139,14 +142,6 @@ class IncidentEscalationIn(Strict):
     skip_reason = Text(required=False, length=_SHORT)
 
 
-class MetricsQuery(Strict):
-    period = fields.String(
-        load_default="month",
-        validate=validate.OneOf(("day", "week", "month", "year")),
-        metadata={"description": "How counts by period are grouped."},
-    )
-
-
 # -- responses --------------------------------------------------------------------------------
 
 
@@ -215,58 +210,3 @@ class IncidentOut(Schema):
     linked_complaints = fields.List(fields.UUID())
     open_escalations = fields.List(fields.UUID())
     closed_at = fields.AwareDateTime(allow_none=True)
-
-
-class PhaseOut(Schema):
-    name = fields.String()
-    label = fields.String()
-    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
-    to = fields.String(allow_none=True)
-    seconds = fields.Float(allow_none=True)
-    deadline = fields.String(allow_none=True)
-    verdict = fields.String(
-        allow_none=True, metadata={"description": "met, missed, pending, or null without deadline"}
-    )
-
-
-class ReviewOut(Schema):
-    """The post-incident review, built from the ledger (projections/incidents/review.py)."""
-
-    id = fields.Raw()
-    reference = fields.Raw()
-    title = fields.Raw()
-    description = fields.Raw()
-    status = fields.Raw()
-    level = fields.Raw()
-    impact = fields.Raw()
-    reported_at = fields.Raw()
-    reported_by = fields.Raw()
-    generated_at = fields.Raw()
-    milestones = fields.Raw()
-    deadlines = fields.Raw()
-    phases = fields.List(fields.Nested(PhaseOut))
-    level_changes = fields.Raw()
-    timeline = fields.Raw()
-    roles = fields.Raw()
-    people = fields.Raw()
-    affected_customers = fields.Raw()
-    counts = fields.Raw()
-    linked_complaints = fields.Raw()
-    departments = fields.Raw()
-    contributing_factors = fields.Raw()
-    went_well = fields.Raw()
-    went_badly = fields.Raw()
-    action_items = fields.Raw()
-
-
-class MetricsOut(Schema):
-    incidents = fields.Integer()
-    by_level = fields.Dict(keys=fields.String(), values=fields.Integer())
-    by_period = fields.Dict(keys=fields.String(), values=fields.Dict())
-    times = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(),
-        metadata={"description": "mean and p90 seconds to assess, activate and resolve"},
-    )
-    deadline_compliance = fields.Dict()
-    action_items_by_owner = fields.Dict(keys=fields.String(), values=fields.Dict())

@@ -1,0 +1,26 @@
+"""Schemas of the access log's query and page."""
+
+from marshmallow import Schema, fields, validate
+
+from api.http.schemas.common import Strict
+
+
+class AccessLogQuery(Strict):
+    subject_id = fields.UUID(required=False)
+    staff_id = fields.String(required=False, validate=validate.Length(min=1, max=64))
+    from_ = fields.AwareDateTime(required=False, data_key="from")
+    to = fields.AwareDateTime(required=False)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class AccessOut(Schema):
+    at = fields.AwareDateTime()
+    staff_id = fields.String()
+    role = fields.String()
+    subject_id = fields.UUID()
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    purpose = fields.String()
+
+
+class AccessLogOut(Schema):
+    entries = fields.List(fields.Nested(AccessOut))

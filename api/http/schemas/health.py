@@ -1,0 +1,8 @@
+"""The health endpoint's response."""
+
+from marshmallow import Schema, fields
+
+
+class HealthOut(Schema):
+    status = fields.String()
+    store = fields.String()

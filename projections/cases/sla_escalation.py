@@ -1,0 +1,38 @@
+"""The escalation process: find the clocks whose deadline passed unmet, have the ledger record
+each breach (and escalate, once per clock)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from projections.cases.sla import SLA_CLOCKS
+from projections.engine.tables import Row
+from projections.engine.viewdb import ViewDatabase
+
+
+def overdue_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
+    """Running, unpaused clocks whose deadline has passed and whose breach is not recorded."""
+    physical = db.physical(SLA_CLOCKS, generation)
+    return db.select(
+        SLA_CLOCKS,
+        f"SELECT {SLA_CLOCKS.select_list} FROM {physical} "
+        f"WHERE due_at <= %s AND met_at IS NULL AND stopped_at IS NULL "
+        "AND breached_at IS NULL AND paused_since IS NULL "
+        f"ORDER BY due_at LIMIT %s",
+        (now, limit),
+    )
+
+
+def escalate_overdue(
+    db: ViewDatabase,
+    generation: int,
+    now: datetime,
+    record_breach: Callable[[UUID, str, datetime], object],
+    *,
+    limit: int = 500,
+) -> int:
+    """The escalation process's tick: ask the ledger to record each overdue clock's breach."""
+    overdue = overdue_clocks(db, generation, now, limit)
+    for row in overdue:
+        record_breach(UUID(row["complaint_id"]), row["clock"], row["due_at"])
+    return len(overdue)
