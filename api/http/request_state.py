@@ -29,7 +29,7 @@ class RequestState:
     request_id: str = ""
     actor: Actor | None = None
     token_id: str | None = None  # the token the caller presented (named in the operation log)
-    facts: Any = None  # `api.http.access.RequestFacts`, once the caller is known
+    facts: Any = None  # `api.http.request_facts.RequestFacts`, once the caller is known
     decision: str | None = None  # the policy's outcome: allowed, forbidden or hidden
     presented: str | None = None  # `kind:id:version` of the record the answer shows
     etag: str | None = None

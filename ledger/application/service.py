@@ -30,8 +30,9 @@ from ledger.clock import Clock, SystemClock
 from ledger.errors import ConcurrencyError, DomainError, NotFoundError
 from ledger.policy.service_policy import Policy
 from ledger.store.bootstrap import prepare_database
+from ledger.store.committing import GroupCommitting
 from ledger.store.idle_check import install_idle_check
-from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder, GroupCommitting
+from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder
 from ledger.store.side_tables import SideTables
 from ledger.topics import register_moved_modules
 from ledger.values import Actor

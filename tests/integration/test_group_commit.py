@@ -17,9 +17,9 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.errors import ConcurrencyError
+from ledger.store.committing import GroupCommitting, _Save, _save_keys
 from ledger.store.group_commit import GroupCommit
 from ledger.store.idempotency import Completion
-from ledger.store.recorders import GroupCommitting, _Save, _save_keys
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 

@@ -1,0 +1,106 @@
+"""Saves routed through the group commit, each carrying what its transaction also writes.
+
+A save's events go with its idempotency record (`ledger.store.idempotency`) and the reference
+numbers it claims (`ledger.store.side_tables`); `GroupCommitting` is the recorder mix-in that
+queues plain saves on one `GroupCommit` and writes those records first in the transaction.
+"""
+
+from collections.abc import Hashable, Sequence
+from typing import Any, NamedTuple
+
+from eventsourcing.persistence import StoredEvent
+
+from ledger.store.group_commit import GroupCommit
+from ledger.store.idempotency import Completion
+from ledger.store.side_tables import NumberClaim, SideTables
+
+
+class _Save(NamedTuple):
+    """One save's events, and the idempotency record and reference numbers written with them."""
+
+    events: Sequence[StoredEvent]
+    completions: Sequence[Completion]
+    claims: Sequence[NumberClaim] = ()
+
+
+def _save_keys(save: _Save) -> set[Hashable]:
+    keys: set[Hashable] = {(e.originator_id, e.originator_version) for e in save.events}
+    keys.update((c.scope, c.key) for c in save.completions)
+    keys.update(save.claims)
+    return keys
+
+
+class GroupCommitting:
+    """Routes plain saves through a `GroupCommit` once the application attaches one.
+
+    A save may carry `completions`: idempotency records written in the events' transaction
+    (`ledger.store.idempotency`), and `claims`: the reference numbers its new cases use, which
+    advance their counters in the same transaction (`ledger.store.side_tables.NumberClaim`);
+    both go through the side tables the application attaches.
+    """
+
+    group_commit: "GroupCommit[_Save, Sequence[int] | None] | None" = None
+    idempotency: SideTables | None = None
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
+        claims: Sequence[NumberClaim] = kwargs.pop("claims", None) or ()
+        # Saves carrying tracking records (process applications) keep their own transaction;
+        # an application's plain save() passes tracking=None.
+        extra = any(value is not None for value in kwargs.values())
+        if self.group_commit is None or extra or not stored_events:
+            return self.insert_events_now(stored_events, completions, claims, **kwargs)
+        return self.group_commit.submit(_Save(stored_events, completions, claims))
+
+    def insert_events_now(
+        self,
+        stored_events: Sequence[StoredEvent],
+        completions: Sequence[Completion] = (),
+        claims: Sequence[NumberClaim] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """The library's own insert: one transaction (and one table lock) for these events."""
+        return super().insert_events(  # type: ignore[misc]
+            stored_events, completions=completions, claims=claims, **kwargs
+        )
+
+    def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | None]:
+        """Several saves in one transaction; each one's notification ids."""
+        ids = self.insert_events_now(
+            [e for s in saves for e in s.events],
+            [c for s in saves for c in s.completions],
+            [n for s in saves for n in s.claims],
+        )
+        results: list[Sequence[int] | None] = []
+        start = 0
+        for save in saves:
+            end = start + len(save.events)
+            results.append(None if ids is None else list(ids[start:end]))
+            start = end
+        return results
+
+    def enable_group_commit(self) -> "GroupCommit[_Save, Sequence[int] | None]":
+        self.group_commit = GroupCommit(
+            self._commit_saves, keys=_save_keys, size=lambda save: len(save.events)
+        )
+        return self.group_commit
+
+    def _complete_idempotency(self, cursor: Any, completions: Sequence[Completion]) -> None:
+        # First in the transaction, so a key another request took rolls the events back with it,
+        # and a concurrent duplicate waits on the key's row before the events' table lock.
+        if not completions:
+            return
+        if self.idempotency is None:
+            raise RuntimeError("a save carries idempotency records but no table for them")
+        for completion in completions:
+            self.idempotency.complete_in(cursor, completion)
+
+    def _claim_numbers(self, cursor: Any, claims: Sequence[NumberClaim]) -> None:
+        # In ascending order: a batch claiming n and n + 1 advances the counter twice, and two
+        # processes' batches lock counter rows in one order, so they cannot deadlock.
+        if not claims:
+            return
+        if self.idempotency is None:
+            raise RuntimeError("a save claims reference numbers but no table for them")
+        for claim in sorted(claims):
+            self.idempotency.claim_in(cursor, claim)
