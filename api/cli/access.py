@@ -15,6 +15,7 @@ from typing import Any
 
 from api.config import Settings
 from ledger.access.grants import TokenGrants
+from ledger.access.issuing import issue_token
 from ledger.access.tokens import TokenStore
 from ledger.application.service import LedgerApplication
 from ledger.audit.operation_log import Head
@@ -100,8 +101,6 @@ def _grants(ledger: LedgerApplication) -> TokenGrants:
 def _create(
     ledger: LedgerApplication, tokens: TokenGrants, args: argparse.Namespace, settings: Settings
 ) -> None:
-    from api.http.routes.tokens import issue_token
-
     token, secret = issue_token(
         tokens,
         staff_id=args.staff,
@@ -182,8 +181,6 @@ def bootstrap_admin_token(ledger: LedgerApplication) -> str | None:
 
     The bootstrap exception to the two-person rule: there is no second administrator yet.
     """
-    from api.http.routes.tokens import issue_token
-
     tokens = _grants(ledger)
     if tokens.count():
         return None
