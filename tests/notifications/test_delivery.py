@@ -121,3 +121,37 @@ def test_a_receiver_that_fails_then_recovers_gets_the_same_id_after_backoff(
         ("DeliveryFailed", 2, 503),
         ("Delivered", 3, 204),
     ]
+
+
+def test_a_notification_is_dead_lettered_after_its_attempts_and_replayed_under_its_id(
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    notifier: Notifier,
+    subscriptions: Subscriptions,
+    webhook: WebhookReceiver,
+) -> None:
+    sub = _subscribe(subscriptions, webhook)
+    _breach(ledger, clock, notifier)
+    webhook.fail_next = 1000
+    for _ in range(4):  # three attempts (the fixture's maximum), then nothing more
+        notifier.run_once()
+        clock.advance(timedelta(hours=1))
+    assert webhook.refused == 6
+    dead = {e.notification_id: e for e in _events(ledger, "DeadLettered")}
+    assert len(dead) == 2 and {e.attempt for e in dead.values()} == {3}
+    webhook.fail_next = 0
+    event = next(iter(dead.values()))
+    ledger.replay_notification(event.originator_id, recipient=f"webhook:{sub}", actor=AGENT)
+    notifier.run_once()
+    assert webhook.ids == [str(event.notification_id)]
+    delivered = [e for e in _events(ledger, "Delivered") if e.recipient.startswith("webhook:")]
+    assert [(e.notification_id, e.attempt) for e in delivered] == [(event.notification_id, 4)]
+
+
+def _events(ledger: LedgerApplication, name: str) -> list:
+    return [
+        e
+        for n in ledger.recorder.select_notifications(start=1, limit=10_000)
+        if n.topic.endswith(f"Notice.{name}")
+        for e in [ledger.mapper.to_domain_event(n)]
+    ]
