@@ -48,7 +48,9 @@ def build_notifications(
         base_url=settings.public_url,
         smtp=smtp,
     )
-    return Notifications(directory, subscriptions, Notifier(read_side, directory, subscriptions, delivery))
+    return Notifications(
+        directory, subscriptions, Notifier(read_side, directory, subscriptions, delivery)
+    )
 
 
 class NotifierJob(threading.Thread):

@@ -22,12 +22,15 @@ class NoticeCommands:
     """Raise notices and record what became of each notification."""
 
     if TYPE_CHECKING:  # provided by LedgerApplication
+
         def _saving(self, *aggregates: Aggregate) -> AbstractContextManager[None]: ...
         def _get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A: ...
         def _now(self) -> datetime: ...
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
 
-    def raise_notice(self, *, source: str, rule: str, recipients: list[str], **fields: Any) -> Notice:
+    def raise_notice(
+        self, *, source: str, rule: str, recipients: list[str], **fields: Any
+    ) -> Notice:
         """Raise the notice `rule` makes of `source`, once: a second call returns the first."""
         notice = Notice(
             source=source,

@@ -111,7 +111,9 @@ class Notice(Aggregate):
         """Send a dead-lettered (or failed) notification again, on an administrator's word."""
         state = self.states.get(recipient)
         if state not in (DEAD, FAILED):
-            raise DomainError(f"only a failed or dead-lettered notification is replayed, not {state}")
+            raise DomainError(
+                f"only a failed or dead-lettered notification is replayed, not {state}"
+            )
         self.trigger_event(
             self.Replayed,
             notification_id=self.notification_id(recipient),

@@ -20,7 +20,7 @@ from privacy.crypto import open_sealed, seal
 from privacy.db.schema_lock import serialise_schema_changes
 from privacy.keys.master_key import MasterKeyring
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105  (the format's prefix, not a secret)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,9 @@ class Subscriptions:
 
     def remove(self, subscription_id: UUID) -> bool:
         with self._datastore.transaction(commit=True) as c:
-            c.execute(f"DELETE FROM {self.table} WHERE subscription_id = %s", (str(subscription_id),))
+            c.execute(
+                f"DELETE FROM {self.table} WHERE subscription_id = %s", (str(subscription_id),)
+            )
             return bool(c.rowcount)
 
     def all(self) -> list[Subscription]:

@@ -17,7 +17,7 @@ from ledger.errors import PolicyError
 from ledger.policy.calendar import WEEKDAYS, BusinessCalendar
 from ledger.policy.config_schema import NAME, ConfigFile, Duration, Flag, Table, names
 from ledger.policy.durations import SERVICE_TIMES
-from ledger.policy.notification_policy import AUDIENCES, TRIGGERS, NotificationPolicy, Trigger
+from ledger.policy.notification_policy import AUDIENCES, TRIGGERS, NotificationPolicy
 from ledger.policy.service_policy import IncidentPolicy, Policy
 from ledger.values import PRIORITIES
 

@@ -160,9 +160,9 @@ class Notifier:
     ) -> tuple[str, RecordFacts]:
         if record_kind == "incident":
             incident = self.ledger.get_incident(record_id)
-            departments = list(incident.departments or [])
+            involved = list(incident.departments or [])
             return incident.reference, RecordFacts(
-                department=departments[0] if departments else None,
+                department=involved[0] if involved else None,
                 escalation_level=facts.get("level"),
                 incident_level=facts.get("level") or incident.level,
             )
@@ -225,4 +225,6 @@ class Notifier:
             return Answer(False, 0, "e-mail is not configured")
         answer = send_email(self.settings.smtp, member.email, message)
         # The address is the staff member's own: it is never recorded in the ledger's events.
-        return Answer(answer.delivered, answer.status, answer.text.replace(member.email, "<address>"))
+        return Answer(
+            answer.delivered, answer.status, answer.text.replace(member.email, "<address>")
+        )

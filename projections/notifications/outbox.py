@@ -8,21 +8,25 @@ twice. Rows are partitioned by notice id, which every notice event and every rul
 """
 
 import json
-from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID
 
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff
 from ledger.incidents.incident import Incident
-from ledger.notifications.notice import DEAD, DELIVERED, FAILED, PENDING, Notice
-from ledger.notifications.notice import notification_id_for
+from ledger.notifications.notice import (
+    DEAD,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Notice,
+    notification_id_for,
+)
 from ledger.policy.service_policy import Policy
 from projections.engine.batch import BatchProjection
 from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
-from projections.engine.tables import Row, Table
+from projections.engine.tables import Table
 from projections.notifications.rules import pending_for
 
 NOTICES = Table(

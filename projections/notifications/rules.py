@@ -57,12 +57,22 @@ def pending_for(event: ProjectedEvent, policy: NotificationPolicy) -> Pending | 
     elif kind == "Escalation.Raised":
         if not event.automatic:
             return None
-        rule, record, due, record_kind = "escalation_raised", event.subject_id, None, event.subject_kind
+        rule, record, due, record_kind = (
+            "escalation_raised",
+            event.subject_id,
+            None,
+            event.subject_kind,
+        )
         facts = {"escalation_id": str(event.originator_id), "level": event.level}
         if event.rule:
             facts["because"] = event.rule
     elif kind == "Incident.Reported":
-        rule, record, due, record_kind = "incident_reported", event.originator_id, event.assess_due, "incident"
+        rule, record, due, record_kind = (
+            "incident_reported",
+            event.originator_id,
+            event.assess_due,
+            "incident",
+        )
         facts = {}
     elif kind in ("Incident.Assessed", "Incident.LevelChanged"):
         level = event.level if kind == "Incident.Assessed" else event.to_level

@@ -51,7 +51,7 @@ class WebhookReceiver:
 
 def _serve(receiver: WebhookReceiver) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
             try:
                 status = receiver.handle(body, dict(self.headers.items()))

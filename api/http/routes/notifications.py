@@ -16,7 +16,9 @@ from ledger.errors import NotFoundError
 from projections.engine.read_side import ReadSide
 from projections.notifications.queries import notices_of, notification
 
-blp = Blueprint("notifications", __name__, url_prefix="/v1/notifications", description="Notifications")
+blp = Blueprint(
+    "notifications", __name__, url_prefix="/v1/notifications", description="Notifications"
+)
 
 _OUTCOMES = {
     "Delivered": "delivered",
@@ -44,7 +46,7 @@ def _record_id(text: str) -> UUID:
 
 
 def _notice_body(notice_id: str) -> dict[str, Any]:
-    events = list(ledger().events.get(UUID(notice_id)))
+    events: list[Any] = list(ledger().events.get(UUID(notice_id)))
     raised = events[0]
     attempts = [
         {

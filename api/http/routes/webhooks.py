@@ -15,7 +15,9 @@ from api.http.schemas.notifications import WebhookIn, WebhookListOut, WebhookOut
 from ledger.errors import DomainError, NotFoundError
 from ledger.notifications.subscriptions import Subscription, Subscriptions
 
-blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks", description="Webhook subscriptions")
+blp = Blueprint(
+    "webhooks", __name__, url_prefix="/v1/webhooks", description="Webhook subscriptions"
+)
 
 
 def subscriptions() -> Subscriptions:
@@ -43,7 +45,9 @@ def subscribe(args: dict[str, Any]) -> Any:
     known = ledger().policy.departments
     unknown = [d for d in args["departments"] if d not in known]
     if unknown:
-        return problem(422, "Unprocessable Entity", f"unknown department {unknown[0]}", field="departments")
+        return problem(
+            422, "Unprocessable Entity", f"unknown department {unknown[0]}", field="departments"
+        )
     try:
         sub = subscriptions().add(
             url=args["url"],

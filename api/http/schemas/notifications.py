@@ -8,7 +8,9 @@ from ledger.values import ROLES
 
 _STAFF_ID = (
     validate.Length(min=1, max=64),
-    validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", error="1-64 letters, digits, '.', '_', '@', '-'."),
+    validate.Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", error="1-64 letters, digits, '.', '_', '@', '-'."
+    ),
 )
 
 
@@ -35,7 +37,10 @@ class StaffListOut(Schema):
 
 class WebhookIn(Strict):
     url = fields.Url(
-        required=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000)
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
     )
     secret = fields.String(
         required=True,
@@ -80,13 +85,17 @@ class NotificationQuery(Strict):
 class AttemptOut(Schema):
     notification_id = fields.UUID(required=True)
     recipient = fields.String(required=True)
-    outcome = fields.String(required=True, metadata={"description": "delivered, failed, dead_letter, replayed"})
+    outcome = fields.String(
+        required=True, metadata={"description": "delivered, failed, dead_letter, replayed"}
+    )
     attempt = fields.Integer(allow_none=True)
     status = fields.Integer(allow_none=True)
     answer = fields.String(allow_none=True)
     retry_at = fields.AwareDateTime(allow_none=True)
     at = fields.AwareDateTime(required=True)
-    version = fields.Integer(required=True, metadata={"description": "The event's version in the notice's stream"})
+    version = fields.Integer(
+        required=True, metadata={"description": "The event's version in the notice's stream"}
+    )
 
 
 class NoticeOut(Schema):
