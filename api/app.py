@@ -36,14 +36,18 @@ from api.http.routes import (
     health,
     incidents,
     integrity,
+    notifications,
     operations,
     retention,
+    staff,
     subjects,
     tokens,
+    webhooks,
 )
 from api.http.schemas.common import ProblemOut
 from api.wiring.audit import operation_log
 from api.wiring.integrity import CheckpointJob, build_integrity
+from api.wiring.notifications import NotifierJob, build_notifications
 from api.wiring.retention import RetentionJob, build_retention, load_rules
 from ledger.access.grants import TokenGrants
 from ledger.access.tokens import TokenStore
@@ -148,6 +152,9 @@ def create_app(
     app.extensions["retention"] = build_retention(
         ledger, app.extensions["integrity"], retention_rules, app.extensions["access"].oplog
     )
+    app.extensions["notifications"] = build_notifications(
+        settings, ledger, app.extensions["read_side"]
+    )
     if clock is None if background is None else background:
         _start_background_jobs(app, settings)
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin()]})
@@ -165,6 +172,9 @@ def create_app(
         operations.blp,
         integrity.blp,
         retention.blp,
+        staff.blp,
+        webhooks.blp,
+        notifications.blp,
     ):
         api.register_blueprint(blueprint)
 
@@ -189,6 +199,9 @@ def _start_background_jobs(app: Flask, settings: Settings) -> None:
         factories.append(lambda: CheckpointJob(integrity, settings.checkpoint_interval))
     if settings.retention_interval:
         factories.append(lambda: RetentionJob(retention_run, settings.retention_interval))
+    if settings.notify_interval:
+        notifier = app.extensions["notifications"].notifier
+        factories.append(lambda: NotifierJob(notifier, settings.notify_interval))
     if factories:
         jobs = BackgroundJobs(factories, env=ledger.env)
         app.extensions["background_jobs"] = jobs

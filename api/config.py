@@ -47,6 +47,18 @@ class Settings:
     db_timeout: int = 5
     statement_timeout: int = 30
     retry_after: int = 5
+    # Notifications (projections/notifications/): seconds between notifier ticks (0 = off),
+    # attempts before a dead letter, the first retry's delay (doubled each time), links' base.
+    notify_interval: int = 0
+    notify_max_attempts: int = 8
+    notify_first_retry: int = 60
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""  # empty: no e-mail
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # none, starttls or tls
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_sender: str = "ledger@localhost"
 
     @property
     def claim_lease(self) -> timedelta:
@@ -107,6 +119,9 @@ class Settings:
                 raise PolicyError(f"{name}: expected on or off, got {raw!r}")
             return raw == "on"
 
+        smtp_tls = env.get("LEDGER_SMTP_TLS", "").strip() or "none"
+        if smtp_tls not in ("none", "starttls", "tls"):
+            raise PolicyError(f"LEDGER_SMTP_TLS: expected none, starttls or tls, got {smtp_tls!r}")
         policy = env.get("LEDGER_POLICY_FILE", "").strip()
         projections = env.get("LEDGER_PROJECTIONS", "").strip() or "inprocess"
         if projections not in ("inprocess", "off"):
@@ -151,5 +166,15 @@ class Settings:
             db_timeout=integer("LEDGER_DB_TIMEOUT", 5, 1, 300),
             statement_timeout=integer("LEDGER_STATEMENT_TIMEOUT", 30, 0, 3600),
             retry_after=integer("LEDGER_RETRY_AFTER", 5, 1, 3600),
+            notify_interval=integer("LEDGER_NOTIFY_INTERVAL", 0, 0, 3600),
+            notify_max_attempts=integer("LEDGER_NOTIFY_MAX_ATTEMPTS", 8, 1, 50),
+            notify_first_retry=integer("LEDGER_NOTIFY_FIRST_RETRY", 60, 1, 86_400),
+            public_url=env.get("LEDGER_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000",
+            smtp_host=env.get("LEDGER_SMTP_HOST", "").strip(),
+            smtp_port=integer("LEDGER_SMTP_PORT", 25, 1, 65535),
+            smtp_tls=smtp_tls,
+            smtp_username=env.get("LEDGER_SMTP_USERNAME", "").strip(),
+            smtp_password=env.get("LEDGER_SMTP_PASSWORD", ""),
+            smtp_sender=env.get("LEDGER_SMTP_FROM", "").strip() or "ledger@localhost",
         )
         return settings

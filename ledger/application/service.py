@@ -22,6 +22,7 @@ from ledger.application.case_commands import CaseCommands
 from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.escalation_commands import EscalationCommands
 from ledger.application.incident_commands import IncidentCommands
+from ledger.application.notice_commands import NoticeCommands
 from ledger.application.scope import RequestScope
 from ledger.application.subject_commands import SubjectCommands, erasure_records
 from ledger.application.transcodings import ledger_transcodings
@@ -72,6 +73,7 @@ class LedgerApplication(
     IncidentCommands,
     CaseCommands,
     SubjectCommands,
+    NoticeCommands,
     Application[UUID],
 ):
     """Complaints, escalations, handoffs and incidents as append-only event streams."""

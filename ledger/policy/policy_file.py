@@ -17,6 +17,7 @@ from ledger.errors import PolicyError
 from ledger.policy.calendar import WEEKDAYS, BusinessCalendar
 from ledger.policy.config_schema import NAME, ConfigFile, Duration, Flag, Table, names
 from ledger.policy.durations import SERVICE_TIMES
+from ledger.policy.notification_policy import AUDIENCES, TRIGGERS, NotificationPolicy
 from ledger.policy.service_policy import IncidentPolicy, Policy
 from ledger.values import PRIORITIES
 
@@ -89,6 +90,43 @@ class _Incidents(Table):
     roles = names()
 
 
+def _audiences() -> fields.List[str]:
+    choice = validate.OneOf(AUDIENCES, error="unknown audience (expected one of {choices})")
+    return fields.List(
+        fields.String(validate=choice),
+        post_load=tuple,
+        error_messages={"invalid": "expected a list of audiences"},
+    )
+
+
+class _Trigger(Table):
+    enabled = Flag()
+    to = _audiences()
+
+
+class _Notifications(Table):
+    triggers = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(TRIGGERS, error="unknown trigger (expected one of {choices})")
+        ),
+        values=fields.Nested(_Trigger),
+        error_messages=_TABLE,
+    )
+    by_level = fields.Dict(keys=fields.String(), values=_audiences(), error_messages=_TABLE)
+
+    @post_load
+    def build(self, data: dict[str, Any], **_: Any) -> NotificationPolicy:
+        default = NotificationPolicy()
+        given: Mapping[str, Any] = data.get("triggers", {})
+        return NotificationPolicy(
+            triggers={
+                name: replace(trigger, **given.get(name, {}))
+                for name, trigger in default.triggers.items()
+            },
+            by_level={**default.by_level, **data.get("by_level", {})},
+        )
+
+
 class _Calendar(Table):
     timezone = fields.String(
         required=True,
@@ -119,7 +157,8 @@ class _Calendar(Table):
 
 
 class PolicyFile(ConfigFile):
-    """The whole file: `[complaints]`, `[handoffs]`, `[incidents]`, `[calendar]`, `[sla]`."""
+    """The whole file: `[complaints]`, `[handoffs]`, `[incidents]`, `[calendar]`, `[sla]`,
+    `[notifications]`."""
 
     what = "policy"
     refusal = PolicyError
@@ -129,6 +168,7 @@ class PolicyFile(ConfigFile):
     incidents = fields.Nested(_Incidents)
     calendar = fields.Nested(_Calendar)
     sla = fields.Nested(_Sla)
+    notifications = fields.Nested(_Notifications)
 
     @post_load
     def build(self, data: dict[str, Any], **_: Any) -> Policy:
@@ -140,6 +180,8 @@ class PolicyFile(ConfigFile):
         settings = {**complaints, **data.get("handoffs", {}), **data.get("sla", {})}
         if "calendar" in data:
             settings["calendar"] = data["calendar"]
+        if "notifications" in data:
+            settings["notifications"] = data["notifications"]
         return replace(
             policy,
             priorities={

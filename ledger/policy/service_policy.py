@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from ledger.errors import PolicyError
 from ledger.policy.calendar import Calendar, CalendarTime
 from ledger.policy.durations import SERVICE_TIMES
+from ledger.policy.notification_policy import NotificationPolicy
 from ledger.values import PRIORITIES
 
 # `90s`, `15m`, `2h` or `3d` as a positive timedelta (ledger/policy/durations.py).
@@ -110,6 +111,7 @@ class Policy:
     # A warning shows once this share of a deadline's time has passed.
     warn_at_fraction: float = 0.8
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
+    notifications: NotificationPolicy = field(default_factory=NotificationPolicy)
 
     def __post_init__(self) -> None:
         if set(self.priorities) != set(PRIORITIES):

@@ -36,3 +36,16 @@ def escalate_overdue(
     for row in overdue:
         record_breach(UUID(row["complaint_id"]), row["clock"], row["due_at"])
     return len(overdue)
+
+
+def warned_clocks(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
+    """Running, unpaused clocks past their warning time whose deadline has not yet passed."""
+    physical = db.physical(SLA_CLOCKS, generation)
+    return db.select(
+        SLA_CLOCKS,
+        f"SELECT {SLA_CLOCKS.select_list} FROM {physical} "
+        f"WHERE warn_at <= %s AND due_at > %s AND met_at IS NULL AND stopped_at IS NULL "
+        "AND breached_at IS NULL AND paused_since IS NULL "
+        f"ORDER BY warn_at LIMIT %s",
+        (now, now, limit),
+    )

@@ -20,6 +20,7 @@ from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
+from projections.notifications.outbox import OutboxProjection
 from projections.retention.index import RetentionIndexProjection
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class ReadSide:
             SlaProjection(app.policy),
             HandoffQueueProjection(),
             RetentionIndexProjection(),
+            OutboxProjection(app.policy),
         ]
         self.projections = {p.name: p for p in projections}
         for projection in projections:

@@ -1,0 +1,86 @@
+"""Which facts are told to whom: the notification triggers of the service policy.
+
+Each trigger is on or off and names its audience, as the staff directory resolves it:
+
+    owner                  the complaint's owner
+    next_level_up          whom the owner reports to (else the department's supervisors)
+    supervisor, manager, executive, incident_manager
+                           staff of that level in the record's department (executives and
+                           incident managers: anywhere)
+    receiving_department   staff of the department a handoff goes to
+    sending_department     staff of the department a handoff comes from
+    escalation_level       staff of the level an escalation went to
+    level_audience         per incident response level, the levels in `by_level`
+
+Webhook subscriptions receive every notification of the kinds they subscribe to, whoever the
+staff audience is. When a warning shows is the SLA's `warn_at_percent`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ledger.errors import PolicyError
+
+AUDIENCES = (
+    "owner",
+    "next_level_up",
+    "supervisor",
+    "manager",
+    "executive",
+    "incident_manager",
+    "receiving_department",
+    "sending_department",
+    "escalation_level",
+    "level_audience",
+)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger: on or off, and to whom."""
+
+    enabled: bool = True
+    to: tuple[str, ...] = ()
+
+
+def _default_triggers() -> dict[str, Trigger]:
+    return {
+        "handoff_requested": Trigger(to=("receiving_department",)),
+        "handoff_accept_near": Trigger(to=("receiving_department",)),
+        "handoff_accept_missed": Trigger(to=("receiving_department", "sending_department")),
+        "sla_warning": Trigger(to=("owner",)),
+        "sla_breached": Trigger(to=("owner", "next_level_up")),
+        "escalation_raised": Trigger(to=("escalation_level",)),
+        "incident_reported": Trigger(to=("incident_manager",)),
+        "incident_level": Trigger(to=("level_audience",)),
+    }
+
+
+TRIGGERS = tuple(_default_triggers())
+
+
+@dataclass(frozen=True)
+class NotificationPolicy:
+    """The triggers, and who hears of each incident response level (level I: executives)."""
+
+    triggers: Mapping[str, Trigger] = field(default_factory=_default_triggers)
+    by_level: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "I": ("executive", "manager", "incident_manager"),
+            "II": ("manager", "incident_manager"),
+            "III": ("supervisor", "incident_manager"),
+        }
+    )
+
+    def __post_init__(self) -> None:
+        for name, trigger in self.triggers.items():
+            if name not in TRIGGERS:
+                raise PolicyError(f"notifications.{name}: unknown trigger")
+            for audience in trigger.to:
+                if audience not in AUDIENCES:
+                    raise PolicyError(f"notifications.{name}.to: unknown audience {audience!r}")
+
+    def trigger(self, name: str) -> Trigger | None:
+        """The trigger if it is on, else None."""
+        found = self.triggers.get(name)
+        return found if found is not None and found.enabled else None

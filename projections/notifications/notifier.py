@@ -1,0 +1,230 @@
+"""The notifier: raises the notices the outbox asks for, and delivers the notifications due.
+
+One tick (`run_once(now)`) catches the outbox up, raises each waiting notice with its
+recipients resolved (the `Raised` event records them), raises the warnings whose clocks reached
+their warning time, and attempts every notification that is due, recording each outcome on its
+notice. Retries back off exponentially (`first_retry`, doubled each time) on the clock it is
+given; after `max_attempts` a notification is dead-lettered until an administrator replays it.
+
+Crash safety: a notification is sent before its outcome is recorded. A process killed between
+the two sends it again on the next tick, under the same notification id (at least once, never
+under another id); a notice is raised once (its id is derived from its fact and rule).
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from ledger.application.service import LedgerApplication
+from ledger.clock import Clock, SystemClock
+from ledger.errors import LedgerError
+from ledger.notifications.notice import Notice, notice_id_for
+from ledger.notifications.subscriptions import Subscriptions
+from ledger.staff.directory import StaffDirectory
+from projections.cases.sla_escalation import warned_clocks
+from projections.engine.read_side import ReadSide
+from projections.engine.tables import Row
+from projections.notifications.channels import Answer, SmtpSettings, post_webhook, send_email
+from projections.notifications.payloads import message_for
+from projections.notifications.queries import due_notifications, known_notices, waiting_notices
+from projections.notifications.recipients import RecordFacts, staff_for, webhooks_for
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How hard to try, and what links and mail look like."""
+
+    max_attempts: int = 6
+    first_retry: timedelta = timedelta(minutes=1)
+    base_url: str = "http://127.0.0.1:8000"
+    smtp: SmtpSettings | None = None
+
+
+class Notifier:
+    """Raises notices and delivers notifications for one ledger."""
+
+    def __init__(
+        self,
+        read_side: ReadSide,
+        directory: StaffDirectory,
+        subscriptions: Subscriptions,
+        settings: DeliverySettings,
+        *,
+        wall: Clock | None = None,
+    ) -> None:
+        self.read_side = read_side
+        self.ledger: LedgerApplication = read_side.app
+        self.directory = directory
+        self.subscriptions = subscriptions
+        self.settings = settings
+        self.wall = wall or SystemClock()  # webhook timestamps: real time, not scheduling time
+
+    @property
+    def _generation(self) -> int:
+        return self.read_side.generation("outbox")
+
+    def run_once(self, now: datetime | None = None) -> int:
+        """One tick; returns how many delivery attempts it made."""
+        moment = now or self.ledger.clock.now()
+        self.read_side.catch_up(["sla", "outbox"])
+        if self.raise_waiting() + self.raise_warnings(moment):
+            self.read_side.catch_up(["outbox"])
+        attempts = self.deliver_due(moment)
+        if attempts:
+            self.read_side.catch_up(["outbox"])
+        return attempts
+
+    # -- raising ------------------------------------------------------------------------------
+
+    def raise_waiting(self) -> int:
+        rows = waiting_notices(self.read_side.db, self._generation, BATCH)
+        for row in rows:
+            self._raise(
+                source=row["source"],
+                rule=row["rule"],
+                record_kind=row["record_kind"],
+                record_id=UUID(row["record_id"]),
+                due=row["due"],
+                facts=json.loads(row["facts"]),
+            )
+        return len(rows)
+
+    def raise_warnings(self, now: datetime) -> int:
+        clocks = warned_clocks(self.read_side.db, self.read_side.generation("sla"), now, BATCH)
+        wanted: dict[str, tuple[str, str, Row]] = {}
+        for row in clocks:
+            near = row["clock"].startswith("handoff_accept")
+            rule = "handoff_accept_near" if near else "sla_warning"
+            if self.ledger.policy.notifications.trigger(rule) is None:
+                continue
+            source = f"clock:{row['complaint_id']}:{row['clock']}:{row['due_at'].isoformat()}"
+            wanted[str(notice_id_for(source, rule))] = (source, rule, row)
+        known = known_notices(self.read_side.db, self._generation, list(wanted))
+        for notice_id, (source, rule, row) in wanted.items():
+            if notice_id in known:
+                continue
+            facts = {"clock": row["clock"]}
+            if row["handoff_id"]:
+                facts["handoff_id"] = row["handoff_id"]
+            self._raise(
+                source=source,
+                rule=rule,
+                record_kind="complaint",
+                record_id=UUID(row["complaint_id"]),
+                due=row["due_at"],
+                facts=facts,
+            )
+        return len(wanted) - len(known)
+
+    def _raise(
+        self,
+        *,
+        source: str,
+        rule: str,
+        record_kind: str,
+        record_id: UUID,
+        due: datetime | None,
+        facts: dict[str, str],
+    ) -> Notice | None:
+        try:
+            reference, record = self._record_facts(rule, record_kind, record_id, facts)
+        except LedgerError as error:  # the record is gone or unreadable: nobody to tell
+            log.warning("notice %s of %s not raised: %s", rule, record_id, error)
+            reference, record = str(record_id), RecordFacts(department=None)
+        trigger = self.ledger.policy.notifications.triggers[rule]
+        recipients = [
+            f"staff:{staff_id}"
+            for staff_id in staff_for(
+                trigger.to, record, self.directory, self.ledger.policy.notifications
+            )
+        ] + webhooks_for(rule, record.department, self.subscriptions)
+        return self.ledger.raise_notice(
+            source=source,
+            rule=rule,
+            recipients=recipients,
+            record_kind=record_kind,
+            record_id=record_id,
+            reference=reference,
+            department=record.department,
+            due=due,
+            facts=facts,
+        )
+
+    def _record_facts(
+        self, rule: str, record_kind: str, record_id: UUID, facts: dict[str, str]
+    ) -> tuple[str, RecordFacts]:
+        if record_kind == "incident":
+            incident = self.ledger.get_incident(record_id)
+            involved = list(incident.departments or [])
+            return incident.reference, RecordFacts(
+                department=involved[0] if involved else None,
+                escalation_level=facts.get("level"),
+                incident_level=facts.get("level") or incident.level,
+            )
+        complaint = self.ledger.get_complaint(record_id)
+        departments: dict[str, str] = {}
+        department = complaint.department
+        if "handoff_id" in facts:
+            handoff = self.ledger.get_handoff(UUID(facts["handoff_id"]))
+            departments = {"receiving": handoff.to_department, "sending": handoff.from_department}
+            if rule.startswith("handoff"):
+                department = handoff.to_department
+        return complaint.reference, RecordFacts(
+            department=department,
+            owner=complaint.owner,
+            departments=departments,
+            escalation_level=facts.get("level"),
+        )
+
+    # -- delivering ---------------------------------------------------------------------------
+
+    def deliver_due(self, now: datetime) -> int:
+        rows = due_notifications(self.read_side.db, self._generation, now, BATCH)
+        for row in rows:
+            self._attempt(row, now)
+        return len(rows)
+
+    def _attempt(self, row: Row, now: datetime) -> None:
+        notice = self.ledger.get_notice(UUID(row["notice_id"]))
+        recipient: str = row["recipient"]
+        if notice.states.get(recipient) not in ("pending", "failed"):
+            return  # recorded already; the outbox has not caught up with it yet
+        answer = self._send(notice, recipient)
+        attempt = int(row["round_attempts"]) + 1
+        retry_at = None
+        if not answer.delivered and attempt < self.settings.max_attempts:
+            retry_at = now + self.settings.first_retry * (2 ** (attempt - 1))
+        self.ledger.record_delivery(
+            notice.id,
+            recipient=recipient,
+            attempt=int(row["attempts"]) + 1,
+            status=answer.status,
+            answer=answer.text,
+            delivered=answer.delivered,
+            retry_at=retry_at,
+        )
+
+    def _send(self, notice: Notice, recipient: str) -> Answer:
+        message = message_for(notice, recipient, base_url=self.settings.base_url)
+        kind, _, name = recipient.partition(":")
+        if kind == "webhook":
+            subscription = self.subscriptions.get(UUID(name))
+            secret = self.subscriptions.secret(UUID(name)) if subscription else None
+            if subscription is None or secret is None:
+                return Answer(False, 0, "the subscription was removed")
+            return post_webhook(subscription.url, secret, message, at=self.wall.now())
+        member = self.directory.get(name)
+        if member is None:
+            return Answer(False, 0, "not in the staff directory")
+        if self.settings.smtp is None:
+            return Answer(False, 0, "e-mail is not configured")
+        answer = send_email(self.settings.smtp, member.email, message)
+        # The address is the staff member's own: it is never recorded in the ledger's events.
+        return Answer(
+            answer.delivered, answer.status, answer.text.replace(member.email, "<address>")
+        )

@@ -1,0 +1,54 @@
+"""Reads of the outbox: notices waiting to be raised, notifications due, a record's notices."""
+
+from datetime import datetime
+
+from projections.engine.tables import Row
+from projections.engine.viewdb import ViewDatabase
+from projections.notifications.outbox import NOTICES, OUTBOX
+
+
+def waiting_notices(db: ViewDatabase, generation: int, limit: int) -> list[Row]:
+    """Notices the rules asked for that are not raised yet, oldest first."""
+    return db.select(
+        NOTICES,
+        f"SELECT {NOTICES.select_list} FROM {db.physical(NOTICES, generation)} "
+        "WHERE NOT raised ORDER BY asked_at, notice_id LIMIT %s",
+        (limit,),
+    )
+
+
+def known_notices(db: ViewDatabase, generation: int, notice_ids: list[str]) -> set[str]:
+    """Which of `notice_ids` the outbox knows (asked for or raised)."""
+    return {r["notice_id"] for r in db.select_partitions(NOTICES, generation, notice_ids)}
+
+
+def due_notifications(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
+    """Notifications to attempt now: pending, or failed and past their retry time."""
+    return db.select(
+        OUTBOX,
+        f"SELECT {OUTBOX.select_list} FROM {db.physical(OUTBOX, generation)} "
+        "WHERE state IN ('pending', 'failed') AND next_attempt_at <= %s "
+        "ORDER BY next_attempt_at, notification_id LIMIT %s",
+        (now, limit),
+    )
+
+
+def notification(db: ViewDatabase, generation: int, notification_id: str) -> Row | None:
+    rows = db.select(
+        OUTBOX,
+        f"SELECT {OUTBOX.select_list} FROM {db.physical(OUTBOX, generation)} "
+        "WHERE notification_id = %s",
+        (notification_id,),
+    )
+    return rows[0] if rows else None
+
+
+def notices_of(db: ViewDatabase, generation: int, record_id: str) -> list[str]:
+    """The raised notices about one record, in the order they were raised."""
+    rows = db.select(
+        NOTICES,
+        f"SELECT {NOTICES.select_list} FROM {db.physical(NOTICES, generation)} "
+        "WHERE record_id = %s AND raised ORDER BY asked_at, notice_id",
+        (record_id,),
+    )
+    return [r["notice_id"] for r in rows]
