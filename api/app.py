@@ -1,6 +1,7 @@
 """The composition root: build the ledger, its projections and the Flask app around them."""
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from http import HTTPStatus
@@ -67,6 +68,34 @@ class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
 
     ERROR_SCHEMA = ProblemOut
+
+    def __init__(self, app: Flask, **kwargs: Any) -> None:
+        self._undocumented: list[tuple[Any, str, Any]] = []
+        self._documenting = threading.Lock()
+        super().__init__(app, **kwargs)
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """Register the routes now and document them when the document is first asked for:
+        describing every operation costs more than the rest of start-up, and most processes
+        (a CLI command, a worker that is never asked) never serve the document."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
+    def document(self) -> None:
+        """Describe every registered blueprint in the API document (once; thread-safe)."""
+        with self._documenting:
+            while self._undocumented:
+                blp, name, parameters = self._undocumented.pop(0)
+                blp.register_views_in_doc(
+                    self, self._app, self.spec, name=name, parameters=parameters
+                )
+                self.spec.tag({"name": name, "description": blp.description})
+
+    def _openapi_json(self) -> Response:
+        self.document()
+        return super()._openapi_json()  # type: ignore[no-any-return]
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return _unexpected(error)

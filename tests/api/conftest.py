@@ -14,7 +14,7 @@ from api.config import Settings
 from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal
 from ledger.clock import ManualClock
-from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
+from tests.conftest import START, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64, fresh_schema_url
 from tests.identities import TokenCache, with_bearer
 
 AGENT = {"X-Staff-Id": "agent-7", "X-Staff-Role": "agent", "X-Staff-Department": "service"}
@@ -60,6 +60,22 @@ def app(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Flask
     flask_app = create_app(settings, clock=clock)
     yield flask_app
     flask_app.extensions["ledger"].close()
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for every test of a module, for modules whose tests each send requests that leave
+    nothing another test reads (refused input): building an app per test was most of their time."""
+    with fresh_schema_url() as database_url:
+        settings = Settings(
+            data_dir=tmp_path_factory.mktemp("app"),
+            database_url=database_url,
+            master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+            signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
+        )
+        flask_app = create_app(settings, clock=ManualClock(START))
+        yield flask_app
+        flask_app.extensions["ledger"].close()
 
 
 @pytest.fixture

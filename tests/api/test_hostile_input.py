@@ -41,6 +41,12 @@ COMPLAINT_TEXT_FIELDS = [
 ]
 
 
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: each test only sends what must be refused."""
+    return module_app
+
+
 def events_stored(app: Flask) -> int:
     """How many events the ledger holds (its notification log's last id)."""
     return int(app.extensions["ledger"].recorder.max_notification_id() or 0)

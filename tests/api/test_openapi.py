@@ -2,12 +2,19 @@
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.conftest import ok
 
 COMMANDS = ("classify", "assign", "respond", "notes", "resolve", "feedback", "reopen", "close")
+
+
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: no test here reads what another left."""
+    return module_app
 
 
 def test_every_complaint_command_is_documented_with_its_request_schema(client: FlaskClient) -> None:

@@ -1,11 +1,18 @@
 """Bad input gets a clear problem+json naming the field, and nothing is stored."""
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.conftest import AGENT, NEW_COMPLAINT, command, ok, register, workable
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: no test here reads what another left."""
+    return module_app
 
 
 def _events(client: FlaskClient, complaint_id: str) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,6 +33,12 @@ BAD_TEXT = {
 }
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"]
 JSON_ENCODINGS = ["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+
+
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: each test only sends what must be refused."""
+    return module_app
 
 
 def operation(client: FlaskClient, request_id: str) -> dict[str, Any]:
