@@ -96,6 +96,7 @@ def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
                     row=subject,
                 )
             )
+    subject_of = {data_subject_id_for(UUID(subject)): subject for subject in named}
     for record in sorted(erased - seen):
         report.breaks.append(
             Break(
@@ -103,7 +104,7 @@ def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
                 "the key row of an erased person was deleted",
                 stream_id=record,
                 table=TABLE,
-                row=str(record),
+                row=subject_of.get(record, str(record)),
             )
         )
 
