@@ -107,3 +107,14 @@ def test_an_insider_inserting_a_forged_checkpoint_is_caught_and_located(
     integrity, insider = signed
     _forge(insider, integrity)
     assert ("bad signature", T, "4") in located(integrity.verify())
+
+
+def test_a_checkpoint_stored_without_its_record_is_recorded_by_the_next_signing(
+    ledger: LedgerApplication, clock: ManualClock, integrity: Integrity
+) -> None:
+    """A signer stopped between storing a checkpoint and recording it leaves no false break."""
+    register(ledger, clock, 1)
+    integrity.checkpoint()  # signed with nothing recording it
+    as_ledger_verify_runs(integrity, ledger)
+    assert integrity.checkpoint().number == 1
+    assert integrity.verify().intact
