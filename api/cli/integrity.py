@@ -90,8 +90,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             kept=kept,
             progress=_progress,
         )
-        if stream is None and args.up_to_checkpoint is None:
-            report.breaks.extend(_grant_breaks(ledger))
         seconds = time.monotonic() - started
     finally:
         ledger.close()
@@ -106,16 +104,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         f"({seconds:.1f} s)"
     )
     return 0 if report.intact else 1
-
-
-def _grant_breaks(ledger: Any) -> list[Any]:
-    """Every token row against its grant (ledger/integrity/grant_checks.py)."""
-    from ledger.access.grants import TokenGrants
-    from ledger.access.tokens import TokenStore
-    from ledger.integrity.grant_checks import check_grants
-
-    grants = TokenGrants(ledger, TokenStore(ledger.recorder.datastore))
-    return check_grants(grants, grants.granted())
 
 
 def _read_checkpoint(path: Path) -> Checkpoint:

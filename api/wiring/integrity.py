@@ -9,6 +9,7 @@ from ledger.application.service import LedgerApplication
 from ledger.audit.operation_log import Head, OperationLog
 from ledger.integrity.audit_checks import ANCHOR as OPERATION_LOG_ANCHOR
 from ledger.integrity.audit_checks import HEAD as OPERATION_LOG_HEAD
+from ledger.integrity.beside import check_beside
 from ledger.integrity.service import Integrity
 from ledger.integrity.signing_key import load_signing_key
 from ledger.integrity.tables import integrity_tables_for
@@ -36,6 +37,8 @@ def build_integrity(
     # The archive's rows are sealed by events in the tree: verify compares them.
     archive = archive_tables_for(recorder.datastore)  # type: ignore[attr-defined]
     integrity.checks.append(archive_check(ledger, tables, archive))
+    # The checkpoints recorded as events, the token rows, the data keys (ledger/integrity/beside).
+    check_beside(integrity, ledger)
     return integrity
 
 

@@ -18,6 +18,7 @@ from ledger.cases.references import References
 from ledger.errors import ConcurrencyError, NotFoundError
 from ledger.incidents.incident import Incident
 from ledger.store.side_tables import NumberClaim, SideTables
+from ledger.subjects.subject import DataSubject
 from ledger.values import Actor
 
 AnyCase = Complaint | Incident
@@ -36,6 +37,7 @@ class CaseCommands:
         def _get(self, cls: type[C], aggregate_id: UUID, version: int | None = None) -> C: ...
         def _saving(self, *aggregates: Aggregate) -> AbstractContextManager[None]: ...
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
+        def _data_subject(self, subject_id: UUID, actor: Actor) -> DataSubject: ...
 
     def _create_numbered(self, references: References, year: int, create: Callable[[str], C]) -> C:
         """Create and save a case under the next reference of its year, with no gap.
@@ -118,14 +120,37 @@ class CaseCommands:
         return case
 
     def place_case_hold(self, case_id: UUID, *, reason: str, actor: Actor) -> AnyCase:
-        """Keep the case (and its people's keys) out of every retention run until lifted."""
+        """Keep the case (and its people's keys) out of every retention run until lifted.
+
+        Noted on each person's own record in the same save, so that a racing erasure of one
+        of them and this hold write to one stream: the event store lets only one through.
+        """
         case = self.get_case(case_id)
-        with self._saving(case):
-            case.place_hold(reason=reason, actor=actor, at=self._now())
+        people = self._people_of(case, actor)
+        now = self._now()
+        case.place_hold(reason=reason, actor=actor, at=now)
+        for person in people:
+            person.note_case_hold(
+                case_id=str(case.id), reference=case.reference, reason=reason, at=now
+            )
+        self.save(case, *people)
         return case
 
     def lift_case_hold(self, case_id: UUID, *, reason: str, actor: Actor) -> AnyCase:
         case = self.get_case(case_id)
-        with self._saving(case):
-            case.lift_hold(reason=reason, actor=actor, at=self._now())
+        people = self._people_of(case, actor)
+        now = self._now()
+        case.lift_hold(reason=reason, actor=actor, at=now)
+        for person in people:
+            person.clear_case_hold(case_id=str(case.id), at=now)
+        self.save(case, *people)
         return case
+
+    def _people_of(self, case: AnyCase, actor: Actor) -> list[DataSubject]:
+        """The records of the people whose data the case holds (none for the erased)."""
+        if isinstance(case, Complaint):
+            subjects = [case.customer.subject_id]
+        else:
+            subjects = [customer.subject_id for customer in case.affected_customers]
+        people = (self._data_subject(subject, actor) for subject in dict.fromkeys(subjects))
+        return [person for person in people if person.erased_at is None]

@@ -5,13 +5,17 @@ The access log and the operation log refuse DELETE, except of rows at or below t
 the cut-off and the rule it applied, the run that did it, and for a hash chain the hash of the
 last row removed — the anchor the rest of the chain is verified from) and deletes the range in
 the same transaction, so nothing is ever deleted that no purge accounts for, and a purge killed
-halfway leaves no trace. Deleting anything else, or changing a purge row, is refused.
+halfway leaves no trace. Deleting anything else, or changing a purge row, is refused; so is a
+purge row whose cut-off is less than `RETENTION_FLOOR` (183 days) before its time.
 """
 
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ledger.audit.log_rows import RETENTION_FLOOR
+
 REFUSAL: Final = "the log purges are append-only"
+FLOOR_REFUSAL: Final = f"the audit log is kept at least {RETENTION_FLOOR.days} days"
 ACCESS_LOG: Final = "access_log"
 OPERATION_LOG: Final = "operation_log"
 
@@ -51,6 +55,21 @@ class PurgeTable:
         cursor.execute(
             "CREATE OR REPLACE TRIGGER ledger_log_purges_refuse BEFORE UPDATE OR DELETE "
             f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {function}"
+        )
+        # The floor held by the database too, not only by the code that purges: a purge row
+        # inserted by hand cannot open rows younger than the floor to the DELETE trigger.
+        floor = f'"{schema}".ledger_log_purges_floor()'
+        days = RETENTION_FLOOR.days
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {floor} RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF NEW.cutoff::timestamptz > NEW.at::timestamptz - interval '{days} days' "
+            f"THEN RAISE EXCEPTION '{FLOOR_REFUSAL}: a purge on % cannot reach rows after %', "
+            f"NEW.at, NEW.at::timestamptz - interval '{days} days' "
+            "USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE OR REPLACE TRIGGER ledger_log_purges_floor BEFORE INSERT "
+            f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {floor}"
         )
 
     def horizon(self, log: str) -> str:

@@ -36,7 +36,7 @@ class Break:
             where.append(f"stream {self.stream_id} version {self.version}")
         if self.position is not None:
             where.append(f"tree position {self.position}")
-        if self.checkpoint is not None:
+        if self.checkpoint is not None and self.row != self.checkpoint:
             where.append(f"checkpoint {self.checkpoint}")
         return f"{self.kind.upper()}: {', '.join(where) or 'ledger'}: {self.detail}"
 

@@ -15,14 +15,21 @@ A live row copied from another person, or edited, fails to open (its wrapping is
 person and the key id) and reads as `[tampered]`.
 """
 
+from collections.abc import Callable
+from typing import Final
 from uuid import UUID
 
 from ledger.integrity.breaks import ALTERED, MISSING, Break, Report
+from ledger.integrity.checkpoints import Checkpoint
 from ledger.integrity.tables import IntegrityTables
 from ledger.subjects.subject import DataSubject, data_subject_id_for
 from ledger.topics import topics_of
+from privacy.crypto import TamperedError
+from privacy.keys.master_key import MasterKeyError, MasterKeyring
+from privacy.keys.wrapping import unwrap
 
 PAGE = 10_000
+TABLE: Final = "ledger_subject_keys"
 
 
 def _erasure_topics() -> list[str]:
@@ -34,7 +41,7 @@ def _erasure_topics() -> list[str]:
 
 def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
     """Add a break for every key row that disagrees with the ledger's erasures."""
-    keys = tables.events.rsplit(".", 1)[0] + ".ledger_subject_keys"
+    keys = tables.events.rsplit(".", 1)[0] + f".{TABLE}"
     if tables._read("SELECT to_regclass(%s)", (keys,))[0][0] is None:
         return  # no key store in this database
     erased = {
@@ -44,6 +51,7 @@ def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
             (_erasure_topics(),),
         )
     }
+    named = _named_subjects(tables)
     seen: set[UUID] = set()
     after = ""
     while rows := tables._read(
@@ -70,10 +78,88 @@ def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
                         f"the data key of subject {subject} was destroyed, but the ledger records "
                         "no erasure of theirs",
                         stream_id=record,
+                        table=TABLE,
+                        row=subject,
                     )
                 )
         after = rows[-1][0]
+    for subject in sorted(named):
+        record = data_subject_id_for(UUID(subject))
+        if record not in seen and record not in erased:
+            report.breaks.append(
+                Break(
+                    MISSING,
+                    f"the data key of subject {subject} is gone, but the ledger holds their data "
+                    "and records no erasure of theirs (the row was deleted)",
+                    stream_id=record,
+                    table=TABLE,
+                    row=subject,
+                )
+            )
+    subject_of = {data_subject_id_for(UUID(subject)): subject for subject in named}
     for record in sorted(erased - seen):
         report.breaks.append(
-            Break(MISSING, "the key row of an erased person was deleted", stream_id=record)
+            Break(
+                MISSING,
+                "the key row of an erased person was deleted",
+                stream_id=record,
+                table=TABLE,
+                row=subject_of.get(record, str(record)),
+            )
         )
+
+
+# A sealed personal value as stored: {"_type_":"personal","_data_":{"s":"<subject id>",...
+_SEALED = r'"_type_": ?"personal", ?"_data_": ?\{"s": ?"([0-9a-fA-F-]{36})"'
+
+
+def _named_subjects(tables: IntegrityTables) -> set[str]:
+    """Every person whose sealed data an event holds (subject ids, as the key rows name them).
+
+    Matched by the database, so only the distinct ids cross the wire.
+    """
+    return {
+        str(UUID(row[0]))
+        for row in tables._read(
+            f"SELECT DISTINCT m[1] FROM {tables.events}, "  # noqa: S608
+            "regexp_matches(convert_from(state, 'UTF8'), %s, 'g') AS m "
+            "WHERE position('\\x22706572736f6e616c22'::bytea in state) > 0",
+            (_SEALED,),
+        )
+    }
+
+
+def opening_check(
+    tables: IntegrityTables, keyring: MasterKeyring
+) -> Callable[[Report, list[Checkpoint]], None]:
+    """Every live key row must open under the master key, bound to its subject and key id: a
+    row edited, or copied or swapped from another person, does not (`[tampered]` on read)."""
+    keys = tables.events.rsplit(".", 1)[0] + f".{TABLE}"
+
+    def check(report: Report, checkpoints: list[Checkpoint]) -> None:
+        after = ""
+        while rows := tables._read(
+            f"SELECT subject_id, key_id, wrapped, master_key_id FROM {keys} "  # noqa: S608
+            "WHERE wrapped IS NOT NULL AND subject_id > %s ORDER BY subject_id LIMIT %s",
+            (after, PAGE),
+        ):
+            for row in rows:
+                columns = dict(
+                    zip(("subject_id", "key_id", "wrapped", "master_key_id"), row, strict=True)
+                )
+                try:
+                    unwrap(keyring, columns)
+                except (TamperedError, MasterKeyError, ValueError):
+                    report.breaks.append(
+                        Break(
+                            ALTERED,
+                            f"the data key of subject {row[0]} does not open: its row was "
+                            "edited, or copied from another person's",
+                            stream_id=data_subject_id_for(UUID(row[0])),
+                            table=TABLE,
+                            row=row[0],
+                        )
+                    )
+            after = rows[-1][0]
+
+    return check

@@ -20,6 +20,7 @@ from ledger.errors import DomainError, NotFoundError
 from ledger.integrity import merkle
 from ledger.integrity.breaks import Report
 from ledger.integrity.chain import GENESIS
+from ledger.integrity.checkpoint_records import is_recorded, only_record_after
 from ledger.integrity.checkpoints import (
     Checkpoint,
     checkpoint_document,
@@ -65,6 +66,8 @@ class Integrity:
         # the checks of other tables covered by the tree (the archive's).
         self.audit: OperationLog | None = None
         self.checks: list[Check] = []
+        # Records each stored checkpoint in the ledger (checkpoint_records.py), when set.
+        self.record: Callable[[Checkpoint], None] | None = None
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -123,9 +126,19 @@ class Integrity:
             size = self.update_tree()
             heads = {k: v for k, v in (provider() for provider in self.head_providers) if v}
             existing = self.tables.checkpoints(latest=True)
+            if existing and self.record is not None:
+                latest = to_checkpoint(existing[-1])
+                if not is_recorded(self.tables, latest.number):
+                    self.record(latest)  # its signer was stopped before recording it
+                    size = self.update_tree()
             if existing and not force:
                 latest = to_checkpoint(existing[-1])
-                if latest.tree_size == size and latest.heads == heads:
+                # Its own record, written after it, is no change of the ledger's.
+                grown = size - latest.tree_size
+                if latest.heads == heads and (
+                    grown == 0
+                    or (grown == 1 and self.record and only_record_after(self.tables, latest))
+                ):
                     return latest
             tree = CompactRange.load(size, self.tables.nodes)
             checkpoint = sign(
@@ -150,6 +163,8 @@ class Integrity:
                 )
             except IntegrityError:
                 continue  # another process took this number: sign again with the next
+            if self.record is not None:
+                self.record(checkpoint)
             return checkpoint
         raise DomainError("could not store a checkpoint: other processes kept taking its number")
 

@@ -18,6 +18,8 @@ from ledger.integrity.checkpoints import Checkpoint, signature_is_valid
 from ledger.integrity.merkle import CompactRange
 from ledger.integrity.tables import IntegrityTables, LeafTuple
 
+CHECKPOINTS = "ledger_checkpoints"
+
 
 def with_kept(
     report: Report, checkpoints: list[Checkpoint], kept: list[Checkpoint]
@@ -115,6 +117,8 @@ def check_checkpoints(
                     MISSING,
                     f"checkpoints {expected_number} to {checkpoint.number - 1} are gone",
                     checkpoint=expected_number,
+                    table=CHECKPOINTS,
+                    row=expected_number,
                 )
             )
         expected_number = max(expected_number, checkpoint.number + 1)
@@ -124,6 +128,8 @@ def check_checkpoints(
                     BAD_SIGNATURE,
                     f"not signed by the ledger's key (claims key {checkpoint.key_id})",
                     checkpoint=checkpoint.number,
+                    table=CHECKPOINTS,
+                    row=checkpoint.number,
                 )
             )
     covered = [c for c in checkpoints if 0 < c.tree_size <= tree_size]

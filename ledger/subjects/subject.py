@@ -43,11 +43,41 @@ class DataSubject(HeldByLaw):
         """The legal hold's reason (`legal_hold`), by the name the retention run reads."""
         return self.legal_hold
 
+    # -- holds on cases holding the person's data -------------------------------------------------
+    # A hold placed on a complaint or incident is noted here too, in the same transaction: the
+    # hold and an erasure of the person then write to one stream, so when they race the event
+    # store refuses one of them, and an erasure can never complete after the hold was placed.
+
+    @property
+    def held_cases(self) -> dict[str, str]:
+        """The cases under legal hold that hold this person's data: id → `reference (reason)`."""
+        return dict(self.__dict__.get("_held_cases", {}))  # none on streams from before
+
+    def note_case_hold(self, *, case_id: str, reference: str, reason: str, at: datetime) -> None:
+        self._case_hold_noted(case_id=case_id, held=f"{reference} ({reason})", timestamp=at)
+
+    @event("CaseHoldNoted")
+    def _case_hold_noted(self, *, case_id: str, held: str, timestamp: datetime) -> None:
+        self._held_cases = {**self.held_cases, case_id: held}
+
+    def clear_case_hold(self, *, case_id: str, at: datetime) -> None:
+        if case_id in self.held_cases:
+            self._case_hold_cleared(case_id=case_id, timestamp=at)
+
+    @event("CaseHoldCleared")
+    def _case_hold_cleared(self, *, case_id: str, timestamp: datetime) -> None:
+        self._held_cases = {k: v for k, v in self.held_cases.items() if k != case_id}
+
     def erase(self, *, legal_basis: str, actor: Actor, at: datetime) -> None:
         """Record the erasure; destroying the key follows it (see the application)."""
         if self.legal_hold is not None:
             raise DomainError(
                 f"the data subject is under legal hold ({self.legal_hold}); lift it first"
+            )
+        if held := self.held_cases:
+            raise DomainError(
+                "the data subject's data is held in a case under legal hold: "
+                f"{', '.join(sorted(held.values()))}; lift that hold first"
             )
         if not legal_basis.strip():
             raise DomainError("an erasure needs its legal basis", field="legal_basis")

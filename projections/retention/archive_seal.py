@@ -9,6 +9,7 @@ seal. A row edited, deleted, slipped in or swapped is named by its case id.
 """
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -97,7 +98,7 @@ def problems(rows: Iterable[ArchiveRow], sealed: dict[str, str]) -> list[Break]:
                     row=row.case_id,
                 )
             )
-        elif record_sha256(row.record) != expected or row.sha256 != expected:
+        elif record_sha256(row.record) != expected or row.sha256 != expected or moved(row):
             breaks.append(
                 Break(
                     ALTERED,
@@ -116,6 +117,18 @@ def problems(rows: Iterable[ArchiveRow], sealed: dict[str, str]) -> list[Break]:
         for case_id in sorted(sealed.keys() - seen)
     )
     return breaks
+
+
+def moved(row: ArchiveRow) -> bool:
+    """Whether the row's own columns disagree with its sealed record: the case, its kind or its
+    closure time (what the archive is listed and exported by) changed around the seal."""
+    record = row.record
+    closed = record.get("timestamps", {}).get("closed_at") or row.closed_at
+    try:
+        same_time = datetime.fromisoformat(closed) == datetime.fromisoformat(row.closed_at)
+    except (TypeError, ValueError):
+        same_time = False
+    return not same_time or (record.get("case_id"), record.get("kind")) != (row.case_id, row.kind)
 
 
 def archive_check(

@@ -39,7 +39,8 @@ def test_checkpoint_then_verify_exits_zero_with_counts(
     assert json.loads((environment / "cp.json").read_text())["tree_size"] == 6
     assert main(["verify", "--checkpoint", str(environment / "cp.json")]) == 0
     out = capsys.readouterr()
-    assert "OK: 6 events in 2 streams, 6 in the tree, 1 checkpoints" in out.out
+    # Six events of the complaints, and the ledger's record of checkpoint 1 (its own stream).
+    assert "OK: 7 events in 3 streams, 7 in the tree, 1 checkpoints" in out.out
     assert "verifying" in out.err
 
 

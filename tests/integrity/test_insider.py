@@ -3,8 +3,9 @@ test's own connection), edit, delete, reorder, insert and cut the tail of each t
 relies on; plain `verify` (the tree, the chains, the checkpoints, the audit log and the archive)
 must catch each and name the table and row.
 
-`TABLES` is the parametrisation point: the key rows and the token rows are added beside these
-by their own checks (ledger/integrity/key_checks.py, grant_checks.py).
+This module covers the audit log and its purge rows (`AUDIT_LOG`); the events are
+test_tampering.py, and the other tables have modules of their own: test_insider_archive.py,
+test_insider_checkpoints.py, test_insider_keys_and_tokens.py.
 """
 
 from collections.abc import Callable, Iterator

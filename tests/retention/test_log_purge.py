@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 from uuid import uuid4
 
+import psycopg
 import pytest
 
 from api.wiring.integrity import OPERATION_LOG_ANCHOR, sign_operation_log
@@ -173,3 +174,27 @@ def test_the_anchor_is_signed_into_the_checkpoint_the_run_ends_with(
     assert anchor is not None
     heads = checkpoint_document(latest)["heads"]
     assert heads[OPERATION_LOG_ANCHOR] == f"{anchor.count}:{anchor.hash}"
+
+
+def _insert_purge(database_url: str, cutoff: str, at: str) -> None:
+    """A purge row inserted by hand, as an insider with the triggers left on would."""
+    _execute(
+        database_url,
+        "INSERT INTO ledger_log_purges (log, after, up_to, count, anchor_hash, cutoff, policy, "
+        "run_id, at) VALUES ('operation_log', 0, 5, 5, '', %s, 'hand', 'hand', %s)",
+        cutoff,
+        at,
+    )
+
+
+def test_the_database_refuses_a_purge_row_whose_cutoff_is_inside_the_floor(
+    oplog: OperationLog, database_url: str
+) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="at least 183 days"):
+        _insert_purge(database_url, "2026-03-01T00:00:00+00:00", "2026-06-01T00:00:00+00:00")
+
+
+def test_the_database_accepts_a_purge_row_whose_cutoff_is_at_the_floor(
+    oplog: OperationLog, database_url: str
+) -> None:
+    _insert_purge(database_url, "2025-11-30T00:00:00+00:00", "2026-06-01T00:00:00+00:00")
