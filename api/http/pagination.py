@@ -25,12 +25,11 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import BadRequest
 
 from api.config import Settings
+from api.http.problems import PAGING
 from api.http.schemas.common import Strict
 from ledger.integrity.signing_key import load_signing_key
 from projections.engine.keyset import MAX_PAGE_SIZE, Key
 
-# Query parameters that move through a list rather than choose it: left out of the binding.
-PAGING = ("cursor", "limit")
 _MAC_BYTES = 16
 _INFO = b"ledger page cursors v1"
 
@@ -147,7 +146,8 @@ def _load(value: Any) -> Any:
 
 
 def _binding() -> str:
-    """What a cursor is good for: this endpoint and path, with these filters."""
+    """What a cursor is good for: this endpoint and path, with these filters (the paging
+    parameters move through a list rather than choose it)."""
     filters = sorted((k, v) for k, v in request.args.items(multi=True) if k not in PAGING)
     return f"{request.endpoint} {request.path} {urlencode(filters)}"
 

@@ -20,9 +20,9 @@ NOBODY = UUID(int=0)
 
 
 @blp.route("/access-log", methods=["GET"])
-@blp.arguments(audit_schemas.AccessLogQuery, location="query", error_status_code=400)
+@blp.arguments(audit_schemas.AccessLogQuery, location="query")
 @blp.response(200, audit_schemas.AccessLogOut, headers=LINK_HEADER)
-@problems(blp, 400, 403)
+@problems(blp, 400, 403, 422)
 def access_log(args: dict[str, Any]) -> Any:
     """Who saw whose personal data, when and through what (newest first, a page at a time)"""
     app = ledger()

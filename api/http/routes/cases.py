@@ -100,9 +100,9 @@ def _bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, An
 
 
 @blp.route("/complaints", methods=["GET"])
-@blp.arguments(read_schemas.CaseListQuery, location="query", error_status_code=400)
+@blp.arguments(read_schemas.CaseListQuery, location="query")
 @blp.response(200, read_schemas.CaseListOut, headers=LINK_HEADER)
-@problems(blp, 400)
+@problems(blp, 400, 422)
 def list_complaints(args: dict[str, Any]) -> Any:
     """List complaints from the status view, newest or soonest due first, a page at a time"""
     side, position = _current()
@@ -148,9 +148,9 @@ def complaint_sla(complaint: str) -> Any:
 
 
 @blp.route("/departments/<string:department>/queue", methods=["GET"])
-@blp.arguments(read_schemas.CaseQueueQuery, location="query", error_status_code=400)
+@blp.arguments(read_schemas.CaseQueueQuery, location="query")
 @blp.response(200, read_schemas.QueueOut, headers=LINK_HEADER)
-@problems(blp, 400, 404)
+@problems(blp, 400, 404, 422)
 def queue(args: dict[str, Any], department: str) -> Any:
     """What a department owns or has been handed, oldest (or soonest due) first, with time left
     to each deadline, a page at a time"""

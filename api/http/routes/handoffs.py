@@ -87,9 +87,9 @@ def complete(args: dict[str, Any], handoff: str) -> Any:
 
 
 @blp.route("/departments/<string:department>/handoffs", methods=["GET"])
-@blp.arguments(handoffs_schemas.QueueQuery, location="query", error_status_code=400)
+@blp.arguments(handoffs_schemas.QueueQuery, location="query")
 @blp.response(200, handoffs_schemas.DepartmentQueueOut, headers=LINK_HEADER)
-@problems(blp, 400, 404)
+@problems(blp, 400, 404, 422)
 def department_queue(args: dict[str, Any], department: str) -> Any:
     """A department's open handoffs, oldest first, with their deadlines, a page at a time"""
     app = ledger()

@@ -15,9 +15,9 @@ blp = Blueprint(
 
 
 @blp.route("", methods=["GET"], endpoint="query")
-@blp.arguments(OperationsQuery, location="query", error_status_code=400)
+@blp.arguments(OperationsQuery, location="query")
 @blp.response(200, OperationsOut, headers=LINK_HEADER)
-@problems(blp, 400)
+@problems(blp, 400, 422)
 def query(args: dict[str, Any]) -> Any:
     """Who did or read what, when, with what result (newest first, a page at a time)"""
     limit = args["limit"]

@@ -57,9 +57,9 @@ def _incident_item(row: Row, now: datetime) -> dict[str, Any]:
 
 
 @blp.route("/incidents", methods=["GET"], endpoint="incidents")
-@blp.arguments(s.IncidentListQuery, location="query", error_status_code=400)
+@blp.arguments(s.IncidentListQuery, location="query")
 @blp.response(200, s.IncidentListOut, headers=LINK_HEADER)
-@problems(blp, 400)
+@problems(blp, 400, 422)
 def incidents(args: dict[str, Any]) -> Any:
     """List incidents, newest first or soonest due first, filtered, a page at a time"""
     side = _side("incident_list")
@@ -113,9 +113,9 @@ def _escalation_filter(args: dict[str, Any]) -> EscalationFilter | None:
 
 
 @blp.route("/escalations", methods=["GET"], endpoint="escalations")
-@blp.arguments(s.EscalationListQuery, location="query", error_status_code=400)
+@blp.arguments(s.EscalationListQuery, location="query")
 @blp.response(200, s.EscalationListOut, headers=LINK_HEADER)
-@problems(blp, 400)
+@problems(blp, 400, 422)
 def escalations(args: dict[str, Any]) -> Any:
     """The escalation inbox: longest waiting first, by level and reporting chain"""
     side = _side("escalation_inbox", "case_status", "incident_list")
@@ -142,9 +142,9 @@ def escalations(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/handoffs", methods=["GET"], endpoint="handoffs")
-@blp.arguments(s.HandoffListQuery, location="query", error_status_code=400)
+@blp.arguments(s.HandoffListQuery, location="query")
 @blp.response(200, s.HandoffListOut, headers=LINK_HEADER)
-@problems(blp, 400)
+@problems(blp, 400, 422)
 def handoffs(args: dict[str, Any]) -> Any:
     """List handoffs, open or settled, by department, direction, state and lateness"""
     side = _side("handoff_list")
