@@ -18,6 +18,7 @@ from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
+from api.http.pagination import Cursors
 from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.http.problems import (
@@ -44,6 +45,7 @@ from api.http.routes import (
     subjects,
     tokens,
     webhooks,
+    worklists,
 )
 from api.http.schemas.common import ProblemOut
 from api.wiring.audit import operation_log
@@ -178,6 +180,7 @@ def create_app(
         oplog=operation_log(ledger, settings),
     )
     app.extensions["integrity"] = build_integrity(settings, ledger, app.extensions["access"].oplog)
+    app.extensions["cursors"] = Cursors.for_settings(settings)  # after integrity made its key
     app.extensions["retention"] = build_retention(
         ledger, app.extensions["integrity"], retention_rules, app.extensions["access"].oplog
     )
@@ -204,6 +207,7 @@ def create_app(
         staff.blp,
         webhooks.blp,
         notifications.blp,
+        worklists.blp,
     ):
         api.register_blueprint(blueprint)
 

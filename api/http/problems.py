@@ -14,6 +14,9 @@ from ledger.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+# A list's paging parameters (api/http/pagination.py): refused as 400, where other invalid
+# parameters are 422.
+PAGING = frozenset({"limit", "cursor"})
 log = logging.getLogger(__name__)
 
 
@@ -71,6 +74,8 @@ def from_http_exception(error: HTTPException) -> Response:
             }
             for e in errors
         ]
+        if status == 422 and {e["field"] for e in errors} <= PAGING:
+            status = 400  # a page that cannot be read is a bad request (api.http.pagination)
         return problem(
             status,
             "Invalid request",

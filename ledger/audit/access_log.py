@@ -62,28 +62,53 @@ class AccessLog:
         limit: int = 100,
     ) -> list[Access]:
         """Newest first: who saw whose data, when, and through what."""
+        found, _ = self.page(
+            subject_id=subject_id, staff_id=staff_id, since=since, until=until, limit=limit
+        )
+        return found
+
+    def page(
+        self,
+        *,
+        subject_id: UUID | None = None,
+        staff_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        after: tuple[int, int] | None = None,
+    ) -> tuple[list[Access], tuple[int, int] | None]:
+        """Up to `limit` reveals, newest first, after the position `after`; and the position
+        of the last one when more follow.
+
+        A position is (the audit-log row's seq, the reveal's index in the row): one row (one
+        request) may reveal several people's data, and a page may end between them.
+        """
         like: list[tuple[str, Any]] = [("reveals <> %s", "")]
         if subject_id is not None:
             like.append(("reveals LIKE %s", f'%"{subject_id}"%'))
         if staff_id is not None:
             like.append(("reveals LIKE %s", f"%{json.dumps(staff_id)}%"))
-        found: list[Access] = []
-        before: int | None = None
-        while len(found) < limit:
+        found: list[tuple[int, int, Access]] = []
+        before = None if after is None else after[0] + 1  # the cursor's row, for its rest
+        while len(found) <= limit:  # one more than the page says whether more follow
             rows = self.log.query(before=before, limit=_PAGE, where=like)
             for row in rows:
-                for access in _accesses(row.reveals):
+                for index, access in enumerate(_accesses(row.reveals)):
+                    if after is not None and row.seq == after[0] and index <= after[1]:
+                        continue
                     if (
                         (subject_id is None or access.subject_id == subject_id)
                         and (staff_id is None or access.staff_id == staff_id)
                         and (since is None or access.at >= since)
                         and (until is None or access.at < until)
                     ):
-                        found.append(access)
+                        found.append((row.seq, index, access))
             if len(rows) < _PAGE:
                 break
             before = rows[-1].seq
-        return found[:limit]
+        shown = found[:limit]
+        last = (shown[-1][0], shown[-1][1]) if len(found) > limit and shown else None
+        return [access for _, _, access in shown], last
 
 
 def _accesses(reveals: str) -> list[Access]:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from ledger.cases.handoff import Handoff
 from projections.engine.batch import BatchProjection
+from projections.engine.keyset import Key, Order, page
 from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
 from projections.engine.tables import Table
@@ -95,18 +96,31 @@ class HandoffQueueProjection(BatchProjection):
             rows.delete(table, hid)
 
 
+QUEUE_ORDER = Order("requested_at", "handoff_id")
+
+
 def open_for(
-    db: ViewDatabase, generation: int, department: str, *, limit: int
-) -> list[QueuedHandoff]:
-    """A department's open handoffs, oldest first."""
-    rows = db.select(
+    db: ViewDatabase,
+    generation: int,
+    department: str,
+    *,
+    limit: int,
+    after: Key | None = None,
+) -> tuple[list[QueuedHandoff], Key | None]:
+    """A page of a department's open handoffs, oldest first; the key of its last if more
+    follow."""
+    rows, key = page(
+        db,
         HANDOFF_QUEUE,
-        f"SELECT {HANDOFF_QUEUE.select_list} FROM {db.physical(HANDOFF_QUEUE, generation)} "
-        f"WHERE to_department = %s "
-        f"ORDER BY requested_at, handoff_id LIMIT %s",
-        (department, limit),
+        generation,
+        columns=HANDOFF_QUEUE.column_names,
+        where=["to_department = %s"],
+        params=[department],
+        order=QUEUE_ORDER,
+        after=after,
+        limit=limit,
     )
-    return [
+    queued = [
         QueuedHandoff(
             **{
                 **row,
@@ -116,3 +130,4 @@ def open_for(
         )
         for row in rows
     ]
+    return queued, key

@@ -1,24 +1,20 @@
 """Queries on the case status view: the filtered case list and each department's queue.
 
-The list pages by keyset on (registered_at, complaint_id), newest first, so a page is stable
-while new complaints arrive and costs the same at any depth. `q` is an exact match on one of the
+The list pages by keyset (projections/engine/keyset.py) on (registered_at, complaint_id), newest
+first, or on (next_due, complaint_id), soonest deadline first; a page is stable while new
+complaints arrive and costs the same at any depth. `q` is an exact match on one of the
 non-personal columns (reference, owner, category, department, region): personal data is never
 decrypted to search.
 """
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ledger.errors import LedgerError
 from projections.cases.status_view import CASE_STATUS
+from projections.engine.keyset import MAX_PAGE_SIZE, Key, Order, page
 from projections.engine.tables import Row
 from projections.engine.viewdb import ViewDatabase
-
-MAX_LIMIT = 200
 
 # What one item of a list or a queue shows (`api.http.routes.cases.case_body`): 27 of the
 # row's 44 columns.
@@ -56,10 +52,6 @@ LIST_COLUMNS = (
 _LIST_SELECT = ", ".join(LIST_COLUMNS)
 
 
-class BadCursorError(LedgerError):
-    """A page cursor this service did not hand out."""
-
-
 @dataclass(frozen=True)
 class CaseFilter:
     """What a caller may filter the case list by; None means any."""
@@ -74,21 +66,19 @@ class CaseFilter:
     q: str | None = None
 
 
-def encode_cursor(row: Row) -> str:
-    raw = json.dumps([row["registered_at"].isoformat(), row["complaint_id"]])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+# How a list may be sorted: newest registered first, or the soonest open deadline first.
+LIST_ORDERS = {
+    "registered": Order("registered_at", "complaint_id", descending=True),
+    "due": Order("next_due", "complaint_id", empty_last=True),
+}
+# A department's queue: oldest registered first, or the soonest open deadline first.
+QUEUE_ORDERS = {
+    "registered": Order("registered_at", "complaint_id"),
+    "due": Order("next_due", "complaint_id", empty_last=True),
+}
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        registered_at, complaint_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(str(registered_at)).astimezone(UTC), str(complaint_id)
-    except (ValueError, TypeError, binascii.Error):
-        raise BadCursorError("the cursor is not one this service handed out") from None
-
-
-def _breached_sql(db: ViewDatabase, now: datetime, params: list[Any]) -> str:
+def _breached_sql(now: datetime, params: list[Any]) -> str:
     params.append(now)
     return (
         "(breach_count > 0 OR (awaiting_customer_since IS NULL AND next_due IS NOT NULL "
@@ -103,12 +93,11 @@ def list_cases(
     *,
     now: datetime,
     limit: int,
-    after: str | None = None,
-) -> tuple[list[Row], str | None]:
-    """One page of cases (their `LIST_COLUMNS`), newest first, and the next page's cursor.
-
-    The cursor is None on the last page.
-    """
+    sort: str = "registered",
+    after: Key | None = None,
+) -> tuple[list[Row], Key | None]:
+    """One page of cases (their `LIST_COLUMNS`) in the `sort` order, and the key of its last
+    row when another page follows (None on the last page)."""
     where: list[str] = []
     params: list[Any] = []
     for column in ("status", "department", "priority", "category", "owner"):
@@ -117,7 +106,7 @@ def list_cases(
             where.append(f"{column} = %s")
             params.append(value)
     if filters.breached is not None:
-        clause = _breached_sql(db, now, params)
+        clause = _breached_sql(now, params)
         where.append(clause if filters.breached else f"NOT {clause}")
     if filters.due_before is not None:
         where.append("next_due < %s")
@@ -129,45 +118,48 @@ def list_cases(
             "(reference = %s OR owner = %s OR category = %s OR region = %s OR department = %s)"
         )
         params.extend([text.upper(), text, text.lower(), text, text.lower()])
-    if after is not None:
-        registered_at, complaint_id = decode_cursor(after)
-        where.append("(registered_at, complaint_id) < (%s, %s)")
-        params.extend([registered_at, complaint_id])
-    limit = max(1, min(limit, MAX_LIMIT))
-    statement = f"SELECT {_LIST_SELECT} FROM {db.physical(CASE_STATUS, generation)}"
-    if where:
-        statement += " WHERE " + " AND ".join(where)
-    statement += " ORDER BY registered_at DESC, complaint_id DESC LIMIT %s"
-    params.append(limit + 1)
-    rows = db.select(CASE_STATUS, statement, params, columns=LIST_COLUMNS)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1]) if more and rows else None
+    return page(
+        db,
+        CASE_STATUS,
+        generation,
+        columns=LIST_COLUMNS,
+        where=where,
+        params=params,
+        order=LIST_ORDERS[sort],
+        after=after,
+        limit=limit,
+    )
 
 
 def department_queue(
-    db: ViewDatabase, generation: int, department: str, *, limit: int
-) -> list[Row]:
-    """Open cases (their `LIST_COLUMNS`) the department owns or has been handed, oldest first."""
+    db: ViewDatabase,
+    generation: int,
+    department: str,
+    *,
+    limit: int,
+    sort: str = "registered",
+    after: Key | None = None,
+) -> tuple[list[Row], Key | None]:
+    """Open cases (their `LIST_COLUMNS`) the department owns or has been handed, oldest (or
+    soonest due) first; and the key of the page's last row when another page follows."""
     table = db.physical(CASE_STATUS, generation)
-    order = "ORDER BY registered_at, complaint_id"
+    order = QUEUE_ORDERS[sort]
+    keyset, key_params = order.after(after) if after is not None else ("TRUE", [])
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
     # Two ordered index scans (owned, handed) merged, instead of one OR that must sort them all.
     # The handed branch leaves out what the department owns, so the two never share a row and
     # UNION ALL needs no de-duplication (which hashed every column of every row).
     statement = (
-        f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE department = %s "
-        f"AND status <> 'closed' {order} LIMIT %s) AS owned UNION ALL "
+        f"SELECT * FROM (SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE department = %s "
+        f"AND status <> 'closed' AND {keyset} {order.sql()} LIMIT %s) AS owned UNION ALL "
         f"SELECT * FROM (SELECT {_LIST_SELECT} FROM {table} WHERE handoff_to = %s "
-        "AND status <> 'closed' "
-        f"AND department IS DISTINCT FROM %s {order} LIMIT %s) AS handed {order} LIMIT %s"
+        f"AND status <> 'closed' AND department IS DISTINCT FROM %s AND {keyset} "
+        f"{order.sql()} LIMIT %s) AS handed) AS queue {order.sql()} LIMIT %s"
     )
-    limit = max(1, min(limit, MAX_LIMIT))
-    return db.select(
-        CASE_STATUS,
-        statement,
-        (department, limit, department, department, limit, limit),
-        columns=LIST_COLUMNS,
-    )
+    params = [department, *key_params, limit + 1]
+    params += [department, department, *key_params, limit + 1, limit + 1]
+    rows = db.select(CASE_STATUS, statement, params, columns=LIST_COLUMNS)
+    return rows[:limit], order.key_of(rows[limit - 1]) if len(rows) > limit else None
 
 
 def get_case(db: ViewDatabase, generation: int, complaint_id: str) -> Row | None:

@@ -16,6 +16,7 @@ from ledger.cases.complaint import CLOSED, Complaint
 from ledger.cases.handoff import Handoff
 from ledger.values import level_rank
 from projections.engine.batch import ComplaintProjection
+from projections.engine.keyset import due_order
 from projections.engine.rowset import RowSet
 from projections.engine.tables import Row, Table
 
@@ -82,6 +83,11 @@ CASE_STATUS = Table(
         ("region", "registered_at", "complaint_id"),
         ("next_due",),
         ("reference",),
+    ),
+    # Lists sorted by the soonest open deadline read these (projections/engine/keyset.py).
+    expression_indexes=(
+        ("due_order", f"({due_order('next_due')}), complaint_id"),
+        ("department_due_order", f"department, ({due_order('next_due')}), complaint_id"),
     ),
 )
 

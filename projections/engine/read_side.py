@@ -13,6 +13,8 @@ from uuid import UUID
 
 from ledger.application.service import LedgerApplication
 from ledger.errors import NotFoundError
+from projections.cases.escalation_inbox import EscalationInboxProjection
+from projections.cases.handoff_list import HandoffListProjection
 from projections.cases.handoff_queue import HandoffQueueProjection
 from projections.cases.sla import SlaProjection
 from projections.cases.sla_escalation import escalate_overdue
@@ -20,6 +22,7 @@ from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
+from projections.incidents.incident_list import IncidentListProjection
 from projections.notifications.outbox import OutboxProjection
 from projections.retention.index import RetentionIndexProjection
 
@@ -48,6 +51,9 @@ class ReadSide:
             CaseStatusProjection(app.policy),
             SlaProjection(app.policy),
             HandoffQueueProjection(),
+            HandoffListProjection(),
+            EscalationInboxProjection(),
+            IncidentListProjection(),
             RetentionIndexProjection(),
             OutboxProjection(app.policy),
         ]

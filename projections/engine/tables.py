@@ -29,6 +29,8 @@ class Table:
     key: tuple[str, ...]
     partition: str
     indexes: tuple[tuple[str, ...], ...] = ()
+    # (name, SQL of its columns) for indexes on expressions, e.g. a due time sorted empty-last
+    expression_indexes: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -62,6 +64,10 @@ class Table:
             f'CREATE INDEX IF NOT EXISTS "{self.name}_g{generation}_by_{"_".join(columns)}" '
             f"ON {physical} ({', '.join(columns)})"
             for columns in self.indexes
+        ] + [
+            f'CREATE INDEX IF NOT EXISTS "{self.name}_g{generation}_by_{name}" '
+            f"ON {physical} ({expression})"
+            for name, expression in self.expression_indexes
         ]
 
 

@@ -51,7 +51,8 @@ IDENTITY = {
     "administrator": ADMIN,
 }
 REFUSED_BODY = {"matrix_probe": 1}  # no request schema knows this field: 422 once allowed
-BODY_TARGETS = {"/v1/escalations", "/v1/handoffs"}  # name their complaint in the body
+BODY_TARGETS = {"/v1/escalations", "/v1/handoffs"}  # name their complaint in the body (POST)
+BODY_ENDPOINTS = {"escalations.raise_escalation", "handoffs.request_handoff"}
 
 # What each condition of the table holds in this world, per scope, for each role's identity:
 # in scope — a `service` complaint owned by agent-7, handed to `technical`, escalated, and an
@@ -185,8 +186,8 @@ def _endpoint(app: Flask, method: str, template: str, world: World) -> str:
     return str(endpoint)
 
 
-def _names_scoped_record(template: str) -> bool:
-    return template in BODY_TARGETS or any(
+def _names_scoped_record(endpoint: str, template: str) -> bool:
+    return endpoint in BODY_ENDPOINTS or any(
         f"{{{name}}}" in template
         for name in ("complaint", "escalation", "handoff", "department", "incident")
     )
@@ -197,7 +198,7 @@ def expected(endpoint: str, template: str, role: str, scope: str) -> int | str:
     cell = POLICY.get(endpoint, {}).get(role)
     if cell is None:
         return 403
-    if role == "department_staff" and scope == "out" and _names_scoped_record(template):
+    if role == "department_staff" and scope == "out" and _names_scoped_record(endpoint, template):
         return 404  # outside their department's scope a record does not exist
     if cell.name == "DEPT":
         return "allowed"  # in scope, or a list the view itself confines to the department

@@ -74,7 +74,7 @@ def test_pages_follow_the_cursor_without_repeats(client: FlaskClient, clock: Man
 
 def test_a_forged_cursor_is_refused_naming_the_field(client: FlaskClient) -> None:
     response = client.get("/v1/complaints?cursor=bm90LWEtY3Vyc29y", headers=MANAGER)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.get_json()["field"] == "cursor"
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
+from api.http.pagination import LINK_HEADER, after, paged
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
 from api.http.routes.integrity import integrity
@@ -20,17 +21,19 @@ NOBODY = UUID(int=0)
 
 @blp.route("/access-log", methods=["GET"])
 @blp.arguments(audit_schemas.AccessLogQuery, location="query")
-@blp.response(200, audit_schemas.AccessLogOut)
-@problems(blp, 403)
+@blp.response(200, audit_schemas.AccessLogOut, headers=LINK_HEADER)
+@problems(blp, 400, 403, 422)
 def access_log(args: dict[str, Any]) -> Any:
-    """Who saw whose personal data, when and through what (newest first)"""
+    """Who saw whose personal data, when and through what (newest first, a page at a time)"""
     app = ledger()
-    entries = app.access_log.query(
+    start = after(args)
+    entries, last = app.access_log.page(
         subject_id=args.get("subject_id"),
         staff_id=args.get("staff_id"),
         since=args.get("from_"),
         until=args.get("to"),
         limit=args["limit"],
+        after=(start[0], start[1]) if start else None,
     )
     actor = current_actor()
     # Reading the access log is itself an access to be accounted for.
@@ -46,7 +49,7 @@ def access_log(args: dict[str, Any]) -> Any:
             )
         ]
     )
-    return {"entries": entries}
+    return paged({"entries": entries}, list(last) if last else None)
 
 
 @blp.route("/verification", methods=["GET"])

@@ -12,10 +12,10 @@ from flask import Flask, current_app
 from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
+from api.http.pagination import LINK_HEADER, after, paged
 from api.http.paths import complaint_id
 from api.http.presenters import history_body, ledger, load
 from api.http.problem_docs import problems
-from api.http.problems import problem
 from api.http.schemas import read as read_schemas
 from ledger.access.policy import department_scope
 from ledger.application.history import compliance_history
@@ -23,13 +23,7 @@ from ledger.application.service import LedgerApplication
 from ledger.errors import NotFoundError
 from ledger.values import ESCALATION_LEVELS
 from projections.cases.metrics import service_metrics
-from projections.cases.queries import (
-    BadCursorError,
-    CaseFilter,
-    department_queue,
-    get_case,
-    list_cases,
-)
+from projections.cases.queries import CaseFilter, department_queue, get_case, list_cases
 from projections.cases.sla_clocks import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
@@ -107,42 +101,37 @@ def _bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, An
 
 @blp.route("/complaints", methods=["GET"])
 @blp.arguments(read_schemas.CaseListQuery, location="query")
-@blp.response(200, read_schemas.CaseListOut)
-@problems(blp, 422)
+@blp.response(200, read_schemas.CaseListOut, headers=LINK_HEADER)
+@problems(blp, 400, 422)
 def list_complaints(args: dict[str, Any]) -> Any:
-    """List complaints from the status view, newest first, filtered, a page at a time"""
+    """List complaints from the status view, newest or soonest due first, a page at a time"""
     side, position = _current()
     now = ledger().clock.now()
+    start = after(args)
     department = args.get("department")
     scope = department_scope(current_actor())  # department staff list their department's only
+    body: dict[str, Any] = {"position": position, "as_of": now}
     if scope is not None and department not in (None, scope):
-        return {"position": position, "as_of": now, "items": [], "next_cursor": None}
-    try:
-        rows, next_cursor = list_cases(
-            side.db,
-            side.generation("case_status"),
-            CaseFilter(
-                status=args.get("status"),
-                department=department if scope is None else scope,
-                priority=args.get("priority"),
-                category=args.get("category"),
-                owner=args.get("owner"),
-                breached=args.get("breached"),
-                due_before=args.get("due_before"),
-                q=args.get("q"),
-            ),
-            now=now,
-            limit=args["limit"],
-            after=args.get("cursor"),
-        )
-    except BadCursorError as error:
-        return problem(422, "Invalid request", str(error), field="cursor")
-    return {
-        "position": position,
-        "as_of": now,
-        "items": _bodies(side, rows, now),
-        "next_cursor": next_cursor,
-    }
+        return paged({**body, "items": []}, None)
+    rows, key = list_cases(
+        side.db,
+        side.generation("case_status"),
+        CaseFilter(
+            status=args.get("status"),
+            department=department if scope is None else scope,
+            priority=args.get("priority"),
+            category=args.get("category"),
+            owner=args.get("owner"),
+            breached=args.get("breached"),
+            due_before=args.get("due_before"),
+            q=args.get("q"),
+        ),
+        now=now,
+        limit=args["limit"],
+        sort=args["sort"],
+        after=start,
+    )
+    return paged({**body, "items": _bodies(side, rows, now)}, key)
 
 
 @blp.route("/complaints/<string:complaint>/sla", methods=["GET"])
@@ -160,23 +149,30 @@ def complaint_sla(complaint: str) -> Any:
 
 @blp.route("/departments/<string:department>/queue", methods=["GET"])
 @blp.arguments(read_schemas.CaseQueueQuery, location="query")
-@blp.response(200, read_schemas.QueueOut)
-@problems(blp, 404, 422)
+@blp.response(200, read_schemas.QueueOut, headers=LINK_HEADER)
+@problems(blp, 400, 404, 422)
 def queue(args: dict[str, Any], department: str) -> Any:
-    """What a department owns or has been handed, oldest first, with time left to each deadline"""
+    """What a department owns or has been handed, oldest (or soonest due) first, with time left
+    to each deadline, a page at a time"""
     if department not in ledger().policy.departments:
         raise NotFoundError("no such department")
     side, position = _current()
     now = ledger().clock.now()
-    rows = department_queue(
-        side.db, side.generation("case_status"), department, limit=args["limit"]
+    rows, key = department_queue(
+        side.db,
+        side.generation("case_status"),
+        department,
+        limit=args["limit"],
+        sort=args["sort"],
+        after=after(args),
     )
-    return {
+    body = {
         "department": department,
         "position": position,
         "as_of": now,
         "items": _bodies(side, rows, now),
     }
+    return paged(body, key)
 
 
 @blp.route("/projections", methods=["GET"])

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
+from api.http.pagination import LINK_HEADER, after, paged
 from api.http.paths import complaint_id, record_id
 from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
@@ -87,10 +88,10 @@ def complete(args: dict[str, Any], handoff: str) -> Any:
 
 @blp.route("/departments/<string:department>/handoffs", methods=["GET"])
 @blp.arguments(handoffs_schemas.QueueQuery, location="query")
-@blp.response(200, handoffs_schemas.DepartmentQueueOut)
-@problems(blp, 404)
+@blp.response(200, handoffs_schemas.DepartmentQueueOut, headers=LINK_HEADER)
+@problems(blp, 400, 404, 422)
 def department_queue(args: dict[str, Any], department: str) -> Any:
-    """A department's open handoffs, oldest first, with their deadlines"""
+    """A department's open handoffs, oldest first, with their deadlines, a page at a time"""
     app = ledger()
     if department not in app.policy.departments:
         raise NotFoundError("no such department")
@@ -98,10 +99,16 @@ def department_queue(args: dict[str, Any], department: str) -> Any:
     if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
         # Catch up before reading, so a department sees a handoff the moment it was requested.
         side.catch_up(["handoff_queue"])
-    return {
+    handoffs, key = open_for(
+        side.db,
+        side.generation("handoff_queue"),
+        department,
+        limit=args["limit"],
+        after=after(args),
+    )
+    body = {
         "department": department,
         "position": side.position("handoff_queue"),
-        "handoffs": open_for(
-            side.db, side.generation("handoff_queue"), department, limit=args["limit"]
-        ),
+        "handoffs": handoffs,
     }
+    return paged(body, key)

@@ -5,6 +5,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.http.access import access_control
+from api.http.pagination import LINK_HEADER, after, paged
 from api.http.problem_docs import problems
 from api.http.schemas.access import OperationsOut, OperationsQuery
 
@@ -15,20 +16,25 @@ blp = Blueprint(
 
 @blp.route("", methods=["GET"], endpoint="query")
 @blp.arguments(OperationsQuery, location="query")
-@blp.response(200, OperationsOut)
-@problems(blp, 422)
+@blp.response(200, OperationsOut, headers=LINK_HEADER)
+@problems(blp, 400, 422)
 def query(args: dict[str, Any]) -> Any:
-    """Who did or read what, when, with what result (newest first, paged with `before`)"""
+    """Who did or read what, when, with what result (newest first, a page at a time)"""
     limit = args["limit"]
+    start = after(args)
+    before = args.get("before")
+    if start is not None:
+        before = start[0] if before is None else min(before, start[0])
     entries = access_control().oplog.query(
         staff_id=args.get("staff"),
         since=args.get("from_"),
         until=args.get("to"),
         target=args.get("target"),
-        before=args.get("before"),
-        limit=limit,
+        before=before,
+        limit=limit + 1,  # one more than the page says whether a next page exists
     )
-    return {
-        "entries": entries,
-        "next_before": entries[-1].seq if len(entries) == limit else None,
-    }
+    more = len(entries) > limit
+    entries = entries[:limit]
+    last = entries[-1].seq if more else None
+    body = {"entries": entries, "next_before": last}
+    return paged(body, [last] if last is not None else None)

@@ -2,9 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.http.pagination import PageOut, PageQuery
 from api.http.paths import MAX_POSITION
 from api.http.schemas.common import _CODE, Moment, Strict, Text
 from ledger.access.policy import ROLES
+from projections.engine.keyset import MAX_PAGE_SIZE
 
 _DURATION = (
     validate.Length(min=2, max=7),
@@ -66,7 +68,7 @@ class TokenListOut(Schema):
     tokens = fields.List(fields.Nested(TokenOut))
 
 
-class OperationsQuery(Strict):
+class OperationsQuery(PageQuery):
     staff = fields.String(required=False, validate=validate.Length(min=1, max=64))
     from_ = Moment(required=False, data_key="from")
     to = Moment(required=False)
@@ -78,9 +80,13 @@ class OperationsQuery(Strict):
     before = fields.Integer(
         required=False,
         validate=validate.Range(min=1, max=MAX_POSITION),
-        metadata={"description": "Page back: only entries older than this seq."},
+        metadata={"description": "Only entries older than this seq (or follow `next`)."},
     )
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Entries per page, at most {MAX_PAGE_SIZE}."},
+    )
 
 
 class OperationOut(Schema):
@@ -97,7 +103,7 @@ class OperationOut(Schema):
     hash = fields.String()
 
 
-class OperationsOut(Schema):
+class OperationsOut(PageOut):
     entries = fields.List(fields.Nested(OperationOut))
     next_before = fields.Integer(
         allow_none=True, metadata={"description": "Pass as `before` for the next page."}

@@ -2,15 +2,20 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.http.schemas.common import Strict
+from api.http.pagination import PageOut, PageQuery
+from projections.engine.keyset import MAX_PAGE_SIZE
 
 
-class AccessLogQuery(Strict):
+class AccessLogQuery(PageQuery):
     subject_id = fields.UUID(required=False)
     staff_id = fields.String(required=False, validate=validate.Length(min=1, max=64))
     from_ = fields.AwareDateTime(required=False, data_key="from")
     to = fields.AwareDateTime(required=False)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Entries per page, at most {MAX_PAGE_SIZE}."},
+    )
 
 
 class AccessOut(Schema):
@@ -22,5 +27,5 @@ class AccessOut(Schema):
     purpose = fields.String()
 
 
-class AccessLogOut(Schema):
+class AccessLogOut(PageOut):
     entries = fields.List(fields.Nested(AccessOut))

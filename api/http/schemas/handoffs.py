@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.http.pagination import PageOut, PageQuery
 from api.http.schemas.common import _CODE, _SHORT, Moment, Strict, Text
+from projections.engine.keyset import MAX_PAGE_SIZE
 
 
 class RequestHandoffIn(Strict):
@@ -19,8 +21,12 @@ class ResultIn(Strict):
     result = Text()
 
 
-class QueueQuery(Strict):
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+class QueueQuery(PageQuery):
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE}."},
+    )
 
 
 class QueuedHandoffOut(Schema):
@@ -36,7 +42,7 @@ class QueuedHandoffOut(Schema):
     accepted_by = fields.String(allow_none=True)
 
 
-class DepartmentQueueOut(Schema):
+class DepartmentQueueOut(PageOut):
     department = fields.String()
     position = fields.Integer(
         metadata={"description": "Notification id of the ledger the queue reflects."}

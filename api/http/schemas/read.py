@@ -4,13 +4,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.http.pagination import PageOut, PageQuery, sort_field
 from api.http.schemas.common import _CODE, HistoryEntryOut, Moment, Strict
 from ledger.cases.complaint import STATUSES
 from ledger.values import PRIORITIES
 from projections.cases.metrics import GROUPINGS
+from projections.engine.keyset import MAX_PAGE_SIZE
 
 
-class CaseListQuery(Strict):
+class CaseListQuery(PageQuery):
     status = fields.String(required=False, validate=validate.OneOf(STATUSES))
     department = fields.String(required=False, validate=_CODE)
     priority = fields.String(required=False, validate=validate.OneOf(PRIORITIES))
@@ -26,16 +28,24 @@ class CaseListQuery(Strict):
             "region; never personal data."
         },
     )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String(
-        required=False,
-        validate=validate.Length(min=1, max=400),
-        metadata={"description": "`next_cursor` of the previous page."},
+    sort = sort_field(
+        "registered",
+        "due",
+        described="registered: newest first; due: the soonest open deadline first.",
     )
 
 
-class CaseQueueQuery(Strict):
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 200))
+class CaseQueueQuery(PageQuery):
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE}."},
+    )
+    sort = sort_field(
+        "registered",
+        "due",
+        described="registered: oldest first; due: the soonest open deadline first.",
+    )
 
 
 class ClockOut(Schema):
@@ -100,16 +110,15 @@ class CaseOut(Schema):
     version = fields.Integer()
 
 
-class CaseListOut(Schema):
+class CaseListOut(PageOut):
     position = fields.Integer(
         metadata={"description": "Notification id of the ledger this list reflects."}
     )
     as_of = fields.AwareDateTime(metadata={"description": "The time breaches were judged at."})
     items = fields.List(fields.Nested(CaseOut))
-    next_cursor = fields.String(allow_none=True)
 
 
-class QueueOut(Schema):
+class QueueOut(PageOut):
     department = fields.String()
     position = fields.Integer()
     as_of = fields.AwareDateTime()

@@ -309,7 +309,7 @@ def _query_figure(side: ReadSide, clients: int, seconds: float, rounds: int) -> 
     def listing(rng: random.Random) -> object:
         pick = rng.randrange(len(filters) + 2)
         if pick == len(filters):
-            return department_queue(db, generation, "service", limit=50)
+            return department_queue(db, generation, "service", limit=50)[0]
         if pick == len(filters) + 1:
             return list_cases(db, generation, CaseFilter(q=rng.choice(cases)[1]), now=now, limit=50)
         return list_cases(db, generation, filters[pick], now=now, limit=50)
