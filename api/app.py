@@ -39,6 +39,7 @@ from api.http.routes import (
     operations,
     retention,
     subjects,
+    tlog,
     tokens,
 )
 from api.http.schemas.common import ProblemOut
@@ -164,6 +165,7 @@ def create_app(
         tokens.blp,
         operations.blp,
         integrity.blp,
+        tlog.blp,
         retention.blp,
     ):
         api.register_blueprint(blueprint)

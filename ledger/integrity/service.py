@@ -7,7 +7,7 @@ position in one transaction. A checkpoint signs the tree as it stands after an u
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -24,16 +24,21 @@ from ledger.integrity.checkpoints import (
     Checkpoint,
     checkpoint_document,
     public_key_document,
+    public_key_id,
     sign,
 )
+from ledger.integrity.cosignatures import Cosignature
 from ledger.integrity.merkle import CompactRange
+from ledger.integrity.note import VerifierKey, verifier_key
 from ledger.integrity.tables import (
     TRACKING_NAME,
     IntegrityTables,
     LeafRow,
     StoredCheckpoint,
+    StoredCosignature,
 )
 from ledger.integrity.verify import Check, Progress, verify_ledger
+from ledger.integrity.witnesses import accept_cosignature
 
 BATCH = 10_000
 HeadProvider = Callable[[], tuple[str, str]]
@@ -41,7 +46,9 @@ HeadProvider = Callable[[], tuple[str, str]]
 the hash is empty)."""
 
 
-def to_checkpoint(stored: StoredCheckpoint) -> Checkpoint:
+def to_checkpoint(
+    stored: StoredCheckpoint, cosignatures: Sequence[StoredCosignature] = ()
+) -> Checkpoint:
     return Checkpoint(
         stored.number,
         stored.tree_size,
@@ -50,16 +57,34 @@ def to_checkpoint(stored: StoredCheckpoint) -> Checkpoint:
         stored.key_id,
         stored.signature,
         json.loads(stored.heads),
+        stored.origin,
+        tuple(Cosignature(c.witness, c.key_hash, c.time, c.signature) for c in cosignatures),
     )
+
+
+def default_origin(key: Ed25519PublicKey) -> str:
+    """A log origin unique to the deployment that holds this signing key, the same in each of
+    its processes and across restarts (set LEDGER_LOG_ORIGIN to the service's URL instead)."""
+    return f"complaint-ledger.invalid/{public_key_id(key)}"
 
 
 class Integrity:
     """Checkpoints and proofs for one ledger."""
 
-    def __init__(self, tables: IntegrityTables, key: Ed25519PrivateKey, clock: Clock) -> None:
+    def __init__(
+        self,
+        tables: IntegrityTables,
+        key: Ed25519PrivateKey,
+        clock: Clock,
+        *,
+        origin: str | None = None,
+        witnesses: Sequence[VerifierKey] = (),
+    ) -> None:
         self.tables = tables
         self._key = key
         self.clock = clock
+        self.origin = origin or default_origin(key.public_key())
+        self.witnesses = list(witnesses)  # whose cosignatures are accepted
         self.head_providers: list[HeadProvider] = []
         # What `verify` checks beside the tree: the audit log whose head checkpoints sign, and
         # the checks of other tables covered by the tree (the archive's).
@@ -71,7 +96,11 @@ class Integrity:
         return self._key.public_key()
 
     def public_key_document(self) -> dict[str, Any]:
-        return public_key_document(self.public_key)
+        return public_key_document(self.public_key, self.origin)
+
+    def verifier_key(self) -> str:
+        """The signing key as a signed-note verifier key (name+hash+base64)."""
+        return verifier_key(self.origin, self.public_key)
 
     # -- the tree -----------------------------------------------------------------------------
 
@@ -125,8 +154,8 @@ class Integrity:
             existing = self.tables.checkpoints(latest=True)
             if existing and not force:
                 latest = to_checkpoint(existing[-1])
-                if latest.tree_size == size and latest.heads == heads:
-                    return latest
+                if (latest.tree_size, latest.heads, latest.origin) == (size, heads, self.origin):
+                    return self.get_checkpoint(latest.number)
             tree = CompactRange.load(size, self.tables.nodes)
             checkpoint = sign(
                 self._key,
@@ -135,6 +164,7 @@ class Integrity:
                 root_hash=tree.root(),
                 signed_at=self.clock.now().isoformat(),
                 heads=heads,
+                origin=self.origin,
             )
             try:
                 self.tables.add_checkpoint(
@@ -146,6 +176,7 @@ class Integrity:
                         checkpoint.key_id,
                         checkpoint.signature,
                         json.dumps(dict(checkpoint.heads), sort_keys=True),
+                        checkpoint.origin,
                     )
                 )
             except IntegrityError:
@@ -154,7 +185,14 @@ class Integrity:
         raise DomainError("could not store a checkpoint: other processes kept taking its number")
 
     def checkpoints(self) -> list[Checkpoint]:
-        return [to_checkpoint(stored) for stored in self.tables.checkpoints()]
+        stored = self.tables.checkpoints()
+        return self._with_cosignatures(stored)
+
+    def _with_cosignatures(self, stored: list[StoredCheckpoint]) -> list[Checkpoint]:
+        cosigned: dict[int, list[StoredCosignature]] = {}
+        for cosignature in self.tables.cosignatures([c.number for c in stored]):
+            cosigned.setdefault(cosignature.number, []).append(cosignature)
+        return [to_checkpoint(c, cosigned.get(c.number, ())) for c in stored]
 
     def get_checkpoint(self, number: int | None = None) -> Checkpoint:
         """The checkpoint with this number, or the latest."""
@@ -163,7 +201,11 @@ class Integrity:
             raise NotFoundError(
                 "no checkpoint yet" if number is None else f"no checkpoint {number}"
             )
-        return to_checkpoint(found[-1])
+        return self._with_cosignatures(found[-1:])[0]
+
+    def add_cosignature(self, number: int, line: str) -> Checkpoint:
+        """Store a configured witness's cosignature of a checkpoint; the checkpoint with it."""
+        return accept_cosignature(self, number, line)
 
     # -- proofs -------------------------------------------------------------------------------
 
