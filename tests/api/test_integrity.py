@@ -28,7 +28,7 @@ def test_a_checkpoint_is_listed_and_exported_as_a_small_document(client: FlaskCl
     assert listed["checkpoints"] == [made] and exported == made
     # One complaint event, and one `Issued` event per token the test client minted (grants).
     grants = _grants(client)
-    assert exported["format"] == "complaint-ledger/checkpoint/1"
+    assert exported["format"] == "complaint-ledger/checkpoint/2"
     assert exported["tree_size"] == 1 + grants
 
 
