@@ -43,7 +43,7 @@ def checkpoint() -> Any:
     return response
 
 
-@blp.route("/tile/<level>/<path:index>", methods=["GET"])
+@blp.route("/tile/<string(maxlength=2):level>/<tile:index>", methods=["GET"])
 @blp.response(200, content_type=OCTETS)
 @problems(blp, 403, 404)
 def tile(level: str, index: str) -> Any:
@@ -54,7 +54,7 @@ def tile(level: str, index: str) -> Any:
     return Response(data, content_type=OCTETS, headers={"Cache-Control": IMMUTABLE})
 
 
-@blp.route("/tile/entries/<path:index>", methods=["GET"])
+@blp.route("/tile/entries/<tile:index>", methods=["GET"])
 @blp.response(200, content_type=OCTETS)
 @problems(blp, 403, 404)
 def entries(index: str) -> Any:
