@@ -26,7 +26,6 @@ from ledger.integrity.checkpoints import (
     ProofError,
     checkpoint_document,
     checkpoint_from_document,
-    load_public_key,
     note_text,
 )
 from ledger.integrity.note import (
@@ -38,6 +37,7 @@ from ledger.integrity.note import (
     verifier_key,
 )
 from ledger.integrity.proof_check import check_proof
+from ledger.integrity.public_keys import load_public_key
 from privacy.files import private_file
 
 COMMANDS = ("checkpoint", "verifier-key", "verify", "verify-proof")

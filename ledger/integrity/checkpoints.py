@@ -12,13 +12,11 @@ nothing but the files; it checks them with `proof_check.py`.
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.integrity.chain import HASH_BYTES
@@ -35,11 +33,8 @@ from ledger.integrity.note import (
     NoteSignature,
     format_note,
     key_hash,
-    looks_like_verifier_key,
     parse_note,
-    parse_verifier_key,
     raw,
-    verifier_key,
 )
 
 DOCUMENT = "complaint-ledger/checkpoint/2"
@@ -238,50 +233,3 @@ def checkpoint_from_document(document: Any) -> Checkpoint:
         signature=_b64(document, "signature"),
         heads=heads,
     )
-
-
-def public_key_document(key: Ed25519PublicKey, origin: str | None = None) -> dict[str, Any]:
-    pem = key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    document: dict[str, Any] = {
-        "algorithm": "Ed25519",
-        "key_id": public_key_id(key),
-        "public_key": base64.b64encode(raw(key)).decode("ascii"),
-        "pem": pem.decode("ascii"),
-    }
-    if origin is not None:
-        document["origin"] = origin
-        document["verifier_key"] = verifier_key(origin, key)
-    return document
-
-
-def load_public_key(text: str) -> Ed25519PublicKey:
-    """A public key from its JSON document (as served), a signed-note verifier key
-    (name+hash+base64), a PEM file, or bare base64."""
-    text = text.strip()
-    try:
-        if text.startswith("-----BEGIN"):
-            key = serialization.load_pem_public_key(text.encode("ascii"))
-            if not isinstance(key, Ed25519PublicKey):
-                raise ProofError("the public key is not an Ed25519 key")
-            return key
-        if text.startswith("{"):
-            document = json.loads(text)
-            if not isinstance(document, dict):
-                raise ProofError("not a public key document")
-            text = _get(document, "public_key", str)
-        elif looks_like_verifier_key(text):
-            verifier = parse_verifier_key(text)
-            if verifier.kind != ED25519:
-                raise ProofError("the verifier key is not a log's signing key (type 0x01)")
-            return verifier.key
-        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
-    except (ValueError, binascii.Error) as error:
-        if isinstance(error, ProofError):
-            raise
-        if isinstance(error, NoteError):
-            raise ProofError(str(error)) from None
-        raise ProofError(
-            "cannot read the public key (PEM, base64, a verifier key or its JSON document)"
-        ) from None

@@ -5,7 +5,6 @@ tracking position in batches and stores each batch's leaves and completed subtre
 position in one transaction. A checkpoint signs the tree as it stands after an update.
 """
 
-import base64
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,19 +16,14 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from ledger.audit.operation_log import OperationLog
 from ledger.clock import Clock
 from ledger.errors import DomainError, NotFoundError
-from ledger.integrity import merkle
+from ledger.integrity import merkle, proofs
 from ledger.integrity.breaks import Report
 from ledger.integrity.chain import GENESIS
-from ledger.integrity.checkpoints import (
-    Checkpoint,
-    checkpoint_document,
-    public_key_document,
-    public_key_id,
-    sign,
-)
+from ledger.integrity.checkpoints import Checkpoint, public_key_id, sign
 from ledger.integrity.cosignatures import Cosignature
 from ledger.integrity.merkle import CompactRange
 from ledger.integrity.note import VerifierKey, verifier_key
+from ledger.integrity.public_keys import public_key_document
 from ledger.integrity.tables import (
     TRACKING_NAME,
     IntegrityTables,
@@ -142,6 +136,7 @@ class Integrity:
             progress=progress,
             audit=self.audit,
             extra=self.checks,
+            witnesses=self.witnesses,
         )
 
     # -- checkpoints --------------------------------------------------------------------------
@@ -219,81 +214,9 @@ class Integrity:
     ) -> dict[str, Any]:
         """Proof that one event is in a checkpoint's tree (the latest by default)."""
         with self.tables.session():
-            return self._inclusion_proof(stream_id, version, notification_id, checkpoint)
-
-    def _inclusion_proof(
-        self,
-        stream_id: UUID | None,
-        version: int | None,
-        notification_id: int | None,
-        checkpoint: int | None,
-    ) -> dict[str, Any]:
-        if notification_id is not None:
-            leaf = self.tables.leaf_for_notification(notification_id)
-        elif stream_id is not None and version is not None:
-            leaf = self.tables.leaf_for_event(stream_id, version)
-        else:
-            raise DomainError("name the event by stream_id and version, or notification_id")
-        if leaf is None:
-            raise NotFoundError("no such event in the tree (yet)")
-        signed = self.get_checkpoint(checkpoint)
-        if leaf.position >= signed.tree_size:
-            raise DomainError(
-                f"checkpoint {signed.number} covers {signed.tree_size} events; this event is "
-                f"number {leaf.position + 1}: wait for the next checkpoint",
-                field="checkpoint",
-            )
-        ranges = merkle.inclusion_ranges(leaf.position, signed.tree_size)
-        nodes = self.tables.nodes(merkle.nodes_for(ranges))
-        stream = UUID(bytes=leaf.stream)
-        rows = self.tables.events_in_stream_order(
-            after=(stream, leaf.version - 2) if leaf.version > 1 else None,
-            stream=stream,
-            limit=2,
-        )
-        event = next((row for row in rows if row[2] == leaf.version), None)
-        previous = next((row[5] for row in rows if row[2] == leaf.version - 1), None)
-        document: dict[str, Any] = {
-            "type": "inclusion",
-            "stream_id": str(stream),
-            "version": leaf.version,
-            "notification_id": leaf.notification_id,
-            "leaf_index": leaf.position,
-            "chain_hash": leaf.chain_hash.hex(),
-            "proof": [merkle.range_hash(s, e, nodes).hex() for s, e in ranges],
-            "checkpoint": checkpoint_document(signed),
-        }
-        if event is not None:
-            document["event"] = {
-                "stream_bytes": leaf.stream.hex(),
-                "topic": event[3],
-                "state": base64.b64encode(event[4]).decode("ascii"),
-                "previous_chain_hash": (previous or GENESIS).hex(),
-            }
-        return document
+            return proofs.inclusion(self, stream_id, version, notification_id, checkpoint)
 
     def consistency_proof(self, *, first: int, second: int | None = None) -> dict[str, Any]:
         """Proof that a later checkpoint's tree extends an earlier one's unchanged."""
         with self.tables.session():
-            return self._consistency_proof(first, second)
-
-    def _consistency_proof(self, first: int, second: int | None) -> dict[str, Any]:
-        older, newer = self.get_checkpoint(first), self.get_checkpoint(second)
-        if older.tree_size > newer.tree_size or older.tree_size == 0:
-            raise DomainError(
-                "the first checkpoint must be non-empty and no larger than the second",
-                field="first",
-            )
-        nodes = self.tables.nodes(
-            merkle.nodes_for(merkle.consistency_ranges(older.tree_size, newer.tree_size))
-            if older.tree_size < newer.tree_size
-            else ()
-        )
-        return {
-            "type": "consistency",
-            "first": checkpoint_document(older),
-            "second": checkpoint_document(newer),
-            "proof": [
-                h.hex() for h in merkle.consistency_proof(older.tree_size, newer.tree_size, nodes)
-            ],
-        }
+            return proofs.consistency(self, first, second)

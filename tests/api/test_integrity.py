@@ -4,8 +4,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from ledger.integrity.checkpoints import checkpoint_from_document, load_public_key
+from ledger.integrity.checkpoints import checkpoint_from_document
 from ledger.integrity.proof_check import check_proof
+from ledger.integrity.public_keys import load_public_key
 from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, ok, register, workable
 
 

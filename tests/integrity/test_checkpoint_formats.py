@@ -10,19 +10,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.cli.main import main
 from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
-from ledger.integrity.checkpoints import (
-    Checkpoint,
-    ProofError,
-    checkpoint_document,
-    public_key_document,
-    sign,
-)
+from ledger.integrity.checkpoints import Checkpoint, ProofError, checkpoint_document, sign
 from ledger.integrity.cosignatures import cosign
 from ledger.integrity.merkle import CompactRange
 from ledger.integrity.note import COSIGNATURE_V1, parse_verifier_key, verifier_key
 from ledger.integrity.proof_check import check_proof
+from ledger.integrity.public_keys import public_key_document
 from ledger.integrity.service import Integrity
-from ledger.integrity.tables import StoredCheckpoint
+from ledger.integrity.tables import StoredCheckpoint, StoredCosignature
 from tests.integrity.helpers import register
 
 ORIGIN = "ledger.example.com/complaints"
@@ -142,3 +137,20 @@ def test_the_verify_proof_command_applies_the_witness_policy(
 def test_the_public_key_document_carries_the_verifier_key(c2sp: Integrity) -> None:
     document = public_key_document(c2sp.public_key, ORIGIN)
     assert parse_verifier_key(document["verifier_key"]).key == c2sp.public_key
+
+
+def test_verify_names_a_cosignature_written_around_the_witness_check(
+    ledger: LedgerApplication, clock: ManualClock, c2sp: Integrity
+) -> None:
+    register(ledger, clock)
+    checkpoint = c2sp.checkpoint()
+    forged = cosign(Ed25519PrivateKey.generate(), NAMES[0], checkpoint.body, 7)
+    witness = parse_verifier_key(VKEYS[0])
+    c2sp.tables.add_cosignature(
+        StoredCosignature(checkpoint.number, NAMES[0], witness.hash, 7, forged.signature)
+    )
+    breaks = [b.describe() for b in c2sp.verify().breaks]
+    assert breaks == [
+        f"BAD SIGNATURE: checkpoint {checkpoint.number}: "
+        f"the cosignature of {NAMES[0]} does not verify"
+    ]

@@ -9,7 +9,7 @@ import pytest
 from api.cli.main import main
 from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
-from ledger.integrity.checkpoints import public_key_document
+from ledger.integrity.public_keys import public_key_document
 from ledger.integrity.service import Integrity
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.integrity.helpers import register

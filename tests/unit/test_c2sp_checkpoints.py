@@ -14,12 +14,12 @@ from ledger.integrity.checkpoints import (
     checkpoint_document,
     checkpoint_from_document,
     checkpoint_from_note,
-    load_public_key,
     note_text,
     sign,
     signature_is_valid,
 )
 from ledger.integrity.note import verifier_key
+from ledger.integrity.public_keys import load_public_key
 from tests.conftest import TEST_SIGNING_SEED
 
 ORIGIN = "ledger.example.com/complaints"
