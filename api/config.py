@@ -7,6 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from ledger.errors import PolicyError
+from ledger.integrity.note import (
+    COSIGNATURE_V1,
+    NoteError,
+    VerifierKey,
+    is_valid_name,
+    parse_verifier_key,
+)
 from ledger.store.embedded import embedded_database_url
 
 # The operating standards keep operation logs at least six months (003 §4.2).
@@ -38,6 +45,10 @@ class Settings:
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
+    # The C2SP log origin (checkpoints' first line and key name); "" = derived from the key.
+    log_origin: str = ""
+    # Witnesses whose cosignatures of checkpoints are accepted (vkeys of type 0x04).
+    witness_keys: tuple[VerifierKey, ...] = ()
     retention_file: Path | None = (
         None  # retention rules (projections/retention/rules.py); None = defaults
     )
@@ -161,6 +172,8 @@ class Settings:
                 if env.get(name, "").strip()
             },
             checkpoint_interval=integer("LEDGER_CHECKPOINT_INTERVAL", 3600, 0, 7 * 24 * 3600),
+            log_origin=log_origin(env.get("LEDGER_LOG_ORIGIN", "").strip()),
+            witness_keys=witness_keys(env.get("LEDGER_WITNESS_KEYS", "")),
             retention_file=Path(r) if (r := env.get("LEDGER_RETENTION_FILE", "").strip()) else None,
             retention_interval=integer("LEDGER_RETENTION_INTERVAL", 0, 0, 366 * 24 * 3600),
             db_timeout=integer("LEDGER_DB_TIMEOUT", 5, 1, 300),
@@ -178,3 +191,29 @@ class Settings:
             smtp_sender=env.get("LEDGER_SMTP_FROM", "").strip() or "ledger@localhost",
         )
         return settings
+
+
+def log_origin(raw: str) -> str:
+    """LEDGER_LOG_ORIGIN checked: a schema-less URL, as C2SP checkpoints want their origin."""
+    if raw and (not is_valid_name(raw) or "://" in raw or raw.endswith("/")):
+        raise PolicyError(
+            "LEDGER_LOG_ORIGIN: expected a schema-less URL without spaces, plus signs or a "
+            f"trailing slash (like ledger.example.com/complaints), got {raw!r}"
+        )
+    return raw
+
+
+def witness_keys(raw: str) -> tuple[VerifierKey, ...]:
+    """LEDGER_WITNESS_KEYS: verifier keys (name+hash+base64, type 0x04), comma or space apart."""
+    keys = []
+    for text in raw.replace(",", " ").split():
+        try:
+            key = parse_verifier_key(text)
+        except NoteError as error:
+            raise PolicyError(f"LEDGER_WITNESS_KEYS: {error}") from None
+        if key.kind != COSIGNATURE_V1:
+            raise PolicyError(
+                f"LEDGER_WITNESS_KEYS: {key.name} is not a cosignature/v1 key (type 0x04)"
+            )
+        keys.append(key)
+    return tuple(keys)

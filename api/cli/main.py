@@ -9,7 +9,7 @@ ledger oplog verify                           the operation log's hash chain (ap
 ledger projections run|rebuild|status         read models (see api/cli/projections.py)
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
                                               (api/cli/incidents.py)
-ledger checkpoint | verify | verify-proof     tamper evidence (api/cli/integrity.py)
+ledger checkpoint | verifier-key | verify | verify-proof   tamper evidence (api/cli/integrity.py)
 ledger retention run | archive export|verify  retention and archives (api/cli/retention.py)
 """
 

@@ -53,10 +53,21 @@ class BoundedInteger(IntegerConverter):
         super().__init__(map, min=min, max=max)
 
 
+class TileIndex(UnicodeConverter):
+    """`<tile:...>`: a tlog-tiles index, x001/x234/067 and maybe .p/W, slashes and all
+    (ledger/integrity/tiles.py reads it; this only bounds what reaches it)."""
+
+    part_isolating = False
+
+    def __init__(self, map: Map) -> None:
+        super().__init__(map, minlength=1, maxlength=MAX_ID_LENGTH)
+        self.regex = f"[0-9xp./]{{1,{MAX_ID_LENGTH}}}"
+
+
 def install(url_map: Map) -> None:
     """Bound every id in a path, and answer `a//b` (e.g. `..%2F/`) 404 rather than a redirect.
 
     Called before any route is added; the routes' text (kept in the access log) stays as is.
     """
-    url_map.converters.update({"string": BoundedString, "int": BoundedInteger})
+    url_map.converters.update({"string": BoundedString, "int": BoundedInteger, "tile": TileIndex})
     url_map.merge_slashes = False

@@ -30,7 +30,13 @@ def build_integrity(
         log.warning(warning)
     recorder = ledger.recorder
     tables = integrity_tables_for(recorder.datastore, recorder.events_table_name)  # type: ignore[attr-defined]
-    integrity = Integrity(tables, key, ledger.clock)
+    integrity = Integrity(
+        tables,
+        key,
+        ledger.clock,
+        origin=settings.log_origin or None,
+        witnesses=settings.witness_keys,
+    )
     # The operation log is chained on its own; signing its head into every checkpoint makes the
     # record of who looked as provable as the ledger (checked by plain `ledger verify`).
     sign_operation_log(integrity, oplog or operation_log(ledger, settings))

@@ -5,9 +5,8 @@ tracking position in batches and stores each batch's leaves and completed subtre
 position in one transaction. A checkpoint signs the tree as it stands after an update.
 """
 
-import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -17,24 +16,24 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from ledger.audit.operation_log import OperationLog
 from ledger.clock import Clock
 from ledger.errors import DomainError, NotFoundError
-from ledger.integrity import merkle
+from ledger.integrity import merkle, proofs
 from ledger.integrity.breaks import Report
 from ledger.integrity.chain import GENESIS
 from ledger.integrity.checkpoint_records import is_recorded, only_record_after
-from ledger.integrity.checkpoints import (
-    Checkpoint,
-    checkpoint_document,
-    public_key_document,
-    sign,
-)
+from ledger.integrity.checkpoints import Checkpoint, public_key_id, sign
+from ledger.integrity.cosignatures import Cosignature
 from ledger.integrity.merkle import CompactRange
+from ledger.integrity.note import VerifierKey, verifier_key
+from ledger.integrity.public_keys import public_key_document
 from ledger.integrity.tables import (
     TRACKING_NAME,
     IntegrityTables,
     LeafRow,
     StoredCheckpoint,
+    StoredCosignature,
 )
 from ledger.integrity.verify import Check, Progress, verify_ledger
+from ledger.integrity.witnesses import accept_cosignature
 
 BATCH = 10_000
 HeadProvider = Callable[[], tuple[str, str]]
@@ -42,7 +41,9 @@ HeadProvider = Callable[[], tuple[str, str]]
 the hash is empty)."""
 
 
-def to_checkpoint(stored: StoredCheckpoint) -> Checkpoint:
+def to_checkpoint(
+    stored: StoredCheckpoint, cosignatures: Sequence[StoredCosignature] = ()
+) -> Checkpoint:
     return Checkpoint(
         stored.number,
         stored.tree_size,
@@ -51,16 +52,34 @@ def to_checkpoint(stored: StoredCheckpoint) -> Checkpoint:
         stored.key_id,
         stored.signature,
         json.loads(stored.heads),
+        stored.origin,
+        tuple(Cosignature(c.witness, c.key_hash, c.time, c.signature) for c in cosignatures),
     )
+
+
+def default_origin(key: Ed25519PublicKey) -> str:
+    """A log origin unique to the deployment that holds this signing key, the same in each of
+    its processes and across restarts (set LEDGER_LOG_ORIGIN to the service's URL instead)."""
+    return f"complaint-ledger.invalid/{public_key_id(key)}"
 
 
 class Integrity:
     """Checkpoints and proofs for one ledger."""
 
-    def __init__(self, tables: IntegrityTables, key: Ed25519PrivateKey, clock: Clock) -> None:
+    def __init__(
+        self,
+        tables: IntegrityTables,
+        key: Ed25519PrivateKey,
+        clock: Clock,
+        *,
+        origin: str | None = None,
+        witnesses: Sequence[VerifierKey] = (),
+    ) -> None:
         self.tables = tables
         self._key = key
         self.clock = clock
+        self.origin = origin or default_origin(key.public_key())
+        self.witnesses = list(witnesses)  # whose cosignatures are accepted
         self.head_providers: list[HeadProvider] = []
         # What `verify` checks beside the tree: the audit log whose head checkpoints sign, and
         # the checks of other tables covered by the tree (the archive's).
@@ -74,7 +93,11 @@ class Integrity:
         return self._key.public_key()
 
     def public_key_document(self) -> dict[str, Any]:
-        return public_key_document(self.public_key)
+        return public_key_document(self.public_key, self.origin)
+
+    def verifier_key(self) -> str:
+        """The signing key as a signed-note verifier key (name+hash+base64)."""
+        return verifier_key(self.origin, self.public_key)
 
     # -- the tree -----------------------------------------------------------------------------
 
@@ -116,6 +139,7 @@ class Integrity:
             progress=progress,
             audit=self.audit,
             extra=self.checks,
+            witnesses=self.witnesses,
         )
 
     # -- checkpoints --------------------------------------------------------------------------
@@ -135,11 +159,11 @@ class Integrity:
                 latest = to_checkpoint(existing[-1])
                 # Its own record, written after it, is no change of the ledger's.
                 grown = size - latest.tree_size
-                if latest.heads == heads and (
+                if (latest.heads, latest.origin) == (heads, self.origin) and (
                     grown == 0
                     or (grown == 1 and self.record and only_record_after(self.tables, latest))
                 ):
-                    return latest
+                    return self.get_checkpoint(latest.number)
             tree = CompactRange.load(size, self.tables.nodes)
             checkpoint = sign(
                 self._key,
@@ -148,6 +172,7 @@ class Integrity:
                 root_hash=tree.root(),
                 signed_at=self.clock.now().isoformat(),
                 heads=heads,
+                origin=self.origin,
             )
             try:
                 self.tables.add_checkpoint(
@@ -159,6 +184,7 @@ class Integrity:
                         checkpoint.key_id,
                         checkpoint.signature,
                         json.dumps(dict(checkpoint.heads), sort_keys=True),
+                        checkpoint.origin,
                     )
                 )
             except IntegrityError:
@@ -169,7 +195,14 @@ class Integrity:
         raise DomainError("could not store a checkpoint: other processes kept taking its number")
 
     def checkpoints(self) -> list[Checkpoint]:
-        return [to_checkpoint(stored) for stored in self.tables.checkpoints()]
+        stored = self.tables.checkpoints()
+        return self._with_cosignatures(stored)
+
+    def _with_cosignatures(self, stored: list[StoredCheckpoint]) -> list[Checkpoint]:
+        cosigned: dict[int, list[StoredCosignature]] = {}
+        for cosignature in self.tables.cosignatures([c.number for c in stored]):
+            cosigned.setdefault(cosignature.number, []).append(cosignature)
+        return [to_checkpoint(c, cosigned.get(c.number, ())) for c in stored]
 
     def get_checkpoint(self, number: int | None = None) -> Checkpoint:
         """The checkpoint with this number, or the latest."""
@@ -178,7 +211,11 @@ class Integrity:
             raise NotFoundError(
                 "no checkpoint yet" if number is None else f"no checkpoint {number}"
             )
-        return to_checkpoint(found[-1])
+        return self._with_cosignatures(found[-1:])[0]
+
+    def add_cosignature(self, number: int, line: str) -> Checkpoint:
+        """Store a configured witness's cosignature of a checkpoint; the checkpoint with it."""
+        return accept_cosignature(self, number, line)
 
     # -- proofs -------------------------------------------------------------------------------
 
@@ -192,81 +229,9 @@ class Integrity:
     ) -> dict[str, Any]:
         """Proof that one event is in a checkpoint's tree (the latest by default)."""
         with self.tables.session():
-            return self._inclusion_proof(stream_id, version, notification_id, checkpoint)
-
-    def _inclusion_proof(
-        self,
-        stream_id: UUID | None,
-        version: int | None,
-        notification_id: int | None,
-        checkpoint: int | None,
-    ) -> dict[str, Any]:
-        if notification_id is not None:
-            leaf = self.tables.leaf_for_notification(notification_id)
-        elif stream_id is not None and version is not None:
-            leaf = self.tables.leaf_for_event(stream_id, version)
-        else:
-            raise DomainError("name the event by stream_id and version, or notification_id")
-        if leaf is None:
-            raise NotFoundError("no such event in the tree (yet)")
-        signed = self.get_checkpoint(checkpoint)
-        if leaf.position >= signed.tree_size:
-            raise DomainError(
-                f"checkpoint {signed.number} covers {signed.tree_size} events; this event is "
-                f"number {leaf.position + 1}: wait for the next checkpoint",
-                field="checkpoint",
-            )
-        ranges = merkle.inclusion_ranges(leaf.position, signed.tree_size)
-        nodes = self.tables.nodes(merkle.nodes_for(ranges))
-        stream = UUID(bytes=leaf.stream)
-        rows = self.tables.events_in_stream_order(
-            after=(stream, leaf.version - 2) if leaf.version > 1 else None,
-            stream=stream,
-            limit=2,
-        )
-        event = next((row for row in rows if row[2] == leaf.version), None)
-        previous = next((row[5] for row in rows if row[2] == leaf.version - 1), None)
-        document: dict[str, Any] = {
-            "type": "inclusion",
-            "stream_id": str(stream),
-            "version": leaf.version,
-            "notification_id": leaf.notification_id,
-            "leaf_index": leaf.position,
-            "chain_hash": leaf.chain_hash.hex(),
-            "proof": [merkle.range_hash(s, e, nodes).hex() for s, e in ranges],
-            "checkpoint": checkpoint_document(signed),
-        }
-        if event is not None:
-            document["event"] = {
-                "stream_bytes": leaf.stream.hex(),
-                "topic": event[3],
-                "state": base64.b64encode(event[4]).decode("ascii"),
-                "previous_chain_hash": (previous or GENESIS).hex(),
-            }
-        return document
+            return proofs.inclusion(self, stream_id, version, notification_id, checkpoint)
 
     def consistency_proof(self, *, first: int, second: int | None = None) -> dict[str, Any]:
         """Proof that a later checkpoint's tree extends an earlier one's unchanged."""
         with self.tables.session():
-            return self._consistency_proof(first, second)
-
-    def _consistency_proof(self, first: int, second: int | None) -> dict[str, Any]:
-        older, newer = self.get_checkpoint(first), self.get_checkpoint(second)
-        if older.tree_size > newer.tree_size or older.tree_size == 0:
-            raise DomainError(
-                "the first checkpoint must be non-empty and no larger than the second",
-                field="first",
-            )
-        nodes = self.tables.nodes(
-            merkle.nodes_for(merkle.consistency_ranges(older.tree_size, newer.tree_size))
-            if older.tree_size < newer.tree_size
-            else ()
-        )
-        return {
-            "type": "consistency",
-            "first": checkpoint_document(older),
-            "second": checkpoint_document(newer),
-            "proof": [
-                h.hex() for h in merkle.consistency_proof(older.tree_size, newer.tree_size, nodes)
-            ],
-        }
+            return proofs.consistency(self, first, second)

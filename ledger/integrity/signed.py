@@ -2,6 +2,7 @@
 the tree's root compared with every checkpoint's as the leaves rebuild it."""
 
 import hashlib
+from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -15,7 +16,9 @@ from ledger.integrity.breaks import (
     Report,
 )
 from ledger.integrity.checkpoints import Checkpoint, signature_is_valid
+from ledger.integrity.cosignatures import is_valid
 from ledger.integrity.merkle import CompactRange
+from ledger.integrity.note import VerifierKey
 from ledger.integrity.tables import IntegrityTables, LeafTuple
 
 CHECKPOINTS = "ledger_checkpoints"
@@ -107,6 +110,7 @@ def check_checkpoints(
     public_key: Ed25519PublicKey,
     checkpoints: list[Checkpoint],
     tree_size: int,
+    witnesses: Sequence[VerifierKey] = (),
 ) -> None:
     expected_number = 1
     for checkpoint in checkpoints:
@@ -132,6 +136,7 @@ def check_checkpoints(
                     row=checkpoint.number,
                 )
             )
+        report.breaks.extend(_forged_cosignatures(checkpoint, witnesses))
     covered = [c for c in checkpoints if 0 < c.tree_size <= tree_size]
     stored = tables.nodes(merkle.nodes_for([(0, c.tree_size) for c in covered]))
     for checkpoint in covered:
@@ -147,3 +152,22 @@ def check_checkpoints(
                     checkpoint=checkpoint.number,
                 )
             )
+
+
+def _forged_cosignatures(checkpoint: Checkpoint, witnesses: Sequence[VerifierKey]) -> list[Break]:
+    """A stored cosignature that a configured witness key does not verify (one from a key no
+    longer configured cannot be checked here, and is left to `verify-proof --witness-key`)."""
+    found = []
+    for cosignature in checkpoint.cosignatures:
+        for witness in witnesses:
+            if (witness.name, witness.hash) != (cosignature.witness, cosignature.key_hash):
+                continue
+            if checkpoint.origin is None or not is_valid(cosignature, witness, checkpoint.body):
+                found.append(
+                    Break(
+                        BAD_SIGNATURE,
+                        f"the cosignature of {cosignature.witness} does not verify",
+                        checkpoint=checkpoint.number,
+                    )
+                )
+    return found

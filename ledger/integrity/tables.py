@@ -11,7 +11,6 @@ The reads of the event table itself are `ledger.integrity.event_table`'s.
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -20,11 +19,23 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
+from ledger.integrity.checkpoint_tables import (
+    CheckpointTables,
+    StoredCheckpoint,
+    StoredCosignature,
+    checkpoint_statements,
+)
 from ledger.integrity.event_table import MAX_PARAMETERS, EventRow, EventTableReads
-from ledger.store.recorders import APPEND_ONLY_MESSAGE
 from privacy.db.schema_lock import serialise_schema_changes
 
-__all__ = ["EventRow", "IntegrityTables", "LeafRow", "LeafTuple", "StoredCheckpoint"]
+__all__ = [
+    "EventRow",
+    "IntegrityTables",
+    "LeafRow",
+    "LeafTuple",
+    "StoredCheckpoint",
+    "StoredCosignature",
+]
 
 TRACKING_NAME = "ledger.merkle_tree"
 
@@ -48,20 +59,7 @@ _LEAF_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class StoredCheckpoint:
-    """A signed tree head as stored."""
-
-    number: int
-    tree_size: int
-    root_hash: bytes
-    signed_at: str
-    key_id: str
-    signature: bytes
-    heads: str  # JSON object of extra heads, "{}" when none
-
-
-class IntegrityTables(PostgresTrackingRecorder, EventTableReads):
+class IntegrityTables(PostgresTrackingRecorder, EventTableReads, CheckpointTables):
     """The tree, the checkpoints and raw reads of the event table, in the ledger's schema."""
 
     def __init__(self, datastore: PostgresDatastore, events_table_name: str) -> None:
@@ -70,8 +68,6 @@ class IntegrityTables(PostgresTrackingRecorder, EventTableReads):
         self.events = f'"{schema}".{events_table_name}'
         self.leaves_table = f'"{schema}".ledger_merkle_leaves'
         self.nodes_table = f'"{schema}".ledger_merkle_nodes'
-        self.checkpoints_table = f'"{schema}".ledger_checkpoints'
-        function = f'"{schema}".ledger_checkpoints_refuse_change'
         self.sql_create_statements.extend(
             SQL(statement)  # type: ignore[misc]  # built from constants and a checked schema
             for statement in [
@@ -82,15 +78,7 @@ class IntegrityTables(PostgresTrackingRecorder, EventTableReads):
                 f"ON {self.leaves_table} (originator_id, originator_version)",
                 f"CREATE TABLE IF NOT EXISTS {self.nodes_table} (level INTEGER NOT NULL, "
                 "idx BIGINT NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx))",
-                f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table} (number BIGINT PRIMARY KEY, "
-                "tree_size BIGINT NOT NULL, root_hash bytea NOT NULL, "
-                "signed_at TEXT NOT NULL, key_id TEXT NOT NULL, signature bytea NOT NULL, "
-                "heads TEXT NOT NULL)",
-                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: % refused on %', TG_OP, "
-                "TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$",
-                f"CREATE OR REPLACE TRIGGER ledger_checkpoints_refuse_change BEFORE UPDATE OR "
-                f"DELETE ON {self.checkpoints_table} FOR EACH ROW EXECUTE FUNCTION {function}()",
+                *checkpoint_statements(schema),
             ]
         )
 
@@ -227,40 +215,6 @@ class IntegrityTables(PostgresTrackingRecorder, EventTableReads):
             "ORDER BY position LIMIT %s",
             [*params, limit],
         )
-
-    # -- checkpoints ----------------------------------------------------------------------
-
-    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"INSERT INTO {self.checkpoints_table} (number, tree_size, root_hash, signed_at, "
-                "key_id, signature, heads) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    checkpoint.number,
-                    checkpoint.tree_size,
-                    checkpoint.root_hash,
-                    checkpoint.signed_at,
-                    checkpoint.key_id,
-                    checkpoint.signature,
-                    checkpoint.heads,
-                ),
-            )
-
-    def checkpoints(
-        self, *, number: int | None = None, latest: bool = False
-    ) -> list[StoredCheckpoint]:
-        """Every stored checkpoint in order (or the one with this number, or the latest)."""
-        where, params = ("", []) if number is None else ("WHERE number = %s", [number])
-        order = "ORDER BY number DESC LIMIT 1" if latest else "ORDER BY number"
-        rows = self._read(
-            "SELECT number, tree_size, root_hash, signed_at, key_id, signature, heads "
-            f"FROM {self.checkpoints_table} {where} {order}",
-            params,
-        )
-        return [
-            StoredCheckpoint(int(r[0]), int(r[1]), bytes(r[2]), r[3], r[4], bytes(r[5]), r[6])
-            for r in rows
-        ]
 
 
 def integrity_tables_for(datastore: PostgresDatastore, events_table_name: str) -> IntegrityTables:

@@ -12,8 +12,8 @@ checked), so memory stays flat:
             chain hash, and no event the tree has passed may be absent from it; the leaves
             rebuild the tree on the way, and its root is compared with every checkpoint's at
             that size
-3. signed   every checkpoint's signature with the public key, their numbering, kept copies, and
-            the stored subtree hashes that proofs are built from
+3. signed   every checkpoint's signature with the public key, their numbering, kept copies,
+            the witnesses' stored cosignatures, and the stored subtree hashes proofs use
 4. beside   the logs whose heads the checkpoints sign: the audit log (`audit_checks`), and the
             `extra` checks the caller passes (the archive's, projections/retention)
 
@@ -46,6 +46,7 @@ from ledger.integrity.breaks import (
 from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint
 from ledger.integrity.key_checks import check_subject_keys
+from ledger.integrity.note import VerifierKey
 from ledger.integrity.pages import BATCH, Predecessors, event_pages, leaf_pages, read_ahead
 from ledger.integrity.signed import Roots, check_checkpoints, with_kept
 from ledger.integrity.tables import IntegrityTables, LeafTuple
@@ -66,6 +67,7 @@ def verify_ledger(
     progress: Progress | None = None,
     audit: OperationLog | None = None,
     extra: Sequence[Check] = (),
+    witnesses: Sequence[VerifierKey] = (),
 ) -> Report:
     """Verify the whole ledger, one stream, or the part a checkpoint covers.
 
@@ -96,7 +98,7 @@ def verify_ledger(
     roots.finish()
     if up_to_checkpoint is None:
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
-    check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size)
+    check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size, witnesses)
     if stream is None and up_to_checkpoint is None:
         check_subject_keys(tables, report)  # data keys against recorded erasures
         if audit is not None:

@@ -29,11 +29,10 @@ from ledger.integrity.checkpoints import (
     ProofError,
     checkpoint_document,
     checkpoint_from_document,
-    load_public_key,
-    public_key_document,
     public_key_id,
     signature_is_valid,
 )
+from ledger.integrity.public_keys import load_public_key, public_key_document
 from privacy.files import private_file
 from projections.retention.archive_tables import ArchiveRow, canonical, record_sha256
 

@@ -125,6 +125,8 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
             "incident": incident["id"],
             "item": "item-1",
             "number": str(signed["number"]),
+            "level": "0",
+            "index": "000.p/1",
         }
     return ids
 

@@ -4,8 +4,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from ledger.integrity.checkpoints import checkpoint_from_document, load_public_key
+from ledger.integrity.checkpoints import checkpoint_from_document
 from ledger.integrity.proof_check import check_proof
+from ledger.integrity.public_keys import load_public_key
 from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, ok, register, workable
 
 
@@ -28,7 +29,7 @@ def test_a_checkpoint_is_listed_and_exported_as_a_small_document(client: FlaskCl
     assert listed["checkpoints"] == [made] and exported == made
     # One complaint event, and one `Issued` event per token the test client minted (grants).
     grants = _grants(client)
-    assert exported["format"] == "complaint-ledger/checkpoint/1"
+    assert exported["format"] == "complaint-ledger/checkpoint/2"
     assert exported["tree_size"] == 1 + grants
 
 

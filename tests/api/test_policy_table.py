@@ -30,7 +30,8 @@ def test_compliance_officers_may_change_nothing(app: Flask) -> None:
     }
     # Signing a checkpoint attests to the ledger as it is; a legal hold preserves records from
     # destruction (issue 7 gives holds to compliance officers). Neither changes a record's facts.
-    attestations = {"integrity.make_checkpoint"}
+    # A witness's cosignature, carried by an auditor's token, is another party's attestation.
+    attestations = {"integrity.make_checkpoint", "integrity.add_cosignature"}
     preservations = {
         "subjects.place_hold",
         "subjects.lift_hold",

@@ -9,7 +9,7 @@ import pytest
 from api.cli.main import main
 from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
-from ledger.integrity.checkpoints import public_key_document
+from ledger.integrity.public_keys import public_key_document
 from ledger.integrity.service import Integrity
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.integrity.helpers import register
@@ -104,3 +104,38 @@ def test_verify_with_an_unreadable_kept_checkpoint_exits_two(
     (environment / "cp.json").write_text('{"format": "something else"}')
     assert main(["verify", "--checkpoint", str(environment / "cp.json")]) == 2
     assert "not a checkpoint document" in capsys.readouterr().err
+
+
+def test_verifier_key_prints_the_signing_key_under_the_configured_origin(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.integrity.note import verifier_key
+    from tests.conftest import TEST_SIGNING_SEED
+
+    monkeypatch.setenv("LEDGER_LOG_ORIGIN", "ledger.example.com/complaints")
+    assert main(["verifier-key"]) == 0
+    key = Ed25519PrivateKey.from_private_bytes(TEST_SIGNING_SEED).public_key()
+    assert capsys.readouterr().out == verifier_key("ledger.example.com/complaints", key) + "\n"
+
+
+def test_checkpoint_note_prints_the_c2sp_signed_note(
+    environment: Path,
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ledger.integrity.checkpoints import checkpoint_from_note
+
+    register(ledger, clock)
+    assert main(["checkpoint", "--note"]) == 0
+    assert checkpoint_from_note(capsys.readouterr().out).tree_size == 3
+
+
+def test_a_malformed_log_origin_is_refused_at_start(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEDGER_LOG_ORIGIN", "https://ledger.example.com/")
+    assert main(["verifier-key"]) != 0
+    assert "LEDGER_LOG_ORIGIN" in capsys.readouterr().err

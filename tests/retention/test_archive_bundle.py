@@ -119,7 +119,7 @@ def test_an_altered_manifest_fails_its_signature(bundle: Path) -> None:
 
 def test_a_bundle_signed_by_another_key_fails_against_the_pinned_key(bundle: Path) -> None:
     other = Ed25519PrivateKey.generate().public_key()
-    from ledger.integrity.checkpoints import public_key_document
+    from ledger.integrity.public_keys import public_key_document
 
     with pytest.raises(ProofError, match="not the public key you gave"):
         verify_bundle(bundle, pinned_key=json.dumps(public_key_document(other)))

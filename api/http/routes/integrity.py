@@ -1,14 +1,17 @@
-"""Tamper evidence over HTTP: checkpoints, the public key, inclusion and consistency proofs."""
+"""Tamper evidence over HTTP: checkpoints, witnesses' cosignatures, the public key, inclusion
+and consistency proofs. The same tree as C2SP tlog-tiles is `tlog.py`."""
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from api.http.problem_docs import problems
+from api.http.problems import problem
 from api.http.schemas import integrity as schemas
 from ledger.integrity.checkpoints import checkpoint_document
 from ledger.integrity.service import Integrity
+from ledger.integrity.witnesses import CosignatureError
 
 blp = Blueprint("integrity", __name__, url_prefix="/v1/integrity", description="Tamper evidence")
 
@@ -42,12 +45,32 @@ def get_checkpoint(number: int) -> Any:
     return checkpoint_document(integrity().get_checkpoint(number))
 
 
+@blp.route("/checkpoints/<int:number>/cosignatures", methods=["POST"])
+@blp.arguments(schemas.CosignatureIn)
+@blp.response(201, schemas.CheckpointOut)
+@problems(blp, 403, 404, 422)
+def add_cosignature(args: dict[str, Any], number: int) -> Any:
+    """Add a configured witness's cosignature (tlog-cosignature v1) to a checkpoint"""
+    try:
+        return checkpoint_document(integrity().add_cosignature(number, args["cosignature"]))
+    except CosignatureError as error:
+        return problem(422, "Invalid request", str(error), field="cosignature")
+
+
 @blp.route("/public-key", methods=["GET"])
 @blp.response(200, schemas.PublicKeyOut)
 @problems(blp)
 def public_key() -> Any:
     """The Ed25519 public key that checks every checkpoint's signature"""
     return integrity().public_key_document()
+
+
+@blp.route("/verifier-key", methods=["GET"])
+@blp.response(200, content_type="text/plain")
+@problems(blp)
+def verifier_key() -> Any:
+    """The public key as a signed-note verifier key (name+hash+base64), one line"""
+    return Response(integrity().verifier_key() + "\n", mimetype="text/plain")
 
 
 @blp.route("/proofs/inclusion", methods=["GET"])

@@ -9,7 +9,12 @@ from api.http.schemas.common import Strict
 
 
 class CheckpointOut(Schema):
-    format = fields.String(metadata={"description": "complaint-ledger/checkpoint/1"})
+    format = fields.String(
+        metadata={
+            "description": "complaint-ledger/checkpoint/2 (a C2SP checkpoint; /1: the first "
+            "format, kept for old checkpoints)"
+        }
+    )
     number = fields.Integer()
     tree_size = fields.Integer()
     root_hash = fields.String(metadata={"description": "hex SHA-256 RFC 6962 tree root"})
@@ -17,6 +22,24 @@ class CheckpointOut(Schema):
     key_id = fields.String()
     signature = fields.String(metadata={"description": "base64 Ed25519 signature"})
     heads = fields.Dict(keys=fields.String(), values=fields.String())
+    origin = fields.String(metadata={"description": "the C2SP log origin (format /2)"})
+    note = fields.String(
+        metadata={
+            "description": "the C2SP signed note: the checkpoint body, the log's signature and "
+            "any witnesses' cosignatures (format /2)"
+        }
+    )
+
+
+class CosignatureIn(Strict):
+    cosignature = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={
+            "description": "a witness's signature line: '— <witness name> base64(key hash || "
+            "time || signature)' (c2sp.org/tlog-cosignature, Ed25519)"
+        },
+    )
 
 
 class CheckpointListOut(Schema):
@@ -28,6 +51,10 @@ class PublicKeyOut(Schema):
     key_id = fields.String()
     public_key = fields.String(metadata={"description": "base64 of the raw 32-byte key"})
     pem = fields.String()
+    origin = fields.String(metadata={"description": "the log origin, the key's name"})
+    verifier_key = fields.String(
+        metadata={"description": "the signed-note verifier key: name+hash+base64(0x01 || key)"}
+    )
 
 
 class InclusionQuery(Strict):
