@@ -208,6 +208,7 @@ POLICY: Final[Mapping[str, Rule]] = {
     "integrity.make_checkpoint":   row(__,    __,    __,    __,    __,    __,    ALL,   __,    __),
     "integrity.inclusion_proof":   row(__,    __,    __,    __,    __,    __,    ALL,   __,    __),
     "integrity.consistency_proof": row(__,    __,    __,    __,    __,    __,    ALL,   __,    __),
+    "integrity.evidence_bundle":   row(__,    __,    __,    __,    __,    __,    ALL,   __,    __),
     "integrity.public_key":        row(ALL,   ALL,   ALL,   ALL,   ALL,   ALL,   ALL,   ALL,   ALL),
     "operations.query":            row(__,    __,    __,    __,    __,    __,    ALL,   __,    __),
     "tokens.issue":                row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),

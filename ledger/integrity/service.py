@@ -73,6 +73,11 @@ class Integrity:
     def public_key_document(self) -> dict[str, Any]:
         return public_key_document(self.public_key)
 
+    def sign_statement(self, message: bytes) -> bytes:
+        """Sign bytes that are not a checkpoint; the caller prefixes its own context line
+        (an evidence bundle's manifest: ledger/integrity/evidence/manifest.py)."""
+        return self._key.sign(message)
+
     # -- the tree -----------------------------------------------------------------------------
 
     def update_tree(self) -> int:
