@@ -108,9 +108,11 @@ def report(verdict: Verdict) -> None:
     for holds, what in verdict.lines:
         print(f"{'ok  ' if holds else 'FAIL'} {what}")
     for revealed in verdict.revealed:
+        fields = revealed.get("fields")
         print(
             f"note values of person {revealed.get('subject_id')} are shown "
-            f"({revealed.get('shown')}): {', '.join(revealed.get('fields', []))}"
+            f"({revealed.get('shown')}): "
+            f"{', '.join(map(str, fields)) if isinstance(fields, list) else '?'}"
         )
     failed = sum(not holds for holds, _ in verdict.lines)
     print("VERIFIED" if verdict.intact else f"FAILED: {failed} check(s) do not hold")

@@ -20,7 +20,7 @@ MANIFEST_CONTEXT = b"complaint-ledger evidence manifest v1\n"
 CHECKPOINT_FIRST_LINE = "complaint-ledger checkpoint v1"
 
 
-class Failed(Exception):
+class VerificationError(Exception):
     """What does not hold, naming the file."""
 
 
@@ -33,7 +33,7 @@ def _members(bundle: bytes) -> dict[str, bytes]:
     with tarfile.open(fileobj=io.BytesIO(bundle), mode="r:") as archive:
         for member in archive:
             if not member.isfile() or member.name in files:
-                raise Failed(f"{member.name}: not a single regular file")
+                raise VerificationError(f"{member.name}: not a single regular file")
             extracted = archive.extractfile(member)
             files[member.name] = extracted.read() if extracted else b""
     return files
@@ -43,7 +43,7 @@ def _verify(key: Ed25519PublicKey, signature_b64: bytes, message: bytes, what: s
     try:
         key.verify(base64.b64decode(signature_b64.strip(), validate=True), message)
     except (InvalidSignature, ValueError) as error:
-        raise Failed(f"{what}: signature does not verify") from error
+        raise VerificationError(f"{what}: signature does not verify") from error
 
 
 def _chain_hash(event: dict[str, Any], version: int) -> bytes:
@@ -63,11 +63,11 @@ def _chain_hash(event: dict[str, Any], version: int) -> bytes:
 def _root_from_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes]) -> bytes:
     """RFC 9162 section 2.1.3.2."""
     if index >= size:
-        raise Failed("leaf index beyond the tree")
+        raise VerificationError("leaf index beyond the tree")
     fn, sn, result = index, size - 1, _sha256(b"\x00" + leaf)
     for node in proof:
         if sn == 0:
-            raise Failed("proof too long")
+            raise VerificationError("proof too long")
         if fn & 1 or fn == sn:
             result = _sha256(b"\x01" + node + result)
             while not fn & 1 and fn != 0:
@@ -78,7 +78,7 @@ def _root_from_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes])
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise Failed("proof too short")
+        raise VerificationError("proof too short")
     return result
 
 
@@ -94,21 +94,21 @@ def _audit_row_hash(row: dict[str, Any]) -> str:
 
 
 def verify(bundle: bytes, key: Ed25519PublicKey) -> dict[str, Any]:
-    """Raise `Failed` on the first thing that does not hold; else what was checked."""
+    """Raise `VerificationError` on the first thing that does not hold; else what was checked."""
     files = _members(bundle)
     manifest = files.pop("manifest.json")
     _verify(key, files.pop("manifest.sig"), MANIFEST_CONTEXT + manifest, "manifest.sig")
     listed = {entry["path"]: entry for entry in json.loads(manifest)["files"]}
     if set(listed) != set(files):
-        raise Failed(f"files differ from the manifest: {sorted(set(listed) ^ set(files))}")
+        raise VerificationError(f"files differ from the manifest: {sorted(set(listed) ^ set(files))}")
     for path, content in files.items():
         if hashlib.sha256(content).hexdigest() != listed[path]["sha256"]:
-            raise Failed(f"{path}: SHA-256 differs")
+            raise VerificationError(f"{path}: SHA-256 differs")
     text = files["checkpoint.txt"]
     _verify(key, files["checkpoint.sig"], text, "checkpoint.txt")
     lines = text.decode().split("\n")
     if lines[0] != CHECKPOINT_FIRST_LINE:
-        raise Failed("checkpoint.txt: unknown format")
+        raise VerificationError("checkpoint.txt: unknown format")
     size, root = int(lines[2]), bytes.fromhex(lines[3])
     heads = dict(line.split(" ")[1:3] for line in lines[5:] if line.startswith("head "))
     streams: dict[str, list[dict[str, Any]]] = {}
@@ -116,28 +116,28 @@ def verify(bundle: bytes, key: Ed25519PublicKey) -> dict[str, Any]:
         proof = json.loads(files[path])
         leaf = _chain_hash(proof["event"], proof["version"])
         if leaf.hex() != proof["chain_hash"]:
-            raise Failed(f"{path}: stored bytes do not hash to the chain hash")
+            raise VerificationError(f"{path}: stored bytes do not hash to the chain hash")
         hashes = [bytes.fromhex(h) for h in proof["proof"]]
         if _root_from_inclusion(proof["leaf_index"], size, leaf, hashes) != root:
-            raise Failed(f"{path}: not included in the checkpoint")
+            raise VerificationError(f"{path}: not included in the checkpoint")
         streams.setdefault(proof["stream_id"], []).append(proof)
     for stream, proofs in streams.items():
         previous = "00" * 32
         for expected, proof in enumerate(sorted(proofs, key=lambda p: p["version"]), start=1):
             if proof["version"] != expected or proof["event"]["previous_chain_hash"] != previous:
-                raise Failed(f"stream {stream}: version {expected} missing or unlinked")
+                raise VerificationError(f"stream {stream}: version {expected} missing or unlinked")
             previous = proof["chain_hash"]
     segment = json.loads(files["audit/segment.json"])
     rows = segment["rows"]
     for before, row in zip([None, *rows], rows, strict=False):
         if before is not None and row["prev_hash"] != before["hash"]:
-            raise Failed(f"audit/segment.json: row {row['seq']} unlinked")
+            raise VerificationError(f"audit/segment.json: row {row['seq']} unlinked")
         if _audit_row_hash(row) != row["hash"]:
-            raise Failed(f"audit/segment.json: row {row['seq']} altered")
+            raise VerificationError(f"audit/segment.json: row {row['seq']} altered")
     if rows and f"{rows[-1]['seq']}:{rows[-1]['hash']}" != heads.get("operation-log"):
-        raise Failed("audit/segment.json: does not end at the signed head")
+        raise VerificationError("audit/segment.json: does not end at the signed head")
     if not set(segment["touching"]) <= {row["seq"] for row in rows}:
-        raise Failed("audit/segment.json: a touching row is missing")
+        raise VerificationError("audit/segment.json: a touching row is missing")
     case = json.loads(files["case.json"])
     return {
         "events": sum(len(p) for p in streams.values()),

@@ -14,6 +14,7 @@ from ledger.access.policy import visibility_for
 from ledger.integrity.checkpoints import checkpoint_document
 from ledger.integrity.evidence.assemble import export_case
 from ledger.integrity.service import Integrity
+from ledger.values import Actor
 
 blp = Blueprint("integrity", __name__, url_prefix="/v1/integrity", description="Tamper evidence")
 
@@ -86,8 +87,7 @@ def consistency_proof(args: dict[str, Any]) -> Any:
 def evidence_bundle(complaint: str) -> Any:
     """One complaint's evidence bundle: its events, proofs, checkpoint and audit rows"""
     state = request_state()
-    actor = state.actor
-    assert actor is not None  # the access check let only a known caller through
+    actor = state.actor or Actor(staff_id="-", role="")  # the access check let a caller in
     exported = export_case(
         state.ledger,
         integrity(),

@@ -67,7 +67,7 @@ def open_signed(signed: SignedText, key: Ed25519PublicKey) -> Checkpoint:
         raise ProofError(f"the checkpoint is not {FORMAT!r} text")
     heads: dict[str, str] = {}
     for line in lines[5:-1]:
-        kind, name, value = (line.split(" ") + ["", ""])[:3]
+        kind, name, value = [*line.split(" "), "", ""][:3]
         if kind != "head" or not name:
             raise ProofError(f"the checkpoint has an unknown line {line[:40]!r}")
         heads[name] = value

@@ -62,7 +62,7 @@ def check_manifest(files: Mapping[str, bytes], key: Ed25519PublicKey) -> list[tu
         listed = {entry["path"]: entry for entry in document["files"]}
         if document.get("format") != FORMAT:
             results.append((False, f"{MANIFEST}: format is not {FORMAT!r}"))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return [*results, (False, f"{MANIFEST}: not a manifest document")]
     bad = 0
     for path, entry in sorted(listed.items()):

@@ -54,11 +54,15 @@ def verify_bundle(data: bytes, key: Ed25519PublicKey) -> Verdict:
     _check_key(verdict, files, key)
     checkpoint = _checkpoint(verdict, files, key)
     case = _json(verdict, files, "case.json")
-    if isinstance(case, dict):
-        verdict.revealed = [r for r in case.get("revealed", []) if isinstance(r, dict)]
+    if isinstance(case, dict) and isinstance(case.get("revealed"), list):
+        verdict.revealed = [r for r in case["revealed"] if isinstance(r, dict)]
     if checkpoint is not None:
-        _check_events(verdict, files, checkpoint, key)
-        _check_audit(verdict, files, checkpoint)
+        for check, path in ((_check_events, "events/"), (_check_audit, "audit/segment.json")):
+            try:
+                check(verdict, files, checkpoint, key)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                # Malformed beyond the checks' own messages: still a failure, still named.
+                verdict.add(False, f"{path}: malformed (a field is missing or of the wrong type)")
     return verdict
 
 
@@ -118,6 +122,9 @@ def _check_events(
         except ProofError as error:
             verdict.add(False, f"{path}: {error}")
             continue
+        if not isinstance(proof.get("version"), int) or not isinstance(proof.get("event"), dict):
+            verdict.add(False, f"{path}: malformed")
+            continue
         streams.setdefault(str(proof.get("stream_id")), []).append(
             (int(proof["version"]), path, proof)
         )
@@ -142,7 +149,9 @@ def _check_events(
     )
 
 
-def _check_audit(verdict: Verdict, files: dict[str, bytes], checkpoint: Checkpoint) -> None:
+def _check_audit(
+    verdict: Verdict, files: dict[str, bytes], checkpoint: Checkpoint, key: Ed25519PublicKey
+) -> None:
     segment = _json(verdict, files, "audit/segment.json")
     if not isinstance(segment, dict):
         return
