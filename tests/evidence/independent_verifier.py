@@ -100,7 +100,9 @@ def verify(bundle: bytes, key: Ed25519PublicKey) -> dict[str, Any]:
     _verify(key, files.pop("manifest.sig"), MANIFEST_CONTEXT + manifest, "manifest.sig")
     listed = {entry["path"]: entry for entry in json.loads(manifest)["files"]}
     if set(listed) != set(files):
-        raise VerificationError(f"files differ from the manifest: {sorted(set(listed) ^ set(files))}")
+        raise VerificationError(
+            f"files differ from the manifest: {sorted(set(listed) ^ set(files))}"
+        )
     for path, content in files.items():
         if hashlib.sha256(content).hexdigest() != listed[path]["sha256"]:
             raise VerificationError(f"{path}: SHA-256 differs")
