@@ -194,6 +194,8 @@ POLICY: Final[Mapping[str, Rule]] = {
     "incidents.close":             row(__,    __,    ALL,   ALL,   __,    ALL,   __,    __,    __),
     "incidents.complaints":        row(__,    __,    ALL,   ALL,   __,    ALL,   __,    __,    __),
     "subjects.erase":              row(__,    __,    __,    __,    __,    __,    __,    ALL,   __),
+    "subjects.lookup":             row(__,    __,    __,    __,    __,    __,    __,    ALL,   __),
+    "subjects.access_export":      row(__,    __,    __,    __,    __,    __,    __,    ALL,   __),
     "subjects.place_hold":         row(__,    __,    __,    __,    __,    __,    ALL,   ALL,   __),
     "subjects.lift_hold":          row(__,    __,    __,    __,    __,    __,    ALL,   ALL,   __),
     "retention.place_hold":        row(__,    __,    __,    __,    __,    __,    ALL,   ALL,   __),
