@@ -28,9 +28,10 @@ def test_compliance_officers_may_change_nothing(app: Flask) -> None:
         and r.methods
         and r.methods & {"POST", "PUT", "PATCH", "DELETE"}
     }
-    # Signing a checkpoint attests to the ledger as it is; a legal hold preserves records from
-    # destruction (issue 7 gives holds to compliance officers). Neither changes a record's facts.
-    attestations = {"integrity.make_checkpoint"}
+    # Signing a checkpoint, or an evidence bundle under one, attests to the ledger as it is; a
+    # legal hold preserves records from destruction (issue 7 gives holds to compliance
+    # officers). Neither changes a record's facts.
+    attestations = {"integrity.make_checkpoint", "integrity.evidence_bundle"}
     preservations = {
         "subjects.place_hold",
         "subjects.lift_hold",

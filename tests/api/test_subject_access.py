@@ -140,7 +140,7 @@ def test_an_erased_person_has_no_access_export_and_is_not_found_by_contact(
     assert lookup(client, phone=PHONE) == []
     table = client.application.extensions["ledger"].keys.blind_index.name
     with client.application.extensions["ledger"].recorder.datastore.transaction(commit=False) as c:
-        c.execute(f"SELECT count(*) AS n FROM {table} WHERE subject_id = %s", (subject,))  # noqa: S608
+        c.execute(f"SELECT count(*) AS n FROM {table} WHERE subject_id = %s", (subject,))
         assert c.fetchone()["n"] == 0
 
 
