@@ -48,7 +48,12 @@ def affected(client: FlaskClient, **customer: str) -> dict[str, Any]:
 
 
 def lookup(client: FlaskClient, **contact: str) -> list[dict[str, Any]]:
-    body = ok(client.post("/v1/subjects/lookup", json=contact, headers=PRIVACY_OFFICER))
+    [(kind, value)] = contact.items()
+    body = ok(
+        client.post(
+            "/v1/subjects/lookup", json={"kind": kind, "value": value}, headers=PRIVACY_OFFICER
+        )
+    )
     found: list[dict[str, Any]] = body["subjects"]
     return found
 
@@ -162,14 +167,24 @@ def test_only_a_privacy_officer_may_look_a_person_up(
     client: FlaskClient, headers: dict[str, str]
 ) -> None:
     register(client, phone=PHONE)
-    response = client.post("/v1/subjects/lookup", json={"phone": PHONE}, headers=headers)
+    body = {"kind": "phone", "value": PHONE}
+    response = client.post("/v1/subjects/lookup", json=body, headers=headers)
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"phone": PHONE, "email": "li@example.com"}, {"phone": ""}, {"name": "Li"}]
+    "body",
+    [
+        {},
+        {"kind": "phone"},
+        {"kind": "name", "value": "Li Si"},
+        {"kind": "phone", "value": ""},
+        {"kind": "phone", "value": PHONE, "email": "li@example.com"},
+    ],
 )
-def test_a_lookup_needs_exactly_one_contact(client: FlaskClient, body: dict[str, str]) -> None:
+def test_a_lookup_needs_one_contact_of_a_known_kind(
+    client: FlaskClient, body: dict[str, str]
+) -> None:
     response = client.post("/v1/subjects/lookup", json=body, headers=PRIVACY_OFFICER)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
 

@@ -73,8 +73,7 @@ def lift_hold(args: dict[str, Any], subject: str) -> Any:
 @problems(blp, 403, 422)
 def lookup(args: dict[str, Any]) -> Any:
     """Find a person by their exact phone number or e-mail (a keyed blind index)"""
-    kind = "phone" if "phone" in args else "email"
-    found = ledger().find_subjects(kind, args[kind])
+    found = ledger().find_subjects(args["kind"], args["value"])
     return {"subjects": [{"subject_id": s, "records": records} for s, records in found]}
 
 

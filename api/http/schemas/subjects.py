@@ -1,10 +1,9 @@
 """Schemas of a data subject: erasure, lookup by contact, the access export."""
 
-from typing import Any
-
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from api.http.schemas.common import _SHORT, Strict, Text
+from privacy.keys.blind_index import KINDS
 
 
 class ErasureIn(Strict):
@@ -25,15 +24,10 @@ class ErasureOut(Schema):
 
 
 class LookupIn(Strict):
-    """Exactly one contact, matched exactly (after normalising spaces, case, country code)."""
+    """One contact, matched exactly (after normalising spaces, case and a country code)."""
 
-    phone = Text(required=False, length=validate.Length(min=1, max=64))
-    email = Text(required=False, length=validate.Length(min=3, max=320))
-
-    @validates_schema
-    def names_one_contact(self, data: dict[str, Any], **_: Any) -> None:
-        if ("phone" in data) == ("email" in data):
-            raise ValidationError("give exactly one of phone or email", "phone")
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    value = Text(length=validate.Length(min=1, max=320))
 
 
 class FoundSubjectOut(Schema):
