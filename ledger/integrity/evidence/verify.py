@@ -173,10 +173,15 @@ def _check_audit(
     if (last.get("seq"), last.get("hash")) != head:
         verdict.add(False, "audit/segment.json: the rows do not end at the signed audit head")
         return
-    seqs = {row.get("seq") for row in rows}
+    by_seq = {row.get("seq"): row for row in rows}
     touching = segment.get("touching") or []
-    if not set(touching) <= seqs:
+    if not set(touching) <= set(by_seq):
         verdict.add(False, "audit/segment.json: a touching row is not in the chain given")
+        return
+    case = json.loads(files.get("case.json", b"{}"))
+    targets = {f"{s['kind']}:{s['id']}" for s in case.get("streams", [])}
+    if any(by_seq[seq].get("target") not in targets for seq in touching):
+        verdict.add(False, "audit/segment.json: a touching row names no record of the case")
         return
     verdict.add(
         True,
