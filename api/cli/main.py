@@ -10,6 +10,8 @@ ledger projections run|rebuild|status         read models (see api/cli/projectio
 ledger review export ID --format md|html|json --output FILE   a post-incident review as a file
                                               (api/cli/incidents.py)
 ledger checkpoint | verifier-key | verify | verify-proof   tamper evidence (api/cli/integrity.py)
+ledger evidence export REF --staff ID | verify BUNDLE --key KEY
+                                              a case's evidence bundle (api/cli/evidence.py)
 ledger retention run | archive export|verify  retention and archives (api/cli/retention.py)
 """
 
@@ -23,6 +25,7 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from api.cli import access as cli_access
+from api.cli import evidence as cli_evidence
 from api.cli import incidents as cli_incidents
 from api.cli import integrity as cli_integrity
 from api.cli import projections as cli_projections
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_projections.add_commands(commands)
     cli_incidents.add_commands(commands)
     cli_integrity.add_commands(commands)
+    cli_evidence.add_commands(commands)
     cli_retention.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -173,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = Settings.from_env()
+        if args.command in cli_evidence.COMMANDS:
+            return cli_evidence.run(settings, args)
         if args.command in cli_integrity.COMMANDS:
             return cli_integrity.run(settings, args)
         if args.command in cli_retention.COMMANDS:

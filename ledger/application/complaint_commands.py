@@ -59,6 +59,11 @@ class ComplaintCommands(CaseCommands):
         department = department or self.policy.intake_department
         self._check_department(department, field="department")
         now = self._now()
+        index = self.keys.blind_index
+        if subject_id is None and index is not None:
+            # A returning customer: their earlier records and this one are one person's, so one
+            # erasure reaches them all.
+            subject_id = index.match(phone=customer_phone, email=customer_email)
         subject = subject_id or uuid4()
         new_subject = subject_id is None
         customer = Customer(
@@ -87,7 +92,10 @@ class ComplaintCommands(CaseCommands):
                 new_subject = False
             return complaint
 
-        return self._create_numbered(COMPLAINT_REFERENCES, now.year, register)
+        complaint = self._create_numbered(COMPLAINT_REFERENCES, now.year, register)
+        if index is not None:
+            index.add(subject, (("phone", customer_phone), ("email", customer_email)))
+        return complaint
 
     def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:
         return self._get(Complaint, complaint_id, version)

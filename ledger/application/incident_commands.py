@@ -22,6 +22,8 @@ from ledger.incidents.incident import Incident
 from ledger.policy.service_policy import Policy
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
+from privacy.keys.blind_index import BlindIndex
+from privacy.keys.keystore import SubjectKeyStore
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -31,6 +33,7 @@ class IncidentCommands(IncidentReviewCommands):
 
     if TYPE_CHECKING:  # provided by LedgerApplication
         policy: Policy
+        keys: SubjectKeyStore
 
         def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint: ...
         def _check_department(self, department: str, *, field: str) -> None: ...
@@ -73,7 +76,8 @@ class IncidentCommands(IncidentReviewCommands):
         """Assess: the level, the impact, the affected customers (personal) and departments."""
         for department in departments:
             self._check_department(department, field="departments")
-        customers = [_customer(details) for details in affected_customers]
+        index = self.keys.blind_index
+        customers = [_customer(details, index) for details in affected_customers]
         incident = self.get_incident(incident_id)
         with self._saving(incident):
             incident.assess(
@@ -84,6 +88,12 @@ class IncidentCommands(IncidentReviewCommands):
                 actor=actor,
                 at=self._now(),
             )
+        if index is not None:
+            for customer, details in zip(customers, affected_customers, strict=True):
+                index.add(
+                    customer.subject_id,
+                    (("phone", details.get("phone")), ("email", details.get("email"))),
+                )
         return incident
 
     def change_incident_level(
@@ -217,10 +227,13 @@ class IncidentCommands(IncidentReviewCommands):
         return iter(self._numbered_ids(INCIDENT_REFERENCES))
 
 
-def _customer(details: Mapping[str, Any]) -> Customer:
+def _customer(details: Mapping[str, Any], index: BlindIndex | None) -> Customer:
     if not details.get("name"):
         raise DomainError("an affected customer needs a name", field="affected_customers")
-    subject = details.get("subject_id") or uuid4()
+    subject = details.get("subject_id")
+    if subject is None and index is not None:  # a customer the ledger already knows
+        subject = index.match(phone=details.get("phone"), email=details.get("email"))
+    subject = subject or uuid4()
     return Customer(
         subject_id=subject,
         name=Personal.of(subject, details["name"]),

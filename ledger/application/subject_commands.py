@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger.application.subject_access import HeldValue, held_values
 from ledger.cases.complaint import Complaint
 from ledger.errors import DomainError, NotFoundError
 from ledger.incidents.incident import Incident
@@ -21,7 +22,7 @@ from ledger.subjects.subject import DataSubject, data_subject_id_for
 from ledger.topics import topics_of
 from ledger.values import Actor
 from privacy.keys.key_rows import ErasureRecords
-from privacy.keys.keystore import SubjectKeyStore
+from privacy.keys.keystore import SubjectErasedError, SubjectKeyStore
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -82,6 +83,25 @@ class SubjectCommands:
                 subject.erase(legal_basis=legal_basis, actor=actor, at=self._now())
         self.keys.erase(subject_id, at=subject.erased_at or self._now())
         return subject
+
+    def subject_access(self, subject_id: UUID) -> list[HeldValue]:
+        """Every personal value held about the person, with its source (the right of access).
+
+        Refused once the person is erased: nothing of theirs can be read any more.
+        """
+        if self.keys.is_erased(subject_id):
+            raise SubjectErasedError("the data subject was erased")
+        return held_values(self, subject_id, self._cases_holding(subject_id))
+
+    def find_subjects(self, kind: str, value: str) -> list[tuple[UUID, list[str]]]:
+        """The people with exactly this phone number or e-mail, and their records' references."""
+        index = self.keys.blind_index
+        if index is None:
+            return []
+        return [
+            (subject, sorted(case.reference for case in self._cases_holding(subject)))
+            for subject in index.find(kind, value)
+        ]
 
     def _check_no_case_hold(self, subject_id: UUID) -> None:
         for case in self._cases_holding(subject_id):

@@ -99,6 +99,11 @@ class Integrity:
         """The signing key as a signed-note verifier key (name+hash+base64)."""
         return verifier_key(self.origin, self.public_key)
 
+    def sign_statement(self, message: bytes) -> bytes:
+        """Sign bytes that are not a checkpoint; the caller prefixes its own context line
+        (an evidence bundle's manifest: ledger/integrity/evidence/manifest.py)."""
+        return self._key.sign(message)
+
     # -- the tree -----------------------------------------------------------------------------
 
     def update_tree(self) -> int:

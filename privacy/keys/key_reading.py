@@ -16,6 +16,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from privacy.crypto import TamperedError
 from privacy.db.single_reads import select_rows
+from privacy.keys.blind_index import BlindIndex
 from privacy.keys.key_cache import KeyCache, Unwrapped
 from privacy.keys.key_rows import (
     ErasureRecords,
@@ -51,6 +52,7 @@ class KeyReads(ABC):
         self._erasures: ErasureRecords | None = None
         self._cache = KeyCache()
         self.streams = StreamSubjects()
+        self.blind_index: BlindIndex | None = None  # contact lookups, once attached
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -67,6 +69,8 @@ class KeyReads(ABC):
         self._rows_sql = read_statements(self._keys.name, erasures)
         self._writable_sql = writable_statement(self._keys.name, erasures)
         self._keys.create()
+        self.blind_index = BlindIndex(datastore, self.keyring, self._keys.name)
+        self.blind_index.create()
         self.check_master_key()
 
     @property

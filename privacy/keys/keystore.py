@@ -131,7 +131,10 @@ class SubjectKeyStore(KeyReads):
         """Destroy the subject's data key; True if there was one to destroy."""
         self._cache.forget([subject_id])
         # A subject we never held data for is erased too, so nothing can be written for them later.
-        return self._table.destroy(str(subject_id), at.isoformat())
+        destroyed = self._table.destroy(str(subject_id), at.isoformat())
+        if self.blind_index is not None:  # their contacts no longer find them
+            self.blind_index.forget([subject_id])
+        return destroyed
 
     def erase_many(self, subject_ids: list[UUID], *, at: datetime) -> None:
         """Destroy the data keys of many subjects in one transaction (a destroyed one stays so).
@@ -143,6 +146,8 @@ class SubjectKeyStore(KeyReads):
         if not subject_ids:
             return
         self._table.destroy_many([str(s) for s in subject_ids], at.isoformat())
+        if self.blind_index is not None:
+            self.blind_index.forget(subject_ids)
 
     def is_erased(self, subject_id: UUID) -> bool:
         row = self._select(subject_id)

@@ -28,10 +28,15 @@ def test_compliance_officers_may_change_nothing(app: Flask) -> None:
         and r.methods
         and r.methods & {"POST", "PUT", "PATCH", "DELETE"}
     }
-    # Signing a checkpoint attests to the ledger as it is; a legal hold preserves records from
-    # destruction (issue 7 gives holds to compliance officers). Neither changes a record's facts.
-    # A witness's cosignature, carried by an auditor's token, is another party's attestation.
-    attestations = {"integrity.make_checkpoint", "integrity.add_cosignature"}
+    # Signing a checkpoint, or an evidence bundle under one, attests to the ledger as it is; a
+    # legal hold preserves records from destruction (issue 7 gives holds to compliance
+    # officers). Neither changes a record's facts. A witness's cosignature, carried by an
+    # auditor's token, is another party's attestation.
+    attestations = {
+        "integrity.make_checkpoint",
+        "integrity.add_cosignature",
+        "integrity.evidence_bundle",
+    }
     preservations = {
         "subjects.place_hold",
         "subjects.lift_hold",

@@ -1,17 +1,23 @@
 """Tamper evidence over HTTP: checkpoints, witnesses' cosignatures, the public key, inclusion
-and consistency proofs. The same tree as C2SP tlog-tiles is `tlog.py`."""
+and consistency proofs, a case's evidence bundle. The same tree as C2SP tlog-tiles is `tlog.py`."""
 
 from typing import Any
+from uuid import UUID
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
+from api.http.paths import complaint_id
 from api.http.problem_docs import problems
 from api.http.problems import problem
+from api.http.request_state import request_state
 from api.http.schemas import integrity as schemas
+from ledger.access.policy import visibility_for
 from ledger.integrity.checkpoints import checkpoint_document
+from ledger.integrity.evidence.assemble import export_case
 from ledger.integrity.service import Integrity
 from ledger.integrity.witnesses import CosignatureError
+from ledger.values import Actor
 
 blp = Blueprint("integrity", __name__, url_prefix="/v1/integrity", description="Tamper evidence")
 
@@ -89,3 +95,40 @@ def inclusion_proof(args: dict[str, Any]) -> Any:
 def consistency_proof(args: dict[str, Any]) -> Any:
     """Proof that a later checkpoint (the latest by default) extends an earlier one unchanged"""
     return integrity().consistency_proof(**args)
+
+
+@blp.route("/evidence/<string:complaint>", methods=["POST"])
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The evidence bundle: a tar archive (docs/evidence-bundle.md)",
+            "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+@problems(blp, 403, 404)
+def evidence_bundle(complaint: str) -> Any:
+    """One complaint's evidence bundle: its events, proofs, checkpoint and audit rows"""
+    state = request_state()
+    actor = state.actor or Actor(staff_id="-", role="")  # the access check let a caller in
+    exported = export_case(
+        state.ledger,
+        integrity(),
+        current_app.extensions["access"].oplog,
+        reference=str(complaint_id(complaint)),
+        actor=actor,
+        visibility=visibility_for(actor.role),
+        at=state.ledger.clock.now(),
+    )
+    # The values the bundle shows are reveals like any response's: in the request's audit row.
+    for revealed in exported.revealed:
+        for name in revealed["fields"]:
+            state.reveal_noted(UUID(revealed["subject_id"]), name)
+    return Response(
+        exported.archive,
+        mimetype="application/x-tar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{exported.reference}.tar"',
+            "Cache-Control": "no-store",
+        },
+    )

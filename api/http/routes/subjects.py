@@ -1,16 +1,21 @@
-"""Data subjects: erasure by crypto-shredding, and legal holds that keep a person from erasure."""
+"""Data subjects: erasure by crypto-shredding, legal holds, lookup by contact, the access export."""
 
 from typing import Any
 
+from flask import Response
 from flask_smorest import Blueprint
 
 from api.http.identity import current_actor
 from api.http.paths import record_id
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
+from api.http.problems import problem
+from api.http.request_state import request_state
 from api.http.schemas import common as schemas
 from api.http.schemas import subjects as subjects_schemas
+from api.http.subject_access_page import render_page
 from ledger.subjects.subject import DataSubject
+from privacy.keys.keystore import SubjectErasedError
 
 blp = Blueprint("subjects", __name__, url_prefix="/v1/subjects", description="Data subjects")
 
@@ -60,3 +65,36 @@ def lift_hold(args: dict[str, Any], subject: str) -> Any:
         record_id(subject, kind="data subject"), reason=args["reason"], actor=current_actor()
     )
     return subject_body(lifted)
+
+
+@blp.route("/lookup", methods=["POST"])
+@blp.arguments(subjects_schemas.LookupIn)
+@blp.response(200, subjects_schemas.LookupOut)
+@problems(blp, 403, 422)
+def lookup(args: dict[str, Any]) -> Any:
+    """Find a person by their exact phone number or e-mail (a keyed blind index)"""
+    found = ledger().find_subjects(args["kind"], args["value"])
+    return {"subjects": [{"subject_id": s, "records": records} for s, records in found]}
+
+
+@blp.route("/<string:subject>/access-export", methods=["POST"])
+@blp.arguments(subjects_schemas.AccessExportQuery, location="query")
+@blp.response(200, subjects_schemas.AccessExportOut)
+@blp.alt_response(200, content_type="text/html", description="The same as a readable page")
+@problems(blp, 403, 410, 422)
+def access_export(args: dict[str, Any], subject: str) -> Any:
+    """Every personal value held about a person, with its source (the right of access)"""
+    subject_id = record_id(subject, kind="data subject")
+    state = request_state()
+    try:
+        values = state.ledger.subject_access(subject_id)
+    except SubjectErasedError:
+        return problem(
+            410, "Gone", "the person was erased: the ledger holds no readable data of theirs"
+        )
+    for value in values:  # every value shown is a reveal, in the request's audit row
+        state.reveal_noted(subject_id, value.field)
+    now = state.ledger.clock.now()
+    if args["format"] == "html":
+        return Response(render_page(subject_id, now, values), mimetype="text/html")
+    return {"subject_id": subject_id, "exported_at": now, "values": values}

@@ -1,0 +1,122 @@
+"""A keyed blind index of contact values: find a person by exact phone number or e-mail.
+
+    digest = HMAC-SHA256( HKDF-SHA256(master key, info="complaint-ledger blind index v1"),
+                          kind || 0x00 || normalised value )
+
+stored beside the data keys (`ledger_blind_index`), never the value itself. Without the master
+key a digest says nothing: no dictionary of phone numbers can be run against the table. A
+lookup computes the digest under every master key in the ring, so a rotation does not hide the
+people indexed before it. Erasing a person deletes their rows, and a lookup only ever returns
+people whose data key still exists.
+"""
+
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Final
+from uuid import UUID
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from eventsourcing.postgres import PostgresDatastore
+
+from privacy.keys.master_key import MasterKeyring
+
+KINDS: Final = ("phone", "email")
+_INFO: Final = b"complaint-ledger blind index v1"
+_MIN_PHONE_DIGITS: Final = 5
+
+
+def normalise(kind: str, value: str) -> str | None:
+    """The form two spellings of one contact share; None when it cannot be indexed."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if kind == "email":
+        text = text.lower()
+        local, at, domain = text.rpartition("@")
+        return text if at and local and domain and not any(c.isspace() for c in text) else None
+    if kind != "phone":
+        raise ValueError(f"unknown kind {kind!r}")
+    digits = "".join(c for c in text if c.isdecimal())
+    if text.startswith("00"):
+        digits = digits[2:]
+    # A mainland mobile number is written with or without the country code: one person either way.
+    if len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    return digits if len(digits) >= _MIN_PHONE_DIGITS else None
+
+
+def index_key(master: bytes) -> bytes:
+    """The blind index key derived from one master key (never stored)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(master)
+
+
+class BlindIndex:
+    """The index rows of one schema, keyed by the master keyring."""
+
+    def __init__(self, datastore: PostgresDatastore, keyring: MasterKeyring, keys_table: str):
+        self._datastore = datastore
+        self._keyring = keyring
+        self._keys_table = keys_table
+        self.name = f'"{datastore.schema}".ledger_blind_index'
+        self._derived = {key_id: index_key(key) for key_id, key in keyring.keys.items()}
+
+    def create(self) -> None:
+        with self._datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.name} (kind TEXT NOT NULL, "
+                "digest TEXT NOT NULL, subject_id TEXT NOT NULL, master_key_id TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, PRIMARY KEY (kind, digest, subject_id))"
+            )
+
+    def _digest(self, key: bytes, kind: str, normalised: str) -> str:
+        return hmac.new(key, f"{kind}\0{normalised}".encode(), hashlib.sha256).hexdigest()
+
+    def add(self, subject_id: UUID, values: Iterable[tuple[str, str | None]]) -> None:
+        """Index `(kind, value)` pairs of a person under the current master key."""
+        key_id, _ = self._keyring.current()
+        now = datetime.now(UTC).isoformat()
+        rows = [
+            (kind, self._digest(self._derived[key_id], kind, normal), str(subject_id), key_id, now)
+            for kind, value in values
+            if value is not None and (normal := normalise(kind, value)) is not None
+        ]
+        if not rows:
+            return
+        with self._datastore.transaction(commit=True) as c:
+            c.executemany(
+                f"INSERT INTO {self.name} (kind, digest, subject_id, master_key_id, created_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                rows,
+            )
+
+    def find(self, kind: str, value: str) -> list[UUID]:
+        """The people (not erased) indexed with exactly this contact, oldest entry first."""
+        normal = normalise(kind, value)
+        if normal is None:
+            return []
+        digests = [self._digest(key, kind, normal) for key in self._derived.values()]
+        with self._datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT i.subject_id FROM {self.name} i JOIN {self._keys_table} k "
+                "ON k.subject_id = i.subject_id AND k.wrapped IS NOT NULL "
+                "WHERE i.kind = %s AND i.digest = ANY(%s) ORDER BY i.created_at, i.subject_id",
+                (kind, digests),
+            )
+            found = [UUID(row["subject_id"]) for row in c.fetchall()]
+        return list(dict.fromkeys(found))
+
+    def match(self, *, phone: str | None, email: str | None) -> UUID | None:
+        """The one person a new record's contact details name: by phone first, then e-mail."""
+        for kind, value in (("phone", phone), ("email", email)):
+            if value is not None and (found := self.find(kind, value)):
+                return found[0]
+        return None
+
+    def forget(self, subject_ids: Iterable[UUID]) -> None:
+        """Delete every index row of these people (their erasure)."""
+        ids = [str(s) for s in subject_ids]
+        if ids:
+            with self._datastore.transaction(commit=True) as c:
+                c.execute(f"DELETE FROM {self.name} WHERE subject_id = ANY(%s)", (ids,))
