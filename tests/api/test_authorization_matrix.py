@@ -127,6 +127,9 @@ def _build_world(client: FlaskClient, app: Flask) -> dict[str, dict[str, str]]:
             "number": str(signed["number"]),
             "level": "0",
             "index": "000.p/1",
+            "staff_id": "matrix-staff",
+            "subscription_id": "00000000-0000-4000-8000-000000000001",
+            "notification_id": "00000000-0000-4000-8000-000000000002",
         }
     return ids
 
@@ -210,11 +213,16 @@ def expected(endpoint: str, template: str, role: str, scope: str) -> int | str:
 def _verdict(status: int, endpoint: str) -> int | str:
     if status in (401, 403, 429):
         return status
-    # Revoking tok_matrix (no such token) or reading the archive of a live case: allowed, absent.
+    # Revoking tok_matrix (no such token), reading the archive of a live case, or naming a staff
+    # member, subscription or notification the world does not have: allowed, absent.
     if status == 404 and endpoint not in (
         "tokens.revoke",
         "tokens.approve",
         "retention.get_archive",
+        "staff.read",
+        "staff.remove",
+        "webhooks.unsubscribe",
+        "notifications.replay",
     ):
         return 404
     return "allowed"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from ledger.integrity.checkpoints import load_public_key
 from ledger.integrity.evidence.verify import verify_bundle
+from ledger.integrity.public_keys import load_public_key
 from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, PRIVACY_OFFICER
 from tests.evidence import independent_verifier
 from tests.evidence.scenario import full_case

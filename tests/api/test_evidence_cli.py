@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask.testing import FlaskClient
 
 from api.cli.main import main
-from ledger.integrity.checkpoints import public_key_document
 from ledger.integrity.evidence.verify import verify_bundle
+from ledger.integrity.public_keys import public_key_document
 from tests.api.test_evidence_bundle import _call, key
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.evidence.scenario import full_case

@@ -5,7 +5,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from ledger.integrity.checkpoints import load_public_key
+from ledger.integrity.public_keys import load_public_key
 from tests.api.conftest import COMPLIANCE_OFFICER
 from tests.evidence import independent_verifier
 from tests.evidence.scenario import full_case
