@@ -51,9 +51,8 @@ def pending_for(event: ProjectedEvent, policy: NotificationPolicy) -> Pending | 
         rule = "handoff_accept_missed" if clock.startswith("handoff_accept") else "sla_breached"
         record, due, record_kind = event.originator_id, event.due, "complaint"
         facts = {"clock": clock}
-        handoff_id = clock.partition(":")[2]
-        if handoff_id:
-            facts["handoff_id"] = handoff_id
+        if clock.startswith("handoff_"):  # `handoff_accept:<id>`; `promise:2` is no handoff
+            facts["handoff_id"] = clock.partition(":")[2]
     elif kind == "Incident.DeadlineBreached":
         clock = event.clock
         kind_of_clock, _, item = clock.partition(":")
