@@ -9,6 +9,8 @@ from privacy.fields import Personal
 CHANNELS: Final = ("phone", "email", "online_chat", "social_media", "walk_in")
 PRIORITIES: Final = ("urgent", "important", "normal")
 ESCALATION_LEVELS: Final = ("supervisor", "manager", "executive")
+# An incident's response levels: I is the gravest (一级响应), III the lightest.
+INCIDENT_LEVELS: Final = ("I", "II", "III")
 # The roles a staff member's token may carry, in the column order of the access table
 # (ledger/access/policy.py).
 ROLES: Final = (

@@ -149,6 +149,7 @@ POLICY: Final[Mapping[str, Rule]] = {
     "complaints.close":            row(OWN,   ALL,   ALL,   __,    __,    __,    __,    __,    __),
     "complaints.await-customer":   row(OWN,   ALL,   ALL,   __,    __,    __,    __,    __,    __),
     "complaints.customer-replied": row(OWN,   ALL,   ALL,   __,    __,    __,    __,    __,    __),
+    "complaints.promise":          row(OWN,   ALL,   ALL,   __,    __,    __,    __,    __,    __),
     "cases.list_complaints":       row(ALL,   ALL,   ALL,   ALL,   DEPT,  ALL,   ALL,   ALL,   ALL),
     "cases.complaint_sla":         row(ALL,   ALL,   ALL,   ALL,   DEPT,  ALL,   ALL,   ALL,   ALL),
     "cases.audit":                 row(ALL,   ALL,   ALL,   ALL,   DEPT,  ALL,   ALL,   ALL,   ALL),

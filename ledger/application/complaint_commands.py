@@ -1,4 +1,4 @@
-"""The application's commands on complaints: registration through closure, and SLA breaches.
+"""The application's commands on complaints: registration through closure, promised replies.
 
 A mixin that `LedgerApplication` inherits, like `IncidentCommands`.
 """
@@ -12,18 +12,15 @@ from eventsourcing.domain import Aggregate
 
 from ledger.application.case_commands import CaseCommands
 from ledger.cases.complaint import Complaint
-from ledger.cases.escalation import Escalation
 from ledger.cases.references import COMPLAINT_REFERENCES
-from ledger.errors import ConcurrencyError, DomainError
+from ledger.errors import DomainError
 from ledger.policy.service_policy import Policy
 from ledger.store.side_tables import SideTables
-from ledger.values import ESCALATION_LEVELS, Actor, Customer
+from ledger.values import Actor, Customer
 from privacy.fields import Personal
 from privacy.keys.keystore import SubjectKeyStore
 
 A = TypeVar("A", bound=Aggregate)
-# Who records breaches and raises automatic escalations.
-SLA_MONITOR = Actor(staff_id="sla-monitor", role="system")
 
 
 class ComplaintCommands(CaseCommands):
@@ -53,9 +50,13 @@ class ComplaintCommands(CaseCommands):
         summary: str,
         description: str,
         department: str | None = None,
+        first_contact_at: datetime | None = None,
         actor: Actor,
     ) -> Complaint:
-        """Register a complaint and give it the next reference of its year."""
+        """Register a complaint and give it the next reference of its year.
+
+        `first_contact_at`, when the customer first got in touch before this registration,
+        starts the registration clock (`registration_within` of the policy)."""
         department = department or self.policy.intake_department
         self._check_department(department, field="department")
         now = self._now()
@@ -84,6 +85,10 @@ class ComplaintCommands(CaseCommands):
                 summary=Personal.of(subject, summary),
                 description=Personal.of(subject, description),
                 department=department,
+                first_contact_at=first_contact_at,
+                registration_due=(
+                    self.policy.registration_due(first_contact_at) if first_contact_at else None
+                ),
                 actor=actor,
                 at=now,
             )
@@ -134,7 +139,11 @@ class ComplaintCommands(CaseCommands):
                 priority=priority,
                 customer_tier=customer_tier,
                 deadlines=self.policy.complaint_deadlines(
-                    registered_at=complaint.registered_at, priority=priority, tier=customer_tier
+                    registered_at=complaint.registered_at,
+                    priority=priority,
+                    tier=customer_tier,
+                    category=category,
+                    channel=complaint.channel,
                 ),
                 actor=actor,
                 at=self._now(),
@@ -192,20 +201,47 @@ class ComplaintCommands(CaseCommands):
     ) -> Complaint:
         """Record the survey; at or below the policy's threshold the complaint reopens."""
         complaint = self.get_complaint(complaint_id)
+        now = self._now()
         with self._saving(complaint):
             complaint.record_feedback(
                 satisfaction=satisfaction,
                 comment=Personal.maybe(complaint.customer.subject_id, comment),
                 reopen_at_or_below=self.policy.reopen_at_or_below,
+                resolution_due=self._next_resolution_due(complaint, now),
                 actor=actor,
-                at=self._now(),
+                at=now,
             )
         return complaint
 
     def reopen_complaint(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
         complaint = self.get_complaint(complaint_id)
+        now = self._now()
         with self._saving(complaint):
-            complaint.reopen(reason=reason, actor=actor, at=self._now())
+            complaint.reopen(
+                reason=reason,
+                resolution_due=self._next_resolution_due(complaint, now),
+                actor=actor,
+                at=now,
+            )
+        return complaint
+
+    def _next_resolution_due(self, complaint: Complaint, now: datetime) -> datetime | None:
+        """A new round's resolution deadline: the complaint's target, counted from now."""
+        if complaint.priority is None:
+            return None
+        return self.policy.resolution_due(
+            reopened_at=now,
+            priority=complaint.priority,
+            tier=complaint.customer_tier or "standard",
+            category=complaint.category,
+            channel=complaint.channel,
+        )
+
+    def promise_reply(self, complaint_id: UUID, *, due: datetime, actor: Actor) -> Complaint:
+        """Record a reply time promised to the customer; it runs as the `promise:<n>` clock."""
+        complaint = self.get_complaint(complaint_id)
+        with self._saving(complaint):
+            complaint.promise_reply(due=due, actor=actor, at=self._now())
         return complaint
 
     def close_complaint(
@@ -229,35 +265,3 @@ class ComplaintCommands(CaseCommands):
         with self._saving(complaint):
             complaint.record_customer_reply(actor=actor, at=self._now())
         return complaint
-
-    def record_deadline_breach(
-        self, complaint_id: UUID, *, clock: str, due: datetime
-    ) -> Escalation | None:
-        """Record a missed deadline and escalate one level up, automatically and only once.
-
-        The complaint's own stream says which breaches it has recorded, so a repeat (another
-        worker, a retry after a crash) changes nothing and returns None.
-        """
-        for _ in range(3):
-            complaint = self.get_complaint(complaint_id)
-            if not complaint.check_breach(clock):
-                return None
-            now = self._now()
-            complaint.record_breach(clock=clock, due=due, actor=SLA_MONITOR, at=now)
-            escalation = None
-            if complaint.escalation_level < len(ESCALATION_LEVELS):
-                escalation = complaint.escalate(
-                    level=ESCALATION_LEVELS[complaint.escalation_level],
-                    reason=f"the {clock.replace('_', ' ')} deadline passed at {due.isoformat()}",
-                    skip_reason=None,
-                    automatic=True,
-                    rule=f"sla.{clock}.breached",
-                    actor=SLA_MONITOR,
-                    at=now,
-                )
-            try:
-                self.save(complaint, *([escalation] if escalation else []))
-            except ConcurrencyError:
-                continue  # the complaint moved on meanwhile: decide again on its new state
-            return escalation
-        return None

@@ -173,7 +173,7 @@ class IncidentCommands(IncidentReviewCommands):
         with self._saving(incident):
             incident.resolve(
                 summary=summary,
-                review_plan_due=self.policy.incidents.review_plan_due(now),
+                review_plan_due=self.policy.review_plan_due(now),
                 actor=actor,
                 at=now,
             )

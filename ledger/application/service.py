@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import Environment, EnvType
 
+from ledger.application.breach_commands import BreachCommands
 from ledger.application.case_commands import CaseCommands
 from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.escalation_commands import EscalationCommands
@@ -71,6 +72,7 @@ class LedgerApplication(
     ComplaintCommands,
     EscalationCommands,
     IncidentCommands,
+    BreachCommands,
     CaseCommands,
     SubjectCommands,
     NoticeCommands,

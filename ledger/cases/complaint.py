@@ -63,14 +63,25 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
         summary: Personal,
         description: Personal,
         department: str,
+        first_contact_at: datetime | None = None,
+        registration_due: datetime | None = None,
         actor: Actor,
         at: datetime,
     ) -> "Complaint":
-        """Register first, then handle: nothing can happen to a complaint before this."""
+        """Register first, then handle: nothing can happen to a complaint before this.
+
+        When the customer first made contact earlier, registration was due by
+        `registration_due` (the `registration` clock)."""
         if channel not in CHANNELS:
             raise DomainError(f"unknown channel; expected one of {CHANNELS}", field="channel")
         if summary.is_blank():
             raise DomainError("a complaint needs a summary", field="summary")
+        if first_contact_at is not None and (
+            first_contact_at.tzinfo is None or first_contact_at > at
+        ):
+            raise DomainError(
+                "the first contact cannot come after the registration", field="first_contact_at"
+            )
         return cls(
             reference=reference,
             channel=channel,
@@ -78,6 +89,8 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
             summary=summary,
             description=description,
             department=department,
+            first_contact_at=first_contact_at,
+            registration_due=registration_due if first_contact_at else None,
             actor=actor,
             timestamp=at,
         )
@@ -94,6 +107,9 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
         department: str,
         actor: Actor,
         timestamp: datetime,
+        # Both absent from registrations recorded before contact times were kept.
+        first_contact_at: datetime | None = None,
+        registration_due: datetime | None = None,
     ) -> None:
         self.reference = reference
         self.channel = channel
@@ -124,6 +140,10 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
         self.breaches = []
         self.first_resolved_at = None
         self.incident_id = None
+        self.first_contact_at = first_contact_at
+        self.registration_due = registration_due
+        self.promises = []
+        self.last_told_customer_at = None
 
     def record_incident_linked(
         self, *, incident_id: UUID, incident_reference: str, actor: Actor, at: datetime

@@ -1,5 +1,12 @@
 """A complaint's service-level clocks: waiting for the customer pauses them; a missed deadline
-is recorded once per clock."""
+is recorded once per clock; a reply time promised to the customer is a clock of its own.
+
+The clocks, by name: `registration` (from the customer's first contact), `first_response`,
+`written_reply`, `resolution` (the first round) and `resolution:<n>` (round n after a reopening),
+`confirmation:<n>` (the survey after round n's resolution), `promise:<n>` (the n-th promised
+reply), `handoff_accept:<id>` and `handoff_complete:<id>`. Waiting for the customer pauses only
+the clocks of the complaint's own work: a handoff, a promise and the registration keep running.
+"""
 
 from datetime import datetime
 from typing import Any
@@ -10,6 +17,9 @@ from ledger.cases.case import CLOSED
 from ledger.cases.complaint_state import WORKABLE, ComplaintState
 from ledger.errors import DomainError
 from ledger.values import Actor
+
+# Clocks that waiting for the customer does not pause (the complaint's own work is not theirs).
+KEEP_RUNNING = ("handoff_", "promise:", "registration")
 
 
 class ComplaintClocks(ComplaintState):
@@ -27,6 +37,13 @@ class ComplaintClocks(ComplaintState):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.awaiting_customer_since = None
+
+    class ReplyPromised(Aggregate.Event):
+        due: datetime
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.promises = [*aggregate.promises, {"due": self.due, "at": self.timestamp}]
 
     class DeadlineBreached(Aggregate.Event):
         clock: str
@@ -54,11 +71,21 @@ class ComplaintClocks(ComplaintState):
             raise DomainError("the complaint is not waiting for the customer")
         self.trigger_event(type(self).CustomerReplied, actor=actor, timestamp=at)
 
+    def promise_reply(self, *, due: datetime, actor: Actor, at: datetime) -> int:
+        """Promise the customer a reply by `due`; kept by the next answer, whatever the progress.
+
+        Returns the promise's number (its clock is `promise:<n>`)."""
+        self.check_not_closed("promise a reply")
+        if due.tzinfo is None or due <= at:
+            raise DomainError("a promised reply time must be in the future", field="due")
+        self.trigger_event(type(self).ReplyPromised, due=due, actor=actor, timestamp=at)
+        return len(self.promises)
+
     def check_breach(self, clock: str) -> bool:
         """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
         return (
             self.status != CLOSED
-            and (self.awaiting_customer_since is None or clock.startswith("handoff_"))
+            and (self.awaiting_customer_since is None or clock.startswith(KEEP_RUNNING))
             and clock not in self.breaches
             and not self._clock_met(clock)
         )
@@ -68,7 +95,18 @@ class ComplaintClocks(ComplaintState):
             return self.first_responded_at is not None
         if clock in ("written_reply", "resolution"):
             return self.first_resolved_at is not None
-        kind, _, handoff_id = clock.partition(":")
+        kind, _, key = clock.partition(":")
+        if kind == "registration":
+            return self.registration_due is None or self.registered_at <= self.registration_due
+        if kind == "resolution":  # a later round: met once resolved (or reopened past it)
+            return self.cycle != int(key) or self.resolved_at is not None
+        if kind == "confirmation":  # the survey after a round's resolution
+            return self.cycle != int(key) or self.satisfaction is not None
+        if kind == "promise":
+            promised = self.promises[int(key) - 1]
+            told = self.last_told_customer_at
+            return told is not None and told >= promised["at"]
+        handoff_id = key
         handoff = self.open_handoff
         if handoff is None or handoff["handoff_id"] != handoff_id:
             return True  # that handoff is settled

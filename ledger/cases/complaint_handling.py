@@ -57,6 +57,7 @@ class ComplaintHandling(ComplaintState):
         def apply(self, aggregate: Any) -> None:
             if aggregate.first_responded_at is None:
                 aggregate.first_responded_at = self.timestamp
+            aggregate.last_told_customer_at = self.timestamp
             aggregate.status = IN_PROGRESS
 
     class ProgressNoted(Aggregate.Event):

@@ -28,6 +28,7 @@ class ComplaintResolution(ComplaintState):
                 aggregate.first_resolved_at = self.timestamp
             aggregate.feedback_due = self.feedback_due
             aggregate.satisfaction = None
+            aggregate.last_told_customer_at = self.timestamp
 
     class FeedbackRecorded(Aggregate.Event):
         satisfaction: int
@@ -39,9 +40,16 @@ class ComplaintResolution(ComplaintState):
             aggregate.satisfaction = self.satisfaction
 
     class Reopened(Aggregate.Event):
+        # Version 2 carries the new round's resolution deadline (None in earlier reopenings).
+        class_version = 2
         reason: str
         automatic: bool
+        resolution_due: datetime | None
         actor: Actor
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["resolution_due"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = REOPENED
@@ -49,6 +57,8 @@ class ComplaintResolution(ComplaintState):
             aggregate.resolution = None
             aggregate.resolved_at = None
             aggregate.feedback_due = None
+            if self.resolution_due is not None:
+                aggregate.resolution_due = self.resolution_due
 
     class Closed(Aggregate.Event):
         waiver_reason: str | None
@@ -86,6 +96,7 @@ class ComplaintResolution(ComplaintState):
         satisfaction: int,
         comment: Personal | None,
         reopen_at_or_below: int,
+        resolution_due: datetime | None = None,
         actor: Actor,
         at: datetime,
     ) -> None:
@@ -114,19 +125,27 @@ class ComplaintResolution(ComplaintState):
                 reason=f"customer unsatisfied: rated {satisfaction} (reopens at "
                 f"{reopen_at_or_below} or below)",
                 automatic=True,
+                resolution_due=resolution_due,
                 actor=actor,
                 timestamp=at,
             )
 
-    def reopen(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """Reopen a resolved complaint for another round of handling."""
+    def reopen(
+        self, *, reason: str, resolution_due: datetime | None = None, actor: Actor, at: datetime
+    ) -> None:
+        """Reopen a resolved complaint for another round, with its own resolution deadline."""
         self.check_not_closed("reopen")
         if self.status != RESOLVED:
             raise DomainError(f"cannot reopen: the complaint is {self.status}, not resolved")
         if not reason.strip():
             raise DomainError("reopening needs a reason", field="reason")
         self.trigger_event(
-            type(self).Reopened, reason=reason, automatic=False, actor=actor, timestamp=at
+            type(self).Reopened,
+            reason=reason,
+            automatic=False,
+            resolution_due=resolution_due,
+            actor=actor,
+            timestamp=at,
         )
 
     def close(self, *, waiver_reason: str | None, actor: Actor, at: datetime) -> None:

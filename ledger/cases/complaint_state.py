@@ -60,6 +60,11 @@ class ComplaintState(Case):
         awaiting_customer_since: datetime | None
         breaches: list[str]
         incident_id: UUID | None
+        first_contact_at: datetime | None
+        registration_due: datetime | None
+        # Replies promised to the customer: {"due", "at"}; kept by the next answer or resolution.
+        promises: list[dict[str, datetime]]
+        last_told_customer_at: datetime | None
 
     def check_no_open_handoff(self, action: str) -> None:
         if self.open_handoff is not None:

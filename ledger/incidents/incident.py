@@ -3,11 +3,12 @@
     reported → assessed → response_activated → handling → mitigated → resolved → reviewed → closed
 
 The aggregate is put together from one base class per job, each in its own module: the response
-(assess, level, activate, roles), the timeline (entries, milestones, mitigation, resolution) and
-the review (review, action items, close); escalations and legal holds come from `Case`. Every
-event's topic names this module and `Incident` whichever base wrote it (why, in
-ledger/incidents/incident_state.py). Each public command checks the rules and then records its
-event; the events' state changes only assign, because they re-run on every replay.
+(assess, level, activate, roles), the timeline (entries, milestones, mitigation, resolution),
+the review (review, action items, close) and the clocks (missed deadlines); escalations and
+legal holds come from `Case`. Every event's topic names this module and `Incident` whichever
+base wrote it (why, in ledger/incidents/incident_state.py). Each public command checks the
+rules and then records its event; the events' state changes only assign, because they re-run
+on every replay.
 """
 
 from datetime import datetime
@@ -18,6 +19,7 @@ from eventsourcing.domain import event
 from ledger.cases.case import CLOSED
 from ledger.cases.references import INCIDENT_REFERENCES
 from ledger.errors import DomainError
+from ledger.incidents.incident_clocks import IncidentClocks
 from ledger.incidents.incident_response import IncidentResponse
 from ledger.incidents.incident_review import IncidentReview
 from ledger.incidents.incident_state import (
@@ -67,7 +69,7 @@ __all__ = [
 ]
 
 
-class Incident(IncidentResponse, IncidentTimeline, IncidentReview):
+class Incident(IncidentResponse, IncidentTimeline, IncidentReview, IncidentClocks):
     """One emergency incident, its response, its review and its improvement plan."""
 
     @staticmethod
@@ -143,6 +145,7 @@ class Incident(IncidentResponse, IncidentTimeline, IncidentReview):
         self.linked_complaints = []
         self.open_escalations = {}
         self.closed_at = None
+        self.breaches = []
 
     # -- links, recorded here so the incident's own stream is complete -------------------------
 

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from ledger.cases.case import CLOSED, Case
 from ledger.errors import DomainError
-from ledger.values import Actor, Customer
+from ledger.values import INCIDENT_LEVELS, Actor, Customer
 
 REPORTED = "reported"
 ASSESSED = "assessed"
@@ -31,8 +31,7 @@ STATUSES: Final = (
     REVIEWED,
     CLOSED,
 )
-# Level I is the gravest response (一级响应), level III the lightest.
-LEVELS: Final = ("I", "II", "III")
+LEVELS: Final = INCIDENT_LEVELS
 ENTRY_KINDS: Final = ("action", "customer_notification", "resource_allocation", "status_update")
 MILESTONES: Final = ("impact_started", "detected", "acknowledged", "mitigated", "resolved")
 ACTION_OPEN = "open"
@@ -87,6 +86,7 @@ class IncidentState(Case):
         action_items: dict[str, dict[str, Any]]
         linked_complaints: list[UUID]
         closed_at: datetime | None
+        breaches: list[str]
 
     def check_status(self, action: str, *allowed: str) -> None:
         self.check_not_closed(action)

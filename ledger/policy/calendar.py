@@ -1,13 +1,15 @@
 """Calendars that deadlines run on: round-the-clock time, or working hours in a time zone.
 
 `add(start, duration)` is the moment `duration` of counted time after `start`; `between(a, b)`
-is the counted time from `a` to `b`. A business calendar counts only its working hours on its
-working days, skipping holidays, in its own time zone (so daylight saving is honoured).
+is the counted time from `a` to `b`; `add_working_days(start, n)` is `start` moved to the same
+time of day `n` working days later. A business calendar counts only its working hours on its
+working days, skipping holidays, in its own time zone (so daylight saving is honoured); round-
+the-clock time counts every hour, and Monday to Friday as working days.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +26,25 @@ class Calendar(Protocol):
 
     def between(self, start: datetime, end: datetime) -> timedelta: ...
 
+    def add_working_days(self, start: datetime, days: int) -> datetime: ...
+
+
+def _add_days(
+    start: datetime, days: int, working: Callable[[date], bool], zone: tzinfo
+) -> datetime:
+    """`start` moved by `days` days on which `working` holds, keeping the local time of day."""
+    local = start.astimezone(zone)
+    day, remaining = local.date(), days
+    for _ in range(_HORIZON_DAYS):
+        if remaining <= 0:
+            break
+        day += timedelta(days=1)
+        if working(day):
+            remaining -= 1
+    else:
+        raise PolicyError("calendar: a deadline lies beyond the calendar's ten-year horizon")
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), zone).astimezone(UTC)
+
 
 class CalendarTime:
     """Every hour counts, day and night (the default)."""
@@ -33,6 +54,10 @@ class CalendarTime:
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         return max(end - start, timedelta(0))
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Monday to Friday count, in UTC: without a business calendar there are no holidays."""
+        return _add_days(start, days, lambda day: day.weekday() < 5, UTC)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CalendarTime)
@@ -61,9 +86,16 @@ class BusinessCalendar:
         if not self.workdays:
             raise PolicyError("calendar.workdays: name at least one working day")
 
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.workdays and day not in self.holidays
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Working days of this calendar (its workdays, not its holidays), in its time zone."""
+        return _add_days(start, days, self.is_working_day, ZoneInfo(self.timezone))
+
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
         """The working hours of a local day, in UTC; None on a day off."""
-        if day.weekday() not in self.workdays or day in self.holidays:
+        if not self.is_working_day(day):
             return None
         zone = ZoneInfo(self.timezone)
         return (

@@ -2,7 +2,8 @@
 
 Each trigger is on or off and names its audience, as the staff directory resolves it:
 
-    owner                  the complaint's owner
+    owner                  the complaint's owner; of an incident, the action item's owner (for
+                           an item's clocks) or the incident lead
     next_level_up          whom the owner reports to (else the department's supervisors)
     supervisor, manager, executive, incident_manager
                            staff of that level in the record's department (executives and
@@ -53,6 +54,13 @@ def _default_triggers() -> dict[str, Trigger]:
         "escalation_raised": Trigger(to=("escalation_level",)),
         "incident_reported": Trigger(to=("incident_manager",)),
         "incident_level": Trigger(to=("level_audience",)),
+        "incident_deadline_near": Trigger(to=("owner", "incident_manager")),
+        "incident_deadline_missed": Trigger(to=("owner", "incident_manager", "next_level_up")),
+        "status_update_due": Trigger(to=("owner",)),
+        "action_item_due_soon": Trigger(to=("owner",)),
+        "action_item_overdue": Trigger(to=("owner", "next_level_up")),
+        "action_item_verification_due": Trigger(to=("owner", "incident_manager")),
+        "feedback_survey_owed": Trigger(to=("owner",)),
     }
 
 

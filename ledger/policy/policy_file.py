@@ -18,8 +18,8 @@ from ledger.policy.calendar import WEEKDAYS, BusinessCalendar
 from ledger.policy.config_schema import NAME, ConfigFile, Duration, Flag, Table, names
 from ledger.policy.durations import SERVICE_TIMES
 from ledger.policy.notification_policy import AUDIENCES, TRIGGERS, NotificationPolicy
-from ledger.policy.service_policy import IncidentPolicy, Policy
-from ledger.values import PRIORITIES
+from ledger.policy.service_policy import IncidentPolicy, Policy, Targets
+from ledger.values import INCIDENT_LEVELS, PRIORITIES
 
 _TABLE: dict[str, Any] = {"invalid": "expected a table"}
 _CLOCK: dict[str, Any] = {"invalid": "expected a time like '09:00'"}
@@ -43,6 +43,27 @@ class _Tier(Table):
     first_response = _service_time()
 
 
+class _ByName(Table):
+    """Targets of one category or channel: each one given tightens the priority's."""
+
+    first_response = _service_time()
+    resolution = _service_time()
+    written_reply = _service_time()
+
+    @post_load
+    def build(self, data: dict[str, Any], **_: Any) -> Targets:
+        return Targets(**data)
+
+
+def _by_name(data_key: str) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=NAME),
+        values=fields.Nested(_ByName),
+        data_key=data_key,
+        error_messages=_TABLE,
+    )
+
+
 class _Complaints(Table):
     deadlines = fields.Dict(
         keys=fields.String(
@@ -61,6 +82,9 @@ class _Complaints(Table):
     intake_department = fields.String(validate=NAME, error_messages={"invalid": "expected a name"})
     reopen_at_or_below = _integer()
     feedback_due = _service_time()
+    registration_within = _service_time()
+    category_targets = _by_name("by_category")
+    channel_targets = _by_name("by_channel")
 
 
 class _Handoffs(Table):
@@ -88,6 +112,15 @@ class _Incidents(Table):
     review_plan_working_days = _integer()
     verify_within = _service_time()
     roles = names()
+    status_update_every = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(
+                INCIDENT_LEVELS, error="unknown level (expected one of {choices})"
+            )
+        ),
+        values=_service_time(),
+        error_messages=_TABLE,
+    )
 
 
 def _audiences() -> fields.List[str]:
@@ -177,6 +210,12 @@ class PolicyFile(ConfigFile):
         complaints = dict(data.get("complaints", {}))
         deadlines: Mapping[str, Any] = complaints.pop("deadlines", {})
         tiers: Mapping[str, Any] = complaints.pop("tiers", {})
+        # Targets by name lie over the defaults; a default for a category the file drops goes.
+        categories = complaints.get("categories", policy.categories)
+        complaints["category_targets"] = {
+            **{k: v for k, v in policy.category_targets.items() if k in categories},
+            **complaints.get("category_targets", {}),
+        }
         settings = {**complaints, **data.get("handoffs", {}), **data.get("sla", {})}
         if "calendar" in data:
             settings["calendar"] = data["calendar"]
@@ -192,9 +231,20 @@ class PolicyFile(ConfigFile):
                 **policy.tier_first_response,
                 **{name: tier.get("first_response") for name, tier in tiers.items()},
             },
-            incidents=replace(IncidentPolicy(), **data.get("incidents", {})),
+            incidents=_incidents(data.get("incidents", {})),
             **settings,
         )
+
+
+def _incidents(given: Mapping[str, Any]) -> IncidentPolicy:
+    default = IncidentPolicy()
+    settings = dict(given)
+    every = settings.pop("status_update_every", {})
+    return replace(
+        default,
+        status_update_every={**default.status_update_every, **every},
+        **settings,
+    )
 
 
 def policy_from_mapping(data: Mapping[str, Any]) -> Policy:

@@ -13,7 +13,7 @@ from ledger.errors import PolicyError
 from ledger.policy.calendar import Calendar, CalendarTime
 from ledger.policy.durations import SERVICE_TIMES
 from ledger.policy.notification_policy import NotificationPolicy
-from ledger.values import PRIORITIES
+from ledger.values import CHANNELS, INCIDENT_LEVELS, PRIORITIES
 
 # `90s`, `15m`, `2h` or `3d` as a positive timedelta (ledger/policy/durations.py).
 parse_duration = SERVICE_TIMES.parse
@@ -37,15 +37,22 @@ class ComplaintDeadlines:
     written_reply_due: datetime | None
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` moved forward by `days` working days (Monday to Friday), keeping the time of day."""
-    moment = start
-    remaining = days
-    while remaining > 0:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            remaining -= 1
-    return moment
+@dataclass(frozen=True)
+class Targets:
+    """Targets a category or a channel sets; each one given tightens the priority's."""
+
+    first_response: timedelta | None = None
+    resolution: timedelta | None = None
+    written_reply: timedelta | None = None
+
+
+def _tightest(*targets: timedelta | None) -> timedelta | None:
+    given = [t for t in targets if t is not None]
+    return min(given) if given else None
+
+
+def _default_status_updates() -> dict[str, timedelta]:
+    return {"I": timedelta(minutes=30), "II": timedelta(hours=1), "III": timedelta(hours=4)}
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ class IncidentPolicy:
     review_plan_working_days: int = 2
     verify_within: timedelta = timedelta(days=30)
     roles: tuple[str, ...] = ("incident_lead", "communications", "scribe", "liaison", "operations")
+    # Per response level, how often the response owes a status update while it is active.
+    status_update_every: Mapping[str, timedelta] = field(default_factory=_default_status_updates)
 
     def __post_init__(self) -> None:
         if self.activate_within < self.assess_within:
@@ -65,9 +74,14 @@ class IncidentPolicy:
             raise PolicyError("incidents.review_plan_working_days: must be between 1 and 60")
         if "incident_lead" not in self.roles:
             raise PolicyError("incidents.roles: must include incident_lead")
+        if set(self.status_update_every) != set(INCIDENT_LEVELS):
+            raise PolicyError(
+                f"incidents.status_update_every: give exactly the levels {INCIDENT_LEVELS}"
+            )
 
-    def review_plan_due(self, resolved_at: datetime) -> datetime:
-        return add_working_days(resolved_at, self.review_plan_working_days)
+    def review_plan_due(self, resolved_at: datetime, calendar: Calendar) -> datetime:
+        """The review is due `review_plan_working_days` working days (holidays skipped) later."""
+        return calendar.add_working_days(resolved_at, self.review_plan_working_days)
 
 
 def _default_priorities() -> dict[str, PriorityTargets]:
@@ -89,6 +103,16 @@ class Policy:
     tier_first_response: Mapping[str, timedelta | None] = field(
         default_factory=lambda: {"standard": None, "high_value": timedelta(minutes=15)}
     )
+    # Targets by category and by channel tighten the priority's too (003 §5.4: a complaint about
+    # service quality is accepted within 24 h and first investigated within 48 h).
+    category_targets: Mapping[str, Targets] = field(
+        default_factory=lambda: {
+            "service": Targets(first_response=timedelta(hours=24), resolution=timedelta(hours=48))
+        }
+    )
+    channel_targets: Mapping[str, Targets] = field(default_factory=dict)
+    # When the customer first made contact, registration is due within this time (003 §2.1).
+    registration_within: timedelta = timedelta(hours=24)
     categories: tuple[str, ...] = (
         "product_enquiry",
         "complaint",
@@ -125,21 +149,68 @@ class Policy:
                 raise PolicyError(
                     f"complaints.deadlines.{name}: resolution must not come before first_response"
                 )
+        for name in self.category_targets:
+            if name not in self.categories:
+                raise PolicyError(f"complaints.by_category.{name}: unknown category")
+        for name in self.channel_targets:
+            if name not in CHANNELS:
+                raise PolicyError(f"complaints.by_channel.{name}: unknown channel")
+
+    def targets(
+        self, *, priority: str, tier: str, category: str | None = None, channel: str | None = None
+    ) -> PriorityTargets:
+        """The tightest of the priority's, tier's, category's and channel's targets."""
+        base = self.priorities[priority]
+        extra = [
+            self.category_targets.get(category or "", Targets()),
+            self.channel_targets.get(channel or "", Targets()),
+        ]
+        first = _tightest(self.tier_first_response.get(tier), *(t.first_response for t in extra))
+        resolution = _tightest(*(t.resolution for t in extra))
+        return PriorityTargets(
+            first_response=min(base.first_response, first or base.first_response),
+            resolution=min(base.resolution, resolution or base.resolution),
+            written_reply=_tightest(base.written_reply, *(t.written_reply for t in extra))
+            if base.written_reply
+            else None,
+        )
 
     def complaint_deadlines(
-        self, *, registered_at: datetime, priority: str, tier: str
+        self,
+        *,
+        registered_at: datetime,
+        priority: str,
+        tier: str,
+        category: str | None = None,
+        channel: str | None = None,
     ) -> ComplaintDeadlines:
         """The deadlines for a complaint, always counted from its registration."""
-        targets = self.priorities[priority]
-        first_response = targets.first_response
-        tier_target = self.tier_first_response.get(tier)
-        if tier_target is not None:
-            first_response = min(first_response, tier_target)
+        targets = self.targets(priority=priority, tier=tier, category=category, channel=channel)
         add = self.calendar.add
         return ComplaintDeadlines(
-            first_response_due=add(registered_at, first_response),
+            first_response_due=add(registered_at, targets.first_response),
             resolution_due=add(registered_at, targets.resolution),
             written_reply_due=(
                 add(registered_at, targets.written_reply) if targets.written_reply else None
             ),
         )
+
+    def resolution_due(
+        self,
+        *,
+        reopened_at: datetime,
+        priority: str,
+        tier: str,
+        category: str | None,
+        channel: str | None,
+    ) -> datetime:
+        """A reopened complaint's new resolution deadline: the same target, from the reopening."""
+        targets = self.targets(priority=priority, tier=tier, category=category, channel=channel)
+        return self.calendar.add(reopened_at, targets.resolution)
+
+    def registration_due(self, first_contact_at: datetime) -> datetime:
+        return self.calendar.add(first_contact_at, self.registration_within)
+
+    def review_plan_due(self, resolved_at: datetime) -> datetime:
+        """An incident's review, due in working days of the policy's calendar (holidays skipped)."""
+        return self.incidents.review_plan_due(resolved_at, self.calendar)

@@ -1,11 +1,14 @@
 """The SLA tracker: every clock of every complaint, and the process that escalates breaches.
 
-Clocks per complaint: first response, written reply, resolution (their deadlines come from the
-classification, counted from registration), and for each handoff its accept and complete
-deadlines. A clock pauses while the complaint waits on the customer and resumes, moved by the
-time waited, when the customer replies. A warning shows once the policy's share of the clock's
-time has passed. A clock whose deadline passes unmet is due for a breach: the escalator asks
-the ledger to record it and escalate (the ledger does that once per clock); the recorded
+Clocks per complaint (named in ledger/cases/complaint_clocks.py): registration (from the
+customer's first contact), first response, written reply, resolution (their deadlines come from
+the classification, counted from registration), a new resolution clock for each round after a
+reopening, the confirmation (survey) owed after each resolution, each promised reply, and for
+each handoff its accept and complete deadlines. A clock of the complaint's own work pauses while
+the complaint waits on the customer and resumes, moved by the time waited, when the customer
+replies; handoffs, promises and the registration keep running. A warning shows once the
+policy's share of the clock's time has passed. A clock whose deadline passes unmet is due for a
+breach: the escalator asks the ledger to record it and escalate (once per clock); the recorded
 `DeadlineBreached` event then marks the clock breached here.
 
 This module builds the clocks; `sla_clocks.py` reads them as people see them, and
@@ -16,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from ledger.cases.complaint import Complaint
+from ledger.cases.complaint_clocks import KEEP_RUNNING
 from ledger.cases.handoff import Handoff
 from projections.engine.batch import ComplaintProjection
 from projections.engine.rowset import RowSet
@@ -56,6 +60,9 @@ class SlaProjection(ComplaintProjection):
         Complaint.Classified,
         Complaint.Responded,
         Complaint.Resolved,
+        Complaint.Reopened,
+        Complaint.FeedbackRecorded,
+        Complaint.ReplyPromised,
         Complaint.Closed,
         Complaint.HandoffAccepted,
         Complaint.HandoffRejected,
@@ -107,6 +114,26 @@ class SlaProjection(ComplaintProjection):
             row[key] = value
         rows.touch(SLA_CLOCKS.name, row)
 
+    def _cycle(self, rows: RowSet, complaint_id: str) -> int:
+        """The complaint's round: 1, plus one for each reopening's resolution clock."""
+        later = [
+            r
+            for r in rows.where(SLA_CLOCKS.name, complaint_id=complaint_id)
+            if r["clock"].startswith("resolution:")
+        ]
+        return 1 + len(later)
+
+    def _met_running(self, rows: RowSet, complaint_id: str, prefix: str, at: datetime) -> None:
+        for row in self._running(rows, complaint_id):
+            if row["clock"].startswith(prefix) and row["started_at"] <= at:
+                row["met_at"] = at
+                rows.touch(SLA_CLOCKS.name, row)
+
+    def _scheduled(self, cid: str, clock: str, at: datetime, due: datetime, **extra: Any) -> Row:
+        row = self._new(cid, clock, at, **extra)
+        self._schedule(row, due)
+        return row
+
     # -- events -------------------------------------------------------------------------------
 
     def apply(self, rows: RowSet, event: Any, position: int) -> None:
@@ -116,6 +143,13 @@ class SlaProjection(ComplaintProjection):
         if event.kind == "Complaint.Registered":
             for clock in COMPLAINT_CLOCKS:
                 rows.put(table, self._new(cid, clock, at, department=event.department))
+            contact = getattr(event, "first_contact_at", None)  # absent from older events
+            if contact is not None and event.registration_due is not None:
+                late = self._new(cid, "registration", contact, department=event.department)
+                late.update(due_at=event.registration_due, target_seconds=None)
+                if at <= event.registration_due:
+                    late["met_at"] = at
+                rows.put(table, late)
         elif event.kind == "Complaint.Classified":
             dues = {
                 "first_response": event.first_response_due,
@@ -133,9 +167,25 @@ class SlaProjection(ComplaintProjection):
                 rows.touch(table, row)
         elif event.kind == "Complaint.Responded":
             self._set(rows, cid, "first_response", met_at=at)
+            self._met_running(rows, cid, "promise:", at)
         elif event.kind == "Complaint.Resolved":
-            self._set(rows, cid, "resolution", met_at=at)
             self._set(rows, cid, "written_reply", met_at=at)
+            self._met_running(rows, cid, "resolution", at)
+            self._met_running(rows, cid, "promise:", at)
+            cycle = self._cycle(rows, cid)
+            rows.put(table, self._scheduled(cid, f"confirmation:{cycle}", at, event.feedback_due))
+        elif event.kind == "Complaint.FeedbackRecorded":
+            self._set(rows, cid, f"confirmation:{self._cycle(rows, cid)}", met_at=at)
+        elif event.kind == "Complaint.Reopened":
+            due = getattr(event, "resolution_due", None)  # absent before reopenings had one
+            if due is not None:
+                clock = f"resolution:{self._cycle(rows, cid) + 1}"
+                rows.put(table, self._scheduled(cid, clock, at, due))
+        elif event.kind == "Complaint.ReplyPromised":
+            promised = sum(
+                1 for r in rows.where(table, complaint_id=cid) if r["clock"].startswith("promise:")
+            )
+            rows.put(table, self._scheduled(cid, f"promise:{promised + 1}", at, event.due))
         elif event.kind == "Complaint.Closed":
             for row in self._running(rows, cid):
                 row["stopped_at"] = at
@@ -159,7 +209,7 @@ class SlaProjection(ComplaintProjection):
         elif event.kind == "Complaint.AwaitingCustomer":
             if self.policy.pause_while_awaiting_customer:
                 for row in self._running(rows, cid):
-                    if row["handoff_id"] is None and row["paused_since"] is None:
+                    if not row["clock"].startswith(KEEP_RUNNING) and row["paused_since"] is None:
                         row["paused_since"] = at
                         rows.touch(table, row)
         elif event.kind == "Complaint.CustomerReplied":

@@ -22,6 +22,8 @@ from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
+from projections.incidents.clocks import IncidentClockProjection
+from projections.incidents.deadlines import escalate_overdue_incidents
 from projections.incidents.incident_list import IncidentListProjection
 from projections.notifications.outbox import OutboxProjection
 from projections.retention.index import RetentionIndexProjection
@@ -50,6 +52,7 @@ class ReadSide:
         projections: list[BatchProjection] = [
             CaseStatusProjection(app.policy),
             SlaProjection(app.policy),
+            IncidentClockProjection(app.policy),
             HandoffQueueProjection(),
             HandoffListProjection(),
             EscalationInboxProjection(),
@@ -112,17 +115,30 @@ class ReadSide:
         return found
 
     def escalate_overdue(self, now: datetime | None = None) -> int:
-        """One tick of the escalation process: breaches of overdue clocks go to the ledger."""
+        """One tick of the escalation process: breaches of overdue clocks go to the ledger,
+        the complaints' and the incidents'."""
         moment = now or self.app.clock.now()
 
-        def record(complaint_id: UUID, clock: str, due: datetime) -> object:
-            try:
-                return self.app.record_deadline_breach(complaint_id, clock=clock, due=due)
-            except Exception as error:  # one complaint's failure must not stop the others
-                log.warning("could not record the %s breach of %s: %s", clock, complaint_id, error)
-                return None
+        def recording(breach: Callable[..., object]) -> Callable[[UUID, str, datetime], object]:
+            def record(case_id: UUID, clock: str, due: datetime) -> object:
+                try:
+                    return breach(case_id, clock=clock, due=due)
+                except Exception as error:  # one case's failure must not stop the others
+                    log.warning("could not record the %s breach of %s: %s", clock, case_id, error)
+                    return None
 
-        return escalate_overdue(self.db, self.generation("sla"), moment, record)
+            return record
+
+        complaints = escalate_overdue(
+            self.db, self.generation("sla"), moment, recording(self.app.record_deadline_breach)
+        )
+        incidents = escalate_overdue_incidents(
+            self.db,
+            self.generation("incident_clocks"),
+            moment,
+            recording(self.app.record_incident_breach),
+        )
+        return complaints + incidents
 
     def rebuild(self, name: str, progress: Callable[[int, int], Any] | None = None) -> int:
         """Fill a fresh generation from the start of the log, then swap it in; return its id.

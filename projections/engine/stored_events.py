@@ -67,6 +67,10 @@ class ProjectedEvent:
 
     def __getattr__(self, name: str) -> Any:
         # Called only for what is not a slot already set (every field but an early timestamp).
+        return self.field(name)
+
+    def field(self, name: str) -> Any:
+        """A field of the event, also one a slot's name hides (a timeline entry's `kind`)."""
         fields = self._fields
         if fields is None:
             fields = self._fields = _json.decode(self._state.decode("utf-8"))

@@ -1,10 +1,11 @@
 """The notifier: raises the notices the outbox asks for, and delivers the notifications due.
 
 One tick (`run_once(now)`) catches the outbox up, raises each waiting notice with its
-recipients resolved (the `Raised` event records them), raises the warnings whose clocks reached
-their warning time, and attempts every notification that is due, recording each outcome on its
-notice. Retries back off exponentially (`first_retry`, doubled each time) on the clock it is
-given; after `max_attempts` a notification is dead-lettered until an administrator replays it.
+recipients resolved (the `Raised` event records them), raises the warnings whose clocks (a
+complaint's or an incident's) reached their warning time, and attempts every notification that
+is due, recording each outcome on its notice. Retries back off exponentially (`first_retry`,
+doubled each time) on the clock it is given; after `max_attempts` a notification is
+dead-lettered until an administrator replays it.
 
 Crash safety: a notification is sent before its outcome is recorded. A process killed between
 the two sends it again on the next tick, under the same notification id (at least once, never
@@ -20,16 +21,16 @@ from uuid import UUID
 from ledger.application.service import LedgerApplication
 from ledger.clock import Clock, SystemClock
 from ledger.errors import LedgerError
-from ledger.notifications.notice import Notice, notice_id_for
+from ledger.notifications.notice import Notice
 from ledger.notifications.subscriptions import Subscriptions
 from ledger.staff.directory import StaffDirectory
-from projections.cases.sla_escalation import warned_clocks
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
 from projections.notifications.channels import Answer, SmtpSettings, post_webhook, send_email
 from projections.notifications.payloads import message_for
 from projections.notifications.queries import due_notifications, known_notices, waiting_notices
 from projections.notifications.recipients import RecordFacts, staff_for, webhooks_for
+from projections.notifications.warnings import due_warnings
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -71,7 +72,7 @@ class Notifier:
     def run_once(self, now: datetime | None = None) -> int:
         """One tick; returns how many delivery attempts it made."""
         moment = now or self.ledger.clock.now()
-        self.read_side.catch_up(["sla", "outbox"])
+        self.read_side.catch_up(["sla", "incident_clocks", "outbox"])
         if self.raise_waiting() + self.raise_warnings(moment):
             self.read_side.catch_up(["outbox"])
         attempts = self.deliver_due(moment)
@@ -95,29 +96,22 @@ class Notifier:
         return len(rows)
 
     def raise_warnings(self, now: datetime) -> int:
-        clocks = warned_clocks(self.read_side.db, self.read_side.generation("sla"), now, BATCH)
-        wanted: dict[str, tuple[str, str, Row]] = {}
-        for row in clocks:
-            near = row["clock"].startswith("handoff_accept")
-            rule = "handoff_accept_near" if near else "sla_warning"
-            if self.ledger.policy.notifications.trigger(rule) is None:
-                continue
-            source = f"clock:{row['complaint_id']}:{row['clock']}:{row['due_at'].isoformat()}"
-            wanted[str(notice_id_for(source, rule))] = (source, rule, row)
+        """Raise a notice for each clock newly past its warning time (once per deadline)."""
+        wanted = {
+            str(p.notice_id): p
+            for p in due_warnings(self.read_side, self.ledger.policy.notifications, now, BATCH)
+        }
         known = known_notices(self.read_side.db, self._generation, list(wanted))
-        for notice_id, (source, rule, row) in wanted.items():
+        for notice_id, pending in wanted.items():
             if notice_id in known:
                 continue
-            facts = {"clock": row["clock"]}
-            if row["handoff_id"]:
-                facts["handoff_id"] = row["handoff_id"]
             self._raise(
-                source=source,
-                rule=rule,
-                record_kind="complaint",
-                record_id=UUID(row["complaint_id"]),
-                due=row["due_at"],
-                facts=facts,
+                source=pending.source,
+                rule=pending.rule,
+                record_kind=pending.record_kind,
+                record_id=pending.record_id,
+                due=pending.due,
+                facts=pending.facts,
             )
         return len(wanted) - len(known)
 
@@ -161,8 +155,11 @@ class Notifier:
         if record_kind == "incident":
             incident = self.ledger.get_incident(record_id)
             involved = list(incident.departments or [])
+            item = incident.action_items.get(facts.get("item_id", ""))
             return incident.reference, RecordFacts(
                 department=involved[0] if involved else None,
+                # An action item's clocks are its owner's; the incident's, its lead's.
+                owner=item["owner"] if item else incident.roles.get("incident_lead"),
                 escalation_level=facts.get("level"),
                 incident_level=facts.get("level") or incident.level,
             )

@@ -82,10 +82,12 @@ class OutboxProjection(BatchProjection):
     event_classes: ClassVar[tuple[type[Any], ...]] = (
         Handoff.Requested,  # type: ignore[attr-defined]
         Complaint.DeadlineBreached,
+        Complaint.Resolved,
         Escalation.Raised,  # type: ignore[attr-defined]
         Incident.Reported,  # type: ignore[attr-defined]
         Incident.Assessed,
         Incident.LevelChanged,
+        Incident.DeadlineBreached,
         Notice.Raised,  # type: ignore[attr-defined]
         Notice.Delivered,
         Notice.DeliveryFailed,

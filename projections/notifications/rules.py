@@ -51,9 +51,26 @@ def pending_for(event: ProjectedEvent, policy: NotificationPolicy) -> Pending | 
         rule = "handoff_accept_missed" if clock.startswith("handoff_accept") else "sla_breached"
         record, due, record_kind = event.originator_id, event.due, "complaint"
         facts = {"clock": clock}
-        handoff_id = clock.partition(":")[2]
-        if handoff_id:
-            facts["handoff_id"] = handoff_id
+        if clock.startswith("handoff_"):  # `handoff_accept:<id>`; `promise:2` is no handoff
+            facts["handoff_id"] = clock.partition(":")[2]
+    elif kind == "Incident.DeadlineBreached":
+        clock = event.clock
+        kind_of_clock, _, item = clock.partition(":")
+        overdue = kind_of_clock == "action"
+        rule = "action_item_overdue" if overdue else "incident_deadline_missed"
+        record, due, record_kind = event.originator_id, event.due, "incident"
+        facts = {"clock": clock}
+        if kind_of_clock in ("action", "verify"):
+            facts["item_id"] = item
+    elif kind == "Complaint.Resolved":
+        # The customer is owed a satisfaction survey (the confirmation clock) by `feedback_due`.
+        rule, record, due, record_kind = (
+            "feedback_survey_owed",
+            event.originator_id,
+            event.feedback_due,
+            "complaint",
+        )
+        facts = {}
     elif kind == "Escalation.Raised":
         if not event.automatic:
             return None

@@ -46,11 +46,11 @@ COMPLAINT_EVENTS = """
     Assigned AwaitingCustomer Classified Closed Created CustomerReplied DeadlineBreached
     Escalated EscalationResolved Event FeedbackRecorded HandoffAccepted HandoffCompleted
     HandoffRejected HandoffRequested LegalHoldLifted LegalHoldPlaced LinkedToIncident
-    ProgressNoted Registered Reopened Resolved Responded
+    ProgressNoted Registered Reopened ReplyPromised Resolved Responded
 """.split()
 INCIDENT_EVENTS = """
     ActionItemAdded ActionItemCompleted ActionItemVerified ActionItemWaived Assessed Closed
-    ComplaintLinked Created EntryLogged Escalated EscalationResolved Event LegalHoldLifted
+    ComplaintLinked Created DeadlineBreached EntryLogged Escalated EscalationResolved Event LegalHoldLifted
     LegalHoldPlaced LevelChanged MilestoneSet Mitigated Reported Resolved ResponseActivated
     Reviewed RoleAssigned
 """.split()
@@ -102,6 +102,7 @@ def a_complaint_through_every_command() -> Complaint:
     complaint.record_breach(clock="first_response", due=at(60), actor=AGENT, at=at(61))
     complaint.respond(message=text("We are on it."), actor=AGENT, at=at(62))
     complaint.note_progress(note=text("Photos asked for."), actor=AGENT, at=at(63))
+    complaint.promise_reply(due=at(120), actor=AGENT, at=at(63))
     complaint.await_customer(reason="photos", actor=AGENT, at=at(64))
     complaint.record_customer_reply(actor=AGENT, at=at(65))
     for handoff in ("00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000a2"):
@@ -173,6 +174,9 @@ def an_incident_through_every_command() -> Incident:
     incident.record_escalation_resolved(escalation_id=ESCALATION, actor=MANAGER, at=at(18))
     incident.place_hold(reason="regulator", actor=MANAGER, at=at(19))
     incident.lift_hold(reason="closed inquiry", actor=MANAGER, at=at(20))
+    incident.record_breach(
+        clock="status_update:" + at(12).isoformat(), due=at(20), actor=MANAGER, at=at(20)
+    )
     incident.mitigate(summary="traffic drained", actor=MANAGER, at=at(21))
     incident.resolve(summary="fixed", review_plan_due=at(5000), actor=MANAGER, at=at(22))
     incident.review(

@@ -23,12 +23,13 @@ from ledger.incidents.incident import (
     STATUSES,
     Incident,
 )
-from ledger.policy.service_policy import IncidentPolicy, add_working_days
+from ledger.policy.service_policy import Policy
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-RULES = IncidentPolicy()
+POLICY = Policy()
+RULES = POLICY.incidents
 MANAGER = Actor(staff_id="im-1", role="incident_manager")
 OWNER = Actor(staff_id="eng-4", role="department_staff", department="engineering")
 SUBJECT = UUID("00000000-0000-4000-8000-000000000005")
@@ -85,7 +86,7 @@ def mitigate(incident: Incident, minutes: int = 90) -> None:
 def resolve(incident: Incident, minutes: int = 120) -> None:
     incident.resolve(
         summary="Primary gateway repaired",
-        review_plan_due=RULES.review_plan_due(at(minutes)),
+        review_plan_due=POLICY.review_plan_due(at(minutes)),
         actor=MANAGER,
         at=at(minutes),
     )
@@ -412,7 +413,7 @@ def test_mitigation_and_resolution_set_their_milestones() -> None:
 
 def test_resolution_records_when_the_review_plan_is_due_in_working_days() -> None:
     friday = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)
-    assert add_working_days(friday, 2) == datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
+    assert POLICY.review_plan_due(friday) == datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
     assert incident_in(RESOLVED).review_plan_due == datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
 
 

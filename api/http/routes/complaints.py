@@ -15,6 +15,7 @@ from api.http.schemas.complaints import (
     CloseIn,
     FeedbackIn,
     NoteIn,
+    PromiseIn,
     RegisterComplaintIn,
     ResolveIn,
     RespondIn,
@@ -54,6 +55,7 @@ def register(args: dict[str, Any]) -> Any:
         summary=args["summary"],
         description=args["description"],
         department=args.get("department"),
+        first_contact_at=args.get("first_contact_at"),
         actor=current_actor(),
     )
     return present("complaint", complaint), 201, {"Location": f"/v1/complaints/{complaint.id}"}
@@ -133,6 +135,12 @@ def close(args: dict[str, Any], complaint: str) -> Any:
 )
 def await_customer(args: dict[str, Any], complaint: str) -> Any:
     c = ledger().await_customer(complaint_id(complaint), actor=current_actor(), **args)
+    return present("complaint", c)
+
+
+@_command("promise", PromiseIn, "Promise the customer a reply by a time: a clock of its own")
+def promise(args: dict[str, Any], complaint: str) -> Any:
+    c = ledger().promise_reply(complaint_id(complaint), actor=current_actor(), **args)
     return present("complaint", c)
 
 

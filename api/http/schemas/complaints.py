@@ -12,6 +12,20 @@ class RegisterComplaintIn(Strict):
     summary = Text(length=validate.Length(min=1, max=300))
     description = Text()
     department = fields.String(required=False, validate=_CODE)
+    first_contact_at = fields.AwareDateTime(
+        required=False,
+        metadata={
+            "description": "When the customer first made contact, if before this registration; "
+            "registration is due within the policy's registration_within of it."
+        },
+    )
+
+
+class PromiseIn(Strict):
+    due = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "The reply time promised to the customer (in the future)."},
+    )
 
 
 class ClassifyIn(Strict):

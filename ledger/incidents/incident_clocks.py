@@ -1,0 +1,73 @@
+"""An incident's deadlines as clocks: a missed one is recorded once, on the incident's stream.
+
+The clocks, by name: `assess` and `activate` (from the report), `review` (from the resolution,
+in working days), `action:<item>` (an action item's due date), `verify:<item>` (its
+verification, a month after it was added) and `status_update:<since>` (the next status update
+the response level asks for, counted from the activation or the last update, `since` in ISO
+form). The read side (projections/incidents/clocks.py) keeps them and finds the overdue ones;
+this module says whether a breach may still be recorded, so a repeat changes nothing.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ledger.cases.case import CLOSED
+from ledger.errors import DomainError
+from ledger.incidents.incident_state import (
+    ACTION_DONE,
+    ACTION_OPEN,
+    HANDLING,
+    MITIGATED,
+    RESPONSE_ACTIVATED,
+    IncidentState,
+)
+from ledger.values import Actor
+
+# While the response runs, status updates are owed at the level's interval.
+UPDATES_OWED = (RESPONSE_ACTIVATED, HANDLING, MITIGATED)
+
+
+class IncidentClocks(IncidentState):
+    """The breaches of an incident's deadlines, each recorded once."""
+
+    class DeadlineBreached(Aggregate.Event):
+        clock: str
+        due: datetime
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.breaches = [*aggregate.breaches, self.clock]
+
+    def check_breach(self, clock: str) -> bool:
+        """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
+        return self.status != CLOSED and clock not in self.breaches and not self._clock_met(clock)
+
+    def _clock_met(self, clock: str) -> bool:
+        kind, _, key = clock.partition(":")
+        if kind == "assess":
+            return self.assessed_at is not None
+        if kind == "activate":
+            return self.activated_at is not None
+        if kind == "review":
+            return self.review_plan_due is None or self.reviewed_at is not None
+        if kind in ("action", "verify"):
+            item = self.action_items.get(key)
+            owed = (ACTION_OPEN,) if kind == "action" else (ACTION_OPEN, ACTION_DONE)
+            return item is None or item["status"] not in owed
+        if kind == "status_update":
+            since = datetime.fromisoformat(key)
+            updated = any(
+                entry["kind"] == "status_update" and entry["at"] > since for entry in self.timeline
+            )
+            return updated or self.status not in UPDATES_OWED
+        return True  # a clock this incident never ran
+
+    def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
+        """A deadline passed without the event it asked for; recorded once per clock."""
+        if not self.check_breach(clock):
+            raise DomainError(f"the {clock} breach cannot be recorded now")
+        self.trigger_event(
+            type(self).DeadlineBreached, clock=clock, due=due, actor=actor, timestamp=at
+        )
