@@ -123,3 +123,35 @@ def fortnight(ledger: LedgerApplication, clock: ManualClock) -> dict[str, UUID]:
 
 
 HOUR = timedelta(hours=1).total_seconds()
+
+IM = Actor("im-1", "incident_manager", "service")
+ENGINEER = Actor("eng-4", "department_staff", "engineering")
+
+
+@pytest.fixture
+def incident(ledger: LedgerApplication, clock: ManualClock) -> UUID:
+    """Reported Mon 2 Mar 10:00; impact from 09:30, detected 09:50; assessed 10:30 (level II),
+    activated 11:00, mitigated 12:00, resolved 14:00. Action items: eng-4 one open (due 3 Mar,
+    so overdue by 16 Mar) and one done; eng-5 one open due 20 Mar."""
+    at(clock, 2, 10)
+    iid = ledger.report_incident(title="Gateway down", description="Cards fail", actor=IM).id
+    for name, minute in (("impact_started", 30), ("detected", 50)):
+        moment = datetime(2026, 3, 2, 9, minute, tzinfo=UTC)
+        ledger.set_incident_milestone(iid, name=name, occurred_at=moment, actor=IM)
+    at(clock, 2, 10, 30)
+    ledger.assess_incident(iid, level="II", impact="checkout", departments=["technical"], actor=IM)
+    at(clock, 2, 11)
+    ledger.activate_response(iid, plan="fail over", roles={"incident_lead": "im-1"}, actor=IM)
+    at(clock, 2, 12)
+    ledger.mitigate_incident(iid, summary="standby serving", actor=IM)
+    at(clock, 2, 14)
+    ledger.resolve_incident(iid, summary="primary repaired", actor=IM)
+    ledger.review_incident(
+        iid, contributing_factors=["expired certificate"], went_badly=["late"], actor=IM
+    )
+    for owner, day in (("eng-4", 3), ("eng-4", 4), ("eng-5", 20)):
+        due = datetime(2026, 3, day, 9, tzinfo=UTC)
+        ledger.add_incident_action_item(iid, description="fix", owner=owner, due=due, actor=IM)
+    ledger.complete_incident_action_item(iid, item_id="A2", note="done", actor=ENGINEER)
+    at(clock, 16, 9)
+    return iid
