@@ -24,7 +24,7 @@ def bar_chart(
     plot = width - left - right
     values = [v for _, v in bars if v is not None]
     top_value = scale or max([*values, target or 0.0, 1e-9])
-    height = top + row_h * max(len(bars), 1) + 16
+    height = top + row_h * max(len(bars), 1) + (28 if target is not None else 16)
 
     def x(value: float) -> float:
         return round(left + plot * min(value, top_value) / top_value, 1)
@@ -60,7 +60,7 @@ def bar_chart(
             'stroke-dasharray="4 3"/>'
         )
         parts.append(
-            f'<text x="{tx}" y="{height - 1}" font-size="11" text-anchor="middle">'
+            f'<text x="{tx}" y="{height - 4}" font-size="11" text-anchor="middle">'
             f"target {escape(label(target))}</text>"
         )
     parts.append("</svg>")

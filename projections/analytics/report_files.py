@@ -7,20 +7,19 @@ name; a report written again for the same period replaces the earlier one atomic
 import os
 from pathlib import Path
 
+from privacy.files import private_directory, private_file
 from projections.analytics.report import KINDS
 
 
 def write_report(directory: Path, kind: str, label: str, html: str) -> Path:
     """Write the page (0600, by rename so a reader never sees half of it); return its path."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_directory(directory)
     path = directory / f"{kind}-{label}.html"
     partial = directory / f".{path.name}.partial"
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+    with private_file(partial, encoding="utf-8") as out:
         out.write(html)
         out.flush()
         os.fsync(out.fileno())
-    os.chmod(partial, 0o600)  # a leftover partial file from another umask
     os.replace(partial, path)
     return path
 
