@@ -121,7 +121,7 @@ class ComplaintAnalyticsOut(_WindowOut):
     groups = fields.List(fields.Nested(ComplaintGroupOut))
 
 
-class HotSpotOut(Schema):
+class CategoryHotSpotOut(Schema):
     category = fields.String(allow_none=True)
     complaints = fields.Integer()
     breaches = fields.Integer()
@@ -130,7 +130,7 @@ class HotSpotOut(Schema):
 
 
 class HotSpotsOut(_WindowOut):
-    hot_spots = fields.List(fields.Nested(HotSpotOut))
+    hot_spots = fields.List(fields.Nested(CategoryHotSpotOut))
 
 
 class IncidentGroupOut(Schema):
