@@ -30,6 +30,7 @@ from api.http.problems import (
 )
 from api.http.request_state import request_state
 from api.http.routes import (
+    analytics,
     audit,
     cases,
     complaints,
@@ -169,6 +170,7 @@ def create_app(
     app.extensions["ledger"] = ledger
     app.extensions["retry_after"] = settings.retry_after
     app.extensions["two_person_rule"] = settings.two_person_rule
+    app.extensions["reports_dir"] = settings.reports_dir
     cases.install(app, ledger, mode=settings.projections)
     token_store = TokenGrants(ledger, TokenStore(ledger.recorder.datastore))  # type: ignore[attr-defined]
     app.extensions["access"] = AccessControl(
@@ -210,6 +212,7 @@ def create_app(
         webhooks.blp,
         notifications.blp,
         worklists.blp,
+        analytics.blp,
     ):
         api.register_blueprint(blueprint)
 

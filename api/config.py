@@ -83,6 +83,11 @@ class Settings:
         return timedelta(seconds=max(60, 2 * (3 * self.db_timeout + self.statement_timeout)))
 
     @property
+    def reports_dir(self) -> Path:
+        """Where `ledger report` writes the scheduled reports and the service reads them."""
+        return self.data_dir / "reports"
+
+    @property
     def embedded(self) -> bool:
         """The embedded PostgreSQL server (no LEDGER_DATABASE_URL) may generate its own master
         and signing keys, and prints the first administrator token; production may not."""

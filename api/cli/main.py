@@ -13,6 +13,8 @@ ledger checkpoint | verifier-key | verify | verify-proof   tamper evidence (api/
 ledger evidence export REF --staff ID | verify BUNDLE --key KEY
                                               a case's evidence bundle (api/cli/evidence.py)
 ledger retention run | archive export|verify  retention and archives (api/cli/retention.py)
+ledger report weekly|monthly [--at TIME]      the service report of the last whole period
+                                              (api/cli/reports.py)
 """
 
 import argparse
@@ -29,6 +31,7 @@ from api.cli import evidence as cli_evidence
 from api.cli import incidents as cli_incidents
 from api.cli import integrity as cli_integrity
 from api.cli import projections as cli_projections
+from api.cli import reports as cli_reports
 from api.cli import retention as cli_retention
 from api.config import Settings
 from ledger.errors import LedgerError
@@ -171,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_integrity.add_commands(commands)
     cli_evidence.add_commands(commands)
     cli_retention.add_commands(commands)
+    cli_reports.add_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -183,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             return cli_integrity.run(settings, args)
         if args.command in cli_retention.COMMANDS:
             return cli_retention.run(settings, args)
+        if args.command in cli_reports.COMMANDS:
+            return cli_reports.run(settings, args)
         if cli_access.run(settings, args):
             pass
         elif args.command == "serve":

@@ -19,6 +19,7 @@ from ledger.policy.config_schema import NAME, ConfigFile, Duration, Flag, Table,
 from ledger.policy.durations import SERVICE_TIMES
 from ledger.policy.notification_policy import AUDIENCES, TRIGGERS, NotificationPolicy
 from ledger.policy.service_policy import IncidentPolicy, Policy, Targets
+from ledger.policy.service_targets import ServiceTargets
 from ledger.values import INCIDENT_LEVELS, PRIORITIES
 
 _TABLE: dict[str, Any] = {"invalid": "expected a table"}
@@ -189,9 +190,32 @@ class _Calendar(Table):
         )
 
 
+def _percent(data_key: str) -> fields.Integer:
+    message = "expected a whole number from 0 to 100"
+    return _integer(message, validate=validate.Range(0, 100, error=message), data_key=data_key)
+
+
+class _ServiceTargets(Table):
+    """`csat_percent = 85`, `reopen_rate_max_percent = 5`, `response_p90 = "4h"`, ..."""
+
+    csat = _percent("csat_percent")
+    first_contact_resolution = _percent("first_contact_resolution_percent")
+    resolution_success = _percent("resolution_success_percent")
+    sla_compliance = _percent("sla_compliance_percent")
+    reopen_rate = _percent("reopen_rate_max_percent")
+    bounce_rate = _percent("bounce_rate_max_percent")
+    response_p90 = _service_time()
+    resolution_p90 = _service_time()
+
+    @post_load
+    def build(self, data: dict[str, Any], **_: Any) -> ServiceTargets:
+        shares = {k: v / 100 for k, v in data.items() if isinstance(v, int)}
+        return ServiceTargets(**{**data, **shares})
+
+
 class PolicyFile(ConfigFile):
     """The whole file: `[complaints]`, `[handoffs]`, `[incidents]`, `[calendar]`, `[sla]`,
-    `[notifications]`."""
+    `[notifications]`, `[targets]`."""
 
     what = "policy"
     refusal = PolicyError
@@ -202,6 +226,7 @@ class PolicyFile(ConfigFile):
     calendar = fields.Nested(_Calendar)
     sla = fields.Nested(_Sla)
     notifications = fields.Nested(_Notifications)
+    targets = fields.Nested(_ServiceTargets)
 
     @post_load
     def build(self, data: dict[str, Any], **_: Any) -> Policy:
@@ -221,6 +246,8 @@ class PolicyFile(ConfigFile):
             settings["calendar"] = data["calendar"]
         if "notifications" in data:
             settings["notifications"] = data["notifications"]
+        if "targets" in data:
+            settings["service_targets"] = data["targets"]
         return replace(
             policy,
             priorities={

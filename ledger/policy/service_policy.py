@@ -13,6 +13,7 @@ from ledger.errors import PolicyError
 from ledger.policy.calendar import Calendar, CalendarTime
 from ledger.policy.durations import SERVICE_TIMES
 from ledger.policy.notification_policy import NotificationPolicy
+from ledger.policy.service_targets import ServiceTargets
 from ledger.values import CHANNELS, INCIDENT_LEVELS, PRIORITIES
 
 # `90s`, `15m`, `2h` or `3d` as a positive timedelta (ledger/policy/durations.py).
@@ -136,6 +137,8 @@ class Policy:
     warn_at_fraction: float = 0.8
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
     notifications: NotificationPolicy = field(default_factory=NotificationPolicy)
+    # What the service figures are compared with (projections/analytics).
+    service_targets: ServiceTargets = field(default_factory=ServiceTargets)
 
     def __post_init__(self) -> None:
         if set(self.priorities) != set(PRIORITIES):

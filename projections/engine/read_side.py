@@ -13,6 +13,7 @@ from uuid import UUID
 
 from ledger.application.service import LedgerApplication
 from ledger.errors import NotFoundError
+from projections.cases.analytics_view import CaseAnalyticsProjection
 from projections.cases.escalation_inbox import EscalationInboxProjection
 from projections.cases.handoff_list import HandoffListProjection
 from projections.cases.handoff_queue import HandoffQueueProjection
@@ -22,6 +23,7 @@ from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
+from projections.incidents.analytics_view import IncidentAnalyticsProjection
 from projections.incidents.clocks import IncidentClockProjection
 from projections.incidents.deadlines import escalate_overdue_incidents
 from projections.incidents.incident_list import IncidentListProjection
@@ -59,6 +61,8 @@ class ReadSide:
             IncidentListProjection(),
             RetentionIndexProjection(),
             OutboxProjection(app.policy),
+            CaseAnalyticsProjection(app.policy),
+            IncidentAnalyticsProjection(),
         ]
         self.projections = {p.name: p for p in projections}
         for projection in projections:

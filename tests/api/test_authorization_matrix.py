@@ -213,8 +213,9 @@ def expected(endpoint: str, template: str, role: str, scope: str) -> int | str:
 def _verdict(status: int, endpoint: str) -> int | str:
     if status in (401, 403, 429):
         return status
-    # Revoking tok_matrix (no such token), reading the archive of a live case, or naming a staff
-    # member, subscription or notification the world does not have: allowed, absent.
+    # Revoking tok_matrix (no such token), reading the archive of a live case, naming a staff
+    # member, subscription or notification the world does not have, or a report not yet written:
+    # allowed, absent.
     if status == 404 and endpoint not in (
         "tokens.revoke",
         "tokens.approve",
@@ -223,6 +224,7 @@ def _verdict(status: int, endpoint: str) -> int | str:
         "staff.remove",
         "webhooks.unsubscribe",
         "notifications.replay",
+        "analytics.latest_report_page",
     ):
         return 404
     return "allowed"
