@@ -1,4 +1,5 @@
-"""The application's commands on complaints: registration through closure, and SLA breaches.
+"""The application's commands on complaints: registration through closure, SLA warnings and
+breaches.
 
 A mixin that `LedgerApplication` inherits, like `IncidentCommands`.
 """
@@ -221,6 +222,21 @@ class ComplaintCommands(CaseCommands):
         with self._saving(complaint):
             complaint.record_customer_reply(actor=actor, at=self._now())
         return complaint
+
+    def record_deadline_warning(self, complaint_id: UUID, *, clock: str, due: datetime) -> bool:
+        """Record that a clock passed its warning mark: once per clock, an event the
+        notification rules (and an auditor) read; False when there is nothing to record."""
+        for _ in range(3):
+            complaint = self.get_complaint(complaint_id)
+            if not complaint.check_warning(clock):
+                return False
+            complaint.record_warning(clock=clock, due=due, actor=SLA_MONITOR, at=self._now())
+            try:
+                self.save(complaint)
+            except ConcurrencyError:
+                continue  # the complaint moved on meanwhile: decide again on its new state
+            return True
+        return False
 
     def record_deadline_breach(
         self, complaint_id: UUID, *, clock: str, due: datetime

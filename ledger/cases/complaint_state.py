@@ -59,6 +59,7 @@ class ComplaintState(Case):
         closed_at: datetime | None
         awaiting_customer_since: datetime | None
         breaches: list[str]
+        warnings: list[str]
         incident_id: UUID | None
 
     def check_no_open_handoff(self, action: str) -> None:

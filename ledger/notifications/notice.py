@@ -3,8 +3,9 @@
 A notice is raised by one rule about one fact: an event of the log (a breach, a handoff, an
 incident's level) or a moment a clock reached (a warning). Its id is derived from that fact and
 the rule, so raising it twice is refused by the store; its first event names its recipients as
-they were resolved then. Each recipient's notification has an id derived from the notice and the
-recipient (`notification_id_for`): a receiver that sees it twice knows it is the same message.
+they were resolved then, and the audiences that named nobody. Each recipient's notification has
+an id derived from the notice and the recipient (`notification_id_for`): a receiver that sees it
+twice knows it is the same message.
 Every delivery attempt is an event of the notice: delivered, failed (and when it is retried),
 dead-lettered, replayed. The events sit under the hash chain and the signed Merkle tree like
 every other, which is what lets the ledger prove who was told what, and when.
@@ -56,6 +57,7 @@ class Notice(Aggregate):
         facts: dict[str, str],
         recipients: list[str],
         timestamp: datetime,
+        nobody: list[str] | None = None,
     ) -> None:
         self.source = source
         self.rule = rule
@@ -66,6 +68,8 @@ class Notice(Aggregate):
         self.due = due
         self.facts = dict(facts)
         self.recipients = list(recipients)
+        # The audiences that named nobody in the staff directory: "nobody to tell" on record.
+        self.nobody = list(nobody or [])
         self.raised_at = timestamp
         self.states: dict[str, str] = dict.fromkeys(recipients, PENDING)
 

@@ -4,9 +4,10 @@ Clocks per complaint: first response, written reply, resolution (their deadlines
 classification, counted from registration), and for each handoff its accept and complete
 deadlines. A clock pauses while the complaint waits on the customer and resumes, moved by the
 time waited, when the customer replies. A warning shows once the policy's share of the clock's
-time has passed. A clock whose deadline passes unmet is due for a breach: the escalator asks
-the ledger to record it and escalate (the ledger does that once per clock); the recorded
-`DeadlineBreached` event then marks the clock breached here.
+time has passed: the escalation process has the ledger record it (`DeadlineWarned`, once per
+clock), which the notification rules read. A clock whose deadline passes unmet is due for a
+breach: the escalator asks the ledger to record it and escalate (the ledger does that once per
+clock); the recorded `DeadlineBreached` event then marks the clock breached here.
 
 This module builds the clocks; `sla_clocks.py` reads them as people see them, and
 `sla_escalation.py` is the process that finds the overdue ones.
@@ -39,6 +40,7 @@ SLA_CLOCKS = Table(
         ("met_at", "time"),
         ("stopped_at", "time"),
         ("breached_at", "time"),
+        ("warned_at", "time"),
     ),
     key=("complaint_id", "clock"),
     partition="complaint_id",
@@ -64,6 +66,7 @@ class SlaProjection(ComplaintProjection):
         Complaint.AwaitingCustomer,
         Complaint.CustomerReplied,
         Complaint.DeadlineBreached,
+        Complaint.DeadlineWarned,
         Handoff.Requested,  # type: ignore[attr-defined]
     )
 
@@ -175,3 +178,5 @@ class SlaProjection(ComplaintProjection):
                 rows.touch(table, row)
         elif event.kind == "Complaint.DeadlineBreached":
             self._set(rows, cid, event.clock, breached_at=at)
+        elif event.kind == "Complaint.DeadlineWarned":
+            self._set(rows, cid, event.clock, warned_at=at)

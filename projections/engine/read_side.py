@@ -15,7 +15,7 @@ from ledger.application.service import LedgerApplication
 from ledger.errors import NotFoundError
 from projections.cases.handoff_queue import HandoffQueueProjection
 from projections.cases.sla import SlaProjection
-from projections.cases.sla_escalation import escalate_overdue
+from projections.cases.sla_escalation import escalate_overdue, warn_near
 from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
@@ -106,8 +106,16 @@ class ReadSide:
         return found
 
     def escalate_overdue(self, now: datetime | None = None) -> int:
-        """One tick of the escalation process: breaches of overdue clocks go to the ledger."""
+        """One tick of the escalation process: warnings of clocks past their warning mark and
+        breaches of overdue clocks go to the ledger; returns how many were asked for."""
         moment = now or self.app.clock.now()
+
+        def warn(complaint_id: UUID, clock: str, due: datetime) -> object:
+            try:
+                return self.app.record_deadline_warning(complaint_id, clock=clock, due=due)
+            except Exception as error:  # one complaint's failure must not stop the others
+                log.warning("could not record the %s warning of %s: %s", clock, complaint_id, error)
+                return None
 
         def record(complaint_id: UUID, clock: str, due: datetime) -> object:
             try:
@@ -116,7 +124,10 @@ class ReadSide:
                 log.warning("could not record the %s breach of %s: %s", clock, complaint_id, error)
                 return None
 
-        return escalate_overdue(self.db, self.generation("sla"), moment, record)
+        generation = self.generation("sla")
+        return warn_near(self.db, generation, moment, warn) + escalate_overdue(
+            self.db, generation, moment, record
+        )
 
     def rebuild(self, name: str, progress: Callable[[int, int], Any] | None = None) -> int:
         """Fill a fresh generation from the start of the log, then swap it in; return its id.

@@ -1,10 +1,11 @@
-"""Reads of the outbox: notices waiting to be raised, notifications due, a record's notices."""
+"""Reads of the outbox: notices waiting to be raised, escalations waiting too long, notifications
+due, a record's notices."""
 
 from datetime import datetime
 
 from projections.engine.tables import Row
 from projections.engine.viewdb import ViewDatabase
-from projections.notifications.outbox import NOTICES, OUTBOX
+from projections.notifications.outbox import ESCALATION_WAITS, NOTICES, OUTBOX
 
 
 def waiting_notices(db: ViewDatabase, generation: int, limit: int) -> list[Row]:
@@ -14,6 +15,18 @@ def waiting_notices(db: ViewDatabase, generation: int, limit: int) -> list[Row]:
         f"SELECT {NOTICES.select_list} FROM {db.physical(NOTICES, generation)} "
         "WHERE NOT raised ORDER BY asked_at, notice_id LIMIT %s",
         (limit,),
+    )
+
+
+def escalations_waiting_since(
+    db: ViewDatabase, generation: int, since: datetime, limit: int
+) -> list[Row]:
+    """Escalations raised at or before `since` and still not acknowledged, oldest first."""
+    return db.select(
+        ESCALATION_WAITS,
+        f"SELECT {ESCALATION_WAITS.select_list} FROM {db.physical(ESCALATION_WAITS, generation)} "
+        "WHERE raised_at <= %s ORDER BY raised_at, escalation_id LIMIT %s",
+        (since, limit),
     )
 
 

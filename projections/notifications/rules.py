@@ -30,6 +30,15 @@ class Pending:
         return notice_id_for(self.source, self.rule)
 
 
+# A clock's warning or breach, by whether it is a handoff's accept clock.
+_CLOCK_RULES = {
+    ("Complaint.DeadlineWarned", False): "sla_warning",
+    ("Complaint.DeadlineWarned", True): "handoff_accept_near",
+    ("Complaint.DeadlineBreached", False): "sla_breached",
+    ("Complaint.DeadlineBreached", True): "handoff_accept_missed",
+}
+
+
 def source_of(event: ProjectedEvent) -> str:
     """An event's identity in the log: its stream and version."""
     return f"{event.originator_id}:{event.originator_version}"
@@ -46,9 +55,9 @@ def pending_for(event: ProjectedEvent, policy: NotificationPolicy) -> Pending | 
             "to_department": event.to_department,
         }
         record_kind = "complaint"
-    elif kind == "Complaint.DeadlineBreached":
+    elif kind in ("Complaint.DeadlineBreached", "Complaint.DeadlineWarned"):
         clock: str = event.clock
-        rule = "handoff_accept_missed" if clock.startswith("handoff_accept") else "sla_breached"
+        rule = _CLOCK_RULES[kind, clock.startswith("handoff_accept")]
         record, due, record_kind = event.originator_id, event.due, "complaint"
         facts = {"clock": clock}
         handoff_id = clock.partition(":")[2]
