@@ -50,7 +50,7 @@ class WebhookReceiver:
         return 204
 
 
-def _serve(receiver: WebhookReceiver) -> ThreadingHTTPServer:
+def serve_webhook(receiver: WebhookReceiver) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
@@ -74,7 +74,7 @@ def _serve(receiver: WebhookReceiver) -> ThreadingHTTPServer:
 @pytest.fixture
 def webhook() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(new_secret())
-    server = _serve(receiver)
+    server = serve_webhook(receiver)
     yield receiver
     server.shutdown()
     server.server_close()
