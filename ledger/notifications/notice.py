@@ -43,7 +43,26 @@ class Notice(Aggregate):
     def create_id(source: str, rule: str, **_: Any) -> UUID:
         return notice_id_for(source, rule)
 
-    @event("Raised")
+    class Raised(Aggregate.Created):
+        """The notice, its recipients, and (since version 2) the audiences that named nobody."""
+
+        class_version = 2
+        source: str
+        rule: str
+        record_kind: str
+        record_id: UUID
+        reference: str
+        department: str | None
+        due: datetime | None
+        facts: dict[str, str]
+        recipients: list[str]
+        nobody: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["nobody"] = []  # raised before audiences were checked: none on record
+
+    @event(Raised)
     def __init__(
         self,
         *,
@@ -56,8 +75,8 @@ class Notice(Aggregate):
         due: datetime | None,
         facts: dict[str, str],
         recipients: list[str],
+        nobody: list[str],
         timestamp: datetime,
-        nobody: list[str] | None = None,
     ) -> None:
         self.source = source
         self.rule = rule
@@ -69,7 +88,7 @@ class Notice(Aggregate):
         self.facts = dict(facts)
         self.recipients = list(recipients)
         # The audiences that named nobody in the staff directory: "nobody to tell" on record.
-        self.nobody = list(nobody or [])
+        self.nobody = list(nobody)
         self.raised_at = timestamp
         self.states: dict[str, str] = dict.fromkeys(recipients, PENDING)
 

@@ -108,7 +108,7 @@ class OutboxProjection(BatchProjection):
         Incident.Reported,  # type: ignore[attr-defined]
         Incident.Assessed,
         Incident.LevelChanged,
-        Notice.Raised,  # type: ignore[attr-defined]
+        Notice.Raised,
         Notice.Delivered,
         Notice.DeliveryFailed,
         Notice.DeadLettered,
