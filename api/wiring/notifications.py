@@ -13,6 +13,7 @@ from ledger.staff.directory import StaffDirectory
 from projections.engine.read_side import ReadSide
 from projections.notifications.channels import SmtpSettings
 from projections.notifications.notifier import DeliverySettings, Notifier
+from projections.notifications.outbox import OutboxProjection
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,9 @@ def build_notifications(
         base_url=settings.public_url,
         smtp=smtp,
     )
-    return Notifications(
-        directory, subscriptions, Notifier(read_side, directory, subscriptions, delivery)
-    )
+    outbox = OutboxProjection(ledger.policy)  # the read side's outbox: same name, same tables
+    notifier = Notifier(ledger, read_side.db, outbox, directory, subscriptions, delivery)
+    return Notifications(directory, subscriptions, notifier)
 
 
 class NotifierJob(threading.Thread):

@@ -1,9 +1,12 @@
-"""The application's commands on missed deadlines, of complaints and incidents alike.
+"""The application's commands on clocks near and past their deadlines, of complaints and
+incidents alike.
 
 A mixin that `LedgerApplication` inherits. The escalation process (projections/engine/read_side)
-is the caller: it finds a clock past its deadline and asks for the breach to be recorded. The
-case's own stream says which breaches it has recorded, so a repeat (another worker, a retry
-after a crash) changes nothing and returns None.
+is the caller: it finds a clock past its warning mark, or past its deadline, and asks for the
+warning (`DeadlineWarned`) or the breach (`DeadlineBreached`, and an escalation) to be recorded.
+Both are events of the case, which the notification rules read. The case's own stream says
+which warnings and breaches it has recorded, so a repeat (another worker, a retry after a
+crash) changes nothing and returns False or None.
 """
 
 from collections.abc import Callable
@@ -24,12 +27,36 @@ SLA_MONITOR = Actor(staff_id="sla-monitor", role="system")
 
 
 class BreachCommands(CaseCommands):
-    """Record a missed deadline and escalate one level up, automatically and only once."""
+    """Record a clock's warning, or its missed deadline and an escalation one level up,
+    automatically and only once."""
 
     if TYPE_CHECKING:  # provided by LedgerApplication
 
         def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint: ...
         def get_incident(self, incident_id: UUID, *, version: int | None = None) -> Incident: ...
+
+    def record_deadline_warning(self, complaint_id: UUID, *, clock: str, due: datetime) -> bool:
+        """A complaint's clock passed the policy's warning share of its time."""
+        return self._record_warning(lambda: self.get_complaint(complaint_id), clock, due)
+
+    def record_incident_warning(self, incident_id: UUID, *, clock: str, due: datetime) -> bool:
+        """An incident's clock passed the policy's warning share of its time."""
+        return self._record_warning(lambda: self.get_incident(incident_id), clock, due)
+
+    def _record_warning(
+        self, load: Callable[[], Complaint | Incident], clock: str, due: datetime
+    ) -> bool:
+        for _ in range(3):
+            case = load()
+            if not case.check_warning(clock):
+                return False
+            case.record_warning(clock=clock, due=due, actor=SLA_MONITOR, at=self._now())
+            try:
+                self.save(case)
+            except ConcurrencyError:
+                continue  # the case moved on meanwhile: decide again on its new state
+            return True
+        return False
 
     def record_deadline_breach(
         self, complaint_id: UUID, *, clock: str, due: datetime

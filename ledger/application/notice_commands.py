@@ -29,13 +29,20 @@ class NoticeCommands:
         def save(self, *objs: Any, **kwargs: Any) -> Any: ...
 
     def raise_notice(
-        self, *, source: str, rule: str, recipients: list[str], **fields: Any
+        self,
+        *,
+        source: str,
+        rule: str,
+        recipients: list[str],
+        nobody: list[str] | None = None,
+        **fields: Any,
     ) -> Notice:
         """Raise the notice `rule` makes of `source`, once: a second call returns the first."""
         notice = Notice(
             source=source,
             rule=rule,
             recipients=sorted(set(recipients)),
+            nobody=list(nobody or []),
             timestamp=self._now(),
             **fields,
         )

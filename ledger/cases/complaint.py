@@ -138,6 +138,7 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
         self.closed_at = None
         self.awaiting_customer_since = None
         self.breaches = []
+        self.warnings = []
         self.first_resolved_at = None
         self.incident_id = None
         self.first_contact_at = first_contact_at

@@ -1,5 +1,6 @@
-"""A complaint's service-level clocks: waiting for the customer pauses them; a missed deadline
-is recorded once per clock; a reply time promised to the customer is a clock of its own.
+"""A complaint's service-level clocks: waiting for the customer pauses them; a clock past its
+warning mark and a missed deadline are each recorded once per clock; a reply time promised to
+the customer is a clock of its own.
 
 The clocks, by name: `registration` (from the customer's first contact), `first_response`,
 `written_reply`, `resolution` (the first round) and `resolution:<n>` (round n after a reopening),
@@ -23,7 +24,7 @@ KEEP_RUNNING = ("handoff_", "promise:", "registration")
 
 
 class ComplaintClocks(ComplaintState):
-    """Waiting for the customer, and the deadlines breached."""
+    """Waiting for the customer, promised replies, and the deadlines warned of and breached."""
 
     class AwaitingCustomer(Aggregate.Event):
         reason: str
@@ -44,6 +45,14 @@ class ComplaintClocks(ComplaintState):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.promises = [*aggregate.promises, {"due": self.due, "at": self.timestamp}]
+
+    class DeadlineWarned(Aggregate.Event):
+        clock: str
+        due: datetime
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.warnings = [*aggregate.warnings, self.clock]
 
     class DeadlineBreached(Aggregate.Event):
         clock: str
@@ -90,6 +99,10 @@ class ComplaintClocks(ComplaintState):
             and not self._clock_met(clock)
         )
 
+    def check_warning(self, clock: str) -> bool:
+        """Whether `clock` passing its warning mark may still be recorded (once, before breach)."""
+        return self.check_breach(clock) and clock not in self.warnings
+
     def _clock_met(self, clock: str) -> bool:
         if clock == "first_response":
             return self.first_responded_at is not None
@@ -111,6 +124,14 @@ class ComplaintClocks(ComplaintState):
         if handoff is None or handoff["handoff_id"] != handoff_id:
             return True  # that handoff is settled
         return kind == "handoff_accept" and bool(handoff["accepted"])
+
+    def record_warning(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
+        """A clock passed the policy's warning share of its time; recorded once per clock."""
+        if not self.check_warning(clock):
+            raise DomainError(f"the {clock} warning cannot be recorded now")
+        self.trigger_event(
+            type(self).DeadlineWarned, clock=clock, due=due, actor=actor, timestamp=at
+        )
 
     def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
         """A deadline passed without the event it asked for; recorded once per clock."""

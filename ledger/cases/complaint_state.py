@@ -59,6 +59,7 @@ class ComplaintState(Case):
         closed_at: datetime | None
         awaiting_customer_since: datetime | None
         breaches: list[str]
+        warnings: list[str]
         incident_id: UUID | None
         first_contact_at: datetime | None
         registration_due: datetime | None

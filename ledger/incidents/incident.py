@@ -4,11 +4,11 @@
 
 The aggregate is put together from one base class per job, each in its own module: the response
 (assess, level, activate, roles), the timeline (entries, milestones, mitigation, resolution),
-the review (review, action items, close) and the clocks (missed deadlines); escalations and
-legal holds come from `Case`. Every event's topic names this module and `Incident` whichever
-base wrote it (why, in ledger/incidents/incident_state.py). Each public command checks the
-rules and then records its event; the events' state changes only assign, because they re-run
-on every replay.
+the review (review, action items, close) and the clocks (deadlines warned of and missed);
+escalations and legal holds come from `Case`. Every event's topic names this module and
+`Incident` whichever base wrote it (why, in ledger/incidents/incident_state.py). Each public
+command checks the rules and then records its event; the events' state changes only assign,
+because they re-run on every replay.
 """
 
 from datetime import datetime
@@ -146,6 +146,7 @@ class Incident(IncidentResponse, IncidentTimeline, IncidentReview, IncidentClock
         self.open_escalations = {}
         self.closed_at = None
         self.breaches = []
+        self.warnings = []
 
     # -- links, recorded here so the incident's own stream is complete -------------------------
 

@@ -1,11 +1,13 @@
-"""An incident's deadlines as clocks: a missed one is recorded once, on the incident's stream.
+"""An incident's deadlines as clocks: one past its warning mark, and a missed one, are each
+recorded once, on the incident's stream.
 
 The clocks, by name: `assess` and `activate` (from the report), `review` (from the resolution,
 in working days), `action:<item>` (an action item's due date), `verify:<item>` (its
 verification, a month after it was added) and `status_update:<since>` (the next status update
 the response level asks for, counted from the activation or the last update, `since` in ISO
 form). The read side (projections/incidents/clocks.py) keeps them and finds the overdue ones;
-this module says whether a breach may still be recorded, so a repeat changes nothing.
+this module says whether a warning or a breach may still be recorded, so a repeat changes
+nothing.
 """
 
 from datetime import datetime
@@ -30,7 +32,15 @@ UPDATES_OWED = (RESPONSE_ACTIVATED, HANDLING, MITIGATED)
 
 
 class IncidentClocks(IncidentState):
-    """The breaches of an incident's deadlines, each recorded once."""
+    """The warnings and breaches of an incident's deadlines, each recorded once."""
+
+    class DeadlineWarned(Aggregate.Event):
+        clock: str
+        due: datetime
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.warnings = [*aggregate.warnings, self.clock]
 
     class DeadlineBreached(Aggregate.Event):
         clock: str
@@ -43,6 +53,10 @@ class IncidentClocks(IncidentState):
     def check_breach(self, clock: str) -> bool:
         """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
         return self.status != CLOSED and clock not in self.breaches and not self._clock_met(clock)
+
+    def check_warning(self, clock: str) -> bool:
+        """Whether `clock` passing its warning mark may still be recorded (once, before breach)."""
+        return self.check_breach(clock) and clock not in self.warnings
 
     def _clock_met(self, clock: str) -> bool:
         kind, _, key = clock.partition(":")
@@ -63,6 +77,14 @@ class IncidentClocks(IncidentState):
             )
             return updated or self.status not in UPDATES_OWED
         return True  # a clock this incident never ran
+
+    def record_warning(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
+        """A clock passed the policy's warning share of its time; recorded once per clock."""
+        if not self.check_warning(clock):
+            raise DomainError(f"the {clock} warning cannot be recorded now")
+        self.trigger_event(
+            type(self).DeadlineWarned, clock=clock, due=due, actor=actor, timestamp=at
+        )
 
     def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
         """A deadline passed without the event it asked for; recorded once per clock."""

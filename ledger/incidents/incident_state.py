@@ -87,6 +87,7 @@ class IncidentState(Case):
         linked_complaints: list[UUID]
         closed_at: datetime | None
         breaches: list[str]
+        warnings: list[str]
 
     def check_status(self, action: str, *allowed: str) -> None:
         self.check_not_closed(action)

@@ -3,8 +3,9 @@
 A notice is raised by one rule about one fact: an event of the log (a breach, a handoff, an
 incident's level) or a moment a clock reached (a warning). Its id is derived from that fact and
 the rule, so raising it twice is refused by the store; its first event names its recipients as
-they were resolved then. Each recipient's notification has an id derived from the notice and the
-recipient (`notification_id_for`): a receiver that sees it twice knows it is the same message.
+they were resolved then, and the audiences that named nobody. Each recipient's notification has
+an id derived from the notice and the recipient (`notification_id_for`): a receiver that sees it
+twice knows it is the same message.
 Every delivery attempt is an event of the notice: delivered, failed (and when it is retried),
 dead-lettered, replayed. The events sit under the hash chain and the signed Merkle tree like
 every other, which is what lets the ledger prove who was told what, and when.
@@ -42,7 +43,26 @@ class Notice(Aggregate):
     def create_id(source: str, rule: str, **_: Any) -> UUID:
         return notice_id_for(source, rule)
 
-    @event("Raised")
+    class Raised(Aggregate.Created):
+        """The notice, its recipients, and (since version 2) the audiences that named nobody."""
+
+        class_version = 2
+        source: str
+        rule: str
+        record_kind: str
+        record_id: UUID
+        reference: str
+        department: str | None
+        due: datetime | None
+        facts: dict[str, str]
+        recipients: list[str]
+        nobody: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["nobody"] = []  # raised before audiences were checked: none on record
+
+    @event(Raised)
     def __init__(
         self,
         *,
@@ -55,6 +75,7 @@ class Notice(Aggregate):
         due: datetime | None,
         facts: dict[str, str],
         recipients: list[str],
+        nobody: list[str],
         timestamp: datetime,
     ) -> None:
         self.source = source
@@ -66,6 +87,8 @@ class Notice(Aggregate):
         self.due = due
         self.facts = dict(facts)
         self.recipients = list(recipients)
+        # The audiences that named nobody in the staff directory: "nobody to tell" on record.
+        self.nobody = list(nobody)
         self.raised_at = timestamp
         self.states: dict[str, str] = dict.fromkeys(recipients, PENDING)
 

@@ -11,14 +11,18 @@ Each trigger is on or off and names its audience, as the staff directory resolve
     receiving_department   staff of the department a handoff goes to
     sending_department     staff of the department a handoff comes from
     escalation_level       staff of the level an escalation went to
+    level_above            staff one rung above that level (none above an executive)
     level_audience         per incident response level, the levels in `by_level`
 
 Webhook subscriptions receive every notification of the kinds they subscribe to, whoever the
-staff audience is. When a warning shows is the SLA's `warn_at_percent`.
+staff audience is. When a warning shows is the SLA's `warn_at_percent`; how long an escalation
+may wait unacknowledged before `escalation_unacknowledged` tells someone is that trigger's
+`after`, the only trigger that takes one.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ledger.errors import PolicyError
 
@@ -32,8 +36,10 @@ AUDIENCES = (
     "receiving_department",
     "sending_department",
     "escalation_level",
+    "level_above",
     "level_audience",
 )
+TIMED = "escalation_unacknowledged"  # the trigger the notifier runs on its clock
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Trigger:
 
     enabled: bool = True
     to: tuple[str, ...] = ()
+    after: timedelta | None = None  # escalation_unacknowledged: how long an escalation may wait
 
 
 def _default_triggers() -> dict[str, Trigger]:
@@ -52,6 +59,7 @@ def _default_triggers() -> dict[str, Trigger]:
         "sla_warning": Trigger(to=("owner",)),
         "sla_breached": Trigger(to=("owner", "next_level_up")),
         "escalation_raised": Trigger(to=("escalation_level",)),
+        TIMED: Trigger(to=("escalation_level", "level_above"), after=timedelta(hours=2)),
         "incident_reported": Trigger(to=("incident_manager",)),
         "incident_level": Trigger(to=("level_audience",)),
         "incident_deadline_near": Trigger(to=("owner", "incident_manager")),
@@ -87,6 +95,12 @@ class NotificationPolicy:
             for audience in trigger.to:
                 if audience not in AUDIENCES:
                     raise PolicyError(f"notifications.{name}.to: unknown audience {audience!r}")
+            if (trigger.after is not None) != (name == TIMED):
+                raise PolicyError(
+                    f"notifications.triggers.{name}.after: only {TIMED} takes a time, and needs one"
+                )
+            if trigger.after is not None and trigger.after <= timedelta(0):
+                raise PolicyError(f"notifications.triggers.{name}.after: expected a positive time")
 
     def trigger(self, name: str) -> Trigger | None:
         """The trigger if it is on, else None."""

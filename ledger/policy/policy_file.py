@@ -136,6 +136,7 @@ def _audiences() -> fields.List[str]:
 class _Trigger(Table):
     enabled = Flag()
     to = _audiences()
+    after = _service_time()
 
 
 class _Notifications(Table):

@@ -7,9 +7,10 @@ reopening, the confirmation (survey) owed after each resolution, each promised r
 each handoff its accept and complete deadlines. A clock of the complaint's own work pauses while
 the complaint waits on the customer and resumes, moved by the time waited, when the customer
 replies; handoffs, promises and the registration keep running. A warning shows once the
-policy's share of the clock's time has passed. A clock whose deadline passes unmet is due for a
-breach: the escalator asks the ledger to record it and escalate (once per clock); the recorded
-`DeadlineBreached` event then marks the clock breached here.
+policy's share of the clock's time has passed: the escalation process has the ledger record it
+(`DeadlineWarned`, once per clock), which the notification rules read. A clock whose deadline
+passes unmet is due for a breach: the escalator asks the ledger to record it and escalate (once
+per clock); the recorded `DeadlineBreached` event then marks the clock breached here.
 
 This module builds the clocks; `sla_clocks.py` reads them as people see them, and
 `sla_escalation.py` is the process that finds the overdue ones.
@@ -43,6 +44,7 @@ SLA_CLOCKS = Table(
         ("met_at", "time"),
         ("stopped_at", "time"),
         ("breached_at", "time"),
+        ("warned_at", "time"),
     ),
     key=("complaint_id", "clock"),
     partition="complaint_id",
@@ -71,6 +73,7 @@ class SlaProjection(ComplaintProjection):
         Complaint.AwaitingCustomer,
         Complaint.CustomerReplied,
         Complaint.DeadlineBreached,
+        Complaint.DeadlineWarned,
         Handoff.Requested,  # type: ignore[attr-defined]
     )
 
@@ -225,3 +228,5 @@ class SlaProjection(ComplaintProjection):
                 rows.touch(table, row)
         elif event.kind == "Complaint.DeadlineBreached":
             self._set(rows, cid, event.clock, breached_at=at)
+        elif event.kind == "Complaint.DeadlineWarned":
+            self._set(rows, cid, event.clock, warned_at=at)

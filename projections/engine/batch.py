@@ -39,6 +39,10 @@ class BatchProjection(ABC):
     def partition_of(self, event: ProjectedEvent) -> str:
         """The partition value (the complaint's id) whose rows this event may change."""
 
+    def partitions_of(self, event: ProjectedEvent) -> tuple[str, ...]:
+        """Every partition value whose rows this event may change (one, unless overridden)."""
+        return (self.partition_of(event),)
+
     @abstractmethod
     def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
         """Change the loaded rows as `event` says."""
@@ -69,7 +73,7 @@ def apply_batch(
     events: Sequence[tuple[int, ProjectedEvent]],
 ) -> None:
     """Apply decoded events and move the position start -> end, all in one transaction."""
-    partitions = {projection.partition_of(event) for _, event in events}
+    partitions = {p for _, event in events for p in projection.partitions_of(event)}
     with db.view_transaction() as cursor:
         db.advance(cursor, projection.name, generation, start, end)
         rows = RowSet(projection.tables)

@@ -18,14 +18,14 @@ from projections.cases.escalation_inbox import EscalationInboxProjection
 from projections.cases.handoff_list import HandoffListProjection
 from projections.cases.handoff_queue import HandoffQueueProjection
 from projections.cases.sla import SlaProjection
-from projections.cases.sla_escalation import escalate_overdue
+from projections.cases.sla_escalation import escalate_overdue, warn_near
 from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
 from projections.incidents.analytics_view import IncidentAnalyticsProjection
 from projections.incidents.clocks import IncidentClockProjection
-from projections.incidents.deadlines import escalate_overdue_incidents
+from projections.incidents.deadlines import escalate_overdue_incidents, warn_near_incidents
 from projections.incidents.incident_list import IncidentListProjection
 from projections.notifications.outbox import OutboxProjection
 from projections.retention.index import RetentionIndexProjection
@@ -119,30 +119,34 @@ class ReadSide:
         return found
 
     def escalate_overdue(self, now: datetime | None = None) -> int:
-        """One tick of the escalation process: breaches of overdue clocks go to the ledger,
-        the complaints' and the incidents'."""
+        """One tick of the escalation process: warnings of clocks past their warning mark and
+        breaches of overdue clocks go to the ledger, the complaints' and the incidents'; returns
+        how many were asked for."""
         moment = now or self.app.clock.now()
 
-        def recording(breach: Callable[..., object]) -> Callable[[UUID, str, datetime], object]:
+        def recording(
+            what: str, command: Callable[..., object]
+        ) -> Callable[[UUID, str, datetime], object]:
             def record(case_id: UUID, clock: str, due: datetime) -> object:
                 try:
-                    return breach(case_id, clock=clock, due=due)
+                    return command(case_id, clock=clock, due=due)
                 except Exception as error:  # one case's failure must not stop the others
-                    log.warning("could not record the %s breach of %s: %s", clock, case_id, error)
+                    log.warning("could not record the %s %s of %s: %s", clock, what, case_id, error)
                     return None
 
             return record
 
-        complaints = escalate_overdue(
-            self.db, self.generation("sla"), moment, recording(self.app.record_deadline_breach)
+        app, sla, incidents = self.app, self.generation("sla"), self.generation("incident_clocks")
+        steps = (
+            (warn_near, sla, "warning", app.record_deadline_warning),
+            (escalate_overdue, sla, "breach", app.record_deadline_breach),
+            (warn_near_incidents, incidents, "warning", app.record_incident_warning),
+            (escalate_overdue_incidents, incidents, "breach", app.record_incident_breach),
         )
-        incidents = escalate_overdue_incidents(
-            self.db,
-            self.generation("incident_clocks"),
-            moment,
-            recording(self.app.record_incident_breach),
+        return sum(
+            step(self.db, generation, moment, recording(what, command))
+            for step, generation, what, command in steps
         )
-        return complaints + incidents
 
     def rebuild(self, name: str, progress: Callable[[int, int], Any] | None = None) -> int:
         """Fill a fresh generation from the start of the log, then swap it in; return its id.

@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 from projections.engine.rows import READERS, ViewRows
-from projections.engine.tables import Table, tracking_name
+from projections.engine.tables import KINDS, Table, tracking_name
 from projections.engine.turns import Turns
 
 TRACKING_TABLE = "ledger_projection_tracking"
@@ -93,12 +93,27 @@ class ViewDatabase(ViewRows):
             for table in tables:
                 physical = self.physical(table, generation)
                 c.execute(table.create_statement(physical))
+                self._add_missing_columns(c, table, physical)
                 for statement in table.index_statements(physical, generation) if indexes else ():
                     c.execute(statement)
         try:
             self.tracking.insert_tracking(Tracking(tracking_name(name, generation), 0))
         except IntegrityError:
             pass  # it exists already (another process created it first)
+
+    @staticmethod
+    def _add_missing_columns(cursor: Any, table: Table, physical: str) -> None:
+        """A column a later release declared appears on a table made before it (empty until a
+        rebuild fills it); checked first, since ALTER TABLE locks the table even for nothing."""
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            (physical,),
+        )
+        present = {row["attname"] for row in cursor.fetchall()}
+        for name, kind in table.columns:
+            if name not in present:
+                cursor.execute(f"ALTER TABLE {physical} ADD COLUMN {name} {KINDS[kind]}")
 
     def create_indexes(self, tables: Sequence[Table], generation: int) -> None:
         """Build a generation's secondary indexes (those `create_generation` left out)."""

@@ -6,7 +6,9 @@ Clocks per incident (named in ledger/incidents/incident_clocks.py): assessment a
 response level's, from the policy; a level change reschedules it), the review (in working days
 from the resolution), and for each action item its due date and its verification. A clock whose
 deadline passes unmet is due for a breach: the escalation process asks the ledger to record it
-and escalate (once per clock); the recorded `DeadlineBreached` then marks the clock here.
+and escalate (once per clock); the recorded `DeadlineBreached` then marks the clock here. A
+clock past the policy's warning share of its time is likewise recorded by the ledger
+(`DeadlineWarned`, once per clock), which the notification rules read and which marks it here.
 """
 
 from datetime import datetime, timedelta
@@ -32,6 +34,7 @@ INCIDENT_CLOCKS = Table(
         ("met_at", "time"),
         ("stopped_at", "time"),
         ("breached_at", "time"),
+        ("warned_at", "time"),
     ),
     key=("incident_id", "clock"),
     partition="incident_id",
@@ -59,6 +62,7 @@ class IncidentClockProjection(BatchProjection):
         Incident.ActionItemWaived,
         Incident.Closed,
         Incident.DeadlineBreached,
+        Incident.DeadlineWarned,
     )
 
     def __init__(self, policy: Policy) -> None:
@@ -149,10 +153,10 @@ class IncidentClockProjection(BatchProjection):
             self._end(rows, iid, f"verify:{event.item_id}", at, "stopped_at")
         elif kind == "Closed":
             self._end(rows, iid, "", at, "stopped_at")
-        elif kind == "DeadlineBreached":
+        elif kind in ("DeadlineBreached", "DeadlineWarned"):
             row = rows.get(_T, iid, event.clock)
             if row is not None:
-                row["breached_at"] = at
+                row["breached_at" if kind == "DeadlineBreached" else "warned_at"] = at
                 rows.touch(_T, row)
 
     def _next_update(self, rows: RowSet, iid: str, at: datetime) -> None:

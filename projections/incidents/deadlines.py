@@ -1,5 +1,5 @@
-"""Reads of the incident clocks: the overdue ones (for the escalation process) and the ones past
-their warning time (for the notifier)."""
+"""The escalation process's reads of the incident clocks: the ones past their warning time and
+the overdue ones, each asked of the ledger to record (a warning, a breach) once."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -27,13 +27,13 @@ def overdue_incident_clocks(
 def warned_incident_clocks(
     db: ViewDatabase, generation: int, now: datetime, limit: int
 ) -> list[Row]:
-    """Running clocks past their warning time whose deadline has not yet passed."""
+    """Running clocks past their warning time, not yet warned of nor due."""
     physical = db.physical(INCIDENT_CLOCKS, generation)
     return db.select(
         INCIDENT_CLOCKS,
         f"SELECT {INCIDENT_CLOCKS.select_list} FROM {physical} "
-        "WHERE warn_at <= %s AND due_at > %s "
-        "AND met_at IS NULL AND stopped_at IS NULL AND breached_at IS NULL "
+        "WHERE warn_at <= %s AND due_at > %s AND met_at IS NULL AND stopped_at IS NULL "
+        "AND breached_at IS NULL AND warned_at IS NULL "
         "ORDER BY warn_at LIMIT %s",
         (now, now, limit),
     )
@@ -52,3 +52,18 @@ def escalate_overdue_incidents(
     for row in overdue:
         record_breach(UUID(row["incident_id"]), row["clock"], row["due_at"])
     return len(overdue)
+
+
+def warn_near_incidents(
+    db: ViewDatabase,
+    generation: int,
+    now: datetime,
+    record_warning: Callable[[UUID, str, datetime], object],
+    *,
+    limit: int = 500,
+) -> int:
+    """Ask the ledger to record each incident clock that passed its warning mark."""
+    near = warned_incident_clocks(db, generation, now, limit)
+    for row in near:
+        record_warning(UUID(row["incident_id"]), row["clock"], row["due_at"])
+    return len(near)

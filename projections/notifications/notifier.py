@@ -1,11 +1,13 @@
 """The notifier: raises the notices the outbox asks for, and delivers the notifications due.
 
 One tick (`run_once(now)`) catches the outbox up, raises each waiting notice with its
-recipients resolved (the `Raised` event records them), raises the warnings whose clocks (a
-complaint's or an incident's) reached their warning time, and attempts every notification that
-is due, recording each outcome on its notice. Retries back off exponentially (`first_retry`,
-doubled each time) on the clock it is given; after `max_attempts` a notification is
-dead-lettered until an administrator replays it.
+recipients resolved (the `Raised` event records them, and the audiences that named nobody),
+raises a notice for each escalation left unacknowledged past the policy's limit (the one trigger
+that runs on the notifier's clock rather than on an event: a clock's warning or breach, a
+complaint's or an incident's, is an event of its record), and attempts every notification
+that is due, recording each outcome on its notice. Retries back off exponentially
+(`first_retry`, doubled each time) on the clock it is given; after `max_attempts` a
+notification is dead-lettered until an administrator replays it.
 
 Crash safety: a notification is sent before its outcome is recorded. A process killed between
 the two sends it again on the next tick, under the same notification id (at least once, never
@@ -23,14 +25,20 @@ from ledger.clock import Clock, SystemClock
 from ledger.errors import LedgerError
 from ledger.notifications.notice import Notice
 from ledger.notifications.subscriptions import Subscriptions
+from ledger.policy.notification_policy import TIMED
 from ledger.staff.directory import StaffDirectory
-from projections.engine.read_side import ReadSide
+from projections.engine.batch import catch_up
 from projections.engine.tables import Row
+from projections.engine.viewdb import ViewDatabase
 from projections.notifications.channels import Answer, SmtpSettings, post_webhook, send_email
+from projections.notifications.outbox import OutboxProjection
 from projections.notifications.payloads import message_for
-from projections.notifications.queries import due_notifications, known_notices, waiting_notices
-from projections.notifications.recipients import RecordFacts, staff_for, webhooks_for
-from projections.notifications.warnings import due_warnings
+from projections.notifications.queries import (
+    due_notifications,
+    escalations_waiting_since,
+    waiting_notices,
+)
+from projections.notifications.recipients import RecordFacts, resolve, webhooks_for
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -51,15 +59,19 @@ class Notifier:
 
     def __init__(
         self,
-        read_side: ReadSide,
+        ledger: LedgerApplication,
+        db: ViewDatabase,
+        outbox: OutboxProjection,
         directory: StaffDirectory,
         subscriptions: Subscriptions,
         settings: DeliverySettings,
         *,
         wall: Clock | None = None,
     ) -> None:
-        self.read_side = read_side
-        self.ledger: LedgerApplication = read_side.app
+        # The outbox alone, not the whole read side: this read model imports no other.
+        self.ledger = ledger
+        self.db = db
+        self.outbox = outbox
         self.directory = directory
         self.subscriptions = subscriptions
         self.settings = settings
@@ -67,23 +79,27 @@ class Notifier:
 
     @property
     def _generation(self) -> int:
-        return self.read_side.generation("outbox")
+        return self.db.ensure(self.outbox.name, self.outbox.tables)
+
+    def catch_up(self) -> int:
+        """Bring the outbox up to the head of the log."""
+        return catch_up(self.ledger, self.db, self.outbox)
 
     def run_once(self, now: datetime | None = None) -> int:
         """One tick; returns how many delivery attempts it made."""
         moment = now or self.ledger.clock.now()
-        self.read_side.catch_up(["sla", "incident_clocks", "outbox"])
-        if self.raise_waiting() + self.raise_warnings(moment):
-            self.read_side.catch_up(["outbox"])
+        self.catch_up()
+        if self.raise_waiting() + self.raise_unacknowledged(moment):
+            self.catch_up()
         attempts = self.deliver_due(moment)
         if attempts:
-            self.read_side.catch_up(["outbox"])
+            self.catch_up()
         return attempts
 
     # -- raising ------------------------------------------------------------------------------
 
     def raise_waiting(self) -> int:
-        rows = waiting_notices(self.read_side.db, self._generation, BATCH)
+        rows = waiting_notices(self.db, self._generation, BATCH)
         for row in rows:
             self._raise(
                 source=row["source"],
@@ -95,25 +111,22 @@ class Notifier:
             )
         return len(rows)
 
-    def raise_warnings(self, now: datetime) -> int:
-        """Raise a notice for each clock newly past its warning time (once per deadline)."""
-        wanted = {
-            str(p.notice_id): p
-            for p in due_warnings(self.read_side, self.ledger.policy.notifications, now, BATCH)
-        }
-        known = known_notices(self.read_side.db, self._generation, list(wanted))
-        for notice_id, pending in wanted.items():
-            if notice_id in known:
-                continue
+    def raise_unacknowledged(self, now: datetime) -> int:
+        """A notice for each escalation still unacknowledged past the policy's limit."""
+        trigger = self.ledger.policy.notifications.trigger(TIMED)
+        if trigger is None or trigger.after is None:
+            return 0
+        rows = escalations_waiting_since(self.db, self._generation, now - trigger.after, BATCH)
+        for row in rows:
             self._raise(
-                source=pending.source,
-                rule=pending.rule,
-                record_kind=pending.record_kind,
-                record_id=pending.record_id,
-                due=pending.due,
-                facts=pending.facts,
+                source=f"escalation:{row['escalation_id']}:unacknowledged",
+                rule=TIMED,
+                record_kind=row["subject_kind"],
+                record_id=UUID(row["subject_id"]),
+                due=row["raised_at"] + trigger.after,
+                facts={"escalation_id": row["escalation_id"], "level": row["level"]},
             )
-        return len(wanted) - len(known)
+        return len(rows)
 
     def _raise(
         self,
@@ -131,16 +144,14 @@ class Notifier:
             log.warning("notice %s of %s not raised: %s", rule, record_id, error)
             reference, record = str(record_id), RecordFacts(department=None)
         trigger = self.ledger.policy.notifications.triggers[rule]
-        recipients = [
-            f"staff:{staff_id}"
-            for staff_id in staff_for(
-                trigger.to, record, self.directory, self.ledger.policy.notifications
-            )
-        ] + webhooks_for(rule, record.department, self.subscriptions)
+        staff = resolve(trigger.to, record, self.directory, self.ledger.policy.notifications)
+        recipients = [f"staff:{staff_id}" for staff_id in staff.staff]
+        recipients += webhooks_for(rule, record.department, self.subscriptions)
         return self.ledger.raise_notice(
             source=source,
             rule=rule,
             recipients=recipients,
+            nobody=staff.nobody,
             record_kind=record_kind,
             record_id=record_id,
             reference=reference,
@@ -181,7 +192,7 @@ class Notifier:
     # -- delivering ---------------------------------------------------------------------------
 
     def deliver_due(self, now: datetime) -> int:
-        rows = due_notifications(self.read_side.db, self._generation, now, BATCH)
+        rows = due_notifications(self.db, self._generation, now, BATCH)
         for row in rows:
             self._attempt(row, now)
         return len(rows)

@@ -5,6 +5,10 @@ events into notices waiting to be raised (`notices`, raised = false); a notice's
 raise it (its recipients become rows of `outbox`, one per notification id) and record each
 attempt, so the delivery state is rebuilt from the log like any view: a rebuild sends nothing
 twice. Rows are partitioned by notice id, which every notice event and every rule knows.
+
+Beside them, the escalations still waiting to be acknowledged (`escalation_waits`, by
+escalation id): the notifier's clock finds those waiting past the policy's limit. A row goes
+when its escalation is acknowledged or resolved, or once a notice about its wait is raised.
 """
 
 import json
@@ -22,6 +26,7 @@ from ledger.notifications.notice import (
     Notice,
     notification_id_for,
 )
+from ledger.policy.notification_policy import TIMED
 from ledger.policy.service_policy import Policy
 from projections.engine.batch import BatchProjection
 from projections.engine.rowset import RowSet
@@ -67,6 +72,20 @@ OUTBOX = Table(
     indexes=(("state", "next_attempt_at"), ("record_id",)),
 )
 
+ESCALATION_WAITS = Table(
+    name="escalation_waits",
+    columns=(
+        ("escalation_id", "text"),
+        ("subject_kind", "text"),
+        ("subject_id", "text"),
+        ("level", "text"),
+        ("raised_at", "time"),
+    ),
+    key=("escalation_id",),
+    partition="escalation_id",
+    indexes=(("raised_at",),),
+)
+
 _ATTEMPTS = {
     "Notice.Delivered": DELIVERED,
     "Notice.DeliveryFailed": FAILED,
@@ -78,17 +97,21 @@ class OutboxProjection(BatchProjection):
     """Keeps the notices waiting to be raised and every notification's delivery state."""
 
     name = "outbox"
-    tables = (NOTICES, OUTBOX)
+    tables = (NOTICES, OUTBOX, ESCALATION_WAITS)
     event_classes: ClassVar[tuple[type[Any], ...]] = (
         Handoff.Requested,  # type: ignore[attr-defined]
         Complaint.DeadlineBreached,
+        Complaint.DeadlineWarned,
         Complaint.Resolved,
         Escalation.Raised,  # type: ignore[attr-defined]
+        Escalation.Acknowledged,  # type: ignore[attr-defined]
+        Escalation.Resolved,  # type: ignore[attr-defined]
         Incident.Reported,  # type: ignore[attr-defined]
         Incident.Assessed,
         Incident.LevelChanged,
         Incident.DeadlineBreached,
-        Notice.Raised,  # type: ignore[attr-defined]
+        Incident.DeadlineWarned,
+        Notice.Raised,
         Notice.Delivered,
         Notice.DeliveryFailed,
         Notice.DeadLettered,
@@ -100,17 +123,32 @@ class OutboxProjection(BatchProjection):
         self.policy = policy
 
     def partition_of(self, event: ProjectedEvent) -> str:
-        if event.kind.startswith("Notice."):
-            return str(event.originator_id)
+        return self.partitions_of(event)[0]
+
+    def partitions_of(self, event: ProjectedEvent) -> tuple[str, ...]:
+        kind = event.kind
+        if kind.startswith("Escalation.") and kind != "Escalation.Raised":
+            return (str(event.originator_id),)
+        if kind.startswith("Notice."):
+            waited = _waited_for(event)
+            return (str(event.originator_id), *([waited] if waited else []))
         pending = pending_for(event, self.policy.notifications)
-        return str(pending.notice_id if pending else event.originator_id)
+        first = str(pending.notice_id if pending else event.originator_id)
+        if kind == "Escalation.Raised":
+            return (first, str(event.originator_id))
+        return (first,)
 
     def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
         kind = event.kind
+        if kind.startswith("Escalation."):
+            self._wait(rows, event)
         if not kind.startswith("Notice."):
             self._ask(rows, event)
         elif kind == "Notice.Raised":
             self._raise(rows, event)
+            waited = _waited_for(event)
+            if waited:
+                rows.delete(ESCALATION_WAITS.name, waited)  # told once about this wait
         elif kind in _ATTEMPTS:
             row = rows.get(OUTBOX.name, str(event.notification_id))
             if row is None:
@@ -130,6 +168,22 @@ class OutboxProjection(BatchProjection):
             if row is not None:
                 row.update(state=PENDING, round_attempts=0, next_attempt_at=event.timestamp)
                 rows.touch(OUTBOX.name, row)
+
+    def _wait(self, rows: RowSet, event: ProjectedEvent) -> None:
+        escalation_id = str(event.originator_id)
+        if event.kind != "Escalation.Raised":
+            rows.delete(ESCALATION_WAITS.name, escalation_id)
+            return
+        rows.put(
+            ESCALATION_WAITS.name,
+            {
+                "escalation_id": escalation_id,
+                "subject_kind": event.subject_kind,
+                "subject_id": str(event.subject_id),
+                "level": event.level,
+                "raised_at": event.timestamp,
+            },
+        )
 
     def _ask(self, rows: RowSet, event: ProjectedEvent) -> None:
         pending = pending_for(event, self.policy.notifications)
@@ -183,3 +237,10 @@ class OutboxProjection(BatchProjection):
                     "last_at": None,
                 },
             )
+
+
+def _waited_for(event: ProjectedEvent) -> str | None:
+    """The escalation a notice about an unacknowledged wait is about, if it is one."""
+    if event.kind != "Notice.Raised" or event.rule != TIMED:
+        return None
+    return str(event.facts["escalation_id"])

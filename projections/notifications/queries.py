@@ -1,10 +1,11 @@
-"""Reads of the outbox: notices waiting to be raised, notifications due, a record's notices."""
+"""Reads of the outbox: notices waiting to be raised, escalations waiting too long, notifications
+due, a record's notices."""
 
 from datetime import datetime
 
 from projections.engine.tables import Row
 from projections.engine.viewdb import ViewDatabase
-from projections.notifications.outbox import NOTICES, OUTBOX
+from projections.notifications.outbox import ESCALATION_WAITS, NOTICES, OUTBOX
 
 
 def waiting_notices(db: ViewDatabase, generation: int, limit: int) -> list[Row]:
@@ -17,9 +18,16 @@ def waiting_notices(db: ViewDatabase, generation: int, limit: int) -> list[Row]:
     )
 
 
-def known_notices(db: ViewDatabase, generation: int, notice_ids: list[str]) -> set[str]:
-    """Which of `notice_ids` the outbox knows (asked for or raised)."""
-    return {r["notice_id"] for r in db.select_partitions(NOTICES, generation, notice_ids)}
+def escalations_waiting_since(
+    db: ViewDatabase, generation: int, since: datetime, limit: int
+) -> list[Row]:
+    """Escalations raised at or before `since` and still not acknowledged, oldest first."""
+    return db.select(
+        ESCALATION_WAITS,
+        f"SELECT {ESCALATION_WAITS.select_list} FROM {db.physical(ESCALATION_WAITS, generation)} "
+        "WHERE raised_at <= %s ORDER BY raised_at, escalation_id LIMIT %s",
+        (since, limit),
+    )
 
 
 def due_notifications(db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:

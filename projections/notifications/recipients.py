@@ -2,7 +2,8 @@
 webhook subscriptions that want its kind and department.
 
 Resolved once, when the notice is raised, and recorded in it: later changes to the directory
-do not rewrite whom a past notice was for.
+do not rewrite whom a past notice was for. An audience that names nobody in the directory is
+recorded too (`Resolved.nobody`), so that an auditor reads "nobody to tell", not silence.
 """
 
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from ledger.notifications.subscriptions import Subscriptions
 from ledger.policy.notification_policy import NotificationPolicy
 from ledger.staff.directory import StaffDirectory, StaffMember
+from ledger.values import ESCALATION_LEVELS
 
 _LEVELS = ("supervisor", "manager", "executive", "incident_manager")
 _ANYWHERE = ("executive", "incident_manager")  # organisation-wide levels
@@ -20,23 +22,36 @@ class RecordFacts:
     """What the audiences ask of the record a notice is about (read from its aggregate)."""
 
     department: str | None
-    owner: str | None = None
+    owner: str | None = None  # a complaint's owner, or an action item's
     departments: dict[str, str] = field(default_factory=dict)  # receiving / sending
     escalation_level: str | None = None
     incident_level: str | None = None
 
 
-def staff_for(
+@dataclass(frozen=True)
+class Resolved:
+    """The staff ids the audiences named, in the order first named, and the audiences that
+    named nobody in the directory."""
+
+    staff: list[str]
+    nobody: list[str]
+
+
+def resolve(
     audiences: tuple[str, ...],
     facts: RecordFacts,
     directory: StaffDirectory,
     policy: NotificationPolicy,
-) -> list[str]:
-    """The staff ids the audiences name, in the order first named."""
+) -> Resolved:
+    """Who each audience is, by the directory as it is now."""
     found: list[StaffMember] = []
+    nobody: list[str] = []
     for audience in audiences:
-        found.extend(_members(audience, facts, directory, policy))
-    return list(dict.fromkeys(member.staff_id for member in found))
+        members = _members(audience, facts, directory, policy)
+        if not members:
+            nobody.append(audience)
+        found.extend(members)
+    return Resolved(list(dict.fromkeys(member.staff_id for member in found)), nobody)
 
 
 def _at(level: str, facts: RecordFacts, directory: StaffDirectory) -> list[StaffMember]:
@@ -60,6 +75,9 @@ def _members(
         return directory.in_department(department) if department else []
     if audience == "escalation_level" and facts.escalation_level:
         return _at(facts.escalation_level, facts, directory)
+    if audience == "level_above" and facts.escalation_level in ESCALATION_LEVELS:
+        above = ESCALATION_LEVELS[ESCALATION_LEVELS.index(facts.escalation_level) + 1 :]
+        return _at(above[0], facts, directory) if above else []
     if audience == "level_audience" and facts.incident_level:
         return [
             member

@@ -30,6 +30,24 @@ class Pending:
         return notice_id_for(self.source, self.rule)
 
 
+# A clock's warning or breach, by whether it is a handoff's accept clock.
+_CLOCK_RULES = {
+    ("Complaint.DeadlineWarned", False): "sla_warning",
+    ("Complaint.DeadlineWarned", True): "handoff_accept_near",
+    ("Complaint.DeadlineBreached", False): "sla_breached",
+    ("Complaint.DeadlineBreached", True): "handoff_accept_missed",
+}
+# An incident clock's warning, by the kind of clock (`action:A1` is an action item's due date).
+_INCIDENT_WARNINGS = {
+    "assess": "incident_deadline_near",
+    "activate": "incident_deadline_near",
+    "review": "incident_deadline_near",
+    "status_update": "status_update_due",
+    "action": "action_item_due_soon",
+    "verify": "action_item_verification_due",
+}
+
+
 def source_of(event: ProjectedEvent) -> str:
     """An event's identity in the log: its stream and version."""
     return f"{event.originator_id}:{event.originator_version}"
@@ -46,18 +64,22 @@ def pending_for(event: ProjectedEvent, policy: NotificationPolicy) -> Pending | 
             "to_department": event.to_department,
         }
         record_kind = "complaint"
-    elif kind == "Complaint.DeadlineBreached":
+    elif kind in ("Complaint.DeadlineBreached", "Complaint.DeadlineWarned"):
         clock: str = event.clock
-        rule = "handoff_accept_missed" if clock.startswith("handoff_accept") else "sla_breached"
+        rule = _CLOCK_RULES[kind, clock.startswith("handoff_accept")]
         record, due, record_kind = event.originator_id, event.due, "complaint"
         facts = {"clock": clock}
         if clock.startswith("handoff_"):  # `handoff_accept:<id>`; `promise:2` is no handoff
             facts["handoff_id"] = clock.partition(":")[2]
-    elif kind == "Incident.DeadlineBreached":
+    elif kind in ("Incident.DeadlineBreached", "Incident.DeadlineWarned"):
         clock = event.clock
         kind_of_clock, _, item = clock.partition(":")
-        overdue = kind_of_clock == "action"
-        rule = "action_item_overdue" if overdue else "incident_deadline_missed"
+        if kind == "Incident.DeadlineWarned":
+            rule = _INCIDENT_WARNINGS.get(kind_of_clock, "incident_deadline_near")
+        elif kind_of_clock == "action":
+            rule = "action_item_overdue"
+        else:
+            rule = "incident_deadline_missed"
         record, due, record_kind = event.originator_id, event.due, "incident"
         facts = {"clock": clock}
         if kind_of_clock in ("action", "verify"):

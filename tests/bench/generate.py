@@ -125,3 +125,66 @@ def generate_closed_complaints(
             pending.extend(app.mapper.to_stored_event(e) for e in complaint.collect_events())
         app.recorder.insert_events(pending)
     return cases
+
+
+def generate_notices(
+    app: LedgerApplication, *, events: int, at: datetime, batch: int = 1_000
+) -> int:
+    """Store about `events` events of the notification trail: automatic escalations and, for
+    each, its notice to three recipients with every delivery attempt (one retried), 7 events a
+    notice; return how many were stored. The outbox's input, without a running notifier."""
+    from ledger.cases.escalation import Escalation
+    from ledger.notifications.notice import Notice
+
+    recipients = ["staff:sup-1", "staff:mgr-1", "webhook:bench"]
+    pending: list[StoredEvent] = []
+    made = 0
+    while made < events:
+        escalation = Escalation.raise_(
+            subject_kind="complaint",
+            subject_id=uuid4(),
+            level="supervisor",
+            current_rank=0,
+            reason="the first response deadline passed",
+            skip_reason=None,
+            automatic=True,
+            rule="sla.first_response.breached",
+            actor=GENERATOR,
+            at=at,
+        )
+        notice = Notice(
+            source=f"{escalation.id}:1",
+            rule="escalation_raised",
+            record_kind="complaint",
+            record_id=escalation.subject_id,
+            reference="GEN-NOTICE",
+            department="service",
+            due=None,
+            facts={"escalation_id": str(escalation.id), "level": "supervisor"},
+            recipients=recipients,
+            nobody=[],
+            timestamp=at,
+        )
+        for n, recipient in enumerate(recipients, start=1):
+            if recipient.startswith("webhook:"):
+                failed = {"status": 503, "answer": "Service Unavailable", "retry_at": at}
+                notice.record_attempt(
+                    recipient=recipient, attempt=n, delivered=False, at=at, **failed
+                )
+            delivered = {"status": 250, "answer": "accepted", "retry_at": None}
+            notice.record_attempt(
+                recipient=recipient, attempt=n, delivered=True, at=at, **delivered
+            )
+        stored = [
+            app.mapper.to_stored_event(e)
+            for aggregate in (escalation, notice)
+            for e in aggregate.collect_events()
+        ]
+        pending.extend(stored)
+        made += len(stored)
+        if len(pending) >= batch:
+            app.recorder.insert_events(pending)
+            pending = []
+    if pending:
+        app.recorder.insert_events(pending)
+    return made

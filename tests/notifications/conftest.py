@@ -22,6 +22,7 @@ from privacy.keys.master_key import MasterKeyring
 from projections.engine.read_side import ReadSide
 from projections.notifications.channels import SmtpSettings
 from projections.notifications.notifier import DeliverySettings, Notifier
+from projections.notifications.outbox import OutboxProjection
 
 
 @dataclass
@@ -49,7 +50,7 @@ class WebhookReceiver:
         return 204
 
 
-def _serve(receiver: WebhookReceiver) -> ThreadingHTTPServer:
+def serve_webhook(receiver: WebhookReceiver) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
@@ -73,7 +74,7 @@ def _serve(receiver: WebhookReceiver) -> ThreadingHTTPServer:
 @pytest.fixture
 def webhook() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(new_secret())
-    server = _serve(receiver)
+    server = serve_webhook(receiver)
     yield receiver
     server.shutdown()
     server.server_close()
@@ -140,4 +141,5 @@ def notifier(
     smtp: tuple[SmtpSettings, _Mailbox],
 ) -> Notifier:
     settings = DeliverySettings(max_attempts=3, first_retry=timedelta(minutes=1), smtp=smtp[0])
-    return Notifier(read_side, directory, subscriptions, settings)
+    outbox = OutboxProjection(read_side.app.policy)
+    return Notifier(read_side.app, read_side.db, outbox, directory, subscriptions, settings)

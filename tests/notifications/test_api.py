@@ -120,3 +120,26 @@ def test_the_delivery_record_of_a_complaint_is_one_query(
     )
     again = client.post(f"/v1/notifications/{delivered['notification_id']}/replay", headers=ADMIN)
     assert again.status_code == 409
+
+
+def test_a_notice_with_nobody_in_the_directory_says_so_in_the_delivery_record(
+    app: Flask, client: FlaskClient, clock: ManualClock
+) -> None:
+    complaint = register(client)  # the directory is empty: nobody to tell
+    ok(
+        client.post(
+            f"/v1/complaints/{complaint['id']}/classify",
+            json={"category": "complaint", "priority": "urgent"},
+            headers=AGENT,
+        )
+    )
+    clock.advance(timedelta(hours=2, minutes=1))
+    side = app.extensions["read_side"]
+    side.catch_up()
+    side.escalate_overdue()
+    app.extensions["notifications"].notifier.run_once()
+    found = ok(
+        client.get(f"/v1/notifications?record={complaint['reference']}", headers=COMPLIANCE_OFFICER)
+    )
+    breach = next(n for n in found["notices"] if n["kind"] == "sla_breached")
+    assert (breach["recipients"], breach["nobody"]) == ([], ["owner", "next_level_up"])

@@ -14,6 +14,7 @@ from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.notifications.subscriptions import Subscriptions
 from ledger.values import Actor
+from projections.engine.read_side import ReadSide
 from projections.notifications.notifier import Notifier
 from projections.notifications.queries import notices_of
 from tests.conftest import START
@@ -21,6 +22,7 @@ from tests.notifications.conftest import WebhookReceiver
 from tests.projections.conftest import AGENT
 
 MANAGER = Actor("mgr-1", "manager", "service")
+EXECUTIVE = Actor("exec-1", "executive")
 INCIDENT_MANAGER = Actor("im-1", "incident_manager")
 TECH = Actor("tech-3", "department_staff", "technical")
 Told = tuple[str, str, str]  # rule, what about (a clock or a level), recipient
@@ -31,15 +33,17 @@ class Trail:
     """What the notices about one record say was delivered, step by step."""
 
     ledger: LedgerApplication
+    read_side: ReadSide
     notifier: Notifier
     clock: ManualClock
     record_id: UUID
     seen: set[tuple[UUID, str]] = field(default_factory=set)
 
     def tick(self, at: datetime) -> set[Told]:
-        """Move to `at`, run the escalation process and the notifier; what was newly told."""
+        """Move to `at`, run the escalation process (it records the warnings and breaches) and
+        the notifier; what was newly told."""
         self.clock.set(at)
-        side = self.notifier.read_side
+        side = self.read_side
         side.catch_up()
         side.escalate_overdue()
         self.notifier.run_once()
@@ -71,6 +75,7 @@ def _told(rule: str, about: str, *staff: str) -> set[Told]:
 def test_a_complaint_is_told_through_its_clocks_from_contact_to_a_second_round(
     ledger: LedgerApplication,
     clock: ManualClock,
+    read_side: ReadSide,
     notifier: Notifier,
     subscriptions: Subscriptions,
     webhook: WebhookReceiver,
@@ -87,7 +92,7 @@ def test_a_complaint_is_told_through_its_clocks_from_contact_to_a_second_round(
     )
     ledger.classify_complaint(complaint.id, category="complaint", priority="urgent", actor=AGENT)
     ledger.assign_complaint(complaint.id, actor=AGENT)
-    trail = Trail(ledger, notifier, clock, complaint.id)
+    trail = Trail(ledger, read_side, notifier, clock, complaint.id)
 
     # The late registration breaches at once and goes to the supervisor.
     assert trail.tick(START) == _told("sla_breached", "registration", "agent-7", "sup-1") | (
@@ -97,10 +102,13 @@ def test_a_complaint_is_told_through_its_clocks_from_contact_to_a_second_round(
     assert trail.tick(START + timedelta(minutes=100)) == _told(
         "sla_warning", "first_response", "agent-7"
     )
-    # The deadline passes: breach, and the next rung up, the manager.
+    # The deadline passes: breach, and the next rung up, the manager. The supervisor's
+    # escalation has waited 2 h unacknowledged: its level and the one above hear of it.
     assert trail.tick(START + timedelta(hours=2, minutes=1)) == _told(
         "sla_breached", "first_response", "agent-7", "sup-1"
-    ) | _told("escalation_raised", "manager", "mgr-1")
+    ) | _told("escalation_raised", "manager", "mgr-1") | _told(
+        "escalation_unacknowledged", "supervisor", "sup-1", "mgr-1"
+    )
 
     # A reply promised for 3 h is not kept: warned, then breached up to the executive.
     clock.set(START + timedelta(hours=2, minutes=30))
@@ -114,10 +122,12 @@ def test_a_complaint_is_told_through_its_clocks_from_contact_to_a_second_round(
         "sla_breached", "promise", "agent-7", "sup-1"
     ) | _told("escalation_raised", "executive", "exec-1")
 
-    # Resolved: a survey is owed; the 24 h confirmation clock warns, then breaches (no rung
-    # is left above the executive, so no further escalation).
+    # The escalations taken on, it is resolved: a survey is owed; the 24 h confirmation clock
+    # warns, then breaches (no rung is left above the executive, so no further escalation).
     resolved_at = START + timedelta(hours=3, minutes=30)
     clock.set(resolved_at)
+    for escalation_id in list(ledger.get_complaint(complaint.id).open_escalations):
+        ledger.acknowledge_escalation(UUID(escalation_id), actor=EXECUTIVE)
     ledger.resolve_complaint(complaint.id, resolution="Firmware rolled back", actor=AGENT)
     assert trail.tick(resolved_at) == _told("feedback_survey_owed", "", "agent-7")
     assert trail.tick(resolved_at + timedelta(hours=20)) == _told(
@@ -144,6 +154,7 @@ def test_a_complaint_is_told_through_its_clocks_from_contact_to_a_second_round(
 def test_an_incident_is_told_through_its_deadlines_to_an_overdue_action_item(
     ledger: LedgerApplication,
     clock: ManualClock,
+    read_side: ReadSide,
     notifier: Notifier,
     subscriptions: Subscriptions,
     webhook: WebhookReceiver,
@@ -153,7 +164,7 @@ def test_an_incident_is_told_through_its_deadlines_to_an_overdue_action_item(
     incident = ledger.report_incident(
         title="Payment gateway down", description="Card payments fail", actor=INCIDENT_MANAGER
     )
-    trail = Trail(ledger, notifier, clock, incident.id)
+    trail = Trail(ledger, read_side, notifier, clock, incident.id)
     assert trail.tick(START) == _told("incident_reported", "", "im-1")
     # The 2 h assessment: near at 80 %, then missed and escalated to a supervisor.
     assert trail.tick(START + timedelta(minutes=100)) == _told(

@@ -85,6 +85,22 @@ def test_an_incidents_breaches_replay_from_its_events() -> None:
     assert replayed(incident).breaches == ["assess"]
 
 
+def test_an_incident_clock_past_its_warning_mark_is_recorded_once_and_replays() -> None:
+    incident = reported()
+    incident.record_warning(clock="assess", due=at(120), actor=MANAGER, at=at(96))
+    assert not incident.check_warning("assess")
+    with pytest.raises(DomainError):
+        incident.record_warning(clock="assess", due=at(120), actor=MANAGER, at=at(97))
+    assert replayed(incident).warnings == ["assess"]
+
+
+def test_no_warning_is_recorded_for_a_deadline_met_or_breached() -> None:
+    assert not incident_in(HANDLING).check_warning("assess")
+    incident = reported()
+    incident.record_breach(clock="activate", due=at(240), actor=MANAGER, at=at(241))
+    assert not incident.check_warning("activate")
+
+
 # -- complaints ---------------------------------------------------------------------------------
 
 

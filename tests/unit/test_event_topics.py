@@ -44,13 +44,13 @@ def text(value: str) -> Personal:
 
 COMPLAINT_EVENTS = """
     Assigned AwaitingCustomer Classified Closed Created CustomerReplied DeadlineBreached
-    Escalated EscalationResolved Event FeedbackRecorded HandoffAccepted HandoffCompleted
+    DeadlineWarned Escalated EscalationResolved Event FeedbackRecorded HandoffAccepted HandoffCompleted
     HandoffRejected HandoffRequested LegalHoldLifted LegalHoldPlaced LinkedToIncident
     ProgressNoted Registered Reopened ReplyPromised Resolved Responded
 """.split()
 INCIDENT_EVENTS = """
     ActionItemAdded ActionItemCompleted ActionItemVerified ActionItemWaived Assessed Closed
-    ComplaintLinked Created DeadlineBreached EntryLogged Escalated EscalationResolved Event LegalHoldLifted
+    ComplaintLinked Created DeadlineBreached DeadlineWarned EntryLogged Escalated EscalationResolved Event LegalHoldLifted
     LegalHoldPlaced LevelChanged MilestoneSet Mitigated Reported Resolved ResponseActivated
     Reviewed RoleAssigned
 """.split()
@@ -99,6 +99,7 @@ def a_complaint_through_every_command() -> Complaint:
         at=at(1),
     )
     complaint.assign(owner=AGENT.staff_id, reason=None, actor=AGENT, at=at(2))
+    complaint.record_warning(clock="first_response", due=at(60), actor=AGENT, at=at(50))
     complaint.record_breach(clock="first_response", due=at(60), actor=AGENT, at=at(61))
     complaint.respond(message=text("We are on it."), actor=AGENT, at=at(62))
     complaint.note_progress(note=text("Photos asked for."), actor=AGENT, at=at(63))
@@ -174,9 +175,9 @@ def an_incident_through_every_command() -> Incident:
     incident.record_escalation_resolved(escalation_id=ESCALATION, actor=MANAGER, at=at(18))
     incident.place_hold(reason="regulator", actor=MANAGER, at=at(19))
     incident.lift_hold(reason="closed inquiry", actor=MANAGER, at=at(20))
-    incident.record_breach(
-        clock="status_update:" + at(12).isoformat(), due=at(20), actor=MANAGER, at=at(20)
-    )
+    update_clock = "status_update:" + at(12).isoformat()
+    incident.record_warning(clock=update_clock, due=at(20), actor=MANAGER, at=at(19))
+    incident.record_breach(clock=update_clock, due=at(20), actor=MANAGER, at=at(20))
     incident.mitigate(summary="traffic drained", actor=MANAGER, at=at(21))
     incident.resolve(summary="fixed", review_plan_due=at(5000), actor=MANAGER, at=at(22))
     incident.review(

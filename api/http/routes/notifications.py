@@ -73,6 +73,7 @@ def _notice_body(notice_id: str) -> dict[str, Any]:
         "facts": raised.facts,
         "raised_at": raised.timestamp,
         "recipients": raised.recipients,
+        "nobody": raised.nobody,
         "attempts": attempts,
     }
 

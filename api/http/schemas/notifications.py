@@ -109,6 +109,14 @@ class NoticeOut(Schema):
     facts = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     raised_at = fields.AwareDateTime(required=True)
     recipients = fields.List(fields.String(), required=True)
+    nobody = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "The trigger's audiences that named nobody in the staff directory "
+            "when the notice was raised: nobody of them was told"
+        },
+    )
     attempts = fields.List(fields.Nested(AttemptOut), required=True)
 
 

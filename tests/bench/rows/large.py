@@ -1,12 +1,14 @@
 """The large ledger (1 M events in the full run): verify, RSS, inclusion proofs, catch-up, queries.
 
-One ledger is generated (batched through the recorder, tests/bench/generate.py) and serves four
+One ledger is generated (batched through the recorder, tests/bench/generate.py) and serves five
 rows, each against a baseline taken on the same database in the same run:
 
 - `ledger verify` (a process of its own, tests/bench/verify_child.py) vs a raw sequential read
   of the events table; its peak RSS at `first_events` and at the full size;
 - an inclusion proof in the signed tree vs a primary-key select of one leaf;
 - a rebuild of the status view (`case_status`) vs a raw read-and-decode of the notification log;
+- a rebuild of the notification outbox vs the same, over the same log (a tenth of it the
+  notification trail: automatic escalations, their notices and every delivery attempt);
 - list and department-queue queries from `query_clients` threads on the rebuilt view vs
   primary-key selects of single cases from as many threads.
 """
@@ -35,11 +37,12 @@ from projections.cases.status_view import CASE_STATUS
 from projections.engine.read_side import ReadSide
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
-from tests.bench.generate import generate_events
+from tests.bench.generate import generate_events, generate_notices
 from tests.bench.harness import Figure, alternate, percentile, ratio_figure, timed
 from tests.bench.server import BENCH_MASTER_KEY, BENCH_SIGNING_KEY
 
 PER_COMPLAINT = 5  # events per generated complaint: 1 M events make 200 k cases
+NOTICE_SHARE = 10  # one event in ten is of the notification trail
 PAGE = 1_000
 
 
@@ -66,9 +69,10 @@ def measure(ctx: BenchContext) -> list[Figure]:
             # Peak RSS does not depend on the CPU share, so these run side by side.
             first_rss = [r["rss_mib"] for r in _verify_all(env, rounds)]
             started = time.perf_counter()
+            notices = generate_notices(app, events=scale.events // NOTICE_SHARE, at=now)
             generate_events(
                 app,
-                events=scale.events - scale.first_events,
+                events=scale.events - scale.first_events - notices,
                 at=now,
                 per_complaint=PER_COMPLAINT,
                 prefix="GEN2",
@@ -81,6 +85,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
             figures.append(_proof_figure(integrity, rounds, scale.events))
             side = ReadSide(app)
             figures.append(_catch_up_figure(app, side, rounds))
+            figures.append(_outbox_figure(app, side, rounds))
             figures.append(_query_figure(side, scale.query_clients, scale.seconds, rounds))
             figures.append(
                 Figure(
@@ -205,7 +210,9 @@ def _latencies(samples: int, one: Callable[[int], object], size: int) -> float:
 def _proof_figure(integrity: Integrity, rounds: int, events: int) -> Figure:
     samples = 200 if events < 100_000 else 1_000
     tables = integrity.tables
-    size = tables.tree_size()
+    # The leaves the latest checkpoint covers: a proof needs one, and the checkpoint's own
+    # record (a leaf after it) waits for the next.
+    size = tables.checkpoints(latest=True)[-1].tree_size
 
     def leaf(nid: int) -> object:
         return tables.leaf_for_notification(nid)
@@ -260,6 +267,23 @@ def _catch_up_figure(app: LedgerApplication, side: ReadSide, rounds: int) -> Fig
         unit="events/s",
         target="≥ 10 k/s and ≥ 0.3 x raw read",
         passes=lambda ratio: ratio >= 0.3 and min(b for _, b in pairs) >= 10_000,
+    )
+
+
+def _outbox_figure(app: LedgerApplication, side: ReadSide, rounds: int) -> Figure:
+    head = side.head()
+    topics = side.projection("outbox").topics
+    pairs = alternate(
+        rounds,
+        lambda: _read_and_decode_rate(app, topics),
+        lambda: head / timed(lambda: side.rebuild("outbox")),
+    )
+    return ratio_figure(
+        f"notification outbox catch-up: rebuild over {head:,} events vs raw read-and-decode",
+        pairs,
+        unit="events/s",
+        target="≥ 0.5 x raw read",
+        passes=lambda ratio: ratio >= 0.5,
     )
 
 
