@@ -12,6 +12,7 @@ from tests.bench.rows import (
     lag,
     large,
     oplog,
+    peer,
     retention,
     write_path,
 )
@@ -19,6 +20,7 @@ from tests.bench.rows import (
 Row = Callable[[BenchContext], list[Figure]]
 
 ROWS: list[Row] = [
+    peer.measure,
     append.measure,
     write_path.measure,
     encryption.measure,
