@@ -10,9 +10,9 @@ from typing import Any, NamedTuple
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.store.group_commit import GroupCommit
+from ledger.store.group_commit import GroupCommit, Refused
 from ledger.store.idempotency import Completion
-from ledger.store.side_tables import NumberClaim, SideTables
+from ledger.store.side_tables import NumberClaim, NumberTakenError, SideTables
 
 
 class _Save(NamedTuple):
@@ -64,16 +64,37 @@ class GroupCommitting:
             stored_events, completions=completions, claims=claims, **kwargs
         )
 
-    def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | None]:
-        """Several saves in one transaction; each one's notification ids."""
-        ids = self.insert_events_now(
-            [e for s in saves for e in s.events],
-            [c for s in saves for c in s.completions],
-            [n for s in saves for n in s.claims],
-        )
-        results: list[Sequence[int] | None] = []
+    def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | Refused | None]:
+        """Several saves in one transaction; each one's notification ids.
+
+        A reference number another registration took first refuses only the save that claimed
+        it: the batch is tried again without it (each such loss is a case stored meanwhile),
+        rather than every member being committed on its own.
+        """
+        refused: dict[int, Refused] = {}
+        while True:
+            kept = [n for n in range(len(saves)) if n not in refused]
+            if not kept:
+                return [refused[n] for n in range(len(saves))]
+            try:
+                ids = self.insert_events_now(
+                    [e for n in kept for e in saves[n].events],
+                    [c for n in kept for c in saves[n].completions],
+                    [claim for n in kept for claim in saves[n].claims],
+                )
+            except NumberTakenError as error:
+                losers = [n for n in kept if error.claim in saves[n].claims]
+                if not losers:
+                    raise
+                refused.update((n, Refused(error)) for n in losers)
+                continue
+            break
+        results: list[Sequence[int] | Refused | None] = []
         start = 0
-        for save in saves:
+        for n, save in enumerate(saves):
+            if n in refused:
+                results.append(refused[n])
+                continue
             end = start + len(save.events)
             results.append(None if ids is None else list(ids[start:end]))
             start = end
