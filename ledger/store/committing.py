@@ -5,7 +5,7 @@ numbers it claims (`ledger.store.side_tables`); `GroupCommitting` is the recorde
 queues plain saves on one `GroupCommit` and writes those records first in the transaction.
 """
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
 from eventsourcing.persistence import StoredEvent
@@ -45,12 +45,15 @@ class GroupCommitting:
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
         claims: Sequence[NumberClaim] = kwargs.pop("claims", None) or ()
+        # Told once the save is in the queue (ledger.application.numbering); without a queue
+        # the caller's own `finally` tells it after the commit.
+        queued: Callable[[], None] | None = kwargs.pop("queued", None)
         # Saves carrying tracking records (process applications) keep their own transaction;
         # an application's plain save() passes tracking=None.
         extra = any(value is not None for value in kwargs.values())
         if self.group_commit is None or extra or not stored_events:
             return self.insert_events_now(stored_events, completions, claims, **kwargs)
-        return self.group_commit.submit(_Save(stored_events, completions, claims))
+        return self.group_commit.submit(_Save(stored_events, completions, claims), queued)
 
     def insert_events_now(
         self,

@@ -103,11 +103,17 @@ class GroupCommit(Generic[Item, Result]):
         with self._changed:
             return len(self._queue)
 
-    def submit(self, item: Item) -> Result:
-        """Write `item` atomically, together with whatever else is queued; its result."""
+    def submit(self, item: Item, queued: Callable[[], None] | None = None) -> Result:
+        """Write `item` atomically, together with whatever else is queued; its result.
+
+        `queued` is called once the item is in the queue: what is queued after it is committed
+        in the same transaction or a later one, never an earlier one.
+        """
         member: _Member[Item, Result] = _Member(item, self._keys(item), self._size(item))
         with self._changed:
             self._queue.append(member)
+        if queued is not None:
+            queued()
         while True:
             with self._changed:
                 while self._leading and not member.done:
