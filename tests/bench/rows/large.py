@@ -35,6 +35,7 @@ from projections.cases.status_view import CASE_STATUS
 from projections.engine.read_side import ReadSide
 from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, url_for
+from tests.bench.disk import disk_figure
 from tests.bench.generate import generate_events
 from tests.bench.harness import Figure, alternate, percentile, ratio_figure, timed
 from tests.bench.server import BENCH_MASTER_KEY, BENCH_SIGNING_KEY
@@ -78,6 +79,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
             figures.extend(
                 _verify_figures(app, env, rounds, first_rss, scale.events, scale.first_events)
             )
+            figures.append(disk_figure(app, scale.events))
             figures.append(_proof_figure(integrity, rounds, scale.events))
             side = ReadSide(app)
             figures.append(_catch_up_figure(app, side, rounds))
