@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger.application.numbering import NumberGate
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.references import References
@@ -32,6 +33,7 @@ class CaseCommands:
     if TYPE_CHECKING:  # provided by LedgerApplication
         repository: Any
         side_tables: SideTables
+        number_gates: dict[tuple[str, int], NumberGate]
         _now: Callable[[], datetime]
 
         def _get(self, cls: type[C], aggregate_id: UUID, version: int | None = None) -> C: ...
@@ -46,18 +48,23 @@ class CaseCommands:
         (`NumberClaim`), so a registration refused at any point (a domain error while building
         the case, a refused save, a process killed before the commit) leaves the counter where
         it was. A claim another registration beat is tried again with a fresh read; each such
-        loss means another case was stored. The id follows from the reference, so the event
+        loss means another case was stored (`NumberGate` spares this process's registrations
+        from losing to each other). The id follows from the reference, so the event
         store itself refuses a reused reference (say, after the counter table was restored
         from an older backup): the counter is moved past the stored ones and the read repeated.
         """
         prefix = references.prefix
+        gate = self.number_gates.setdefault((prefix, year), NumberGate())
         for _ in range(_REFERENCE_ATTEMPTS):
-            number = self.side_tables.current_number(prefix, year) + 1
-            case = create(references.format(year, number))
+            number = 0
             try:
-                self.save(case, claims=[NumberClaim(prefix, year, number)])
+                with gate.turn(lambda: self.side_tables.current_number(prefix, year)) as turn:
+                    number = turn.number
+                    case = create(references.format(year, number))
+                    self.save(case, claims=[NumberClaim(prefix, year, number)], queued=turn.queued)
             except ConcurrencyError:
-                self._skip_stored(references, year, number)
+                if number:
+                    self._skip_stored(references, year, number)
                 continue
             return case
         kind = references.collection.removesuffix("s")

@@ -24,6 +24,7 @@ from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.escalation_commands import EscalationCommands
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.notice_commands import NoticeCommands
+from ledger.application.numbering import NumberGate
 from ledger.application.scope import RequestScope
 from ledger.application.subject_commands import SubjectCommands, erasure_records
 from ledger.application.transcodings import ledger_transcodings
@@ -103,6 +104,7 @@ class LedgerApplication(
         datastore = self.recorder.datastore  # type: ignore[attr-defined]
         install_idle_check(datastore)
         self.side_tables = SideTables(datastore)
+        self.number_gates: dict[tuple[str, int], NumberGate] = {}
         self.side_tables.create()
         events_table = self.recorder.events_table_name  # type: ignore[attr-defined]
         self.keys.attach(datastore, erasure_records(f'"{datastore.schema}"."{events_table}"'))

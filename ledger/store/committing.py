@@ -5,14 +5,14 @@ numbers it claims (`ledger.store.side_tables`); `GroupCommitting` is the recorde
 queues plain saves on one `GroupCommit` and writes those records first in the transaction.
 """
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.store.group_commit import GroupCommit
+from ledger.store.group_commit import GroupCommit, Refused
 from ledger.store.idempotency import Completion
-from ledger.store.side_tables import NumberClaim, SideTables
+from ledger.store.side_tables import NumberClaim, NumberTakenError, SideTables
 
 
 class _Save(NamedTuple):
@@ -45,12 +45,15 @@ class GroupCommitting:
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
         claims: Sequence[NumberClaim] = kwargs.pop("claims", None) or ()
+        # Told once the save is in the queue (ledger.application.numbering); without a queue
+        # the caller's own `finally` tells it after the commit.
+        queued: Callable[[], None] | None = kwargs.pop("queued", None)
         # Saves carrying tracking records (process applications) keep their own transaction;
         # an application's plain save() passes tracking=None.
         extra = any(value is not None for value in kwargs.values())
         if self.group_commit is None or extra or not stored_events:
             return self.insert_events_now(stored_events, completions, claims, **kwargs)
-        return self.group_commit.submit(_Save(stored_events, completions, claims))
+        return self.group_commit.submit(_Save(stored_events, completions, claims), queued)
 
     def insert_events_now(
         self,
@@ -64,16 +67,37 @@ class GroupCommitting:
             stored_events, completions=completions, claims=claims, **kwargs
         )
 
-    def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | None]:
-        """Several saves in one transaction; each one's notification ids."""
-        ids = self.insert_events_now(
-            [e for s in saves for e in s.events],
-            [c for s in saves for c in s.completions],
-            [n for s in saves for n in s.claims],
-        )
-        results: list[Sequence[int] | None] = []
+    def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | Refused | None]:
+        """Several saves in one transaction; each one's notification ids.
+
+        A reference number another registration took first refuses only the save that claimed
+        it: the batch is tried again without it (each such loss is a case stored meanwhile),
+        rather than every member being committed on its own.
+        """
+        refused: dict[int, Refused] = {}
+        while True:
+            kept = [n for n in range(len(saves)) if n not in refused]
+            if not kept:
+                return [refused[n] for n in range(len(saves))]
+            try:
+                ids = self.insert_events_now(
+                    [e for n in kept for e in saves[n].events],
+                    [c for n in kept for c in saves[n].completions],
+                    [claim for n in kept for claim in saves[n].claims],
+                )
+            except NumberTakenError as error:
+                losers = [n for n in kept if error.claim in saves[n].claims]
+                if not losers:
+                    raise
+                refused.update((n, Refused(error)) for n in losers)
+                continue
+            break
+        results: list[Sequence[int] | Refused | None] = []
         start = 0
-        for save in saves:
+        for n, save in enumerate(saves):
+            if n in refused:
+                results.append(refused[n])
+                continue
             end = start + len(save.events)
             results.append(None if ids is None else list(ids[start:end]))
             start = end

@@ -21,7 +21,8 @@ of once per write. It is the one mechanism both use (`ledger.store.recorders` fo
 - Conflicts stay with their owner: two members with a key in common (say, the same stream
   version) never share a batch, and if a batch is refused (a version already stored, an
   Idempotency-Key taken), every member is committed again on its own, so the one at fault gets
-  its error and its neighbours succeed.
+  its error and its neighbours succeed. A writer that can tell which member was at fault
+  returns `Refused(error)` as that member's result instead, and the batch commits without it.
 - Connection-level failures (`OperationalError`, `InterfaceError`) are not a member's fault and
   are reported to every member of the batch, after the writer's own retries.
 """
@@ -47,6 +48,15 @@ def _one(_: object) -> int:
     return 1
 
 
+class Refused:
+    """A member's result saying the writer left it out of the batch, and why (its error)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 class _Member(Generic[Item, Result]):
     """One write waiting in the queue, and then its outcome."""
 
@@ -64,14 +74,15 @@ class _Member(Generic[Item, Result]):
 class GroupCommit(Generic[Item, Result]):
     """Coalesces concurrent writes into as few transactions as it can.
 
-    `commit` writes a batch of items in one transaction and returns one result per item;
-    `keys` says what an item writes that no other item of its batch may write too, and `size`
-    how much of the batch limit it takes.
+    `commit` writes a batch of items in one transaction and returns one result per item (or
+    `Refused(error)` for an item it left out, whose submitter then gets `error`); `keys` says
+    what an item writes that no other item of its batch may write too, and `size` how much of
+    the batch limit it takes.
     """
 
     def __init__(
         self,
-        commit: Callable[[Sequence[Item]], Sequence[Result]],
+        commit: Callable[[Sequence[Item]], Sequence["Result | Refused"]],
         *,
         keys: Callable[[Item], set[Hashable]] = _no_keys,
         size: Callable[[Item], int] = _one,
@@ -92,11 +103,17 @@ class GroupCommit(Generic[Item, Result]):
         with self._changed:
             return len(self._queue)
 
-    def submit(self, item: Item) -> Result:
-        """Write `item` atomically, together with whatever else is queued; its result."""
+    def submit(self, item: Item, queued: Callable[[], None] | None = None) -> Result:
+        """Write `item` atomically, together with whatever else is queued; its result.
+
+        `queued` is called once the item is in the queue: what is queued after it is committed
+        in the same transaction or a later one, never an earlier one.
+        """
         member: _Member[Item, Result] = _Member(item, self._keys(item), self._size(item))
         with self._changed:
             self._queue.append(member)
+        if queued is not None:
+            queued()
         while True:
             with self._changed:
                 while self._leading and not member.done:
@@ -157,13 +174,22 @@ class GroupCommit(Generic[Item, Result]):
             return
         self.transactions += 1
         for member, result in zip(batch, results, strict=True):
-            member.result = result
-            member.done = True
+            _settle(member, result)
 
     def _run_alone(self, member: _Member[Item, Result]) -> None:
         try:
-            member.result = self._commit([member.item])[0]
+            result = self._commit([member.item])[0]
             self.transactions += 1
         except Exception as error:
             member.error = error
-        member.done = True
+            member.done = True
+            return
+        _settle(member, result)
+
+
+def _settle(member: _Member[Item, Result], result: "Result | Refused") -> None:
+    if isinstance(result, Refused):
+        member.error = result.error
+    else:
+        member.result = result
+    member.done = True

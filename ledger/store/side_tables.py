@@ -34,6 +34,10 @@ class NumberClaim:
 class NumberTakenError(IntegrityError):
     """Another save took the number first (or the counter is not where the claim read it)."""
 
+    def __init__(self, message: str, claim: NumberClaim) -> None:
+        super().__init__(message)
+        self.claim = claim
+
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
@@ -103,7 +107,7 @@ class SideTables:
             )
         if cursor.fetchone() is None:
             raise NumberTakenError(
-                f"{claim.kind}-{claim.year} number {claim.number} is no longer the next one"
+                f"{claim.kind}-{claim.year} number {claim.number} is no longer the next one", claim
             )
 
     def advance_past(self, kind: str, year: int, number: int) -> None:

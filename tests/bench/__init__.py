@@ -7,7 +7,9 @@ suite at the tiny scale so that it cannot rot.
 Map:
     harness.py     Figure, Scale, alternating A/B rounds, the table, JSON and docs/benchmarks.md
     database.py    a fresh PostgreSQL schema per bench run, dropped after
-    server.py      `ledger serve` (waitress) as a real process on a free loopback port
+    server.py      `ledger serve` and the peer as real processes on a free loopback port
+    peer/          the peer to beat: plain Flask + marshmallow + eventsourcing (rows/peer.py)
+    disk.py        bytes per event of a ledger's schema (the large-ledger row)
     load.py        the HTTP load generator, a separate process (`python -m tests.bench.load`)
     identity.py    how the load generator authenticates: ONE function to switch to bearer tokens
     baseline.py    plain `eventsourcing` save() of one event per call from N threads

@@ -42,6 +42,10 @@ SCALES = {
     "full": Scale(
         "full", 5, 12.0, 3.0, 32, 32, 400, 10_000, 1_000_000, 100_000, 32, 500, 10_000, 100_000
     ),
+    # `make bench-scale`: the large ledger alone at 10 M events (RSS compared with 1 M).
+    "10m": Scale(
+        "10m", 3, 12.0, 3.0, 32, 32, 400, 10_000, 10_000_000, 1_000_000, 32, 500, 10_000, 100_000
+    ),
 }
 
 

@@ -1,9 +1,10 @@
 """The HTTP load generator: a separate process of client threads on keep-alive connections.
 
-    python -m tests.bench.load --base http://127.0.0.1:8000 --clients 32 --seconds 10
+    python -m tests.bench.load --base http://127.0.0.1:8000 --clients 32 --seconds 10 [--reads 1]
 
 Each client registers a complaint and walks it through its loop (classify, assign, respond,
-note, resolve, feedback, close), one request per event, then starts the next. Bounded in time:
+note, resolve, feedback, close), one request per event, then reads it `--reads` times (GET
+/v1/complaints/{id}) and starts the next. Bounded in time:
 after `--seconds` no new request starts. Prints one JSON object: requests that succeeded, the
 statuses of those that did not, the elapsed time and latency percentiles in milliseconds.
 """
@@ -38,8 +39,11 @@ def _steps(n: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 class Client(threading.Thread):
-    def __init__(self, host: str, port: int, start: threading.Barrier, stop_at: list[float]):
+    def __init__(
+        self, host: str, port: int, start: threading.Barrier, stop_at: list[float], reads: int
+    ):
         super().__init__(daemon=True)
+        self.reads = reads
         self.host, self.port = host, port
         self.start_barrier = start
         self.stop_at = stop_at
@@ -48,9 +52,13 @@ class Client(threading.Thread):
         self.headers = {**auth_headers(), "Content-Type": "application/json"}
 
     def _post(self, connection: http.client.HTTPConnection, path: str, body: Any) -> Any:
-        payload = json.dumps(body)
+        return self._send(connection, "POST", path, json.dumps(body))
+
+    def _send(
+        self, connection: http.client.HTTPConnection, method: str, path: str, payload: str | None
+    ) -> Any:
         started = time.perf_counter()
-        connection.request("POST", path, payload, self.headers)
+        connection.request(method, path, payload, self.headers)
         response = connection.getresponse()
         data = response.read()
         self.latencies.append(time.perf_counter() - started)
@@ -79,26 +87,29 @@ class Client(threading.Thread):
                 )
                 if complaint is None:
                     continue
+                path = f"/v1/complaints/{complaint['id']}"
                 for command, body in _steps(n):
                     if time.perf_counter() >= self.stop_at[0]:
                         break
-                    if (
-                        self._post(connection, f"/v1/complaints/{complaint['id']}/{command}", body)
-                        is None
-                    ):
+                    if self._post(connection, f"{path}/{command}", body) is None:
                         break
+                else:
+                    for _ in range(self.reads):
+                        if time.perf_counter() >= self.stop_at[0]:
+                            break
+                        self._send(connection, "GET", path, None)
         except (OSError, http.client.HTTPException) as error:
             self.failures[type(error).__name__] += 1
         finally:
             connection.close()
 
 
-def run(base: str, clients: int, seconds: float) -> dict[str, Any]:
+def run(base: str, clients: int, seconds: float, reads: int = 0) -> dict[str, Any]:
     parts = urlsplit(base)
     stop_at = [float("inf")]
     barrier = threading.Barrier(clients + 1)
     threads = [
-        Client(parts.hostname or "127.0.0.1", parts.port or 80, barrier, stop_at)
+        Client(parts.hostname or "127.0.0.1", parts.port or 80, barrier, stop_at, reads)
         for _ in range(clients)
     ]
     for thread in threads:
@@ -136,8 +147,9 @@ def main() -> None:
     parser.add_argument("--base", required=True)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--reads", type=int, default=0, help="GETs of each complaint once closed")
     args = parser.parse_args()
-    json.dump(run(args.base, args.clients, args.seconds), sys.stdout)
+    json.dump(run(args.base, args.clients, args.seconds, args.reads), sys.stdout)
     sys.stdout.write("\n")
 
 
@@ -145,7 +157,7 @@ if __name__ == "__main__":
     main()
 
 
-def run_load_process(base: str, *, clients: int, seconds: float) -> dict[str, Any]:
+def run_load_process(base: str, *, clients: int, seconds: float, reads: int = 0) -> dict[str, Any]:
     """Run the generator in its own process (from the bench) and return its figures."""
     import resource
     import subprocess
@@ -162,6 +174,8 @@ def run_load_process(base: str, *, clients: int, seconds: float) -> dict[str, An
             str(clients),
             "--seconds",
             str(seconds),
+            "--reads",
+            str(reads),
         ],
         capture_output=True,
         text=True,

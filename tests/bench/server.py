@@ -83,17 +83,36 @@ def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[Ser
         "LEDGER_SIGNING_KEY": BENCH_SIGNING_KEY,
         **env,
     }
+    with _served([sys.executable, "-m", "api.cli", "serve"], server_env, port, log_path) as pid:
+        mint_bench_token(server_env)  # BENCH_TOKEN, for the clients it starts
+        yield Server(f"http://127.0.0.1:{port}", pid)
+
+
+@contextmanager
+def peer_server(data_dir: Path, schema: str, *, workers: int, threads: int) -> Iterator[Server]:
+    """The peer service (tests/bench/peer) in `schema`, in the given server shape."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "PEER_PORT": str(port),
+        "PEER_SCHEMA": schema,
+        "PEER_WORKERS": str(workers),
+        "PEER_THREADS": str(threads),
+    }
+    command = [sys.executable, "-m", "tests.bench.peer.serve"]
+    with _served(command, env, port, data_dir / f"peer-{port}.log") as pid:
+        yield Server(f"http://127.0.0.1:{port}", pid)
+
+
+@contextmanager
+def _served(command: list[str], env: dict[str, str], port: int, log_path: Path) -> Iterator[int]:
+    """Run `command` until /health answers on `port`, yield its pid, stop it after."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
-            env=server_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(process, port, log_path)
-        mint_bench_token(server_env)  # BENCH_TOKEN, for the clients it starts
-        yield Server(f"http://127.0.0.1:{port}", process.pid)
+        yield process.pid
     finally:
         process.terminate()
         try:

@@ -20,6 +20,7 @@ from ledger.errors import ConcurrencyError
 from ledger.store.committing import GroupCommitting, _Save, _save_keys
 from ledger.store.group_commit import GroupCommit
 from ledger.store.idempotency import Completion
+from ledger.store.side_tables import NumberClaim, NumberTakenError
 from ledger.values import Actor, Customer
 from privacy.fields import Personal
 
@@ -75,9 +76,12 @@ class HeldGroup(GroupCommit[_Save, Sequence[int] | None]):
         return self.recorder._commit_saves(saves)
 
     def insert_events(
-        self, events: Sequence[StoredEvent], completions: Sequence[Completion] = ()
+        self,
+        events: Sequence[StoredEvent],
+        completions: Sequence[Completion] = (),
+        claims: Sequence[NumberClaim] = (),
     ) -> Sequence[int] | None:
-        return self.submit(_Save(events, completions))
+        return self.submit(_Save(events, completions, claims))
 
 
 def _held_group(ledger: LedgerApplication, behind: int) -> HeldGroup:
@@ -88,13 +92,15 @@ def _save_all(
     group: HeldGroup,
     members: list[list[StoredEvent]],
     completions: Sequence[Sequence[Completion]] = (),
+    claims: Sequence[Sequence[NumberClaim]] = (),
 ) -> list[Outcome]:
     """Submit the first member, then the rest while it is held; return each one's outcome."""
     carried = {n: c for n, c in enumerate(completions)}
+    claimed = {n: c for n, c in enumerate(claims)}
 
     def submit(n: int) -> Outcome:
         try:
-            return group.insert_events(members[n], carried.get(n, ()))
+            return group.insert_events(members[n], carried.get(n, ()), claimed.get(n, ()))
         except Exception as error:
             return error
 
@@ -141,6 +147,23 @@ def test_a_conflicting_save_in_a_batch_fails_alone_and_its_neighbours_land(
     assert all(isinstance(o, list) for n, o in enumerate(outcomes) if n != 2), outcomes
     assert _versions(ledger, taken.id) == [1, 2]
     assert all(_versions(ledger, c.id) == [1] for c in neighbours)
+
+
+def test_a_reference_number_taken_first_refuses_only_its_claimant_and_the_batch_commits_once(
+    ledger: LedgerApplication,
+) -> None:
+    complaints = [_complaint(ledger, f"CMP-2026-{n:06d}") for n in (1, 2, 3, 0)]
+    members = [_stored(ledger, c) for c in complaints]
+    claims = [[NumberClaim("CMP", 2026, n)] for n in (1, 2, 3)] + [[]]
+    claims[2] = [NumberClaim("CMP", 2026, 4)]  # read before another registration took 3
+    group = _held_group(ledger, behind=3)
+    outcomes = _save_all(group, members, claims=claims)
+    assert isinstance(outcomes[2], NumberTakenError)
+    assert all(isinstance(o, list) for n, o in enumerate(outcomes) if n != 2), outcomes
+    assert group.transactions == 2  # the lead alone, then the rest together without the loser
+    assert ledger.side_tables.current_number("CMP", 2026) == 2
+    assert _versions(ledger, complaints[2].id) == []
+    assert _versions(ledger, complaints[3].id) == [1]
 
 
 def test_two_saves_of_one_stream_version_never_share_a_batch(ledger: LedgerApplication) -> None:

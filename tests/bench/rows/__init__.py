@@ -12,6 +12,7 @@ from tests.bench.rows import (
     lag,
     large,
     oplog,
+    peer,
     retention,
     write_path,
 )
@@ -19,6 +20,7 @@ from tests.bench.rows import (
 Row = Callable[[BenchContext], list[Figure]]
 
 ROWS: list[Row] = [
+    peer.measure,
     append.measure,
     write_path.measure,
     encryption.measure,
@@ -32,4 +34,7 @@ ROWS: list[Row] = [
 
 # name, issue that brings it, target: printed as "not measured: lands with issue N" until a
 # module under rows/ measures it (then list that module in ROWS and delete its line here).
-PLACEHOLDERS: list[tuple[str, int, str]] = []
+PLACEHOLDERS: list[tuple[str, int, str]] = [
+    ("console page p95 vs the same data as JSON", 20, "p95 < 200 ms"),
+    ("notification outbox catch-up vs raw read-and-decode", 19, "≥ 0.5 x"),
+]

@@ -1,0 +1,69 @@
+"""Reference numbers handed out in order within one process, so its registrations never race.
+
+A registration reads the year's counter and claims the next number in its save's transaction
+(`ledger.store.side_tables.NumberClaim`); two registrations that read the same counter claim
+the same number and one of them loses, reads again and saves again. Within one process that
+race is avoidable: a `NumberGate` per sequence lets one registration at a time pick its number,
+after the highest one this process has queued, and holds the next one back only until the save
+is in the group commit's queue (`queued`), not until it commits. Numbers then reach the queue
+in order, a batch claims them in ascending order, and concurrent registrations of one process
+share a transaction instead of losing to each other. Another process can still take a number
+first: the claim stays a compare-and-set in the database, which is what keeps references
+contiguous; the gate only avoids the losses it can see coming.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class NumberGate:
+    """One sequence's turn-taking within this process."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Lock()
+        self._queued = 0  # the highest number this process queued and has not seen refused
+
+    @contextmanager
+    def turn(self, stored: Callable[[], int]) -> Iterator["Turn"]:
+        """The next number (after `stored()` and after those queued here), this thread's alone
+        until `Turn.queued` is called or the block ends."""
+        self._turn.acquire()
+        turn = Turn(self, max(stored(), self._queued) + 1)
+        try:
+            yield turn
+        except BaseException:
+            # A save refused: what this process queued may not stand; the next one reads again.
+            turn.refused()
+            raise
+        finally:
+            turn.queued()
+
+    def _release(self, number: int) -> None:
+        self._queued = max(self._queued, number)
+        self._turn.release()
+
+    def _forget(self, released: bool) -> None:
+        self._queued = 0
+        if not released:
+            self._turn.release()
+
+
+class Turn:
+    __slots__ = ("_done", "_gate", "number")
+
+    def __init__(self, gate: NumberGate, number: int) -> None:
+        self._gate = gate
+        self._done = False
+        self.number = number
+
+    def queued(self) -> None:
+        """The save claiming `number` is queued (or done): the next registration may go."""
+        if not self._done:
+            self._done = True
+            self._gate._release(self.number)
+
+    def refused(self) -> None:
+        """The save was refused: numbers after it are not to be handed out from memory."""
+        released, self._done = self._done, True
+        self._gate._forget(released)
