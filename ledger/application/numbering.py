@@ -20,16 +20,24 @@ from contextlib import contextmanager
 class NumberGate:
     """One sequence's turn-taking within this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, patience: float = 1.0) -> None:
         self._turn = threading.Lock()
         self._queued = 0  # the highest number this process queued and has not seen refused
+        # How long a registration waits for its turn before it goes ahead without one (and may
+        # lose the claim and try again): a turn held up by a slow or unavailable database must
+        # not make every other registration wait for it (they should fail fast, with a 503).
+        self.patience = patience
 
     @contextmanager
     def turn(self, stored: Callable[[], int]) -> Iterator["Turn"]:
         """The next number (after `stored()` and after those queued here), this thread's alone
-        until `Turn.queued` is called or the block ends."""
-        self._turn.acquire()
-        turn = Turn(self, max(stored(), self._queued) + 1)
+        until `Turn.queued` is called or the block ends - or, if no turn came within
+        `patience`, the next stored number, taken without a turn."""
+        floor = stored()  # read outside the turn: a slow read holds up no one else
+        if not self._turn.acquire(timeout=self.patience):
+            yield Turn(None, floor + 1)
+            return
+        turn = Turn(self, max(floor, self._queued) + 1)
         try:
             yield turn
         except BaseException:
@@ -52,18 +60,20 @@ class NumberGate:
 class Turn:
     __slots__ = ("_done", "_gate", "number")
 
-    def __init__(self, gate: NumberGate, number: int) -> None:
-        self._gate = gate
-        self._done = False
+    def __init__(self, gate: NumberGate | None, number: int) -> None:
+        self._gate = gate  # None: taken without a turn, nothing to release
+        self._done = gate is None
         self.number = number
 
     def queued(self) -> None:
         """The save claiming `number` is queued (or done): the next registration may go."""
-        if not self._done:
+        if not self._done and self._gate is not None:
             self._done = True
             self._gate._release(self.number)
 
     def refused(self) -> None:
         """The save was refused: numbers after it are not to be handed out from memory."""
+        if self._gate is None:
+            return
         released, self._done = self._done, True
         self._gate._forget(released)

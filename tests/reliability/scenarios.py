@@ -218,6 +218,7 @@ def database_outage_scenario(length: Length) -> Outcome:
             {"Authorization": f"Bearer {served.tokens(INTAKE)}"},
         )
         outcome.recovered = status == 200 and written == 201
+        outcome.notes.append(f"after the outage: health {status}, registration {written}")
         load["events"] += 1 if written == 201 else 0
         retry_unanswered(outcome, served, load)
         check_store(outcome, served, load, before)

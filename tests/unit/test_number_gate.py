@@ -30,3 +30,15 @@ def test_a_refused_save_makes_the_next_registration_read_the_stored_counter_agai
         raise RuntimeError("the save was refused")
     with gate.turn(lambda: 10) as after:
         assert after.number == 11
+
+
+def test_a_turn_held_up_lets_the_next_registration_go_ahead_without_one_after_its_patience() -> (
+    None
+):
+    gate = NumberGate(patience=0.05)
+    with gate.turn(lambda: 7) as stuck:  # say, its key write waits on an unavailable database
+        with gate.turn(lambda: 7) as impatient:
+            assert impatient.number == 8  # the stored counter's next; the claim decides
+        assert stuck.number == 8
+    with gate.turn(lambda: 8) as after:
+        assert after.number == 9
