@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from api import console
 from api.background import BackgroundJobs, Job
 from api.config import Settings
 from api.http import idempotency, paths
@@ -215,6 +216,7 @@ def create_app(
         analytics.blp,
     ):
         api.register_blueprint(blueprint)
+    console.install(app, settings)
 
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)

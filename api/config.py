@@ -70,6 +70,11 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     smtp_sender: str = "ledger@localhost"
+    # The web console (api/console/): a session ends after this long unused, or this long after
+    # sign-in whatever its use; TOTP for the roles that reveal or destroy personal data.
+    console_idle_minutes: int = 30
+    console_absolute_hours: int = 12
+    console_second_factor: bool = False
 
     @property
     def claim_lease(self) -> timedelta:
@@ -194,6 +199,9 @@ class Settings:
             smtp_username=env.get("LEDGER_SMTP_USERNAME", "").strip(),
             smtp_password=env.get("LEDGER_SMTP_PASSWORD", ""),
             smtp_sender=env.get("LEDGER_SMTP_FROM", "").strip() or "ledger@localhost",
+            console_idle_minutes=integer("LEDGER_CONSOLE_IDLE_MINUTES", 30, 1, 24 * 60),
+            console_absolute_hours=integer("LEDGER_CONSOLE_ABSOLUTE_HOURS", 12, 1, 7 * 24),
+            console_second_factor=switch("LEDGER_CONSOLE_SECOND_FACTOR", default=False),
         )
         return settings
 

@@ -62,6 +62,7 @@ def serve(settings: Settings, workers: int | None = None) -> None:
         f"Complaint ledger serving on {url} (store: {store}, data: {settings.data_dir}, "
         f"{processes} process{'es' if processes > 1 else ''} of {settings.threads} threads)"
     )
+    print(f"Console: {url}/console/ (sign in with a staff token)")
     print(f"API document: {url}/openapi.json   health: {url}/health")
     if first:
         print(first)

@@ -124,10 +124,18 @@ def guard() -> Response | None:
     return None
 
 
+def recorded(path: str) -> bool:
+    """Is a request to `path` recorded in the operation log? Every API request and every
+    console page (its static files aside)."""
+    if path.startswith("/console/"):
+        return not path.startswith("/console/static/")
+    return path.startswith("/v1/")
+
+
 def record_operation(response: Response) -> Response:
     """After each `/v1` request: one row in the operation log, whatever the outcome, and in the
     same commit the access-log rows of the personal data it revealed."""
-    if not request.path.startswith("/v1/"):
+    if not recorded(request.path):
         return response
     state = request_state()
     accesses = revealed_accesses()

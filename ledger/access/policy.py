@@ -135,7 +135,7 @@ PERSONAL_DATA: Final[Mapping[str, Visibility]] = dict(zip(ROLES, (
                                        FULL,  FULL,  FULL,  MASK,  MASK,  MASK,  MASK,  FULL,  NONE,
 ), strict=True))
 
-POLICY: Final[Mapping[str, Rule]] = {
+_API: Final[Mapping[str, Rule]] = {
     "complaints.register":         row(ALL,   ALL,   ALL,   __,    __,    __,    __,    __,    __),
     "complaints.read":             row(ALL,   ALL,   ALL,   ALL,   DEPT,  ALL,   ALL,   ALL,   ALL),
     "complaints.history":          row(ALL,   ALL,   ALL,   ALL,   DEPT,  ALL,   ALL,   ALL,   ALL),
@@ -243,6 +243,35 @@ POLICY: Final[Mapping[str, Rule]] = {
     "tokens.approve":              row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
 }
 # fmt: on
+
+# The console's views (api/console/) -> the API endpoint whose application call each makes. A
+# view is judged by that endpoint's very row: a page is one more way to call the application,
+# never a second set of rules. Its home page ("My work") is everyone's; what it lists is scoped
+# by the same queries the API's lists use.
+CONSOLE_VIEWS: Final[Mapping[str, str]] = {
+    "console.register": "complaints.register",
+    "console.case": "complaints.read",
+    "console.classify": "complaints.classify",
+    "console.assign": "complaints.assign",
+    "console.respond": "complaints.respond",
+    "console.notes": "complaints.notes",
+    "console.resolve": "complaints.resolve",
+    "console.feedback": "complaints.feedback",
+    "console.reopen": "complaints.reopen",
+    "console.close": "complaints.close",
+    "console.await-customer": "complaints.await-customer",
+    "console.customer-replied": "complaints.customer-replied",
+    "console.escalate": "escalations.raise_escalation",
+    "console.hand-off": "handoffs.request_handoff",
+    "console.accept_handoff": "handoffs.accept",
+    "console.refuse_handoff": "handoffs.reject",
+}
+
+POLICY: Final[Mapping[str, Rule]] = {
+    **_API,
+    "console.home": row(ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL, ALL),
+    **{view: _API[endpoint] for view, endpoint in CONSOLE_VIEWS.items()},
+}
 
 
 def _guarded_roles() -> frozenset[str]:

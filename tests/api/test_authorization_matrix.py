@@ -234,7 +234,7 @@ def _verdict(status: int, endpoint: str) -> int | str:
 def test_every_endpoint_answers_each_role_as_the_policy_table_says(world: World, role: str) -> None:
     mismatches = []
     operations = list(_operations(world.app))
-    assert len(operations) >= len(POLICY)
+    assert len(operations) >= len([e for e in POLICY if not e.startswith("console.")])
     for method, template in operations:
         endpoint = _endpoint(world.app, method, template, world)
         for scope in ("in", "out"):

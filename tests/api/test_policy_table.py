@@ -4,7 +4,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_smorest import Blueprint
 
-from ledger.access.policy import POLICY, ROLES
+from api.console.guard import PUBLIC, SESSION_ONLY
+from ledger.access.policy import CONSOLE_VIEWS, POLICY, ROLES
 from tests.api.conftest import ADMIN, AGENT, PRIVACY_OFFICER
 
 
@@ -12,12 +13,30 @@ def _v1_endpoints(app: Flask) -> set[str]:
     return {r.endpoint for r in app.url_map.iter_rules() if r.rule.startswith("/v1/")}
 
 
+def _console_views(app: Flask) -> set[str]:
+    """The console's views that act on records (sign-in, preferences and files need none)."""
+    return {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/console/")
+        and r.endpoint not in SESSION_ONLY | PUBLIC | {"console.static"}
+    }
+
+
 def test_every_v1_endpoint_has_a_row_in_the_policy_table(app: Flask) -> None:
     assert sorted(_v1_endpoints(app) - set(POLICY)) == []
 
 
 def test_the_policy_table_names_no_endpoint_that_does_not_exist(app: Flask) -> None:
-    assert sorted(set(POLICY) - _v1_endpoints(app)) == []
+    assert sorted(set(POLICY) - _v1_endpoints(app) - _console_views(app)) == []
+
+
+def test_every_console_view_has_a_row_in_the_policy_table(app: Flask) -> None:
+    assert sorted(_console_views(app) - set(POLICY)) == []
+
+
+def test_a_console_view_is_judged_by_its_api_endpoints_very_row() -> None:
+    assert all(POLICY[view] is POLICY[endpoint] for view, endpoint in CONSOLE_VIEWS.items())
 
 
 def test_compliance_officers_may_change_nothing(app: Flask) -> None:

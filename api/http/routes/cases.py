@@ -94,7 +94,7 @@ def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
     }
 
 
-def _bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, Any]]:
+def case_bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, Any]]:
     clocks = clocks_of(side.db, side.generation("sla"), [r["complaint_id"] for r in rows])
     return [case_body(r, clocks.get(r["complaint_id"], []), now) for r in rows]
 
@@ -131,7 +131,7 @@ def list_complaints(args: dict[str, Any]) -> Any:
         sort=args["sort"],
         after=start,
     )
-    return paged({**body, "items": _bodies(side, rows, now)}, key)
+    return paged({**body, "items": case_bodies(side, rows, now)}, key)
 
 
 @blp.route("/complaints/<string:complaint>/sla", methods=["GET"])
@@ -144,7 +144,7 @@ def complaint_sla(complaint: str) -> Any:
     row = get_case(side.db, side.generation("case_status"), cid)
     if row is None:
         raise NotFoundError("no complaint with that id in the status view")
-    return _bodies(side, [row], ledger().clock.now())[0]
+    return case_bodies(side, [row], ledger().clock.now())[0]
 
 
 @blp.route("/departments/<string:department>/queue", methods=["GET"])
@@ -170,7 +170,7 @@ def queue(args: dict[str, Any], department: str) -> Any:
         "department": department,
         "position": position,
         "as_of": now,
-        "items": _bodies(side, rows, now),
+        "items": case_bodies(side, rows, now),
     }
     return paged(body, key)
 

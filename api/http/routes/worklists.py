@@ -34,7 +34,7 @@ blp = Blueprint(
 )
 
 
-def _side(*names: str) -> ReadSide:
+def caught_up_side(*names: str) -> ReadSide:
     """The read side, its named views caught up first when projections run in this process."""
     side = read_side()
     if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
@@ -62,7 +62,7 @@ def _incident_item(row: Row, now: datetime) -> dict[str, Any]:
 @problems(blp, 400, 422)
 def incidents(args: dict[str, Any]) -> Any:
     """List incidents, newest first or soonest due first, filtered, a page at a time"""
-    side = _side("incident_list")
+    side = caught_up_side("incident_list")
     now = ledger().clock.now()
     actor = current_actor()
     department = department_scope(actor)
@@ -90,7 +90,7 @@ def incidents(args: dict[str, Any]) -> Any:
     return paged(body, key)
 
 
-def _escalation_filter(args: dict[str, Any]) -> EscalationFilter | None:
+def escalation_filter(args: dict[str, Any]) -> EscalationFilter | None:
     """The filters as asked, narrowed to the caller's inbox and scope; None: nothing to list."""
     actor = current_actor()
     level, department, kind = args.get("level"), args.get("department"), args.get("kind")
@@ -118,10 +118,10 @@ def _escalation_filter(args: dict[str, Any]) -> EscalationFilter | None:
 @problems(blp, 400, 422)
 def escalations(args: dict[str, Any]) -> Any:
     """The escalation inbox: longest waiting first, by level and reporting chain"""
-    side = _side("escalation_inbox", "case_status", "incident_list")
+    side = caught_up_side("escalation_inbox", "case_status", "incident_list")
     now = ledger().clock.now()
     start = after(args)
-    filters = _escalation_filter(args)
+    filters = escalation_filter(args)
     body: dict[str, Any] = {"position": side.position("escalation_inbox"), "as_of": now}
     if filters is None:
         return paged({**body, "items": []}, None)
@@ -147,7 +147,7 @@ def escalations(args: dict[str, Any]) -> Any:
 @problems(blp, 400, 422)
 def handoffs(args: dict[str, Any]) -> Any:
     """List handoffs, open or settled, by department, direction, state and lateness"""
-    side = _side("handoff_list")
+    side = caught_up_side("handoff_list")
     now = ledger().clock.now()
     start = after(args)
     department = args.get("department")
