@@ -81,7 +81,7 @@ def test_other_roles_may_not_open_privacy_pages(app: Flask) -> None:
     agent, agent_csrf = signed_in(app, AGENT)
     person = f"/console/subjects/{subject_of(app, register(agent, agent_csrf))}"
     for principal in (AGENT, COMPLIANCE):
-        client, csrf = signed_in(app, principal)
+        client, _ = signed_in(app, principal)
         assert client.get(person).status_code == 403
         assert client.get("/console/subjects").status_code == 403
         assert client.get(f"{person}/erasure?legal_basis=x").status_code == 403
