@@ -199,3 +199,9 @@ def test_the_incident_page_masks_affected_customers_as_the_api_does(app: Flask) 
     assert "张伟" not in masked and "13900001111" not in masked
     full, _ = signed_in(app, PRIVACY)  # privacy officers see personal data in full
     assert "张伟" in full.get(incident).get_data(as_text=True)
+
+
+def test_the_board_reads_in_chinese_when_the_browser_asks(app: Flask) -> None:
+    client, _ = signed_in(app, MANAGER)
+    page = client.get("/console/incidents", headers={"Accept-Language": "zh-CN"})
+    assert "报告事件" in page.get_data(as_text=True)
