@@ -7,7 +7,16 @@ from datetime import timedelta
 from flask import Flask
 
 from api.config import Settings
-from api.console import cases, home, i18n, signin  # noqa: F401  (their views join the blueprint)
+from api.console import (  # noqa: F401  (their views join the blueprint)
+    audit,
+    cases,
+    home,
+    i18n,
+    incidents,
+    permits,
+    privacy,
+    signin,
+)
 from api.console.blueprint import Console, bp, page
 from api.console.second_factor import SecondFactors
 from api.console.sessions import SessionStore
@@ -47,6 +56,7 @@ def install(app: Flask, settings: Settings) -> None:
         behind_tls=settings.public_url.startswith("https://"),
     )
     i18n.install(app)
+    permits.install(app)
     app.register_blueprint(bp)
 
 

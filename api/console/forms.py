@@ -1,7 +1,8 @@
 """A posted form read through the API's own request schema: one set of validation rules.
 
 HTML forms send text only: an empty field is an omitted one, a nested field is named
-`outer.inner`, a whole number is its digits. The schema then loads the body exactly as it loads
+`outer.inner`, a whole number is its digits, a list is one item per line (or per repeated
+field), a mapping one `key=value` per line. The schema then loads the body exactly as it loads
 an API request's JSON, and its messages name the fields that were refused.
 """
 
@@ -19,6 +20,14 @@ def _value(field: fields.Field[Any], text: str) -> Any:
     return text
 
 
+def _collection(field: fields.Field[Any], lines: list[str]) -> Any:
+    if isinstance(field, fields.Dict):
+        # A line without "=" keeps its text as the key: the schema then names what is missing.
+        pairs = (line.partition("=") for line in lines)
+        return {k.strip(): v.strip() for k, _, v in pairs}
+    return lines
+
+
 def _body(schema: Schema, form: MultiDict[str, str], prefix: str = "") -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name, field in schema.fields.items():
@@ -27,6 +36,11 @@ def _body(schema: Schema, form: MultiDict[str, str], prefix: str = "") -> dict[s
             nested = _body(field.schema, form, f"{key}.")
             if nested:
                 body[field.data_key or name] = nested
+            continue
+        if isinstance(field, fields.List | fields.Dict):
+            lines = [ln.strip() for t in form.getlist(key) for ln in t.splitlines() if ln.strip()]
+            if lines:
+                body[field.data_key or name] = _collection(field, lines)
             continue
         text = form.get(key, "").strip()
         if text:

@@ -3,13 +3,16 @@
 Each section reads the same read models, through the same functions and with the same scoping,
 as the API's lists: an agent's open cases by next deadline, a department's queue and incoming
 handoffs, a supervisor's / manager's / executive's escalation inbox by waiting time, an incident
-manager's active incidents.
+manager's active incidents; a compliance officer's integrity status; a privacy officer's holds
+and recent erasures.
 """
 
 from datetime import datetime
 from typing import Any
 
+from api.console.audit import integrity_status
 from api.console.blueprint import bp, page
+from api.console.privacy import privacy_status
 from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.routes.cases import case_bodies
@@ -97,4 +100,8 @@ def home() -> tuple[str, int]:
         sections["inbox"] = _inbox(now)
     if actor.role == "incident_manager":
         sections["incidents"] = _incidents(now)
+    if actor.role == "compliance_officer":
+        sections["integrity"] = integrity_status()
+    if actor.role == "privacy_officer":
+        sections["privacy"] = privacy_status()
     return page("home.html", sections=sections, now=now)

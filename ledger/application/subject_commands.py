@@ -103,6 +103,25 @@ class SubjectCommands:
             for subject in index.find(kind, value)
         ]
 
+    def data_subjects_recording(self, *events: str, limit: int) -> list[DataSubject]:
+        """The data subjects whose streams recorded one of `events` (class names, such as
+        "Erased" or "HoldPlaced"), the most recent first: a privacy officer's worklist."""
+        topics = [t for name in events for t in topics_of(getattr(DataSubject, name))]
+        app: Any = self
+        datastore = app.recorder.datastore
+        table = f'"{datastore.schema}"."{app.recorder.events_table_name}"'
+        with datastore.get_connection() as connection:
+            rows = connection.execute(
+                f"SELECT originator_id, MAX(notification_id) AS latest FROM {table} "  # noqa: S608
+                "WHERE topic = ANY(%s) GROUP BY originator_id ORDER BY latest DESC LIMIT %s",
+                (topics, limit),
+            ).fetchall()
+        return [self._get(DataSubject, row["originator_id"]) for row in rows]
+
+    def cases_holding(self, subject_id: UUID) -> list[Complaint | Incident]:
+        """The complaints and incidents that hold the person's data (sealed under their key)."""
+        return self._cases_holding(subject_id)
+
     def _check_no_case_hold(self, subject_id: UUID) -> None:
         for case in self._cases_holding(subject_id):
             if case.legal_hold is not None:

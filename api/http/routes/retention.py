@@ -105,6 +105,12 @@ def get_archive(case: str) -> Any:
 @problems(blp, 403)
 def report() -> Any:
     """What is due, what is held and why, and what was archived and destroyed by month"""
+    return retention_report()
+
+
+def retention_report() -> dict[str, Any]:
+    """The retention report's body (a dry run of the retention rules and the archive's counts);
+    the console's retention page shows the same."""
     run = retention()
     plan = run.run(dry_run=True)
     months = run.archive.counts_by_month()
