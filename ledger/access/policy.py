@@ -260,6 +260,11 @@ CONSOLE_VIEWS: Final[Mapping[str, str]] = {
     "console.hand-off": "handoffs.request_handoff",
     "console.accept_handoff": "handoffs.accept",
     "console.refuse_handoff": "handoffs.reject",
+    "console.hold": "retention.place_hold",
+    "console.lift-hold": "retention.lift_hold",
+    "console.complete_handoff": "handoffs.complete",
+    "console.acknowledge_escalation": "escalations.acknowledge",
+    "console.resolve_escalation": "escalations.resolve",
 }
 
 POLICY: Final[Mapping[str, Rule]] = {
