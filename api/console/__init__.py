@@ -8,7 +8,7 @@ from flask import Flask
 
 from api.config import Settings
 from api.console import cases, home, i18n, signin  # noqa: F401  (their views join the blueprint)
-from api.console import case_work  # noqa: F401
+from api.console import admin, case_work, lists  # noqa: F401
 from api.console.blueprint import Console, bp, page
 from api.console.second_factor import SecondFactors
 from api.console.sessions import SessionStore

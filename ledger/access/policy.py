@@ -265,6 +265,20 @@ CONSOLE_VIEWS: Final[Mapping[str, str]] = {
     "console.complete_handoff": "handoffs.complete",
     "console.acknowledge_escalation": "escalations.acknowledge",
     "console.resolve_escalation": "escalations.resolve",
+    "console.list_cases": "cases.list_complaints",
+    "console.list_incidents": "worklists.incidents",
+    "console.list_handoffs": "worklists.handoffs",
+    "console.list_escalations": "worklists.escalations",
+    "console.admin_tokens": "tokens.list_tokens",
+    "console.admin_issue_token": "tokens.issue",
+    "console.admin_approve": "tokens.approve",
+    "console.admin_revoke": "tokens.revoke",
+    "console.admin_staff": "staff.list_staff",
+    "console.admin_put_staff": "staff.put",
+    "console.admin_remove_staff": "staff.remove",
+    "console.admin_webhooks": "webhooks.list_webhooks",
+    "console.admin_subscribe": "webhooks.subscribe",
+    "console.admin_unsubscribe": "webhooks.unsubscribe",
 }
 
 POLICY: Final[Mapping[str, Rule]] = {
