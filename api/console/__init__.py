@@ -7,8 +7,7 @@ from datetime import timedelta
 from flask import Flask
 
 from api.config import Settings
-from api.console import cases, home, i18n, signin  # noqa: F401  (their views join the blueprint)
-from api.console import admin, case_work, lists  # noqa: F401
+from api.console import admin, case_work, cases, home, i18n, lists, signin  # noqa: F401  (their views join the blueprint)  # noqa: F401
 from api.console.blueprint import Console, bp, page
 from api.console.second_factor import SecondFactors
 from api.console.sessions import SessionStore

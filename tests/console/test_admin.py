@@ -59,7 +59,7 @@ def test_a_guarded_token_waits_for_a_second_administrator(app: Flask) -> None:
 
 def test_an_administrator_revokes_a_token(app: Flask) -> None:
     client, csrf = signed_in(app, ADMIN)
-    _, page = _issue(client, csrf, "agent")
+    assert _issue(client, csrf, "agent")[0] == 201
     listing = client.get("/console/admin/tokens").get_data(as_text=True)
     path = _form_path(listing, "revoke", after="(new-1)")
     assert client.post(path, data={"csrf": csrf}).status_code == 303
@@ -98,7 +98,13 @@ def test_a_member_of_staff_with_a_bad_email_names_the_field(app: Flask) -> None:
     client, csrf = signed_in(app, ADMIN)
     answer = client.post(
         "/console/admin/staff",
-        data={"csrf": csrf, "staff_id": "s-1", "display_name": "S", "email": "no", "level": "agent"},
+        data={
+            "csrf": csrf,
+            "staff_id": "s-1",
+            "display_name": "S",
+            "email": "no",
+            "level": "agent",
+        },
     )
     assert answer.status_code == 422 and "email" in answer.get_data(as_text=True)
 

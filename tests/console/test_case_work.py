@@ -24,7 +24,7 @@ def _handed_to_technical(app: Flask) -> str:
 
 
 def _handoff_form(page: str, action: str) -> str:
-    start = page.index(f"/{action}\"")
+    start = page.index(f'/{action}"')
     return page[page.rindex("/console/handoffs/", 0, start) : start + len(action) + 1]
 
 
@@ -83,7 +83,7 @@ def test_the_sending_agent_is_offered_no_handoff_form(app: Flask) -> None:
     client, _ = signed_in(app, AGENT)
     page = client.get(case).get_data(as_text=True)
     assert "Open handoff and escalations" in page
-    assert "/accept\"" not in page and "/complete\"" not in page
+    assert '/accept"' not in page and '/complete"' not in page
 
 
 def test_a_supervisor_acknowledges_and_resolves_an_escalation_on_the_case_page(

@@ -67,7 +67,9 @@ def test_department_staff_list_only_their_departments_cases(app: Flask) -> None:
 def test_the_handoff_list_shows_a_requested_handoff(app: Flask) -> None:
     client, csrf = signed_in(app, AGENT)
     case = register(client, csrf)
-    client.post(f"{case}/hand-off", data={"csrf": csrf, "to_department": "technical", "reason": "x"})
+    client.post(
+        f"{case}/hand-off", data={"csrf": csrf, "to_department": "technical", "reason": "x"}
+    )
     page = client.get("/console/lists/handoffs?state=requested").get_data(as_text=True)
     assert case.rsplit("/", 1)[1] in page and "technical" in page
 
