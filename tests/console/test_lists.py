@@ -21,6 +21,19 @@ def test_the_case_list_pages_with_the_apis_cursor(app: Flask) -> None:
     assert {r for r in references if r in following} == references - shown
 
 
+def test_the_csv_of_a_later_page_opens_that_pages_cursor(app: Flask) -> None:
+    client, csrf = signed_in(app, AGENT)
+    references = {register(client, csrf).rsplit("/", 1)[1] for _ in range(2)}
+    page = client.get("/console/lists/cases?limit=1").get_data(as_text=True)
+    found = _NEXT.search(page)
+    assert found, "no next-page link"
+    answer = client.post(found.group(1).replace("&amp;", "&"), data={"csrf": csrf})
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    rows = answer.get_data(as_text=True).splitlines()[1:]
+    assert len(rows) == 1 and rows[0].split(",")[0] in references
+    assert rows[0].split(",")[0] not in page
+
+
 def test_a_filter_narrows_the_case_list(app: Flask) -> None:
     client, csrf = signed_in(app, AGENT)
     case = register(client, csrf)
