@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Test processes (pytest-xdist): `make test TEST_PROCESSES=0` runs in this process alone.
 TEST_PROCESSES ?= 2
 
-.PHONY: run test lint fmt bench bench-scale fuzz reliability clean
+.PHONY: run test lint fmt bench bench-scale fuzz reliability screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ FUZZ_STEPS ?= 40
 fuzz: $(STAMP)
 	LEDGER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LEDGER_FUZZ_STEPS=$(FUZZ_STEPS) \
 		$(BIN)/python -m pytest -q tests/api/test_fuzz.py
+
+# A PNG of each main console page in English and Chinese under var/screenshots/ (Chromium,
+# chromium-driver and fonts-noto-cjk from Debian).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.console.screenshots
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,11 +8,14 @@ from flask import Flask
 
 from api.config import Settings
 from api.console import (  # noqa: F401  (their views join the blueprint)
+    admin,
     audit,
+    case_work,
     cases,
     home,
     i18n,
     incidents,
+    lists,
     permits,
     privacy,
     signin,

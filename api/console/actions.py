@@ -75,5 +75,7 @@ ACTIONS: dict[str, Action] = {
         Action("customer-replied", common.EmptyIn, _complaint("record_customer_reply")),
         Action("escalate", RaiseEscalationIn, _escalate, names_complaint=True),
         Action("hand-off", RequestHandoffIn, _hand_off, names_complaint=True),
+        Action("hold", common.ReasonIn, _complaint("place_case_hold")),
+        Action("lift-hold", common.ReasonIn, _complaint("lift_case_hold")),
     )
 }

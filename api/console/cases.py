@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from api.console.actions import ACTIONS, Action
 from api.console.blueprint import bp, current_session, page
+from api.console.case_work import open_work
 from api.console.forms import FormError, read_form
 from api.http.identity import current_actor
 from api.http.paths import complaint_id, record_id
@@ -104,6 +105,7 @@ def _case_page(
         clocks=clocks,
         timeline=_timeline(cid),
         actions=_allowed_actions(),
+        work=open_work(body),
         acted=acted,
         refused=refused,
         errors=errors or {},

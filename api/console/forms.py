@@ -32,6 +32,12 @@ def _body(schema: Schema, form: MultiDict[str, str], prefix: str = "") -> dict[s
     body: dict[str, Any] = {}
     for name, field in schema.fields.items():
         key = f"{prefix}{field.data_key or name}"
+        if isinstance(field, fields.List):
+            # A multiple choice (checkboxes, <select multiple>) posts the name once per value.
+            chosen = [v.strip() for v in form.getlist(key) if v.strip()]
+            if chosen:
+                body[field.data_key or name] = chosen
+            continue
         if isinstance(field, fields.Nested):
             nested = _body(field.schema, form, f"{key}.")
             if nested:

@@ -103,9 +103,18 @@ def second_factor() -> Response | tuple[str, int]:
     staff_id = session.principal.staff_id
     if request.method == "POST":
         now = request_state().ledger.clock.now()
+        # Bad codes count with bad tokens, per address and per staff member (a six-digit code
+        # falls to guessing far sooner than a token does, from however many addresses).
+        limiter = access_control().limiter
+        keys = (request.remote_addr or "unknown", f"second-factor:{staff_id}")
+        if any(limiter.retry_after(key, now) is not None for key in keys):
+            request_state().decision = "refused"
+            return page("second_factor.html", 429, uri=None, error="throttled")
         if c.factors.verify(staff_id, request.form.get("code", "").strip(), now=now):
             c.sessions.set(session, factor="passed")
             return redirect(url_for("console.home"), 303)
+        for key in keys:
+            limiter.failed(key, now)
         request_state().decision = "refused"
         return page("second_factor.html", 401, uri=None, error="invalid")
     uri = None

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
@@ -58,3 +59,29 @@ def test_a_masked_role_needs_no_second_factor(guarded_app: Flask) -> None:
     client = guarded_app.test_client()
     _token_step(guarded_app, client, EXECUTIVE)
     assert client.get("/console/").status_code == 200
+
+
+def test_wrong_codes_are_limited_like_bad_tokens(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    app = console_app(
+        database_url, clock, tmp_path, console_second_factor=True, auth_max_failures=3
+    )
+    try:
+        client = app.test_client()
+        _token_step(app, client, AGENT)
+        page = client.get("/console/second-factor").get_data(as_text=True)
+        found = _URI.search(page)
+        assert found
+        totp = pyotp.parse_uri(found.group(0).replace("&amp;", "&"))
+        csrf = csrf_of(page)
+        for _ in range(3):
+            wrong = client.post("/console/second-factor", data={"csrf": csrf, "code": "000000"})
+            assert wrong.status_code == 401
+        right = {"csrf": csrf, "code": totp.at(clock.now())}
+        assert client.post("/console/second-factor", data=right).status_code == 429
+        clock.advance(timedelta(seconds=61))  # the failure window passes
+        right = {"csrf": csrf, "code": totp.at(clock.now())}
+        assert client.post("/console/second-factor", data=right).status_code == 303
+    finally:
+        app.extensions["ledger"].close()
