@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.background import BackgroundJobs, Job
 from api.config import Settings
-from api.http import idempotency, paths
+from api.http import conditional, idempotency, paths
 from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
@@ -26,7 +26,6 @@ from api.http.problems import (
     from_unexpected,
     unavailable,
 )
-from api.http.request_state import request_state
 from api.http.routes import (
     audit,
     cases,
@@ -37,6 +36,7 @@ from api.http.routes import (
     incidents,
     integrity,
     operations,
+    problem_pages,
     retention,
     subjects,
     tokens,
@@ -133,6 +133,7 @@ def create_app(
     app.extensions["ledger"] = ledger
     app.extensions["retry_after"] = settings.retry_after
     app.extensions["two_person_rule"] = settings.two_person_rule
+    app.extensions["require_if_match"] = settings.require_if_match
     cases.install(app, ledger, mode=settings.projections)
     token_store = TokenGrants(ledger, TokenStore(ledger.recorder.datastore))  # type: ignore[attr-defined]
     app.extensions["access"] = AccessControl(
@@ -165,14 +166,15 @@ def create_app(
         operations.blp,
         integrity.blp,
         retention.blp,
+        problem_pages.blp,
     ):
         api.register_blueprint(blueprint)
 
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)
-    app.after_request(_add_etag)
     app.after_request(_log_access)
     app.after_request(record_operation)
+    app.after_request(conditional.finish)  # runs first: the log and the replay see its answer
     app.register_error_handler(LedgerError, from_ledger_error)
     app.register_error_handler(Exception, _unexpected)
     return app
@@ -209,14 +211,7 @@ def _identify_and_claim() -> Any:
     if refused := guard():
         return refused
     refuse_bad_body()
-    return idempotency.check_key()
-
-
-def _add_etag(response: Response) -> Response:
-    etag = request_state().etag
-    if etag and response.status_code < 300:
-        response.headers["ETag"] = etag
-    return response
+    return idempotency.check_key() or conditional.check_if_match()
 
 
 def _log_access(response: Response) -> Response:

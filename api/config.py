@@ -47,6 +47,11 @@ class Settings:
     db_timeout: int = 5
     statement_timeout: int = 30
     retry_after: int = 5
+    # Reverse proxies in front whose X-Forwarded-For the service trusts (the client address
+    # the bad-token limiter counts by); 0 = the peer is the client.
+    trusted_proxies: int = 0
+    # A command on a record without If-Match is refused (428) rather than applied blind.
+    require_if_match: bool = False
 
     @property
     def claim_lease(self) -> timedelta:
@@ -151,5 +156,7 @@ class Settings:
             db_timeout=integer("LEDGER_DB_TIMEOUT", 5, 1, 300),
             statement_timeout=integer("LEDGER_STATEMENT_TIMEOUT", 30, 0, 3600),
             retry_after=integer("LEDGER_RETRY_AFTER", 5, 1, 3600),
+            trusted_proxies=integer("LEDGER_TRUSTED_PROXIES", 0, 0, 16),
+            require_if_match=switch("LEDGER_REQUIRE_IF_MATCH", default=False),
         )
         return settings

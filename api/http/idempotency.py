@@ -82,7 +82,7 @@ def check_key() -> Response | None:
     if not 1 <= len(key) <= 255 or not key.isprintable():
         return problem(
             400,
-            "Invalid request",
+            "invalid-request",
             "Idempotency-Key must be 1-255 printable characters.",
             field=HEADER,
         )
@@ -123,7 +123,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) ->
     if record.fingerprint != fingerprint:
         return problem(
             422,
-            "Idempotency key reused",
+            "idempotency-key-reused",
             "This Idempotency-Key was used for a different request.",
             field=HEADER,
         )
@@ -140,7 +140,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) ->
     elif record.result == WITHHELD:
         return problem(
             409,
-            "Request already answered",
+            "request-already-answered",
             "The request with this Idempotency-Key succeeded; its answer held a secret that is "
             "shown only once and is not kept.",
             field=HEADER,
@@ -162,14 +162,14 @@ def _unanswered(record: IdempotencyRecord, state: RequestState) -> Response:
         wait = max(timedelta(seconds=1), record.recorded_at + lease - now)
         return problem(
             409,
-            "Request in progress",
+            "request-in-progress",
             "A request with this Idempotency-Key is still running.",
             field=HEADER,
             headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
         )
     return problem(
         409,
-        "Request already answered",
+        "request-already-answered",
         "The request with this Idempotency-Key stored its changes; its answer was not kept.",
         field=HEADER,
     )

@@ -28,7 +28,7 @@ from ledger.cases.complaint_state import (
     ComplaintState,
 )
 from ledger.cases.references import COMPLAINT_REFERENCES
-from ledger.errors import DomainError
+from ledger.errors import DomainError, InvalidValueError
 from ledger.values import CHANNELS, Actor, Customer
 from privacy.fields import Personal
 
@@ -68,7 +68,7 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
     ) -> "Complaint":
         """Register first, then handle: nothing can happen to a complaint before this."""
         if channel not in CHANNELS:
-            raise DomainError(f"unknown channel; expected one of {CHANNELS}", field="channel")
+            raise InvalidValueError(f"unknown channel; expected one of {CHANNELS}", field="channel")
         if summary.is_blank():
             raise DomainError("a complaint needs a summary", field="summary")
         return cls(

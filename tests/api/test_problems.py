@@ -39,7 +39,7 @@ def test_an_unknown_department_is_refused_and_nothing_is_registered(client: Flas
     response = client.post(
         "/v1/complaints", json={**NEW_COMPLAINT, "department": "marketing"}, headers=AGENT
     )
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert response.get_json()["field"] == "department"
     assert register(client)["reference"] == "CMP-2026-000001"
 

@@ -136,7 +136,7 @@ def list_complaints(args: dict[str, Any]) -> Any:
             after=args.get("cursor"),
         )
     except BadCursorError as error:
-        return problem(422, "Invalid request", str(error), field="cursor")
+        return problem(422, "invalid-request", str(error), field="cursor")
     return {
         "position": position,
         "as_of": now,
