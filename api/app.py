@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.background import BackgroundJobs, Job
 from api.config import Settings
@@ -120,6 +121,11 @@ def create_app(
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
     app.request_class = LedgerRequest  # every JSON body read one way (api.http.body_limits)
+    if settings.trusted_proxies:
+        # The client address (what the bad-token limiter counts by) is the one the nearest
+        # trusted proxy saw; addresses further left in X-Forwarded-For are the client's to forge.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         API_TITLE="Complaint and incident audit ledger",
         API_VERSION="v1",

@@ -162,9 +162,10 @@ class UnsupportedBody(HTTPException):
 
 
 def _has_body() -> bool:
-    return bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", ""
-    ).lower()
+    return (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
 
 
 def refuse_bad_body() -> None:

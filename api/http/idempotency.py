@@ -8,7 +8,9 @@ record the endpoint answers with, that record's `kind:id:version`. So a crash or
 between that commit and the answer cannot let a retry write again, and a concurrent duplicate's
 save fails as a whole (`DuplicateRequestError`) and is answered with the first result.
 
-After the answer the record is set to what was answered (a body, a refusal); a request that
+After the answer the record is set to what was answered (a body, a refusal) and the headers
+that say more about it (`Location`, `ETag`, ...), so a replay has the first answer's status, body
+and headers; a record's `ETag` is computed again from the version it shows. A request that
 saved nothing and failed on our side (5xx) leaves no record, so its retry runs again.
 """
 
@@ -39,6 +41,24 @@ HEADER = "Idempotency-Key"
 PROBLEM = "problem:"
 BODY = "body:"
 WITHHELD = "withheld"
+# Before any of those, a first line `headers:{json}` keeps the answer's headers worth replaying.
+HEADERS = "headers:"
+REPLAYED_HEADERS = (
+    "Location",
+    "Content-Location",
+    "ETag",
+    "Last-Modified",
+    "Retry-After",
+    "Allow",
+    "Accept",
+)
+# Where a record created by a 201 lives, for a record the first save wrote before its answer.
+LOCATIONS = {
+    "complaint": "/v1/complaints/{}",
+    "escalation": "/v1/escalations/{}",
+    "handoff": "/v1/handoffs/{}",
+    "incident": "/v1/incidents/{}",
+}
 log = logging.getLogger(__name__)
 # The aggregate behind each re-presentable kind: a save of it records `kind:id:version`.
 AGGREGATES: dict[str, type[Aggregate]] = {
@@ -129,15 +149,16 @@ def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) ->
         )
     if record.status is None or record.result is None:
         return _unanswered(record, state)
-    if record.result.startswith(PROBLEM):
+    headers, result = _split_headers(record.result)
+    if result.startswith(PROBLEM):
         response = Response(
-            record.result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
+            result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
         )
-    elif record.result.startswith(BODY):
+    elif result.startswith(BODY):
         response = Response(
-            record.result.removeprefix(BODY), status=record.status, mimetype="application/json"
+            result.removeprefix(BODY), status=record.status, mimetype="application/json"
         )
-    elif record.result == WITHHELD:
+    elif result == WITHHELD:
         return problem(
             409,
             "request-already-answered",
@@ -146,12 +167,33 @@ def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) ->
             field=HEADER,
         )
     else:
+        # The record as first shown; its tag and date are set again from that version.
         response = Response(
-            json.dumps(re_present(record.result)), status=record.status, mimetype="application/json"
+            json.dumps(re_present(result)), status=record.status, mimetype="application/json"
         )
-        response.headers["ETag"] = f'"{record.result.rsplit(":", 1)[1]}"'
+        headers.pop("ETag", None)
+        headers.pop("Last-Modified", None)
+        kind, aggregate_id, _ = result.split(":")
+        if record.status == 201 and kind in LOCATIONS:
+            headers.setdefault("Location", LOCATIONS[kind].format(aggregate_id))
+    for name, value in headers.items():
+        response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _split_headers(result: str) -> tuple[dict[str, str], str]:
+    """The headers kept with a stored answer, and the answer itself."""
+    if not result.startswith(HEADERS):
+        return {}, result
+    line, _, rest = result.partition("\n")
+    headers: dict[str, str] = json.loads(line.removeprefix(HEADERS))
+    return headers, rest
+
+
+def _with_headers(response: Response, result: str) -> str:
+    kept = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+    return f"{HEADERS}{json.dumps(kept)}\n{result}" if kept else result
 
 
 def _unanswered(record: IdempotencyRecord, state: RequestState) -> Response:
@@ -193,7 +235,13 @@ def record_answer(response: Response) -> Response:
         else:
             result = BODY + response.get_data(as_text=True)
     answer = Completion(
-        key.scope, key.key, key.fingerprint, response.status_code, result, key.at, not key.recorded
+        key.scope,
+        key.key,
+        key.fingerprint,
+        response.status_code,
+        _with_headers(response, result),
+        key.at,
+        not key.recorded,
     )
     try:
         state.ledger.side_tables.record_answer(answer)

@@ -271,5 +271,7 @@ def re_present(reference: str) -> dict[str, Any]:
     """Re-render a remembered `kind:id:version` exactly as it was first shown."""
     kind, aggregate_id, version = reference.split(":")
     load, body, schema = RESOURCES[kind]
-    dumped: dict[str, Any] = schema().dump(body(load(ledger(), UUID(aggregate_id), int(version))))
+    aggregate = load(ledger(), UUID(aggregate_id), int(version))
+    remember(aggregate)
+    dumped: dict[str, Any] = schema().dump(body(aggregate))
     return dumped

@@ -14,7 +14,7 @@ from ledger.application.case_commands import CaseCommands
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.references import COMPLAINT_REFERENCES
-from ledger.errors import ConcurrencyError, DomainError, InvalidValueError
+from ledger.errors import ConcurrencyError, InvalidValueError
 from ledger.policy.service_policy import Policy
 from ledger.store.side_tables import SideTables
 from ledger.values import ESCALATION_LEVELS, Actor, Customer

@@ -36,7 +36,9 @@ class Escalation(Aggregate):
         if subject_kind not in SUBJECT_KINDS:
             raise DomainError(f"escalations attach to {SUBJECT_KINDS}", field="subject_kind")
         if level not in ESCALATION_LEVELS:
-            raise InvalidValueError(f"unknown level; expected one of {ESCALATION_LEVELS}", field="level")
+            raise InvalidValueError(
+                f"unknown level; expected one of {ESCALATION_LEVELS}", field="level"
+            )
         if not reason.strip():
             raise DomainError("an escalation needs a reason", field="reason")
         rank = level_rank(level)

@@ -162,7 +162,9 @@ class IncidentResponse(IncidentState):
             raise DomainError("the response needs an incident_lead", field="roles")
         for role, staff_id in roles.items():
             if role not in known_roles:
-                raise InvalidValueError(f"unknown role; expected one of {known_roles}", field="roles")
+                raise InvalidValueError(
+                    f"unknown role; expected one of {known_roles}", field="roles"
+                )
             if blank(staff_id):
                 raise DomainError("a role is held by a staff id", field="roles")
         self.trigger_event(
