@@ -18,6 +18,7 @@ from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
+from api.http.openapi_http import HttpSemanticsPlugin
 from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.http.problems import (
@@ -64,6 +65,7 @@ class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
 
     ERROR_SCHEMA = ProblemOut
+    DEFAULT_ERROR_RESPONSE_NAME = None  # every status is listed (api.http.openapi_http)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return _unexpected(error)
@@ -75,8 +77,6 @@ class ProblemApi(Api):  # type: ignore[misc]
             if status >= 400:
                 response["content"] = {PROBLEM_JSON: {"schema": ProblemOut}}
             self.spec.components.response(status.name, response, lazy=True)
-        default = {"description": "A problem", "content": {PROBLEM_JSON: {"schema": ProblemOut}}}
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -157,7 +157,7 @@ def create_app(
     )
     if clock is None if background is None else background:
         _start_background_jobs(app, settings)
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin()]})
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin(), HttpSemanticsPlugin()]})
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
         health.blp,
