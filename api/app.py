@@ -19,6 +19,7 @@ from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
 from api.http.openapi_http import HttpSemanticsPlugin
+from api.http.openapi_vocabulary import declare_vocabularies
 from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.http.problems import (
@@ -175,6 +176,7 @@ def create_app(
         problem_pages.blp,
     ):
         api.register_blueprint(blueprint)
+    declare_vocabularies(api.spec.components.schemas, ledger.policy)
 
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)
