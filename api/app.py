@@ -219,7 +219,7 @@ def _identify_and_claim() -> Any:
     if refused := guard():
         return refused
     refuse_bad_body()
-    return idempotency.check_key() or conditional.check_if_match()
+    return conditional.refuse_long_tags() or idempotency.check_key() or conditional.check_if_match()
 
 
 def _log_access(response: Response) -> Response:

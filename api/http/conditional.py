@@ -24,6 +24,7 @@ from api.http.request_state import request_state
 from ledger.access.policy import visibility_for
 
 MEDIA = "json"
+MAX_TAGS_LENGTH = 1024
 # Answers that keep these headers when turned into a 304 (RFC 9110 §15.4.5).
 _KEPT_ON_304 = ("ETag", "Vary", "Cache-Control", "Last-Modified", "Content-Location", "Expires")
 
@@ -40,6 +41,19 @@ def remember(aggregate: Aggregate) -> None:
     state = request_state()
     state.etag = record_etag(aggregate)
     state.last_modified = http_date(aggregate.modified_on)
+
+
+def refuse_long_tags() -> Response | None:
+    """400 for an If-Match or If-None-Match longer than any list of our tags needs."""
+    for name in ("If-Match", "If-None-Match"):
+        if len(request.headers.get(name, "")) > MAX_TAGS_LENGTH:
+            return problem(
+                400,
+                "invalid-request",
+                f"{name} is longer than {MAX_TAGS_LENGTH} characters.",
+                field=name,
+            )
+    return None
 
 
 def check_if_match() -> Response | None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate
@@ -37,6 +38,9 @@ from ledger.store.idempotency import Completion, IdempotencyKey
 from ledger.store.side_tables import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# Printable ASCII without a space at either end (HTTP would strip it): the documented shape.
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+KEY_SHAPE = re.compile(KEY_PATTERN)
 # How a stored answer is kept: a problem or a plain body verbatim, a record as its pointer.
 PROBLEM = "problem:"
 BODY = "body:"
@@ -99,11 +103,11 @@ def check_key() -> Response | None:
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
         return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
+    if not KEY_SHAPE.match(key):
         return problem(
             400,
             "invalid-request",
-            "Idempotency-Key must be 1-255 printable characters.",
+            "Idempotency-Key must be 1-255 printable ASCII characters.",
             field=HEADER,
         )
     state = request_state()

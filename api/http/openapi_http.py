@@ -20,13 +20,15 @@ from typing import Any
 
 from apispec import BasePlugin
 
+from api.http.conditional import MAX_TAGS_LENGTH
 from api.http.idempotency import HEADER as IDEMPOTENCY_KEY
+from api.http.idempotency import KEY_PATTERN
 from api.http.problems import PROBLEM_JSON
 
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemOut"}
 # Path parameters that name a record (api.http.request_facts): a command on one takes If-Match.
 RECORD_PARAMETERS = ("{complaint}", "{incident}", "{escalation}", "{handoff}", "{case}")
-_TEXT = {"type": "string", "maxLength": 1024}
+_TEXT = {"type": "string", "maxLength": MAX_TAGS_LENGTH}
 ETAG = {
     "description": "The representation's strong entity tag; send it in If-Match or If-None-Match",
     "schema": _TEXT,
@@ -44,7 +46,7 @@ HEADER_PARAMETERS = {
             "type": "string",
             "minLength": 1,
             "maxLength": 255,
-            "pattern": r"^[!-~]([ -~]*[!-~])?$",
+            "pattern": KEY_PATTERN,
         },
     },
     "If-Match": {
@@ -92,8 +94,9 @@ def describe(path: str, method: str, operation: dict[str, Any]) -> None:
     successes = [r for s, r in responses.items() if s.startswith("2")]
     responses["429"] = _problem(429, {"Retry-After": RETRY_AFTER})
     responses["503"] = _problem(503, {"Retry-After": RETRY_AFTER})
-    if on_record:
+    if "{" in path:  # a path naming something that may not exist, or not for this caller
         responses.setdefault("404", _problem(404))
+    responses.setdefault("400", _problem(400))  # a malformed header, at least
     if method == "get":
         parameters.append(_header_parameter("If-None-Match"))
         for response in successes:
@@ -108,7 +111,6 @@ def describe(path: str, method: str, operation: dict[str, Any]) -> None:
         }
         for response in successes:  # a record's tag too, when the answer shows one
             _add_headers(response, {"Idempotent-Replayed": replayed, "ETag": ETAG})
-        responses.setdefault("400", _problem(400))
         responses["409"] = _problem(409, {"Retry-After": RETRY_AFTER})
         responses.setdefault("422", _problem(422))
         responses["415"] = _problem(415)

@@ -25,7 +25,9 @@ import schemathesis
 from flask import Flask
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
+from schemathesis.generation.meta import CoverageScenario
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+from schemathesis.transport.wsgi import WSGITransport
 
 from api.app import create_app
 from api.config import Settings
@@ -62,7 +64,7 @@ IDENTITIES = (
 )
 # What an invalid request may get besides schemathesis's defaults: 413 for a body over the
 # configured limit is a refusal too.
-REFUSALS = [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]
+REFUSALS = [400, 401, 403, 404, 405, 406, 409, 412, 413, 415, 422, 428, 429]
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
@@ -80,6 +82,11 @@ def _config() -> dict[str, Any]:
         "checks": {
             "enabled": True,
             "negative_data_rejection": {"expected-statuses": REFUSALS},
+            # Valid data may still be refused by the record's state: 409, or 412 for an
+            # If-Match that names another version.
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", 401, 403, 404, 409, 412, 429, "5xx"]
+            },
         },
         "phases": {
             "examples": {"enabled": True, "fill-missing": True},
@@ -147,6 +154,8 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
                 database_url=database_url,
                 master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
                 signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
+                # One address sends thousands of bad tokens on purpose: no 429 for it.
+                auth_max_failures=10_000,
             ),
             clock=ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC)),
         )
@@ -157,7 +166,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 def _failures(finished: events.ScenarioFinished) -> list[str]:
     return [
         f"[{finished.phase.value}] {finished.recorder.label}: {check.name}: "
-        f"{check.failure_info.failure.title if check.failure_info else ''}\n"
+        f"{check.failure_info.failure.title if check.failure_info else ''} {check.failure_info.failure.message if check.failure_info else ''}\n"
         f"{check.failure_info.code_sample if check.failure_info else ''}"
         for checks in finished.recorder.checks.values()
         for check in checks
@@ -165,6 +174,22 @@ def _failures(finished: events.ScenarioFinished) -> list[str]:
     ]
 
 
+@pytest.fixture
+def wsgi_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schemathesis 4.32 hands its in-process WSGI transport the network-only options of
+    `requests` (`max_redirects`, ...) on the calls it makes without a session (the extra
+    requests of its checks), and Werkzeug's test client refuses them: drop them there."""
+    send = WSGITransport.send
+
+    def without_network_options(self: Any, case: Any, **kwargs: Any) -> Any:
+        for network_only in ("max_redirects", "verify", "cert", "proxies"):
+            kwargs.pop(network_only, None)
+        return send(self, case, **kwargs)
+
+    monkeypatch.setattr(WSGITransport, "send", without_network_options)
+
+
+@pytest.mark.usefixtures("wsgi_transport")
 def test_every_phase_of_schemathesis_finds_no_failure(target: Target) -> None:
     schema = schemathesis.openapi.from_wsgi(
         "/openapi.json", target.app, config=SchemathesisConfig.from_dict(_config())
@@ -176,14 +201,15 @@ def test_every_phase_of_schemathesis_finds_no_failure(target: Target) -> None:
             return target.next_token()
 
         def set(self, case: Any, token: str, context: Any) -> None:
+            data = case.meta.phase.data if case.meta else None
+            if getattr(data, "scenario", None) == CoverageScenario.MISSING_PARAMETER and (
+                str(getattr(data, "parameter", "")).lower() == "authorization"
+            ):
+                return  # the coverage phase's request without a token: it must be 401
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
     def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         target.prepare(case, kwargs)
-        # Some of the engine's calls (schemathesis 4.32) hand the in-process WSGI transport the
-        # network-only options of `requests`, which Werkzeug's test client refuses.
-        for network_only in ("max_redirects", "verify", "cert", "proxies"):
-            kwargs.pop(network_only, None)
 
     # The hook can only be global: registered for this run, and removed after it.
     schemathesis.hook(before_call)
@@ -200,5 +226,10 @@ def test_every_phase_of_schemathesis_finds_no_failure(target: Target) -> None:
     finally:
         GLOBAL_HOOK_DISPATCHER.unregister(before_call)
     assert errors == [], "\n".join(errors[:5])
-    assert failures == [], "\n\n".join(failures[:20])
-    assert {phase.lower() for phase in phases_run} >= {"examples", "coverage", "fuzzing", "stateful"}
+    assert failures == [], f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:30])
+    assert {phase.lower() for phase in phases_run} >= {
+        "examples",
+        "coverage",
+        "fuzzing",
+        "stateful",
+    }
