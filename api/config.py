@@ -70,6 +70,11 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     smtp_sender: str = "ledger@localhost"
+    # Reverse proxies in front whose X-Forwarded-For the service trusts (the client address
+    # the bad-token limiter counts by); 0 = the peer is the client.
+    trusted_proxies: int = 0
+    # A command on a record without If-Match is refused (428) rather than applied blind.
+    require_if_match: bool = False
 
     @property
     def claim_lease(self) -> timedelta:
@@ -189,6 +194,8 @@ class Settings:
             smtp_username=env.get("LEDGER_SMTP_USERNAME", "").strip(),
             smtp_password=env.get("LEDGER_SMTP_PASSWORD", ""),
             smtp_sender=env.get("LEDGER_SMTP_FROM", "").strip() or "ledger@localhost",
+            trusted_proxies=integer("LEDGER_TRUSTED_PROXIES", 0, 0, 16),
+            require_if_match=switch("LEDGER_REQUIRE_IF_MATCH", default=False),
         )
         return settings
 

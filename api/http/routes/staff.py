@@ -47,11 +47,11 @@ def read(staff_id: str) -> Any:
 def put(args: dict[str, Any], staff_id: str) -> Any:
     """Add or replace a member of staff; `reports_to` must name someone in the directory"""
     if len(staff_id) > 64:
-        return problem(422, "Unprocessable Entity", "at most 64 characters", field="staff_id")
+        return problem(422, "invalid-request", "at most 64 characters", field="staff_id")
     try:
         member = directory().put(StaffMember(staff_id=staff_id, **args))
     except DomainError as error:
-        return problem(422, "Unprocessable Entity", str(error), field=error.field)
+        return problem(422, "invalid-request", str(error), field=error.field)
     return asdict(member)
 
 

@@ -90,7 +90,9 @@ def access_export(args: dict[str, Any], subject: str) -> Any:
         values = state.ledger.subject_access(subject_id)
     except SubjectErasedError:
         return problem(
-            410, "Gone", "the person was erased: the ledger holds no readable data of theirs"
+            410,
+            "subject-erased",
+            "the person was erased: the ledger holds no readable data of theirs",
         )
     for value in values:  # every value shown is a reveal, in the request's audit row
         state.reveal_noted(subject_id, value.field)

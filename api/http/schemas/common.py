@@ -127,7 +127,7 @@ class ActorOut(Schema):
 
 class CustomerOut(Schema):
     subject_id = fields.UUID()
-    name = fields.String()
+    name = fields.String(allow_none=True)  # null for a role that sees no personal data
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
@@ -147,8 +147,8 @@ class ComplaintOut(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     channel = fields.String()
     customer = fields.Nested(CustomerOut)
-    summary = fields.String()
-    description = fields.String()
+    summary = fields.String(allow_none=True)  # null for a role that sees no personal data
+    description = fields.String(allow_none=True)
     department = fields.String()
     owner = fields.String(allow_none=True)
     category = fields.String(allow_none=True)
