@@ -20,6 +20,7 @@ from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
 from api.http.openapi_http import HttpSemanticsPlugin
+from api.http.openapi_text import declare_no_nul
 from api.http.openapi_vocabulary import declare_vocabularies
 from api.http.pagination import Cursors
 from api.http.presenters import write_access_log
@@ -105,6 +106,7 @@ class ProblemApi(Api):  # type: ignore[misc]
                 documented = True
             if documented:  # the schemas are in the document now: bound their vocabularies
                 declare_vocabularies(self.spec.components.schemas, self._policy)
+                declare_no_nul(self.spec.to_dict()["paths"], self.spec.components.schemas)
 
     def _openapi_json(self) -> Response:
         self.document()

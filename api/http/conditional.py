@@ -15,6 +15,11 @@ Without `If-Match` the command runs, unless `LEDGER_REQUIRE_IF_MATCH` asks for 4
 A GET with `If-None-Match` matching the answer's tag is answered 304 without a body.
 """
 
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from eventsourcing.domain import Aggregate
 from flask import Response, current_app, request
 from werkzeug.http import http_date, parse_etags, quote_etag
@@ -34,6 +39,12 @@ def record_etag(aggregate: Aggregate) -> str:
     actor = request_state().actor
     visibility = visibility_for(actor.role if actor else "")
     return quote_etag(f"{aggregate.version}-{visibility}-{MEDIA}")
+
+
+def entry_etag(entry: Mapping[str, Any]) -> str:
+    """The strong tag of an entry kept without versions (a staff member): its fields hashed."""
+    digest = hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()
+    return quote_etag(f"{digest[:32]}-{MEDIA}")
 
 
 def remember(aggregate: Aggregate) -> None:
@@ -64,6 +75,12 @@ def check_if_match() -> Response | None:
     record = facts.named_record() if facts is not None else None
     if record is None:
         return None  # a creation, or no record in the path: nothing to compare with
+    return check_tag(record_etag(record))
+
+
+def check_tag(current: str | None) -> Response | None:
+    """412 unless `If-Match` names `current`, the tag of the entry as it is now (None: there is
+    no such entry, which `*` does not match either); 428 without one if the deployment says so."""
     header = request.headers.get("If-Match")
     if header is None:
         if current_app.extensions.get("require_if_match"):
@@ -74,17 +91,17 @@ def check_if_match() -> Response | None:
                 field="If-Match",
             )
         return None
-    current = record_etag(record)
     tags = parse_etags(header)
     # Strong comparison (§13.1.1): a weak tag never matches; `*` matches any existing record.
-    if tags.star_tag or tags.contains(current.strip('"')):
+    if current is not None and (tags.star_tag or tags.contains(current.strip('"'))):
         return None
+    headers = {"ETag": current} if current is not None else None
     return problem(
         412,
         "precondition-failed",
         "The record changed since the version If-Match names; nothing was stored.",
         field="If-Match",
-        headers={"ETag": current},
+        headers=headers,
     )
 
 

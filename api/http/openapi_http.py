@@ -27,7 +27,15 @@ from api.http.problems import PROBLEM_JSON
 
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemOut"}
 # Path parameters that name a record (api.http.request_facts): a command on one takes If-Match.
-RECORD_PARAMETERS = ("{complaint}", "{incident}", "{escalation}", "{handoff}", "{case}")
+# A staff member is an entry of the directory, tagged by its fields (api.http.routes.staff).
+RECORD_PARAMETERS = (
+    "{complaint}",
+    "{incident}",
+    "{escalation}",
+    "{handoff}",
+    "{case}",
+    "{staff_id}",
+)
 _TEXT = {"type": "string", "maxLength": MAX_TAGS_LENGTH}
 ETAG = {
     "description": "The representation's strong entity tag; send it in If-Match or If-None-Match",

@@ -21,6 +21,7 @@ _FIELDS: dict[tuple[str, str], Callable[[Policy], tuple[str, ...]]] = {
     ("AssignRoleIn", "role"): lambda p: p.incidents.roles,
     ("ActivateIn", "roles"): lambda p: p.incidents.roles,
     ("IssueTokenIn", "department"): lambda p: p.departments,
+    ("WebhookIn", "departments"): lambda p: p.departments,
 }
 
 
