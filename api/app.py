@@ -10,15 +10,19 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import console
 from api.background import BackgroundJobs, Job
 from api.config import Settings
-from api.http import idempotency, paths
+from api.http import conditional, idempotency, paths
 from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
+from api.http.openapi_http import HttpSemanticsPlugin
+from api.http.openapi_text import declare_no_nul
+from api.http.openapi_vocabulary import declare_vocabularies
 from api.http.pagination import Cursors
 from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
@@ -29,7 +33,6 @@ from api.http.problems import (
     from_unexpected,
     unavailable,
 )
-from api.http.request_state import request_state
 from api.http.routes import (
     analytics,
     audit,
@@ -42,6 +45,7 @@ from api.http.routes import (
     integrity,
     notifications,
     operations,
+    problem_pages,
     retention,
     staff,
     subjects,
@@ -61,6 +65,7 @@ from ledger.application.service import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
 from ledger.policy.policy_file import load_policy
+from ledger.policy.service_policy import Policy
 from ledger.store.availability import install_store_gate, is_unavailable
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import load_keyring
@@ -73,9 +78,11 @@ class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
 
     ERROR_SCHEMA = ProblemOut
+    DEFAULT_ERROR_RESPONSE_NAME = None  # every status is listed (api.http.openapi_http)
 
-    def __init__(self, app: Flask, **kwargs: Any) -> None:
+    def __init__(self, app: Flask, *, policy: Policy, **kwargs: Any) -> None:
         self._undocumented: list[tuple[Any, str, Any]] = []
+        self._policy = policy
         self._documenting = threading.Lock()
         super().__init__(app, **kwargs)
 
@@ -91,12 +98,17 @@ class ProblemApi(Api):  # type: ignore[misc]
     def document(self) -> None:
         """Describe every registered blueprint in the API document (once; thread-safe)."""
         with self._documenting:
+            documented = False
             while self._undocumented:
                 blp, name, parameters = self._undocumented.pop(0)
                 blp.register_views_in_doc(
                     self, self._app, self.spec, name=name, parameters=parameters
                 )
                 self.spec.tag({"name": name, "description": blp.description})
+                documented = True
+            if documented:  # the schemas are in the document now: bound their vocabularies
+                declare_vocabularies(self.spec.components.schemas, self._policy)
+                declare_no_nul(self.spec.to_dict()["paths"], self.spec.components.schemas)
 
     def _openapi_json(self) -> Response:
         self.document()
@@ -112,8 +124,6 @@ class ProblemApi(Api):  # type: ignore[misc]
             if status >= 400:
                 response["content"] = {PROBLEM_JSON: {"schema": ProblemOut}}
             self.spec.components.response(status.name, response, lazy=True)
-        default = {"description": "A problem", "content": {PROBLEM_JSON: {"schema": ProblemOut}}}
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -158,6 +168,11 @@ def create_app(
     ledger = build_ledger(settings, clock=clock)
     app = Flask(__name__)
     app.request_class = LedgerRequest  # every JSON body read one way (api.http.body_limits)
+    if settings.trusted_proxies:
+        # The client address (what the bad-token limiter counts by) is the one the nearest
+        # trusted proxy saw; addresses further left in X-Forwarded-For are the client's to forge.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         API_TITLE="Complaint and incident audit ledger",
         API_VERSION="v1",
@@ -172,6 +187,7 @@ def create_app(
     app.extensions["retry_after"] = settings.retry_after
     app.extensions["two_person_rule"] = settings.two_person_rule
     app.extensions["reports_dir"] = settings.reports_dir
+    app.extensions["require_if_match"] = settings.require_if_match
     cases.install(app, ledger, mode=settings.projections)
     token_store = TokenGrants(ledger, TokenStore(ledger.recorder.datastore))  # type: ignore[attr-defined]
     app.extensions["access"] = AccessControl(
@@ -193,7 +209,11 @@ def create_app(
     )
     if clock is None if background is None else background:
         _start_background_jobs(app, settings)
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [BodyLimitPlugin()]})
+    api = ProblemApi(
+        app,
+        policy=ledger.policy,
+        spec_kwargs={"extra_plugins": [BodyLimitPlugin(), HttpSemanticsPlugin()]},
+    )
     api.spec.components.security_scheme(BEARER, BEARER_SCHEME)
     for blueprint in (
         health.blp,
@@ -214,15 +234,16 @@ def create_app(
         notifications.blp,
         worklists.blp,
         analytics.blp,
+        problem_pages.blp,
     ):
         api.register_blueprint(blueprint)
     console.install(app, settings)
 
     app.before_request(_identify_and_claim)
     idempotency.install(app, lease=settings.claim_lease)
-    app.after_request(_add_etag)
     app.after_request(_log_access)
     app.after_request(record_operation)
+    app.after_request(conditional.finish)  # runs first: the log and the replay see its answer
     app.register_error_handler(LedgerError, from_ledger_error)
     app.register_error_handler(Exception, _unexpected)
     return app
@@ -262,14 +283,7 @@ def _identify_and_claim() -> Any:
     if refused := guard():
         return refused
     refuse_bad_body()
-    return idempotency.check_key()
-
-
-def _add_etag(response: Response) -> Response:
-    etag = request_state().etag
-    if etag and response.status_code < 300:
-        response.headers["ETag"] = etag
-    return response
+    return conditional.refuse_long_tags() or idempotency.check_key() or conditional.check_if_match()
 
 
 def _log_access(response: Response) -> Response:

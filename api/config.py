@@ -75,6 +75,11 @@ class Settings:
     console_idle_minutes: int = 30
     console_absolute_hours: int = 12
     console_second_factor: bool = False
+    # Reverse proxies in front whose X-Forwarded-For the service trusts (the client address
+    # the bad-token limiter counts by); 0 = the peer is the client.
+    trusted_proxies: int = 0
+    # A command on a record without If-Match is refused (428) rather than applied blind.
+    require_if_match: bool = False
 
     @property
     def claim_lease(self) -> timedelta:
@@ -202,6 +207,8 @@ class Settings:
             console_idle_minutes=integer("LEDGER_CONSOLE_IDLE_MINUTES", 30, 1, 24 * 60),
             console_absolute_hours=integer("LEDGER_CONSOLE_ABSOLUTE_HOURS", 12, 1, 7 * 24),
             console_second_factor=switch("LEDGER_CONSOLE_SECOND_FACTOR", default=False),
+            trusted_proxies=integer("LEDGER_TRUSTED_PROXIES", 0, 0, 16),
+            require_if_match=switch("LEDGER_REQUIRE_IF_MATCH", default=False),
         )
         return settings
 

@@ -2,6 +2,7 @@
 
     LedgerError
     ├── DomainError            a command the business rules refuse (HTTP 409)
+    │   └── InvalidValueError  a value no command takes, whatever the record's state (HTTP 422)
     ├── NotFoundError          no such record (HTTP 404)
     ├── ConcurrencyError       another write to the same record won the race (HTTP 409)
     ├── DuplicateRequestError  another request with the same Idempotency-Key was stored first
@@ -21,6 +22,10 @@ class DomainError(LedgerError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidValueError(DomainError):
+    """A value outside the ledger's vocabulary (an unknown category, level or department)."""
 
 
 class NotFoundError(LedgerError):

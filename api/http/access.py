@@ -65,7 +65,7 @@ def request_id() -> str:
 
 def _unauthorized(detail: str, *, invalid: bool) -> Response:
     challenge = f'{REALM}, error="invalid_token"' if invalid else REALM
-    return problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
+    return problem(401, "unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
 def guard() -> Response | None:
@@ -81,7 +81,7 @@ def guard() -> Response | None:
     if retry is not None:
         return problem(
             429,
-            "Too many failed authentications",
+            "too-many-failed-authentications",
             "Too many invalid tokens from this address; try again later.",
             headers={"Retry-After": str(retry)},
         )
@@ -116,7 +116,7 @@ def guard() -> Response | None:
     if decision.outcome == "hidden":
         raise facts.hidden()
     if decision.outcome == "forbidden" or decision.role is None:
-        return problem(403, "Forbidden", "Your role may not do this.")
+        return problem(403, "forbidden", "Your role may not do this.")
     facts.load_named()  # every record the path names, as its kind, whatever the cell asked
     state.actor = Actor(staff_id=found.staff_id, role=decision.role, department=found.department)
     # The command acts on the records the decision loaded: one read each, not two.

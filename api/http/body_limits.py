@@ -150,7 +150,30 @@ class LedgerRequest(Request):
             raise
 
 
+class UnsupportedBody(HTTPException):
+    """A body that is not JSON (415): every body the service takes is JSON."""
+
+    code = 415
+    description = "The request body must be JSON (Content-Type: application/json)."
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        # RFC 9110 §15.5.16: the media types that would have been accepted.
+        return [*super().get_headers(*args, **kwargs), ("Accept", "application/json")]
+
+
+def _has_body() -> bool:
+    return (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
+
+
 def refuse_bad_body() -> None:
-    """Raise BodyError (answered as a 4xx problem) if the request has a JSON body we refuse."""
-    if isinstance(request, LedgerRequest) and request.is_json:
+    """Raise UnsupportedBody (415) for a body that is not JSON, BodyError (a 4xx problem) for
+    a JSON body we refuse."""
+    if not isinstance(request, LedgerRequest):
+        return
+    if request.is_json:
         request.json_body()
+    elif _has_body() and request.method in ("POST", "PUT", "PATCH"):
+        raise UnsupportedBody()

@@ -8,7 +8,9 @@ record the endpoint answers with, that record's `kind:id:version`. So a crash or
 between that commit and the answer cannot let a retry write again, and a concurrent duplicate's
 save fails as a whole (`DuplicateRequestError`) and is answered with the first result.
 
-After the answer the record is set to what was answered (a body, a refusal); a request that
+After the answer the record is set to what was answered (a body, a refusal) and the headers
+that say more about it (`Location`, `ETag`, ...), so a replay has the first answer's status, body
+and headers; a record's `ETag` is computed again from the version it shows. A request that
 saved nothing and failed on our side (5xx) leaves no record, so its retry runs again.
 """
 
@@ -16,6 +18,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate
@@ -35,10 +38,31 @@ from ledger.store.idempotency import Completion, IdempotencyKey
 from ledger.store.side_tables import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# Printable ASCII without a space at either end (HTTP would strip it): the documented shape.
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+KEY_SHAPE = re.compile(KEY_PATTERN)
 # How a stored answer is kept: a problem or a plain body verbatim, a record as its pointer.
 PROBLEM = "problem:"
 BODY = "body:"
 WITHHELD = "withheld"
+# Before any of those, a first line `headers:{json}` keeps the answer's headers worth replaying.
+HEADERS = "headers:"
+REPLAYED_HEADERS = (
+    "Location",
+    "Content-Location",
+    "ETag",
+    "Last-Modified",
+    "Retry-After",
+    "Allow",
+    "Accept",
+)
+# Where a record created by a 201 lives, for a record the first save wrote before its answer.
+LOCATIONS = {
+    "complaint": "/v1/complaints/{}",
+    "escalation": "/v1/escalations/{}",
+    "handoff": "/v1/handoffs/{}",
+    "incident": "/v1/incidents/{}",
+}
 log = logging.getLogger(__name__)
 # The aggregate behind each re-presentable kind: a save of it records `kind:id:version`.
 AGGREGATES: dict[str, type[Aggregate]] = {
@@ -79,11 +103,11 @@ def check_key() -> Response | None:
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
         return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
+    if not KEY_SHAPE.match(key):
         return problem(
             400,
-            "Invalid request",
-            "Idempotency-Key must be 1-255 printable characters.",
+            "invalid-request",
+            "Idempotency-Key must be 1-255 printable ASCII characters.",
             field=HEADER,
         )
     state = request_state()
@@ -123,35 +147,57 @@ def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) ->
     if record.fingerprint != fingerprint:
         return problem(
             422,
-            "Idempotency key reused",
+            "idempotency-key-reused",
             "This Idempotency-Key was used for a different request.",
             field=HEADER,
         )
     if record.status is None or record.result is None:
         return _unanswered(record, state)
-    if record.result.startswith(PROBLEM):
+    headers, result = _split_headers(record.result)
+    if result.startswith(PROBLEM):
         response = Response(
-            record.result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
+            result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
         )
-    elif record.result.startswith(BODY):
+    elif result.startswith(BODY):
         response = Response(
-            record.result.removeprefix(BODY), status=record.status, mimetype="application/json"
+            result.removeprefix(BODY), status=record.status, mimetype="application/json"
         )
-    elif record.result == WITHHELD:
+    elif result == WITHHELD:
         return problem(
             409,
-            "Request already answered",
+            "request-already-answered",
             "The request with this Idempotency-Key succeeded; its answer held a secret that is "
             "shown only once and is not kept.",
             field=HEADER,
         )
     else:
+        # The record as first shown; its tag and date are set again from that version.
         response = Response(
-            json.dumps(re_present(record.result)), status=record.status, mimetype="application/json"
+            json.dumps(re_present(result)), status=record.status, mimetype="application/json"
         )
-        response.headers["ETag"] = f'"{record.result.rsplit(":", 1)[1]}"'
+        headers.pop("ETag", None)
+        headers.pop("Last-Modified", None)
+        kind, aggregate_id, _ = result.split(":")
+        if record.status == 201 and kind in LOCATIONS:
+            headers.setdefault("Location", LOCATIONS[kind].format(aggregate_id))
+    for name, value in headers.items():
+        response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _split_headers(result: str) -> tuple[dict[str, str], str]:
+    """The headers kept with a stored answer, and the answer itself."""
+    if not result.startswith(HEADERS):
+        return {}, result
+    line, _, rest = result.partition("\n")
+    headers: dict[str, str] = json.loads(line.removeprefix(HEADERS))
+    return headers, rest
+
+
+def _with_headers(response: Response, result: str) -> str:
+    kept = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+    return f"{HEADERS}{json.dumps(kept)}\n{result}" if kept else result
 
 
 def _unanswered(record: IdempotencyRecord, state: RequestState) -> Response:
@@ -162,14 +208,14 @@ def _unanswered(record: IdempotencyRecord, state: RequestState) -> Response:
         wait = max(timedelta(seconds=1), record.recorded_at + lease - now)
         return problem(
             409,
-            "Request in progress",
+            "request-in-progress",
             "A request with this Idempotency-Key is still running.",
             field=HEADER,
             headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
         )
     return problem(
         409,
-        "Request already answered",
+        "request-already-answered",
         "The request with this Idempotency-Key stored its changes; its answer was not kept.",
         field=HEADER,
     )
@@ -193,7 +239,13 @@ def record_answer(response: Response) -> Response:
         else:
             result = BODY + response.get_data(as_text=True)
     answer = Completion(
-        key.scope, key.key, key.fingerprint, response.status_code, result, key.at, not key.recorded
+        key.scope,
+        key.key,
+        key.fingerprint,
+        response.status_code,
+        _with_headers(response, result),
+        key.at,
+        not key.recorded,
     )
     try:
         state.ledger.side_tables.record_answer(answer)

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from flask import current_app, has_request_context, request
 from marshmallow import Schema
 
+from api.http.conditional import remember
 from api.http.request_state import request_state
 from api.http.schemas import common as schemas
 from ledger.access.policy import read_scope, visibility_for
@@ -66,6 +67,7 @@ def show(value: Personal | None, kind: str, field: str) -> str | None:
         return None
     text = state.ledger.reveal(value)  # with the request's memo of data keys
     state.reveal_noted(value.subject_id, field)
+    state.showed_personal = True
     if visibility == "masked" and text not in (ERASED, TAMPERED):
         return MASKERS[kind](text)
     return text
@@ -261,7 +263,7 @@ def present(kind: str, aggregate: Aggregate) -> dict[str, Any]:
     """The body for `aggregate`, remembering which version of which record it shows."""
     state = request_state()
     state.presented = f"{kind}:{aggregate.id}:{aggregate.version}"
-    state.etag = f'"{aggregate.version}"'
+    remember(aggregate)
     return RESOURCES[kind][1](aggregate)
 
 
@@ -269,5 +271,7 @@ def re_present(reference: str) -> dict[str, Any]:
     """Re-render a remembered `kind:id:version` exactly as it was first shown."""
     kind, aggregate_id, version = reference.split(":")
     load, body, schema = RESOURCES[kind]
-    dumped: dict[str, Any] = schema().dump(body(load(ledger(), UUID(aggregate_id), int(version))))
+    aggregate = load(ledger(), UUID(aggregate_id), int(version))
+    remember(aggregate)
+    dumped: dict[str, Any] = schema().dump(body(aggregate))
     return dumped

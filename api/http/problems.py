@@ -6,9 +6,11 @@ from typing import Any
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
+from api.http.problem_types import PROBLEM_TYPES, ProblemType, type_for_status
 from ledger.errors import (
     ConcurrencyError,
     DomainError,
+    InvalidValueError,
     LedgerError,
     NotFoundError,
 )
@@ -22,14 +24,23 @@ log = logging.getLogger(__name__)
 
 def problem(
     status: int,
-    title: str,
+    kind: str | ProblemType | None = None,
     detail: str | None = None,
     *,
     field: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    """A problem of type `kind` (a slug of `PROBLEM_TYPES`; by default the status's type)."""
+    if isinstance(kind, ProblemType):
+        problem_type = kind
+    else:
+        problem_type = PROBLEM_TYPES[kind] if kind else type_for_status(status)
+    body: dict[str, Any] = {
+        "type": problem_type.uri,
+        "title": problem_type.title,
+        "status": status,
+    }
     if detail:
         body["detail"] = detail
     if field:
@@ -78,33 +89,40 @@ def from_http_exception(error: HTTPException) -> Response:
             status = 400  # a page that cannot be read is a bad request (api.http.pagination)
         return problem(
             status,
-            "Invalid request",
+            "invalid-request",
             "; ".join(f"{e['field']}: {e['message']}" for e in errors),
             field=errors[0]["field"],
             errors=errors,
         )
     if status >= 500:
         log.error("unhandled server error %s", error.name)
-        return problem(status, error.name, "The server could not complete the request.")
+        return problem(status, None, "The server could not complete the request.")
     detail = error.description if isinstance(error.description, str) else None
-    return problem(status, error.name, detail, headers=dict(getattr(error, "headers", {}) or {}))
+    # Werkzeug puts what the status needs in its own headers (405's `Allow`, say).
+    kept = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return problem(status, None, detail, headers=kept | dict(getattr(error, "headers", {}) or {}))
 
 
 def from_ledger_error(error: LedgerError) -> Response:
-    """Refused commands are 409 with the reason; missing records 404."""
+    """Refused commands are 409 with the reason, values outside the vocabulary 422, missing
+    records 404."""
     if isinstance(error, NotFoundError):
-        return problem(404, "Not found", str(error))
+        return problem(404, "not-found", str(error))
     if isinstance(error, ConcurrencyError):
-        return problem(409, "Concurrent modification", str(error))
+        return problem(409, "concurrent-modification", str(error))
+    if isinstance(error, InvalidValueError):
+        field = error.field or "body"
+        errors = [{"field": field, "message": str(error)}]
+        return problem(422, "invalid-request", str(error), field=field, errors=errors)
     if isinstance(error, DomainError):
-        return problem(409, "Command refused", str(error), field=error.field)
-    return problem(400, "Invalid request", str(error))
+        return problem(409, "command-refused", str(error), field=error.field)
+    return problem(400, "invalid-request", str(error))
 
 
 def from_unexpected(error: Exception) -> Response:
     """Log the failure (the message only: exceptions may quote data) and answer a plain 500."""
     log.error("unhandled %s in request", type(error).__name__, exc_info=False)
-    return problem(500, "Internal Server Error", "The server could not complete the request.")
+    return problem(500, "internal-error", "The server could not complete the request.")
 
 
 def unavailable(retry_after: int) -> Response:
@@ -112,7 +130,7 @@ def unavailable(retry_after: int) -> Response:
     log.warning("store unavailable; answering 503")
     return problem(
         503,
-        "Service Unavailable",
+        "service-unavailable",
         "The ledger's database is unavailable; try again later.",
         headers={"Retry-After": str(retry_after)},
     )

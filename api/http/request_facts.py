@@ -136,6 +136,14 @@ class RequestFacts:
         deciding = self._deciding()
         return deciding is None or self._records.within(deciding[1], scope)
 
+    def named_record(self) -> Aggregate | None:
+        """The most specific record the path names (loaded by `load_named`), if any."""
+        for kind in _DECIDING:
+            if kind in self._args:
+                found: Aggregate | None = self._found.get(kind)
+                return found
+        return None
+
     def loaded(self) -> list[Aggregate]:
         """The records loaded so far (for the command to reuse), without loading any more."""
         return [found for found in self._found.values() if found is not None]

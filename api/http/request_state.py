@@ -32,7 +32,9 @@ class RequestState:
     facts: Any = None  # `api.http.request_facts.RequestFacts`, once the caller is known
     decision: str | None = None  # the policy's outcome: allowed, forbidden or hidden
     presented: str | None = None  # `kind:id:version` of the record the answer shows
-    etag: str | None = None
+    etag: str | None = None  # the strong tag of the record the answer shows
+    last_modified: str | None = None  # when that record last changed (an HTTP date)
+    showed_personal: bool = False  # the answer revealed personal data: no cache may keep it
     answer_holds_secret: bool = False  # shown once, never stored for a replay
     revealed: dict[UUID, set[str]] = field(default_factory=dict)  # subject -> fields shown
 

@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from ledger.application.case_commands import CaseCommands
 from ledger.cases.complaint import Complaint
 from ledger.cases.references import COMPLAINT_REFERENCES
-from ledger.errors import DomainError
+from ledger.errors import InvalidValueError
 from ledger.policy.service_policy import Policy
 from ledger.store.side_tables import SideTables
 from ledger.values import Actor, Customer
@@ -119,16 +119,16 @@ class ComplaintCommands(CaseCommands):
         actor: Actor,
     ) -> Complaint:
         if category not in self.policy.categories:
-            raise DomainError(
+            raise InvalidValueError(
                 f"unknown category; expected one of {self.policy.categories}", field="category"
             )
         if priority not in self.policy.priorities:
-            raise DomainError(
+            raise InvalidValueError(
                 f"unknown priority; expected one of {tuple(self.policy.priorities)}",
                 field="priority",
             )
         if customer_tier not in self.policy.tier_first_response:
-            raise DomainError(
+            raise InvalidValueError(
                 f"unknown customer tier; expected one of {tuple(self.policy.tier_first_response)}",
                 field="customer_tier",
             )

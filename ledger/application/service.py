@@ -30,7 +30,7 @@ from ledger.application.subject_commands import SubjectCommands, erasure_records
 from ledger.application.transcodings import ledger_transcodings
 from ledger.audit.access_log import AccessLog
 from ledger.clock import Clock, SystemClock
-from ledger.errors import ConcurrencyError, DomainError, NotFoundError
+from ledger.errors import ConcurrencyError, DomainError, InvalidValueError, NotFoundError
 from ledger.policy.service_policy import Policy
 from ledger.store.bootstrap import prepare_database
 from ledger.store.committing import GroupCommitting
@@ -228,7 +228,7 @@ class LedgerApplication(
 
     def _check_department(self, department: str, *, field: str) -> None:
         if department not in self.policy.departments:
-            raise DomainError(
+            raise InvalidValueError(
                 f"unknown department; expected one of {self.policy.departments}", field=field
             )
 

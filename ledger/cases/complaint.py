@@ -28,7 +28,7 @@ from ledger.cases.complaint_state import (
     ComplaintState,
 )
 from ledger.cases.references import COMPLAINT_REFERENCES
-from ledger.errors import DomainError
+from ledger.errors import DomainError, InvalidValueError
 from ledger.values import CHANNELS, Actor, Customer
 from privacy.fields import Personal
 
@@ -73,7 +73,7 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
         When the customer first made contact earlier, registration was due by
         `registration_due` (the `registration` clock)."""
         if channel not in CHANNELS:
-            raise DomainError(f"unknown channel; expected one of {CHANNELS}", field="channel")
+            raise InvalidValueError(f"unknown channel; expected one of {CHANNELS}", field="channel")
         if summary.is_blank():
             raise DomainError("a complaint needs a summary", field="summary")
         if first_contact_at is not None and (

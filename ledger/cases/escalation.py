@@ -5,7 +5,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, InvalidValueError
 from ledger.values import ESCALATION_LEVELS, Actor, level_rank
 
 RAISED = "raised"
@@ -36,7 +36,9 @@ class Escalation(Aggregate):
         if subject_kind not in SUBJECT_KINDS:
             raise DomainError(f"escalations attach to {SUBJECT_KINDS}", field="subject_kind")
         if level not in ESCALATION_LEVELS:
-            raise DomainError(f"unknown level; expected one of {ESCALATION_LEVELS}", field="level")
+            raise InvalidValueError(
+                f"unknown level; expected one of {ESCALATION_LEVELS}", field="level"
+            )
         if not reason.strip():
             raise DomainError("an escalation needs a reason", field="reason")
         rank = level_rank(level)

@@ -5,7 +5,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, InvalidValueError
 from ledger.incidents.incident_state import (
     ASSESSED,
     LEVELS,
@@ -98,7 +98,7 @@ class IncidentResponse(IncidentState):
         """Choose the response level and record the impact, who and which departments."""
         self.check_status("assess", REPORTED)
         if level not in LEVELS:
-            raise DomainError(f"unknown level; expected one of {LEVELS}", field="level")
+            raise InvalidValueError(f"unknown level; expected one of {LEVELS}", field="level")
         if blank(impact):
             raise DomainError("an assessment must describe the impact", field="impact")
         if not departments:
@@ -129,7 +129,7 @@ class IncidentResponse(IncidentState):
                 f"cannot change the level: the incident is {self.status}", field="status"
             )
         if level not in LEVELS:
-            raise DomainError(f"unknown level; expected one of {LEVELS}", field="level")
+            raise InvalidValueError(f"unknown level; expected one of {LEVELS}", field="level")
         if level == self.level:
             raise DomainError(f"the incident is already at level {level}", field="level")
         if blank(reason):
@@ -162,7 +162,9 @@ class IncidentResponse(IncidentState):
             raise DomainError("the response needs an incident_lead", field="roles")
         for role, staff_id in roles.items():
             if role not in known_roles:
-                raise DomainError(f"unknown role; expected one of {known_roles}", field="roles")
+                raise InvalidValueError(
+                    f"unknown role; expected one of {known_roles}", field="roles"
+                )
             if blank(staff_id):
                 raise DomainError("a role is held by a staff id", field="roles")
         self.trigger_event(
@@ -188,7 +190,7 @@ class IncidentResponse(IncidentState):
         if self.activated_at is None:
             raise DomainError("roles are assigned when the response is activated", field="status")
         if role not in known_roles:
-            raise DomainError(f"unknown role; expected one of {known_roles}", field="role")
+            raise InvalidValueError(f"unknown role; expected one of {known_roles}", field="role")
         if blank(staff_id):
             raise DomainError("a role is held by a staff id", field="staff_id")
         if self.roles.get(role) == staff_id:

@@ -9,7 +9,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.errors import DomainError
+from ledger.errors import DomainError, InvalidValueError
 from ledger.incidents.incident_state import (
     ACTIVE,
     ENTRY_KINDS,
@@ -97,7 +97,9 @@ class IncidentTimeline(IncidentState):
         if self.status in (RESOLVED, REVIEWED):
             raise DomainError(f"cannot log an entry: the incident is {self.status}", field="status")
         if kind not in ENTRY_KINDS:
-            raise DomainError(f"unknown entry kind; expected one of {ENTRY_KINDS}", field="kind")
+            raise InvalidValueError(
+                f"unknown entry kind; expected one of {ENTRY_KINDS}", field="kind"
+            )
         if (text is None) == (personal_text is None):
             raise DomainError("an entry has its text, or a customer's text", field="text")
         if (text is not None and blank(text)) or (
@@ -124,7 +126,9 @@ class IncidentTimeline(IncidentState):
         """Record when something happened, possibly after the fact; the order is checked."""
         self.check_not_closed("set a milestone")
         if name not in MILESTONES:
-            raise DomainError(f"unknown milestone; expected one of {MILESTONES}", field="name")
+            raise InvalidValueError(
+                f"unknown milestone; expected one of {MILESTONES}", field="name"
+            )
         if occurred_at.tzinfo is None:
             raise DomainError("a milestone needs a time with its timezone", field="occurred_at")
         if occurred_at > at:

@@ -197,6 +197,18 @@ def test_a_token_lives_at_most_a_year(client: FlaskClient, expires_in: str) -> N
     assert (response.status_code, response.get_json()["field"]) == (409, "expires_in")
 
 
+@pytest.mark.parametrize("expires_in", ["0d", "000h"])
+def test_a_token_that_would_expire_as_it_is_issued_is_invalid_input(
+    client: FlaskClient, expires_in: str
+) -> None:
+    response = client.post(
+        "/v1/tokens",
+        json={"staff_id": "a-1", "roles": ["agent"], "expires_in": expires_in},
+        headers=ADMIN,
+    )
+    assert (response.status_code, response.get_json()["field"]) == (422, "expires_in")
+
+
 def test_a_retried_token_issue_is_told_it_was_done_but_not_shown_the_secret_again(
     client: FlaskClient,
 ) -> None:

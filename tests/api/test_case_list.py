@@ -217,6 +217,17 @@ def test_service_metrics_over_http_group_by_channel(client: FlaskClient) -> None
     assert body["hot_spots"][0]["category"] == "complaint"
 
 
+def test_an_empty_metrics_window_counts_nothing(client: FlaskClient) -> None:
+    register(client)
+    body = ok(
+        client.get(
+            "/v1/metrics/service?from=2026-03-02T00:00:00Z&to=2026-03-02T00:00:00Z&group_by=channel",
+            headers=MANAGER,
+        )
+    )
+    assert body["groups"] == []
+
+
 def test_a_metrics_window_that_ends_before_it_starts_is_refused(client: FlaskClient) -> None:
     response = client.get(
         "/v1/metrics/service?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z", headers=MANAGER

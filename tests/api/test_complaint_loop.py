@@ -70,7 +70,7 @@ def test_a_read_right_after_a_write_returns_the_write(client: FlaskClient) -> No
     assert read["version"] == written["version"]
     assert (
         client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT).headers["ETag"]
-        == f'"{written["version"]}"'
+        == f'"{written["version"]}-full-json"'
     )
 
 

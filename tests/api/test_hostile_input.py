@@ -282,6 +282,16 @@ def test_a_due_time_far_away_or_without_a_timezone_is_refused_naming_it(
     assert events_stored(client.application) == before
 
 
+def test_a_time_with_an_offset_beyond_sixteen_hours_is_taken_in_utc(client: FlaskClient) -> None:
+    complaint = register(client)
+    due = "2026-04-01T09:00:00+16:30"  # RFC 3339 allows it; PostgreSQL's timestamptz does not
+    promised = client.post(
+        f"/v1/complaints/{complaint['id']}/promise", json={"due": due}, headers=AGENT
+    )
+    assert promised.status_code == 200, promised.get_json()
+    assert client.get(f"/v1/complaints/{complaint['id']}/sla", headers=AGENT).status_code == 200
+
+
 @pytest.mark.parametrize(
     "query, field",
     [

@@ -163,3 +163,25 @@ def test_a_replayed_answer_without_a_record_keeps_its_json_type(client: FlaskCli
 def ledger_of_app(app: Flask) -> LedgerApplication:
     ledger: LedgerApplication = app.extensions["ledger"]
     return ledger
+
+
+def test_a_replayed_registration_keeps_the_first_answers_location_and_tag(
+    client: FlaskClient,
+) -> None:
+    headers = {**AGENT, "Idempotency-Key": "reg-headers"}
+    first = client.post("/v1/complaints", json=NEW_COMPLAINT, headers=headers)
+    again = client.post("/v1/complaints", json=NEW_COMPLAINT, headers=headers)
+    kept = ("Location", "ETag", "Last-Modified", "Content-Type")
+    assert [again.headers.get(h) for h in kept] == [first.headers.get(h) for h in kept]
+    assert first.headers["Location"] == f"/v1/complaints/{first.get_json()['id']}"
+
+
+def test_a_replayed_412_keeps_the_tag_it_named_as_current(client: FlaskClient) -> None:
+    complaint = workable(client)
+    headers = {**AGENT, "Idempotency-Key": "stale-1", "If-Match": '"1-full-json"'}
+    first = command(client, complaint["id"], "notes", {"note": "Late"}, headers=headers)
+    ok(command(client, complaint["id"], "notes", {"note": "Meanwhile"}))
+    again = command(client, complaint["id"], "notes", {"note": "Late"}, headers=headers)
+    assert (first.status_code, again.status_code) == (412, 412)
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.get_json() == first.get_json()

@@ -46,7 +46,7 @@ def test_an_unknown_department_is_refused_and_nothing_is_registered(client: Flas
     response = client.post(
         "/v1/complaints", json={**NEW_COMPLAINT, "department": "marketing"}, headers=AGENT
     )
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert response.get_json()["field"] == "department"
     assert register(client)["reference"] == "CMP-2026-000001"
 
@@ -165,3 +165,59 @@ def test_errors_never_echo_personal_data(client: FlaskClient) -> None:
 def test_health_answers_without_identification(client: FlaskClient) -> None:
     body = ok(client.get("/health"))
     assert body == {"status": "ok", "store": "postgresql"}
+
+
+def test_an_unknown_category_is_invalid_input_not_a_refused_command(client: FlaskClient) -> None:
+    complaint = register(client)
+    response = command(
+        client, complaint["id"], "classify", {"category": "gossip", "priority": "urgent"}
+    )
+    assert (response.status_code, response.get_json()["field"]) == (422, "category")
+
+
+def test_a_method_the_address_does_not_take_is_405_naming_those_it_takes(
+    client: FlaskClient,
+) -> None:
+    response = client.delete(f"/v1/complaints/{register(client)['id']}", headers=AGENT)
+    assert response.status_code == 405
+    assert set(response.allow) == {"GET", "HEAD", "OPTIONS"}
+    assert response.get_json()["type"] == "/problems/method-not-allowed"
+
+
+def test_a_body_that_is_not_json_is_415_saying_what_is_taken(client: FlaskClient) -> None:
+    response = client.post(
+        "/v1/complaints", data="channel=phone", content_type="text/plain", headers=AGENT
+    )
+    assert response.status_code == 415
+    assert response.headers["Accept"] == "application/json"
+    assert response.get_json()["type"] == "/problems/unsupported-media-type"
+
+
+def test_one_type_has_one_title_whichever_part_of_the_service_answers(
+    client: FlaskClient,
+) -> None:
+    no_route = client.get("/v1/nowhere", headers=AGENT).get_json()
+    no_record = client.get("/v1/complaints/CMP-2026-999999", headers=AGENT).get_json()
+    assert (no_route["type"], no_route["title"]) == (no_record["type"], no_record["title"])
+
+
+def test_every_problem_type_the_service_answers_with_is_a_page_explaining_it(
+    client: FlaskClient,
+) -> None:
+    answers = [
+        client.get("/v1/complaints", headers={}),
+        client.get("/v1/complaints/CMP-2026-999999", headers=AGENT),
+        client.post("/v1/complaints", json={}, headers=AGENT),
+        client.post("/v1/complaints", data="x", content_type="text/plain", headers=AGENT),
+        client.put("/v1/complaints", headers=AGENT),
+    ]
+    for answer in answers:
+        problem_type = answer.get_json()["type"]
+        page = client.get(problem_type)
+        assert page.status_code == 200, problem_type
+        assert page.get_data(as_text=True).startswith(answer.get_json()["title"]), problem_type
+
+
+def test_a_problem_type_that_does_not_exist_has_no_page(client: FlaskClient) -> None:
+    response = client.get("/problems/everything-is-fine")
+    assert (response.status_code, response.get_json()["type"]) == (404, "/problems/not-found")

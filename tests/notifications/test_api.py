@@ -47,7 +47,9 @@ def test_an_administrator_keeps_the_staff_directory(client: FlaskClient) -> None
     ]
 
 
-def test_a_reporting_line_to_nobody_is_refused_naming_the_field(client: FlaskClient) -> None:
+def test_a_reporting_line_to_nobody_is_refused_as_a_conflict_naming_the_field(
+    client: FlaskClient,
+) -> None:
     response = _staff(
         client,
         "agent-7",
@@ -56,7 +58,7 @@ def test_a_reporting_line_to_nobody_is_refused_naming_the_field(client: FlaskCli
         level="agent",
         reports_to="ghost",
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.get_json()["field"] == "reports_to"
 
 
@@ -143,3 +145,46 @@ def test_a_notice_with_nobody_in_the_directory_says_so_in_the_delivery_record(
     )
     breach = next(n for n in found["notices"] if n["kind"] == "sla_breached")
     assert (breach["recipients"], breach["nobody"]) == ([], ["owner", "next_level_up"])
+
+
+def _sup(client: FlaskClient, **headers: str) -> Any:
+    body = {"display_name": "Sup", "email": "sup1@staff.test", "level": "supervisor"}
+    return client.put("/v1/staff/sup-1", json=body, headers={**ADMIN, **headers})
+
+
+def test_a_staff_entry_is_tagged_and_read_again_as_304_while_unchanged(
+    client: FlaskClient,
+) -> None:
+    tag = ok(_sup(client)) and _sup(client).headers["ETag"]
+    read = client.get("/v1/staff/sup-1", headers={**ADMIN, "If-None-Match": tag})
+    assert (read.status_code, read.headers["ETag"]) == (304, tag)
+
+
+def test_a_staff_change_with_a_stale_if_match_is_412_and_changes_nothing(
+    client: FlaskClient,
+) -> None:
+    stale = _sup(client).headers["ETag"]
+    _staff(client, "sup-1", display_name="Renamed", email="sup1@staff.test", level="supervisor")
+    refused = _sup(client, **{"If-Match": stale})
+    removal = client.delete("/v1/staff/sup-1", headers={**ADMIN, "If-Match": stale})
+    assert (refused.status_code, removal.status_code) == (412, 412)
+    assert ok(client.get("/v1/staff/sup-1", headers=ADMIN))["display_name"] == "Renamed"
+
+
+def test_a_staff_change_with_the_current_if_match_is_applied(client: FlaskClient) -> None:
+    current = _sup(client).headers["ETag"]
+    removal = client.delete("/v1/staff/sup-1", headers={**ADMIN, "If-Match": current})
+    assert removal.status_code == 204
+    assert client.get("/v1/staff/sup-1", headers=ADMIN).status_code == 404
+
+
+def test_a_webhook_url_or_secret_outside_the_documented_pattern_is_refused(
+    client: FlaskClient,
+) -> None:
+    secret = "whsec_" + "A" * 32
+    for body, field in (
+        ({"url": "ftp://hooks.example.com/x", "secret": secret}, "url"),
+        ({"url": "http://hooks.example.com/x", "secret": "whsec_" + "A" * 30 + "=="}, "secret"),
+    ):
+        response = client.post("/v1/webhooks", json=body, headers=ADMIN)
+        assert (response.status_code, response.get_json()["field"]) == (422, field)

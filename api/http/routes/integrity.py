@@ -60,7 +60,7 @@ def add_cosignature(args: dict[str, Any], number: int) -> Any:
     try:
         return checkpoint_document(integrity().add_cosignature(number, args["cosignature"]))
     except CosignatureError as error:
-        return problem(422, "Invalid request", str(error), field="cosignature")
+        return problem(422, "invalid-request", str(error), field="cosignature")
 
 
 @blp.route("/public-key", methods=["GET"])

@@ -80,7 +80,18 @@ def lookup(args: dict[str, Any]) -> Any:
 @blp.route("/<string:subject>/access-export", methods=["POST"])
 @blp.arguments(subjects_schemas.AccessExportQuery, location="query")
 @blp.response(200, subjects_schemas.AccessExportOut)
-@blp.alt_response(200, content_type="text/html", description="The same as a readable page")
+# Both media types of the one 200 (an alternative response of the same status would replace it).
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The values as JSON, or as a readable page with `format=html`",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/AccessExportOut"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        }
+    }
+)
 @problems(blp, 403, 410, 422)
 def access_export(args: dict[str, Any], subject: str) -> Any:
     """Every personal value held about a person, with its source (the right of access)"""
@@ -90,7 +101,9 @@ def access_export(args: dict[str, Any], subject: str) -> Any:
         values = state.ledger.subject_access(subject_id)
     except SubjectErasedError:
         return problem(
-            410, "Gone", "the person was erased: the ledger holds no readable data of theirs"
+            410,
+            "subject-erased",
+            "the person was erased: the ledger holds no readable data of theirs",
         )
     for value in values:  # every value shown is a reveal, in the request's audit row
         state.reveal_noted(subject_id, value.field)

@@ -64,7 +64,7 @@ def issue(args: dict[str, Any]) -> Any:
             departments=ledger().policy.departments,
         )
     except InvalidFieldError as error:
-        return problem(422, "Unprocessable Entity", str(error), field=error.field)
+        return problem(422, "invalid-request", str(error), field=error.field)
     request_state().answer_holds_secret = True
     return token_body(token, now) | {"token": secret}, 201
 

@@ -46,7 +46,7 @@ def subscribe(args: dict[str, Any]) -> Any:
     unknown = [d for d in args["departments"] if d not in known]
     if unknown:
         return problem(
-            422, "Unprocessable Entity", f"unknown department {unknown[0]}", field="departments"
+            422, "invalid-request", f"unknown department {unknown[0]}", field="departments"
         )
     try:
         sub = subscriptions().add(
@@ -58,7 +58,7 @@ def subscribe(args: dict[str, Any]) -> Any:
             by=current_actor().staff_id,
         )
     except DomainError as error:
-        return problem(422, "Unprocessable Entity", str(error), field=error.field)
+        return problem(422, "invalid-request", str(error), field=error.field)
     return _body(sub), 201
 
 

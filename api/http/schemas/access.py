@@ -10,7 +10,8 @@ from projections.engine.keyset import MAX_PAGE_SIZE
 
 _DURATION = (
     validate.Length(min=2, max=7),
-    validate.Regexp(r"^\d{1,6}[smhd]$", error="A duration like '12h' or '90d'."),
+    # Above zero: a token that expires as it is issued is refused (`ledger.policy.durations`).
+    validate.Regexp(r"^0*[1-9][0-9]*[smhd]$", error="A duration above zero like '12h' or '90d'."),
 )
 
 
@@ -29,6 +30,7 @@ class IssueTokenIn(Strict):
         fields.String(validate=validate.OneOf(ROLES)),
         required=True,
         validate=validate.Length(min=1, max=len(ROLES)),
+        metadata={"uniqueItems": True},  # a role named twice is refused
     )
     department = fields.String(
         required=False,

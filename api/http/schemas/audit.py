@@ -3,14 +3,15 @@
 from marshmallow import Schema, fields, validate
 
 from api.http.pagination import PageOut, PageQuery
+from api.http.schemas.common import Moment
 from projections.engine.keyset import MAX_PAGE_SIZE
 
 
 class AccessLogQuery(PageQuery):
     subject_id = fields.UUID(required=False)
     staff_id = fields.String(required=False, validate=validate.Length(min=1, max=64))
-    from_ = fields.AwareDateTime(required=False, data_key="from")
-    to = fields.AwareDateTime(required=False)
+    from_ = Moment(required=False, data_key="from")
+    to = Moment(required=False)
     limit = fields.Integer(
         load_default=100,
         validate=validate.Range(1, MAX_PAGE_SIZE),

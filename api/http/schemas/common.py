@@ -8,6 +8,7 @@ module beside this one (`complaints`, `escalations`, `handoffs`, `incidents`, `s
 """
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -47,10 +48,20 @@ def _in_ledger_time(moment: Any) -> None:
 _LEDGER_YEARS = r"^(197[1-9]|19[89][0-9]|2[01][0-9]{2})-"
 
 
+class _UtcDateTime(fields.AwareDateTime):
+    """An aware time, taken in UTC: RFC 3339 allows offsets up to 23:59, PostgreSQL's
+    timestamptz only up to 15:59, and the ledger keeps UTC anyway."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        _in_ledger_time(moment)  # the year as written, which the document's pattern bounds
+        return moment.astimezone(UTC)
+
+
 def Moment(*, metadata: dict[str, Any] | None = None, **kw: Any) -> fields.AwareDateTime:  # noqa: N802
     """A timezone-aware time within the years a ledger can mean (a filter or a due time)."""
     documented = {"pattern": _LEDGER_YEARS, **(metadata or {})}
-    return fields.AwareDateTime(validate=_in_ledger_time, metadata=documented, **kw)
+    return _UtcDateTime(metadata=documented, **kw)
 
 
 _NUL = "Must not contain NUL characters."
@@ -127,7 +138,7 @@ class ActorOut(Schema):
 
 class CustomerOut(Schema):
     subject_id = fields.UUID()
-    name = fields.String()
+    name = fields.String(allow_none=True)  # null for a role that sees no personal data
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
@@ -147,8 +158,8 @@ class ComplaintOut(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     channel = fields.String()
     customer = fields.Nested(CustomerOut)
-    summary = fields.String()
-    description = fields.String()
+    summary = fields.String(allow_none=True)  # null for a role that sees no personal data
+    description = fields.String(allow_none=True)
     department = fields.String()
     owner = fields.String(allow_none=True)
     category = fields.String(allow_none=True)

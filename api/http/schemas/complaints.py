@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from api.http.schemas.common import _CODE, _SHORT, CustomerIn, Strict, Text
+from api.http.schemas.common import _CODE, _SHORT, CustomerIn, Moment, Strict, Text
 from ledger.values import CHANNELS, PRIORITIES
 
 
@@ -12,7 +12,7 @@ class RegisterComplaintIn(Strict):
     summary = Text(length=validate.Length(min=1, max=300))
     description = Text()
     department = fields.String(required=False, validate=_CODE)
-    first_contact_at = fields.AwareDateTime(
+    first_contact_at = Moment(
         required=False,
         metadata={
             "description": "When the customer first made contact, if before this registration; "
@@ -22,7 +22,7 @@ class RegisterComplaintIn(Strict):
 
 
 class PromiseIn(Strict):
-    due = fields.AwareDateTime(
+    due = Moment(
         required=True,
         metadata={"description": "The reply time promised to the customer (in the future)."},
     )

@@ -58,10 +58,21 @@ class PublicKeyOut(Schema):
 
 
 class InclusionQuery(Strict):
-    stream_id = fields.UUID(required=False)
-    version = fields.Integer(required=False, validate=validate.Range(min=1, max=MAX_POSITION))
+    """One event, named either by `stream_id` and `version` together or by `notification_id`
+    alone (any other combination is 422)."""
+
+    stream_id = fields.UUID(
+        required=False, metadata={"description": "With `version`; not with `notification_id`."}
+    )
+    version = fields.Integer(
+        required=False,
+        validate=validate.Range(min=1, max=MAX_POSITION),
+        metadata={"description": "With `stream_id`; not with `notification_id`."},
+    )
     notification_id = fields.Integer(
-        required=False, validate=validate.Range(min=1, max=MAX_POSITION)
+        required=False,
+        validate=validate.Range(min=1, max=MAX_POSITION),
+        metadata={"description": "Alone, instead of `stream_id` and `version`."},
     )
     checkpoint = fields.Integer(required=False, validate=validate.Range(min=1, max=MAX_POSITION))
 

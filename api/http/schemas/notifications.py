@@ -35,16 +35,35 @@ class StaffListOut(Schema):
     staff = fields.List(fields.Nested(StaffOut), required=True)
 
 
+# The document states these as patterns and the server checks the same patterns, so a client
+# knows from the document alone which URLs and secrets are taken.
+_WEBHOOK_URL = (
+    r"^https?://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?)*(:[0-9]{1,5})?(/[!-~]*)?$"
+)
+_B64 = "[A-Za-z0-9+/]"
+# whsec_ and 24 to 64 bytes in base64 (`ledger.notifications.subscriptions.check_secret`).
+_WEBHOOK_SECRET = (
+    rf"^whsec_(({_B64}{{4}}){{8,20}}({_B64}{{2}}==|{_B64}{{3}}=)?"
+    rf"|({_B64}{{4}}){{21}}({_B64}{{2}}==)?)$"
+)
+
+
 class WebhookIn(Strict):
-    url = fields.Url(
+    url = fields.String(
         required=True,
-        schemes={"http", "https"},
-        require_tld=False,
-        validate=validate.Length(max=2000),
+        validate=(
+            validate.Length(min=8, max=2000),
+            validate.Regexp(_WEBHOOK_URL, error="An http or https URL with a host name."),
+        ),
+        metadata={"description": "Where deliveries are POSTed: an http or https URL."},
     )
     secret = fields.String(
         required=True,
-        validate=validate.Length(min=30, max=100),
+        validate=(
+            validate.Length(min=38, max=94),
+            validate.Regexp(_WEBHOOK_SECRET, error="whsec_ and 24 to 64 bytes in base64."),
+        ),
         metadata={"description": "whsec_ and 24-64 random bytes in base64; never returned."},
     )
     kinds = fields.List(

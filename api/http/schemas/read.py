@@ -163,8 +163,10 @@ class ServiceMetricsQuery(Strict):
 
     @validates_schema
     def ordered(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("from_") and data.get("to") and data["from_"] >= data["to"]:
-            raise ValidationError("Must be after `from`.", "to")
+        # `from` == `to` is an empty window (nothing counted), as a client computing windows
+        # may well ask; only a window that ends before it starts is refused.
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ValidationError("Must not be before `from`.", "to")
 
 
 class DurationStatsOut(Schema):
