@@ -166,8 +166,8 @@ def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) ->
         return problem(
             409,
             "request-already-answered",
-            "The request with this Idempotency-Key succeeded; its answer held a secret that is "
-            "shown only once and is not kept.",
+            "The request with this Idempotency-Key succeeded; its answer is not kept (it held a "
+            "secret shown only once, personal data or a file): ask for what it showed anew.",
             field=HEADER,
         )
     else:
@@ -233,8 +233,9 @@ def record_answer(response: Response) -> Response:
     if result is None:
         if response.status_code >= 400:
             result = PROBLEM + response.get_data(as_text=True)
-        elif state.answer_holds_secret:
-            # A secret is shown once and never stored: a retry learns the request was done.
+        elif state.answer_holds_secret or state.showed_personal or not _is_text(response):
+            # A secret is shown once and never stored, personal data is never stored in clear,
+            # and a file (an evidence bundle) is not kept twice: a retry learns it was done.
             result = WITHHELD
         else:
             result = BODY + response.get_data(as_text=True)
@@ -255,6 +256,11 @@ def record_answer(response: Response) -> Response:
         # The record stays as its save wrote it (if one did): a retry runs again or replays it.
         log.error("idempotency: store unavailable, an answer was not recorded")
     return response
+
+
+def _is_text(response: Response) -> bool:
+    mimetype = response.mimetype or ""
+    return mimetype == "application/json" or mimetype.startswith("text/")
 
 
 def install(app: Flask, *, lease: timedelta) -> None:

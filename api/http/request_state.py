@@ -40,6 +40,7 @@ class RequestState:
 
     def reveal_noted(self, subject_id: UUID, field_name: str) -> None:
         self.revealed.setdefault(subject_id, set()).add(field_name)
+        self.showed_personal = True
 
     def take_revealed(self) -> dict[UUID, set[str]]:
         revealed, self.revealed = self.revealed, {}

@@ -45,6 +45,14 @@ class FieldError(TokenError):
         self.field = field
 
 
+class TakenError(TokenError):
+    """A token refused because of what is stored now (a conflict, not a malformed request)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def needs_second_approval(roles: Iterable[str]) -> bool:
     return any(role in GUARDED_ROLES for role in roles)
 
@@ -140,7 +148,7 @@ class TokenGrants:
         """A staff id belongs to one person: refuse it while another name holds a live token."""
         for token in self.store.tokens_of(principal.staff_id):
             if token.state(now) == "active" and token.principal.name != principal.name:
-                raise FieldError(
+                raise TakenError(
                     "this staff id holds an active token under another name", field="staff_id"
                 )
 

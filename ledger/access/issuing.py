@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from ledger.access.grants import FieldError, TokenGrants
+from ledger.access.grants import FieldError, TakenError, TokenGrants
 from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal, TokenError, TokenInfo
 from ledger.errors import DomainError
@@ -54,5 +54,7 @@ def issue_token(
         )
     except FieldError as error:
         raise InvalidFieldError(str(error), field=error.field) from None
+    except TakenError as error:
+        raise DomainError(str(error), field=error.field) from None
     except TokenError as error:
         raise DomainError(str(error)) from None

@@ -185,3 +185,35 @@ def test_a_replayed_412_keeps_the_tag_it_named_as_current(client: FlaskClient) -
     assert (first.status_code, again.status_code) == (412, 412)
     assert again.headers["ETag"] == first.headers["ETag"]
     assert again.get_json() == first.get_json()
+
+
+def test_an_answer_that_showed_personal_data_is_not_kept_in_clear_for_a_replay(
+    app: Flask, client: FlaskClient
+) -> None:
+    subject = register(client, customer={"name": "Zhao Liu-Idem", "phone": "13900000077"})[
+        "customer"
+    ]["subject_id"]
+    sent = {**PRIVACY_OFFICER, "Idempotency-Key": "export-1"}
+    first = client.post(f"/v1/subjects/{subject}/access-export", headers=sent)
+    assert first.status_code == 200 and "Zhao Liu-Idem" in first.get_data(as_text=True)
+    side = app.extensions["ledger"].side_tables
+    with app.extensions["ledger"].recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT result FROM {side._idempotency} WHERE key = 'export-1'")
+        kept = [row["result"] for row in cursor.fetchall()]
+    assert len(kept) == 1 and "Zhao Liu-Idem" not in kept[0]
+    again = client.post(f"/v1/subjects/{subject}/access-export", headers=sent)
+    assert again.status_code == 409
+    assert again.get_json()["type"].endswith("request-already-answered")
+
+
+def test_a_file_answer_is_not_kept_for_a_replay_and_its_request_does_not_fail(
+    client: FlaskClient,
+) -> None:
+    from tests.api.conftest import COMPLIANCE_OFFICER
+
+    complaint = register(client)
+    sent = {**COMPLIANCE_OFFICER, "Idempotency-Key": "bundle-1"}
+    first = client.post(f"/v1/integrity/evidence/{complaint['reference']}", headers=sent)
+    assert first.status_code == 200 and first.mimetype == "application/x-tar"
+    again = client.post(f"/v1/integrity/evidence/{complaint['reference']}", headers=sent)
+    assert again.status_code == 409

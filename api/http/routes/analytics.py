@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
+from marshmallow import Schema
 
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
@@ -22,9 +23,9 @@ blp = Blueprint("analytics", __name__, url_prefix="/v1", description="Service an
 CSV = "text/csv"
 
 
-def _csv_too(description: str) -> dict[str, Any]:
-    """The OpenAPI note that the same table comes as CSV."""
-    content = {CSV: {"schema": {"type": "string"}}}
+def _csv_too(description: str, schema: type[Schema]) -> dict[str, Any]:
+    """The OpenAPI note that the same table comes as CSV (beside its JSON)."""
+    content = {"application/json": {"schema": schema}, CSV: {"schema": {"type": "string"}}}
     return {"responses": {"200": {"description": description, "content": content}}}
 
 
@@ -65,7 +66,7 @@ def _window(args: dict[str, Any], position: int) -> dict[str, Any]:
 @blp.route("/analytics/complaints", methods=["GET"])
 @blp.arguments(s.ComplaintAnalyticsQuery, location="query")
 @blp.response(200, s.ComplaintAnalyticsOut)
-@blp.doc(**_csv_too("The figures per group, or the same table as CSV"))
+@blp.doc(**_csv_too("The figures per group, or the same table as CSV", s.ComplaintAnalyticsOut))
 @problems(blp, 422)
 def complaints(args: dict[str, Any]) -> Any:
     """Complaint figures per owner, priority, tier, region, channel, category, department or
@@ -91,7 +92,7 @@ def complaints(args: dict[str, Any]) -> Any:
 @blp.route("/analytics/hot-spots", methods=["GET"])
 @blp.arguments(s.HotSpotsQuery, location="query")
 @blp.response(200, s.HotSpotsOut)
-@blp.doc(**_csv_too("Every category, busiest first, or the same table as CSV"))
+@blp.doc(**_csv_too("Every category, busiest first, or the same table as CSV", s.HotSpotsOut))
 @problems(blp, 422)
 def hot_spots(args: dict[str, Any]) -> Any:
     """Complaint hot spots by category: volume, breaches and rework"""
@@ -130,7 +131,7 @@ def _incidents(args: dict[str, Any]) -> tuple[int, Any, Any]:
 @blp.route("/analytics/incidents", methods=["GET"])
 @blp.arguments(s.IncidentAnalyticsQuery, location="query")
 @blp.response(200, s.IncidentAnalyticsOut)
-@blp.doc(**_csv_too("Phase times per group, or the same table as CSV"))
+@blp.doc(**_csv_too("Phase times per group, or the same table as CSV", s.IncidentAnalyticsOut))
 @problems(blp, 422)
 def incidents(args: dict[str, Any]) -> Any:
     """Incident time to detect, assess, activate, mitigate and resolve, by level and period"""
@@ -146,7 +147,9 @@ def incidents(args: dict[str, Any]) -> Any:
 @blp.route("/analytics/action-items", methods=["GET"])
 @blp.arguments(s.IncidentAnalyticsQuery, location="query")
 @blp.response(200, s.ActionItemsOut)
-@blp.doc(**_csv_too("Open, unverified and overdue action items per owner, or as CSV"))
+@blp.doc(
+    **_csv_too("Open, unverified and overdue action items per owner, or as CSV", s.ActionItemsOut)
+)
 @problems(blp, 422)
 def action_items(args: dict[str, Any]) -> Any:
     """Incident action items still open or unverified, and those overdue, by owner"""

@@ -25,14 +25,19 @@ class _Window(Strict):
 
     @validates_schema
     def ordered(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("from_") and data.get("to") and data["from_"] >= data["to"]:
-            raise ValidationError("Must be after `from`.", "to")
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ValidationError("Must not be before `from`.", "to")
+
+
+def _combinations(known: tuple[str, ...]) -> list[str]:
+    """What `group_by` may be: nothing, one dimension, or two different ones."""
+    return ["", *known, *(f"{a},{b}" for a in known for b in known if a != b)]
 
 
 def _dimensions(known: tuple[str, ...]) -> fields.String:
     return fields.String(
         load_default="",
-        validate=validate.Length(max=64),
+        validate=validate.OneOf(_combinations(known)),
         metadata={
             "description": f"Up to two of {', '.join(known)}, comma-separated "
             "(`owner,period`: a scorecard per staff member and period)."
