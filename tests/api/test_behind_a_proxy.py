@@ -17,6 +17,18 @@ PROXY = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches the service from th
 BAD = {"Authorization": "Bearer lgr_not-a-token"}
 
 
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: its tests leave nothing another reads."""
+    return module_app
+
+
+@pytest.fixture
+def clock(module_app: Flask) -> ManualClock:
+    """The module's app's clock: a test that moves it moves it for the tests after it too."""
+    return module_app.extensions["ledger"].clock  # type: ignore[no-any-return]
+
+
 def _app(database_url: str, clock: ManualClock, data_dir: Path, hops: int) -> Flask:
     return create_app(
         Settings(

@@ -3,10 +3,24 @@ seen in the complaint's SLA clocks; bad input answered as problems naming the fi
 
 from datetime import timedelta
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.clock import ManualClock
 from tests.api.conftest import AGENT, command, ok, register, workable
+
+
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: its tests leave nothing another reads."""
+    return module_app
+
+
+@pytest.fixture
+def clock(module_app: Flask) -> ManualClock:
+    """The module's app's clock: a test that moves it moves it for the tests after it too."""
+    return module_app.extensions["ledger"].clock  # type: ignore[no-any-return]
 
 
 def _clocks(client: FlaskClient, complaint_id: str) -> dict[str, dict]:

@@ -14,6 +14,18 @@ from tests.api.conftest import ADMIN, AGENT, EXECUTIVE, command, ok, register, w
 from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 
 
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: its tests leave nothing another reads."""
+    return module_app
+
+
+@pytest.fixture
+def clock(module_app: Flask) -> ManualClock:
+    """The module's app's clock: a test that moves it moves it for the tests after it too."""
+    return module_app.extensions["ledger"].clock  # type: ignore[no-any-return]
+
+
 def _read(client: FlaskClient, complaint_id: str, headers: dict[str, str] = AGENT) -> object:
     return client.get(f"/v1/complaints/{complaint_id}", headers=headers)
 

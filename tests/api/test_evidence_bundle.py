@@ -6,6 +6,7 @@ import tarfile
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.integrity.evidence.verify import verify_bundle
@@ -13,6 +14,12 @@ from ledger.integrity.public_keys import load_public_key
 from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, PRIVACY_OFFICER
 from tests.evidence import independent_verifier
 from tests.evidence.scenario import full_case
+
+
+@pytest.fixture
+def app(module_app: Flask) -> Flask:
+    """One app for the whole module: its tests leave nothing another reads."""
+    return module_app
 
 
 def _call(client: FlaskClient) -> Any:
