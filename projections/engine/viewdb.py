@@ -89,13 +89,25 @@ class ViewDatabase(ViewRows):
         Without `indexes`, only the primary keys (which the batches load rows by): a rebuild
         fills the tables first and builds the other indexes once, with `create_indexes`.
         """
+        names = {table: self.physical(table, generation) for table in tables}
         with self.transaction() as c:
-            for table in tables:
-                physical = self.physical(table, generation)
-                c.execute(table.create_statement(physical))
-                self._add_missing_columns(c, table, physical)
-                for statement in table.index_statements(physical, generation) if indexes else ():
-                    c.execute(statement)
+            c.execute(
+                "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
+                (list(names.values()),),
+            )
+            existing = {row["name"] for row in c.fetchall()}
+            statements: list[str] = []
+            for table, physical in names.items():
+                if physical in existing:
+                    self._add_missing_columns(c, table, physical)
+                else:
+                    statements.append(table.create_statement(physical))
+                if indexes:
+                    statements += table.index_statements(physical, generation)
+            if statements:
+                # One round trip for every table and index of the generation (no parameters,
+                # so PostgreSQL takes them as one script): most of a fresh start's statements.
+                c.execute(";\n".join(statements))
         try:
             self.tracking.insert_tracking(Tracking(tracking_name(name, generation), 0))
         except IntegrityError:
