@@ -62,6 +62,9 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[webdriv
 def _arrive(browser: webdriver.Chrome, path: str) -> None:
     """Wait for the navigation a click started (the page's load, not a duration)."""
     WebDriverWait(browser, 30).until(expected_conditions.url_contains(path))
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def test_an_agent_signs_in_registers_a_complaint_sees_its_case_and_signs_out(

@@ -5,6 +5,7 @@ printable review; a privacy officer erases a person, confirming first."""
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
@@ -37,9 +38,19 @@ def _submit(driver: webdriver.Chrome, form_id: str, **fields: str) -> None:
         else:
             field.clear()
             field.send_keys(value)
-    before = driver.find_element(By.TAG_NAME, "html")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(before))
+    driver.execute_script("window.leaving = true")  # gone once the next page is loaded
+    try:
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    except WebDriverException as error:
+        # Chromium may answer the click after the navigation it started has replaced the page;
+        # the wait below shows whether the form was sent.
+        if "does not belong to the document" not in str(error):
+            raise
+    WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.leaving === undefined && document.readyState === 'complete'"
+        )
+    )
 
 
 def test_an_incident_manager_runs_an_incident_to_its_review_and_prints_it(
