@@ -25,7 +25,7 @@ from api.http.presenters import caller_scope, ledger, load, show
 from api.http.request_state import request_state
 from api.http.routes.worklists import caught_up_side
 from api.http.schemas.incidents import ReportIncidentIn
-from ledger.access.policy import department_scope
+from ledger.access.conditions import department_scope
 from ledger.errors import ConcurrencyError, DomainError
 from ledger.incidents.incident import ENTRY_KINDS, LEVELS, MILESTONES, STATUSES
 from privacy.fields import Personal

@@ -16,7 +16,8 @@ from marshmallow import Schema
 from api.http.conditional import remember
 from api.http.request_state import request_state
 from api.http.schemas import common as schemas
-from ledger.access.policy import read_scope, visibility_for
+from ledger.access.conditions import read_scope
+from ledger.access.policy import visibility_for
 from ledger.application.records import ReadScope
 from ledger.application.service import HistoryEntry, LedgerApplication
 from ledger.audit.access_log import Access
