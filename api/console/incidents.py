@@ -29,7 +29,7 @@ from ledger.access.conditions import department_scope
 from ledger.errors import ConcurrencyError, DomainError
 from ledger.incidents.incident import ENTRY_KINDS, LEVELS, MILESTONES, STATUSES
 from privacy.fields import Personal
-from projections.incidents.incident_list import IncidentFilter, list_incidents
+from projections.incidents.incident_queries import IncidentFilter, list_incidents
 from projections.incidents.review import build_review
 from projections.incidents.review_html import render_html
 

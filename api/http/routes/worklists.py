@@ -24,7 +24,7 @@ from projections.cases.escalation_inbox import EscalationFilter, list_escalation
 from projections.cases.handoff_list import HandoffFilter, list_handoffs
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
-from projections.incidents.incident_list import IncidentFilter, list_incidents, references
+from projections.incidents.incident_queries import IncidentFilter, list_incidents, references
 
 blp = Blueprint(
     "worklists",
