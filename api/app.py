@@ -19,11 +19,11 @@ from api.http.limiter import FailureLimiter
 from api.http.openapi_api import ProblemApi, answer_error
 from api.http.openapi_http import HttpSemanticsPlugin
 from api.http.pagination import Cursors
-from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.http.problems import (
     from_ledger_error,
 )
+from api.http.reveals import write_access_log
 from api.http.routes import (
     analytics,
     audit,

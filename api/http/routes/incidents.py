@@ -20,10 +20,10 @@ from api.http.presenters import (
     ledger,
     load,
     present,
-    show,
 )
 from api.http.problem_docs import problems
 from api.http.request_state import request_state
+from api.http.reveals import show
 from api.http.schemas import common as schemas
 from api.http.schemas import incident_review as review_schemas
 from api.http.schemas import incidents as s
