@@ -22,6 +22,7 @@ from api.http.paths import complaint_id, record_id
 from api.http.presenters import complaint_body, history_body, ledger, load
 from api.http.request_state import request_state
 from api.http.routes.cases import case_bodies
+from api.http.routes.complaints import register_from
 from api.http.routes.worklists import caught_up_side
 from api.http.schemas.common import ReasonIn
 from api.http.schemas.complaints import RegisterComplaintIn
@@ -41,22 +42,8 @@ def register() -> Response | tuple[str, int]:
         args = read_form(RegisterComplaintIn, request.form)
     except FormError as error:
         return _register_form(422, errors=error.fields)
-    customer = args["customer"]
     try:
-        complaint = ledger().register_complaint(
-            channel=args["channel"],
-            customer_name=customer["name"],
-            customer_phone=customer.get("phone"),
-            customer_email=customer.get("email"),
-            customer_address=customer.get("address"),
-            customer_region=customer.get("region"),
-            subject_id=customer.get("subject_id"),
-            summary=args["summary"],
-            description=args["description"],
-            department=args.get("department"),
-            first_contact_at=args.get("first_contact_at"),
-            actor=current_actor(),
-        )
+        complaint = register_from(args)
     except DomainError as error:
         return _register_form(409, refused=str(error))
     request_state().presented = f"complaint:{complaint.id}:{complaint.version}"

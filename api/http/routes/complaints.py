@@ -20,6 +20,7 @@ from api.http.schemas.complaints import (
     ResolveIn,
     RespondIn,
 )
+from ledger.cases.complaint import Complaint
 
 blp = Blueprint("complaints", __name__, url_prefix="/v1/complaints", description="Complaints")
 
@@ -37,14 +38,10 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
     return decorate
 
 
-@blp.route("", methods=["POST"])
-@blp.arguments(RegisterComplaintIn)
-@blp.response(201, schemas.ComplaintOut)
-@problems(blp, 422, 409)
-def register(args: dict[str, Any]) -> Any:
-    """Register a complaint (register first, then handle)"""
+def register_from(args: dict[str, Any]) -> Complaint:
+    """Register the complaint `args` (a `RegisterComplaintIn`) describe, as the caller."""
     customer = args["customer"]
-    complaint = ledger().register_complaint(
+    return ledger().register_complaint(
         channel=args["channel"],
         customer_name=customer["name"],
         customer_phone=customer.get("phone"),
@@ -58,6 +55,15 @@ def register(args: dict[str, Any]) -> Any:
         first_contact_at=args.get("first_contact_at"),
         actor=current_actor(),
     )
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(RegisterComplaintIn)
+@blp.response(201, schemas.ComplaintOut)
+@problems(blp, 422, 409)
+def register(args: dict[str, Any]) -> Any:
+    """Register a complaint (register first, then handle)"""
+    complaint = register_from(args)
     return present("complaint", complaint), 201, {"Location": f"/v1/complaints/{complaint.id}"}
 
 
