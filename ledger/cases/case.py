@@ -21,6 +21,21 @@ from ledger.values import Actor, level_rank
 CLOSED = "closed"
 
 
+class ClockEvent(Aggregate.Event):
+    """A clock's warning or breach, recorded once: the case keeps the clock in `kept_in`.
+
+    Each case kind subclasses it inside its own class (`Complaint.DeadlineWarned`), so the
+    stored topics stay that kind's."""
+
+    kept_in: ClassVar[str]  # "warnings" or "breaches"
+    clock: str
+    due: datetime
+    actor: Actor
+
+    def apply(self, aggregate: Any) -> None:
+        setattr(aggregate, self.kept_in, [*getattr(aggregate, self.kept_in), self.clock])
+
+
 class Case(HeldByLaw):
     """A complaint or an incident: escalated up the ladder, held, and in the end closed."""
 
@@ -35,8 +50,8 @@ class Case(HeldByLaw):
         warnings: list[str]
         breaches: list[str]
         # Each case kind defines its own (its topics are stored under that kind's name).
-        DeadlineWarned: ClassVar[type[Aggregate.Event]]
-        DeadlineBreached: ClassVar[type[Aggregate.Event]]
+        DeadlineWarned: ClassVar[type[ClockEvent]]
+        DeadlineBreached: ClassVar[type[ClockEvent]]
 
     class Escalated(Aggregate.Event):
         escalation_id: UUID

@@ -14,6 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from ledger.cases.case import ClockEvent
 from ledger.cases.complaint_state import WORKABLE, ComplaintState
 from ledger.errors import DomainError
 from ledger.values import Actor
@@ -45,21 +46,11 @@ class ComplaintClocks(ComplaintState):
         def apply(self, aggregate: Any) -> None:
             aggregate.promises = [*aggregate.promises, {"due": self.due, "at": self.timestamp}]
 
-    class DeadlineWarned(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
+    class DeadlineWarned(ClockEvent):
+        kept_in = "warnings"
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.warnings = [*aggregate.warnings, self.clock]
-
-    class DeadlineBreached(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.breaches = [*aggregate.breaches, self.clock]
+    class DeadlineBreached(ClockEvent):
+        kept_in = "breaches"
 
     def await_customer(self, *, reason: str, actor: Actor, at: datetime) -> None:
         """The next move is the customer's: the SLA clocks pause until they reply."""

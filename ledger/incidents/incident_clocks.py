@@ -11,10 +11,8 @@ breach may still be recorded, so a repeat changes nothing.
 """
 
 from datetime import datetime
-from typing import Any
 
-from eventsourcing.domain import Aggregate
-
+from ledger.cases.case import ClockEvent
 from ledger.incidents.incident_state import (
     ACTION_DONE,
     ACTION_OPEN,
@@ -23,7 +21,6 @@ from ledger.incidents.incident_state import (
     RESPONSE_ACTIVATED,
     IncidentState,
 )
-from ledger.values import Actor
 
 # While the response runs, status updates are owed at the level's interval.
 UPDATES_OWED = (RESPONSE_ACTIVATED, HANDLING, MITIGATED)
@@ -32,21 +29,11 @@ UPDATES_OWED = (RESPONSE_ACTIVATED, HANDLING, MITIGATED)
 class IncidentClocks(IncidentState):
     """The warnings and breaches of an incident's deadlines, each recorded once."""
 
-    class DeadlineWarned(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
+    class DeadlineWarned(ClockEvent):
+        kept_in = "warnings"
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.warnings = [*aggregate.warnings, self.clock]
-
-    class DeadlineBreached(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.breaches = [*aggregate.breaches, self.clock]
+    class DeadlineBreached(ClockEvent):
+        kept_in = "breaches"
 
     def _clock_met(self, clock: str) -> bool:
         kind, _, key = clock.partition(":")
