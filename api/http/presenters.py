@@ -16,7 +16,7 @@ from marshmallow import Schema
 from api.http.conditional import remember
 from api.http.request_state import request_state
 from api.http.reveals import show
-from api.http.schemas import common as schemas
+from api.http.schemas.case_bodies import ComplaintOut, EscalationOut, HandoffOut
 from ledger.access.conditions import read_scope
 from ledger.application.records import ReadScope
 from ledger.application.service import HistoryEntry, LedgerApplication
@@ -196,17 +196,17 @@ RESOURCES: dict[
     "complaint": (
         lambda app, i, v: app.get_complaint(i, version=v),
         complaint_body,
-        schemas.ComplaintOut,
+        ComplaintOut,
     ),
     "escalation": (
         lambda app, i, v: app.get_escalation(i, version=v),
         escalation_body,
-        schemas.EscalationOut,
+        EscalationOut,
     ),
     "handoff": (
         lambda app, i, v: app.get_handoff(i, version=v),
         handoff_body,
-        schemas.HandoffOut,
+        HandoffOut,
     ),
 }
 

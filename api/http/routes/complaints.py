@@ -9,6 +9,7 @@ from api.http.paths import complaint_id
 from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
+from api.http.schemas.case_bodies import ComplaintOut
 from api.http.schemas.complaints import (
     AssignIn,
     ClassifyIn,
@@ -30,7 +31,7 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
 
     def decorate(view: Any) -> Any:
         view.__doc__ = summary
-        wrapped = blp.response(200, schemas.ComplaintOut)(view)
+        wrapped = blp.response(200, ComplaintOut)(view)
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
         return blp.route(f"/<string:complaint>/{name}", methods=["POST"], endpoint=name)(wrapped)
@@ -59,7 +60,7 @@ def register_from(args: dict[str, Any]) -> Complaint:
 
 @blp.route("", methods=["POST"])
 @blp.arguments(RegisterComplaintIn)
-@blp.response(201, schemas.ComplaintOut)
+@blp.response(201, ComplaintOut)
 @problems(blp, 422, 409)
 def register(args: dict[str, Any]) -> Any:
     """Register a complaint (register first, then handle)"""
@@ -68,7 +69,7 @@ def register(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<string:complaint>", methods=["GET"])
-@blp.response(200, schemas.ComplaintOut)
+@blp.response(200, ComplaintOut)
 @problems(blp, 404)
 def read(complaint: str) -> Any:
     """Read a complaint's current state (by id or reference)"""

@@ -27,6 +27,7 @@ from api.http.reveals import show
 from api.http.schemas import common as schemas
 from api.http.schemas import incident_review as review_schemas
 from api.http.schemas import incidents as s
+from api.http.schemas.case_bodies import EscalationOut
 from privacy.fields import Personal
 from projections.incidents.metrics import build_metrics
 from projections.incidents.review import build_review
@@ -153,7 +154,7 @@ def review_html(incident: str) -> Any:
 
 @blp.route("/<string:incident>/escalations", methods=["POST"])
 @blp.arguments(s.IncidentEscalationIn)
-@blp.response(201, schemas.EscalationOut)
+@blp.response(201, EscalationOut)
 @problems(blp, 404, 409, 422)
 def escalate(args: dict[str, Any], incident: str) -> Any:
     """Escalate the incident to supervisor, manager or executive (skipping needs a reason)"""
