@@ -21,14 +21,13 @@ from api.http.presenters import (
     load,
     present,
 )
-from api.http.problem_docs import problems
+from api.http.problem_docs import problems, text_answer
 from api.http.request_state import request_state
 from api.http.reveals import show
 from api.http.schemas import common as schemas
 from api.http.schemas import incident_review as review_schemas
 from api.http.schemas import incidents as s
 from api.http.schemas.case_bodies import EscalationOut
-from privacy.fields import Personal
 from projections.incidents.metrics import build_metrics
 from projections.incidents.review import build_review
 from projections.incidents.review_html import render_html
@@ -42,10 +41,6 @@ RESOURCES["incident"] = (
     incident_body,
     s.IncidentOut,
 )
-
-
-def _reveal(value: Personal, kind: str, field: str) -> str | None:
-    return show(value, kind, field)
 
 
 def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
@@ -104,7 +99,7 @@ def _review(incident: str) -> dict[str, Any]:
     return build_review(
         app,
         incident_id(incident),
-        reveal=_reveal,
+        reveal=show,
         now=app.clock.now(),
         records=request_state().records,
         scope=caller_scope(),
@@ -119,19 +114,8 @@ def review_json(incident: str) -> Any:
     return _review(incident)
 
 
-def _text_response(media_type: str, description: str) -> dict[str, Any]:
-    return {
-        "responses": {
-            "200": {
-                "description": description,
-                "content": {media_type: {"schema": {"type": "string"}}},
-            }
-        }
-    }
-
-
 @blp.route("/<string:incident>/review.md", methods=["GET"])
-@blp.doc(**_text_response("text/markdown", "The review as a Markdown document"))
+@blp.doc(**text_answer("text/markdown", "The review as a Markdown document"))
 @problems(blp, 404)
 def review_markdown(incident: str) -> Any:
     """The post-incident review as Markdown"""
@@ -140,7 +124,7 @@ def review_markdown(incident: str) -> Any:
 
 
 @blp.route("/<string:incident>/review.html", methods=["GET"])
-@blp.doc(**_text_response("text/html", "A self-contained printable page (no scripts)"))
+@blp.doc(**text_answer("text/html", "A self-contained printable page (no scripts)"))
 @problems(blp, 404)
 def review_html(incident: str) -> Any:
     """The post-incident review as a printable, self-contained HTML page with a timeline chart"""

@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from api.http.paths import complaint_id
-from api.http.problem_docs import problems
+from api.http.problem_docs import problems, text_answer
 from api.http.problems import problem
 from api.http.request_state import request_state
 from api.http.schemas import integrity as schemas
@@ -99,12 +99,11 @@ def consistency_proof(args: dict[str, Any]) -> Any:
 
 @blp.route("/evidence/<string:complaint>", methods=["POST"])
 @blp.doc(
-    responses={
-        "200": {
-            "description": "The evidence bundle: a tar archive (docs/evidence-bundle.md)",
-            "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
+    **text_answer(
+        "application/x-tar",
+        "The evidence bundle: a tar archive (docs/evidence-bundle.md)",
+        binary=True,
+    )
 )
 @problems(blp, 403, 404)
 def evidence_bundle(complaint: str) -> Any:
