@@ -21,7 +21,7 @@ from api.http.presenters import ledger
 from api.http.request_state import request_state
 from api.http.routes.staff import directory
 from api.http.routes.tokens import issue_for_caller, token_body
-from api.http.routes.webhooks import subscriptions
+from api.http.routes.webhooks import subscribe_from, subscriptions
 from api.http.schemas.access import IssueTokenIn
 from api.http.schemas.notifications import StaffIn, WebhookIn
 from ledger.access.issuing import InvalidFieldError
@@ -165,19 +165,7 @@ def webhooks() -> tuple[str, int]:
 def subscribe() -> Response | tuple[str, int]:
     """Subscribe a URL; the secret is sealed and never shown again."""
     try:
-        args = read_form(WebhookIn, request.form)
-        known = ledger().policy.departments
-        unknown = [d for d in args["departments"] if d not in known]
-        if unknown:
-            return _webhooks_page(422, errors={"departments": f"unknown department {unknown[0]}"})
-        subscriptions().add(
-            url=args["url"],
-            secret=args["secret"],
-            kinds=tuple(args["kinds"]),
-            departments=tuple(args["departments"]),
-            at=ledger().clock.now(),
-            by=current_actor().staff_id,
-        )
+        subscribe_from(read_form(WebhookIn, request.form))
     except FormError as error:
         return _webhooks_page(422, errors=error.fields)
     except DomainError as error:
