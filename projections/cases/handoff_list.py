@@ -16,7 +16,7 @@ from projections.cases.handoff_rows import (
     HandoffProjection,
     requested_row,
 )
-from projections.engine.keyset import Key, Order, due_order, page
+from projections.engine.keyset import Key, Order, due_order, overdue_filter, page
 from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
 from projections.engine.tables import Row, Table
@@ -116,8 +116,7 @@ def list_handoffs(
         where.append("state = %s")
         params.append(filters.state)
     if filters.overdue is not None:
-        overdue = "(next_due IS NOT NULL AND next_due <= %s)"
-        where.append(overdue if filters.overdue else f"NOT {overdue}")
+        where.append(overdue_filter(filters.overdue))
         params.append(now)
     return page(
         db,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from projections.engine.keyset import Key, Order, page
+from projections.engine.keyset import Key, Order, overdue_filter, page
 from projections.engine.tables import Row
 from projections.engine.viewdb import ViewDatabase
 from projections.incidents.incident_list import INCIDENT_LIST
@@ -59,8 +59,7 @@ def list_incidents(
         where.append("departments LIKE %s")
         params.append(_like(f",{filters.department},"))
     if filters.overdue is not None:
-        overdue = "(next_due IS NOT NULL AND next_due <= %s)"
-        where.append(overdue if filters.overdue else f"NOT {overdue}")
+        where.append(overdue_filter(filters.overdue))
         params.append(now)
     if filters.q:
         text = filters.q.strip()
