@@ -1,15 +1,11 @@
 """The composition root: build the ledger, its projections and the Flask app around them."""
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
-from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, request
-from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import console
@@ -20,19 +16,14 @@ from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
 from api.http.limiter import FailureLimiter
+from api.http.openapi_api import ProblemApi, answer_error
 from api.http.openapi_http import HttpSemanticsPlugin
-from api.http.openapi_text import declare_no_nul
-from api.http.openapi_vocabulary import declare_vocabularies
 from api.http.pagination import Cursors
-from api.http.presenters import write_access_log
 from api.http.problem_docs import BEARER, BEARER_SCHEME, BodyLimitPlugin
 from api.http.problems import (
-    PROBLEM_JSON,
-    from_http_exception,
     from_ledger_error,
-    from_unexpected,
-    unavailable,
 )
+from api.http.reveals import write_access_log
 from api.http.routes import (
     analytics,
     audit,
@@ -54,7 +45,6 @@ from api.http.routes import (
     webhooks,
     worklists,
 )
-from api.http.schemas.common import ProblemOut
 from api.wiring.audit import operation_log
 from api.wiring.integrity import CheckpointJob, build_integrity
 from api.wiring.notifications import NotifierJob, build_notifications
@@ -65,65 +55,12 @@ from ledger.application.service import LedgerApplication
 from ledger.clock import Clock
 from ledger.errors import LedgerError
 from ledger.policy.policy_file import load_policy
-from ledger.policy.service_policy import Policy
-from ledger.store.availability import install_store_gate, is_unavailable
+from ledger.store.availability import install_store_gate
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import load_keyring
 from projections.engine.worker import ProjectionWorker
 
 log = logging.getLogger(__name__)
-
-
-class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api, answering every HTTP error as RFC 9457 problem details."""
-
-    ERROR_SCHEMA = ProblemOut
-    DEFAULT_ERROR_RESPONSE_NAME = None  # every status is listed (api.http.openapi_http)
-
-    def __init__(self, app: Flask, *, policy: Policy, **kwargs: Any) -> None:
-        self._undocumented: list[tuple[Any, str, Any]] = []
-        self._policy = policy
-        self._documenting = threading.Lock()
-        super().__init__(app, **kwargs)
-
-    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
-        """Register the routes now and document them when the document is first asked for:
-        describing every operation costs more than the rest of start-up, and most processes
-        (a CLI command, a worker that is never asked) never serve the document."""
-        name = options.get("name", blp.name)
-        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
-        self._app.register_blueprint(blp, **options)
-        self._undocumented.append((blp, name, parameters))
-
-    def document(self) -> None:
-        """Describe every registered blueprint in the API document (once; thread-safe)."""
-        with self._documenting:
-            documented = False
-            while self._undocumented:
-                blp, name, parameters = self._undocumented.pop(0)
-                blp.register_views_in_doc(
-                    self, self._app, self.spec, name=name, parameters=parameters
-                )
-                self.spec.tag({"name": name, "description": blp.description})
-                documented = True
-            if documented:  # the schemas are in the document now: bound their vocabularies
-                declare_vocabularies(self.spec.components.schemas, self._policy)
-                declare_no_nul(self.spec.to_dict()["paths"], self.spec.components.schemas)
-
-    def _openapi_json(self) -> Response:
-        self.document()
-        return super()._openapi_json()  # type: ignore[no-any-return]
-
-    def handle_http_exception(self, error: HTTPException) -> Response:
-        return _unexpected(error)
-
-    def _register_responses(self) -> None:
-        """The shared error responses (e.g. the 422 of every view with arguments) as problems."""
-        for status in HTTPStatus:
-            response: dict[str, Any] = {"description": status.phrase}
-            if status >= 400:
-                response["content"] = {PROBLEM_JSON: {"schema": ProblemOut}}
-            self.spec.components.response(status.name, response, lazy=True)
 
 
 def build_ledger(settings: Settings, *, clock: Clock | None = None) -> LedgerApplication:
@@ -245,7 +182,7 @@ def create_app(
     app.after_request(record_operation)
     app.after_request(conditional.finish)  # runs first: the log and the replay see its answer
     app.register_error_handler(LedgerError, from_ledger_error)
-    app.register_error_handler(Exception, _unexpected)
+    app.register_error_handler(Exception, answer_error)
     return app
 
 
@@ -289,15 +226,6 @@ def _identify_and_claim() -> Any:
 def _log_access(response: Response) -> Response:
     write_access_log()
     return response
-
-
-def _unexpected(error: Exception) -> Response:
-    cause = getattr(error, "original_exception", None) or error  # raised after the view
-    if is_unavailable(cause):
-        return unavailable(current_app.extensions["retry_after"])
-    if isinstance(error, HTTPException):
-        return from_http_exception(error)
-    return from_unexpected(error)
 
 
 __all__ = ["build_ledger", "create_app"]

@@ -13,7 +13,8 @@ import json
 from uuid import UUID
 
 from api.config import Settings
-from ledger.access.policy import read_scope, visibility_for
+from ledger.access.conditions import read_scope
+from ledger.access.policy import visibility_for
 from ledger.application.records import Records
 from ledger.application.scope import RequestScope
 from ledger.audit.access_log import Access

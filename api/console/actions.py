@@ -1,7 +1,7 @@
 """The actions a case page offers: each one form, read by the API's request schema, and one call
 of the same application method the API endpoint makes.
 
-`console.<name>` is the view's endpoint; `ledger.access.policy.CONSOLE_VIEWS` maps it to the
+`console.<name>` is the view's endpoint; `ledger.access.console_views.CONSOLE_VIEWS` maps it to the
 API endpoint whose row judges it.
 """
 

@@ -20,11 +20,11 @@ from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.request_state import request_state
 from api.http.routes.staff import directory
-from api.http.routes.tokens import token_body
-from api.http.routes.webhooks import subscriptions
+from api.http.routes.tokens import issue_for_caller, token_body
+from api.http.routes.webhooks import subscribe_from, subscriptions
 from api.http.schemas.access import IssueTokenIn
 from api.http.schemas.notifications import StaffIn, WebhookIn
-from ledger.access.issuing import InvalidFieldError, issue_token
+from ledger.access.issuing import InvalidFieldError
 from ledger.errors import DomainError, NotFoundError
 from ledger.policy.notification_policy import TRIGGERS
 from ledger.staff.directory import StaffMember
@@ -60,25 +60,11 @@ def issue() -> tuple[str, int]:
     """Issue a token; its secret is shown on this page only."""
     now = ledger().clock.now()
     try:
-        args = read_form(IssueTokenIn, request.form)
-        token, secret = issue_token(
-            access_control().tokens,
-            staff_id=args["staff_id"],
-            roles=tuple(args["roles"]),
-            department=args.get("department"),
-            name=args.get("name"),
-            expires_in=args["expires_in"],
-            now=now,
-            created_by=current_actor().staff_id,
-            issued_with=request_state().token_id,
-            two_person_rule=bool(current_app.extensions["two_person_rule"]),
-            departments=ledger().policy.departments,
-        )
+        token, secret = issue_for_caller(read_form(IssueTokenIn, request.form), now)
     except FormError as error:
         return _tokens_page(422, errors=error.fields)
     except InvalidFieldError as error:
         return _tokens_page(422, errors={error.field or "token": str(error)})
-    request_state().answer_holds_secret = True
     return _tokens_page(201, issued=token_body(token, now), secret=secret)
 
 
@@ -179,19 +165,7 @@ def webhooks() -> tuple[str, int]:
 def subscribe() -> Response | tuple[str, int]:
     """Subscribe a URL; the secret is sealed and never shown again."""
     try:
-        args = read_form(WebhookIn, request.form)
-        known = ledger().policy.departments
-        unknown = [d for d in args["departments"] if d not in known]
-        if unknown:
-            return _webhooks_page(422, errors={"departments": f"unknown department {unknown[0]}"})
-        subscriptions().add(
-            url=args["url"],
-            secret=args["secret"],
-            kinds=tuple(args["kinds"]),
-            departments=tuple(args["departments"]),
-            at=ledger().clock.now(),
-            by=current_actor().staff_id,
-        )
+        subscribe_from(read_form(WebhookIn, request.form))
     except FormError as error:
         return _webhooks_page(422, errors=error.fields)
     except DomainError as error:

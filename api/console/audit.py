@@ -3,30 +3,26 @@ proofs), a verification run and its result, a case's evidence bundle.
 
 Each view calls what its API endpoint calls: the operation log's `query` (as
 `GET /v1/audit/operations`), the `Integrity` service (as `/v1/integrity/*` and
-`GET /v1/audit/verification`) and `export_case` (as `POST /v1/integrity/evidence/<complaint>`).
+`GET /v1/audit/verification`) and `export_for_caller` (as
+`POST /v1/integrity/evidence/<complaint>`).
 """
 
 import json
 from typing import Any
-from uuid import UUID
 
-from flask import Response, current_app, request
+from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from api.console.blueprint import bp, page
 from api.console.forms import FormError, read_form
 from api.http.access import access_control
-from api.http.paths import complaint_id
 from api.http.request_state import request_state
-from api.http.routes.integrity import integrity
+from api.http.routes.integrity import export_for_caller, integrity
 from api.http.schemas.access import OperationsQuery
 from api.http.schemas.integrity import ConsistencyQuery, InclusionQuery
-from ledger.access.policy import visibility_for
 from ledger.audit.log_rows import LoggedOperation
 from ledger.errors import DomainError, NotFoundError
 from ledger.integrity.checkpoints import checkpoint_document, note_text
-from ledger.integrity.evidence.assemble import export_case
-from ledger.values import Actor
 
 # The operations whose audit rows record a verification; the console's names its result in
 # the row's target ("verification:intact" or "verification:broken"), under the log's chain.
@@ -156,21 +152,7 @@ def evidence(complaint: str | None = None) -> BaseResponse | tuple[str, int]:
     named = complaint or request.form.get("complaint", "").strip()
     if not named:
         return page("refused.html", 422, reason="form", detail="complaint: name a case")
-    state = request_state()
-    actor = state.actor or Actor(staff_id="-", role="")  # the guard let a caller in
-    exported = export_case(
-        state.ledger,
-        integrity(),
-        current_app.extensions["access"].oplog,
-        reference=str(complaint_id(named)),
-        actor=actor,
-        visibility=visibility_for(actor.role),
-        at=state.ledger.clock.now(),
-    )
-    # The values the bundle shows are reveals like any page's: in the request's audit row.
-    for revealed in exported.revealed:
-        for name in revealed["fields"]:
-            state.reveal_noted(UUID(revealed["subject_id"]), name)
+    exported = export_for_caller(named)
     return _download(exported.archive, "application/x-tar", f"{exported.reference}.tar")
 
 

@@ -14,18 +14,19 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from api.console.actions import ACTIONS, Action
-from api.console.blueprint import bp, current_session, page
+from api.console.blueprint import bp, page
 from api.console.case_work import open_work
 from api.console.forms import FormError, read_form
+from api.console.permits import allowed
 from api.http.identity import current_actor
 from api.http.paths import complaint_id, record_id
 from api.http.presenters import complaint_body, history_body, ledger, load
 from api.http.request_state import request_state
 from api.http.routes.cases import case_bodies
+from api.http.routes.complaints import register_from
 from api.http.routes.worklists import caught_up_side
 from api.http.schemas.common import ReasonIn
 from api.http.schemas.complaints import RegisterComplaintIn
-from ledger.access.policy import decide
 from ledger.application.history import compliance_history
 from ledger.errors import ConcurrencyError, DomainError
 from ledger.values import CHANNELS, ESCALATION_LEVELS, PRIORITIES
@@ -41,22 +42,8 @@ def register() -> Response | tuple[str, int]:
         args = read_form(RegisterComplaintIn, request.form)
     except FormError as error:
         return _register_form(422, errors=error.fields)
-    customer = args["customer"]
     try:
-        complaint = ledger().register_complaint(
-            channel=args["channel"],
-            customer_name=customer["name"],
-            customer_phone=customer.get("phone"),
-            customer_email=customer.get("email"),
-            customer_address=customer.get("address"),
-            customer_region=customer.get("region"),
-            subject_id=customer.get("subject_id"),
-            summary=args["summary"],
-            description=args["description"],
-            department=args.get("department"),
-            first_contact_at=args.get("first_contact_at"),
-            actor=current_actor(),
-        )
+        complaint = register_from(args)
     except DomainError as error:
         return _register_form(409, refused=str(error))
     request_state().presented = f"complaint:{complaint.id}:{complaint.version}"
@@ -138,23 +125,8 @@ def _timeline(cid: UUID) -> list[dict[str, Any]]:
 def _allowed_actions() -> list[Action]:
     """The actions the policy table lets the caller take on this complaint (the ledger may
     still refuse one in the complaint's state, and then says why)."""
-    session = current_session()
-    principal = session.principal if session else None
-    if principal is None:
-        return []
-    facts = request_state().facts
-    return [
-        action
-        for action in ACTIONS.values()
-        if decide(
-            f"console.{action.name}",
-            staff_id=principal.staff_id,
-            roles=principal.roles,
-            department=principal.department,
-            facts=facts,
-        ).outcome
-        == "allowed"
-    ]
+    permitted = allowed([action.name for action in ACTIONS.values()])
+    return [action for action in ACTIONS.values() if action.name in permitted]
 
 
 def _act(action: Action) -> Any:

@@ -22,7 +22,7 @@ from ledger.values import ESCALATION_LEVELS, Actor
 from projections.cases.escalation_inbox import list_escalations
 from projections.cases.handoff_list import HandoffFilter, list_handoffs
 from projections.cases.queries import CaseFilter, department_queue, list_cases
-from projections.incidents.incident_list import IncidentFilter, list_incidents
+from projections.incidents.incident_queries import IncidentFilter, list_incidents
 
 LIMIT = 50  # a home page shows the first items; the lists page the rest
 CLOSED = ("closed",)

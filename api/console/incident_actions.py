@@ -1,7 +1,7 @@
 """The actions an incident page offers: each one form, read by the API endpoint's request schema,
 and one call of the same application method that endpoint makes.
 
-`console.<name>` is the view's endpoint; `ledger.access.policy.CONSOLE_VIEWS` maps it to the
+`console.<name>` is the view's endpoint; `ledger.access.console_views.CONSOLE_VIEWS` maps it to the
 `incidents.*` endpoint whose row judges it.
 """
 

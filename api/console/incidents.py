@@ -21,15 +21,16 @@ from api.console.permits import allowed
 from api.http.identity import current_actor
 from api.http.incident_body import incident_body
 from api.http.paths import incident_id
-from api.http.presenters import caller_scope, ledger, load, show
+from api.http.presenters import caller_scope, ledger, load
 from api.http.request_state import request_state
+from api.http.reveals import show
 from api.http.routes.worklists import caught_up_side
 from api.http.schemas.incidents import ReportIncidentIn
-from ledger.access.policy import department_scope
+from ledger.access.conditions import department_scope
 from ledger.errors import ConcurrencyError, DomainError
 from ledger.incidents.incident import ENTRY_KINDS, LEVELS, MILESTONES, STATUSES
 from privacy.fields import Personal
-from projections.incidents.incident_list import IncidentFilter, list_incidents
+from projections.incidents.incident_queries import IncidentFilter, list_incidents
 from projections.incidents.review import build_review
 from projections.incidents.review_html import render_html
 

@@ -19,10 +19,10 @@ from flask import Response, current_app, request
 from api.http.identity import PrincipalSource, Rejected
 from api.http.limiter import FailureLimiter
 from api.http.log_text import escaped
-from api.http.presenters import revealed_accesses
 from api.http.problems import problem, unavailable
 from api.http.request_facts import RequestFacts
 from api.http.request_state import RequestState, request_state
+from api.http.reveals import revealed_accesses
 from ledger.access.grants import TokenGrants
 from ledger.access.policy import decide
 from ledger.access.tokens import Principal

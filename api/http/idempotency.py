@@ -10,24 +10,24 @@ save fails as a whole (`DuplicateRequestError`) and is answered with the first r
 
 After the answer the record is set to what was answered (a body, a refusal) and the headers
 that say more about it (`Location`, `ETag`, ...), so a replay has the first answer's status, body
-and headers; a record's `ETag` is computed again from the version it shows. A request that
+and headers; a record's `ETag` is computed again from the version it shows (the encoding and the
+replay: `api.http.idempotent_answers`). A request that
 saved nothing and failed on our side (5xx) leaves no record, so its retry runs again.
 """
 
 import hashlib
-import json
 import logging
-import math
 import re
 from datetime import datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 from flask import Flask, Response, current_app, request
 
+from api.http.idempotent_answers import BODY, HEADER, PROBLEM, WITHHELD, replay, with_headers
 from api.http.identity import current_actor
-from api.http.presenters import RESOURCES, re_present
-from api.http.problems import PROBLEM_JSON, problem
-from api.http.request_state import RequestState, request_state
+from api.http.presenters import RESOURCES
+from api.http.problems import problem
+from api.http.request_state import request_state
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff
@@ -35,34 +35,10 @@ from ledger.errors import DuplicateRequestError
 from ledger.incidents.incident import Incident
 from ledger.store.availability import is_unavailable
 from ledger.store.idempotency import Completion, IdempotencyKey
-from ledger.store.side_tables import IdempotencyRecord
 
-HEADER = "Idempotency-Key"
 # Printable ASCII without a space at either end (HTTP would strip it): the documented shape.
 KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
 KEY_SHAPE = re.compile(KEY_PATTERN)
-# How a stored answer is kept: a problem or a plain body verbatim, a record as its pointer.
-PROBLEM = "problem:"
-BODY = "body:"
-WITHHELD = "withheld"
-# Before any of those, a first line `headers:{json}` keeps the answer's headers worth replaying.
-HEADERS = "headers:"
-REPLAYED_HEADERS = (
-    "Location",
-    "Content-Location",
-    "ETag",
-    "Last-Modified",
-    "Retry-After",
-    "Allow",
-    "Accept",
-)
-# Where a record created by a 201 lives, for a record the first save wrote before its answer.
-LOCATIONS = {
-    "complaint": "/v1/complaints/{}",
-    "escalation": "/v1/escalations/{}",
-    "handoff": "/v1/handoffs/{}",
-    "incident": "/v1/incidents/{}",
-}
 log = logging.getLogger(__name__)
 # The aggregate behind each re-presentable kind: a save of it records `kind:id:version`.
 AGGREGATES: dict[str, type[Aggregate]] = {
@@ -115,7 +91,7 @@ def check_key() -> Response | None:
     fingerprint = _fingerprint()
     record = state.ledger.side_tables.find_idempotency_record(scope=scope, key=key)
     if record is not None:
-        return _replay(record, fingerprint, state)
+        return replay(record, fingerprint, state)
     status, kind = _answers()
     state.scope.idempotency = IdempotencyKey(
         scope,
@@ -140,85 +116,7 @@ def replay_first(_: DuplicateRequestError) -> Response:
     record = state.ledger.side_tables.find_idempotency_record(scope=key.scope, key=key.key)
     if record is None:
         raise RuntimeError("the idempotency record that refused the save is gone")
-    return _replay(record, key.fingerprint, state)
-
-
-def _replay(record: IdempotencyRecord, fingerprint: str, state: RequestState) -> Response:
-    if record.fingerprint != fingerprint:
-        return problem(
-            422,
-            "idempotency-key-reused",
-            "This Idempotency-Key was used for a different request.",
-            field=HEADER,
-        )
-    if record.status is None or record.result is None:
-        return _unanswered(record, state)
-    headers, result = _split_headers(record.result)
-    if result.startswith(PROBLEM):
-        response = Response(
-            result.removeprefix(PROBLEM), status=record.status, mimetype=PROBLEM_JSON
-        )
-    elif result.startswith(BODY):
-        response = Response(
-            result.removeprefix(BODY), status=record.status, mimetype="application/json"
-        )
-    elif result == WITHHELD:
-        return problem(
-            409,
-            "request-already-answered",
-            "The request with this Idempotency-Key succeeded; its answer is not kept (it held a "
-            "secret shown only once, personal data or a file): ask for what it showed anew.",
-            field=HEADER,
-        )
-    else:
-        # The record as first shown; its tag and date are set again from that version.
-        response = Response(
-            json.dumps(re_present(result)), status=record.status, mimetype="application/json"
-        )
-        headers.pop("ETag", None)
-        headers.pop("Last-Modified", None)
-        kind, aggregate_id, _ = result.split(":")
-        if record.status == 201 and kind in LOCATIONS:
-            headers.setdefault("Location", LOCATIONS[kind].format(aggregate_id))
-    for name, value in headers.items():
-        response.headers[name] = value
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _split_headers(result: str) -> tuple[dict[str, str], str]:
-    """The headers kept with a stored answer, and the answer itself."""
-    if not result.startswith(HEADERS):
-        return {}, result
-    line, _, rest = result.partition("\n")
-    headers: dict[str, str] = json.loads(line.removeprefix(HEADERS))
-    return headers, rest
-
-
-def _with_headers(response: Response, result: str) -> str:
-    kept = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
-    return f"{HEADERS}{json.dumps(kept)}\n{result}" if kept else result
-
-
-def _unanswered(record: IdempotencyRecord, state: RequestState) -> Response:
-    """The first request stored its changes and has not recorded its answer (yet)."""
-    lease: timedelta = current_app.extensions["answer_lease"]
-    now = state.ledger.clock.now()
-    if record.recorded_at is not None and now - record.recorded_at < lease:
-        wait = max(timedelta(seconds=1), record.recorded_at + lease - now)
-        return problem(
-            409,
-            "request-in-progress",
-            "A request with this Idempotency-Key is still running.",
-            field=HEADER,
-            headers={"Retry-After": str(math.ceil(wait.total_seconds()))},
-        )
-    return problem(
-        409,
-        "request-already-answered",
-        "The request with this Idempotency-Key stored its changes; its answer was not kept.",
-        field=HEADER,
-    )
+    return replay(record, key.fingerprint, state)
 
 
 def record_answer(response: Response) -> Response:
@@ -244,7 +142,7 @@ def record_answer(response: Response) -> Response:
         key.key,
         key.fingerprint,
         response.status_code,
-        _with_headers(response, result),
+        with_headers(response, result),
         key.at,
         not key.recorded,
     )

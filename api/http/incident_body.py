@@ -4,7 +4,8 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from api.http.presenters import customer_body, ledger, show
+from api.http.presenters import customer_body, ledger
+from api.http.reveals import show
 from ledger.incidents.incident import Incident
 from projections.incidents.review import action_item_overdue
 

@@ -21,8 +21,8 @@ from typing import Any
 from apispec import BasePlugin
 
 from api.http.conditional import MAX_TAGS_LENGTH
-from api.http.idempotency import HEADER as IDEMPOTENCY_KEY
 from api.http.idempotency import KEY_PATTERN
+from api.http.idempotent_answers import HEADER as IDEMPOTENCY_KEY
 from api.http.problems import PROBLEM_JSON
 
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemOut"}

@@ -10,22 +10,21 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 from marshmallow import Schema
 
 from api.http.conditional import remember
 from api.http.request_state import request_state
-from api.http.schemas import common as schemas
-from ledger.access.policy import read_scope, visibility_for
+from api.http.reveals import show
+from api.http.schemas.case_bodies import ComplaintOut, EscalationOut, HandoffOut
+from ledger.access.conditions import read_scope
 from ledger.application.records import ReadScope
 from ledger.application.service import HistoryEntry, LedgerApplication
-from ledger.audit.access_log import Access
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff
 from ledger.values import ESCALATION_LEVELS, Customer
-from privacy.fields import ERASED, TAMPERED, Personal
-from privacy.masking import MASKERS
+from privacy.fields import Personal
 
 
 def ledger() -> LedgerApplication:
@@ -54,25 +53,6 @@ def history_of(kind: str, record_id: UUID) -> dict[str, Any]:
     return history_body(record_id, request_state().records.history(kind, record_id, caller_scope()))
 
 
-def show(value: Personal | None, kind: str, field: str) -> str | None:
-    """A personal value as the caller's role may see it: full, masked or not at all.
-
-    Every reveal is noted for the access log, which is written once the response is ready.
-    """
-    if value is None:
-        return None
-    state = request_state()
-    visibility = visibility_for(state.actor.role if state.actor else "")
-    if visibility == "none":
-        return None
-    text = state.ledger.reveal(value)  # with the request's memo of data keys
-    state.reveal_noted(value.subject_id, field)
-    state.showed_personal = True
-    if visibility == "masked" and text not in (ERASED, TAMPERED):
-        return MASKERS[kind](text)
-    return text
-
-
 def customer_body(customer: Customer) -> dict[str, Any]:
     return {
         "subject_id": customer.subject_id,
@@ -82,34 +62,6 @@ def customer_body(customer: Customer) -> dict[str, Any]:
         "address": show(customer.address, "address", "customer.address"),
         "region": customer.region,
     }
-
-
-def revealed_accesses() -> list[Access]:
-    """The request's reveals so far, as access-log entries; taken once (the caller logs them)."""
-    state = request_state()
-    revealed = state.take_revealed()
-    if not revealed or state.actor is None:
-        return []
-    actor = state.actor
-    now = ledger().clock.now()
-    purpose = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-    return [
-        Access(
-            at=now,
-            staff_id=actor.staff_id,
-            role=actor.role,
-            subject_id=subject_id,
-            fields=tuple(sorted(fields)),
-            purpose=purpose,
-        )
-        for subject_id, fields in revealed.items()
-    ]
-
-
-def write_access_log() -> None:
-    """After a request the operation log did not record: whose personal fields it revealed."""
-    if accesses := revealed_accesses():
-        ledger().access_log.record(accesses)
 
 
 def complaint_body(c: Complaint) -> dict[str, Any]:
@@ -244,17 +196,17 @@ RESOURCES: dict[
     "complaint": (
         lambda app, i, v: app.get_complaint(i, version=v),
         complaint_body,
-        schemas.ComplaintOut,
+        ComplaintOut,
     ),
     "escalation": (
         lambda app, i, v: app.get_escalation(i, version=v),
         escalation_body,
-        schemas.EscalationOut,
+        EscalationOut,
     ),
     "handoff": (
         lambda app, i, v: app.get_handoff(i, version=v),
         handoff_body,
-        schemas.HandoffOut,
+        HandoffOut,
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Document a view's problem responses in the OpenAPI document with one decorator."""
+"""Document a view's problem responses in the OpenAPI document with one decorator, and an
+answer that is not JSON (a page, a document, an archive) with `text_answer`."""
 
 from collections.abc import Callable
 from http import HTTPStatus
@@ -52,3 +53,10 @@ class BodyLimitPlugin(BasePlugin):
         for operation in (operations or {}).values():
             if "requestBody" in operation:
                 operation.setdefault("responses", {})["413"] = HTTPStatus(413).name
+
+
+def text_answer(media_type: str, description: str, *, binary: bool = False) -> dict[str, Any]:
+    """`blp.doc` arguments for a 200 whose body is a `media_type` document, not JSON."""
+    schema = {"type": "string", "format": "binary"} if binary else {"type": "string"}
+    content = {media_type: {"schema": schema}}
+    return {"responses": {"200": {"description": description, "content": content}}}

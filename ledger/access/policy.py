@@ -19,111 +19,31 @@ that does not exist, so scope never reveals existence.
 
 The order of refusals: no row for the endpoint → 403 for everyone; no cell for any of the
 caller's roles → 403; the named record does not exist or is outside the caller's scope → 404;
-the cell's condition fails → 403. Adding an endpoint is adding one row.
+the cell's condition fails → 403. Adding an endpoint is adding one row. The cells and the scope
+rules are `ledger.access.conditions`; the console's views, `ledger.access.console_views`.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol
+from typing import Final, Literal
 
-from ledger.application.records import EVERYTHING, ReadScope
-from ledger.cases.complaint import Complaint
-from ledger.cases.handoff import Handoff
+from ledger.access.conditions import (
+    ALL,
+    CHAIN,
+    DEPT,
+    OWN,
+    RECV,
+    SCOPED_ROLES,
+    Facts,
+    Rule,
+    __,
+    in_scope,
+    row,
+)
+from ledger.access.console_views import CONSOLE_VIEWS
 from ledger.values import ROLES as ROLES  # the table's columns
 from ledger.values import Actor
 from privacy.masking import Visibility
-
-SCOPED_ROLES: Final = frozenset({"department_staff"})
-
-
-class Facts(Protocol):
-    """What a condition may ask about the record a request names (loaded on first use)."""
-
-    @property
-    def complaint(self) -> Complaint | None: ...
-
-    @property
-    def handoff(self) -> Handoff | None: ...
-
-    @property
-    def department(self) -> str | None: ...
-
-    def within(self, scope: ReadScope) -> bool:
-        """Is the record the request names (none: True) readable within `scope`?"""
-        ...
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A cell of the table: its short name and the check it makes."""
-
-    name: str
-    check: Callable[[Actor, Facts], bool]
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-def _owner_or_unassigned(actor: Actor, facts: Facts) -> bool:
-    complaint = facts.complaint
-    return complaint is None or complaint.owner in (None, actor.staff_id)
-
-
-def _supervisor_chain(actor: Actor, facts: Facts) -> bool:
-    complaint = facts.complaint
-    return complaint is None or actor.department in (None, complaint.department)
-
-
-def _receiving(actor: Actor, facts: Facts) -> bool:
-    handoff = facts.handoff
-    return handoff is None or handoff.to_department == actor.department
-
-
-def in_scope(actor: Actor, facts: Facts) -> bool:
-    """Is the record within the caller's department (the rules: `ledger.application.records`)?"""
-    department = actor.department
-    if department is None:
-        return False
-    if facts.department is not None:
-        return facts.department == department
-    return facts.within(read_scope(actor))
-
-
-def read_scope(actor: Actor) -> ReadScope:
-    """Which records `actor`, in the role they act in, may read by id."""
-    if actor.role in SCOPED_ROLES:
-        return ReadScope(confined=True, department=actor.department, staff_id=actor.staff_id)
-    return EVERYTHING
-
-
-def department_scope(actor: Actor) -> str | None:
-    """For views that list records: the one department the caller is confined to, or None.
-
-    The table judges a request for one named record; a list (a queue, a search) must itself
-    leave out what a scoped caller may not see. A scoped caller without a department sees none:
-    filter by the empty string then.
-    """
-    if actor.role in SCOPED_ROLES:
-        return actor.department or ""
-    return None
-
-
-ALL: Final = Condition("ALL", lambda actor, facts: True)
-OWN: Final = Condition("OWN", _owner_or_unassigned)
-CHAIN: Final = Condition("CHAIN", _supervisor_chain)
-RECV: Final = Condition("RECV", _receiving)
-DEPT: Final = Condition("DEPT", in_scope)
-__: Final = None
-
-Rule = Mapping[str, Condition]
-
-
-def row(*cells: Condition | None) -> Rule:
-    """One row of the table: a cell per role, in the order of ROLES."""
-    if len(cells) != len(ROLES):
-        raise ValueError(f"a row has {len(ROLES)} cells, one per role; got {len(cells)}")
-    return {role: cell for role, cell in zip(ROLES, cells, strict=True) if cell is not None}
-
 
 FULL: Final = "full"
 MASK: Final = "masked"
@@ -243,87 +163,6 @@ _API: Final[Mapping[str, Rule]] = {
     "tokens.approve":              row(__,    __,    __,    __,    __,    __,    __,    __,    ALL),
 }
 # fmt: on
-
-# The console's views (api/console/) -> the API endpoint whose application call each makes. A
-# view is judged by that endpoint's very row: a page is one more way to call the application,
-# never a second set of rules. Its home page ("My work") is everyone's; what it lists is scoped
-# by the same queries the API's lists use.
-CONSOLE_VIEWS: Final[Mapping[str, str]] = {
-    "console.register": "complaints.register",
-    "console.case": "complaints.read",
-    "console.classify": "complaints.classify",
-    "console.assign": "complaints.assign",
-    "console.respond": "complaints.respond",
-    "console.notes": "complaints.notes",
-    "console.resolve": "complaints.resolve",
-    "console.feedback": "complaints.feedback",
-    "console.reopen": "complaints.reopen",
-    "console.close": "complaints.close",
-    "console.await-customer": "complaints.await-customer",
-    "console.customer-replied": "complaints.customer-replied",
-    "console.escalate": "escalations.raise_escalation",
-    "console.hand-off": "handoffs.request_handoff",
-    "console.accept_handoff": "handoffs.accept",
-    "console.refuse_handoff": "handoffs.reject",
-    # Incidents (api/console/incidents.py, incident_actions.py)
-    "console.incidents": "worklists.incidents",
-    "console.report_incident": "incidents.report",
-    "console.incident": "incidents.read",
-    "console.review_editor": "incidents.review",
-    "console.incident_review": "incidents.review_html",
-    "console.incident_assess": "incidents.assess",
-    "console.incident_activate": "incidents.activate",
-    "console.incident_change_level": "incidents.change_level",
-    "console.incident_assign_role": "incidents.assign_role",
-    "console.incident_log": "incidents.log",
-    "console.incident_milestone": "incidents.milestones",
-    "console.incident_mitigate": "incidents.mitigate",
-    "console.incident_resolve": "incidents.resolve",
-    "console.incident_link": "incidents.complaints",
-    "console.incident_review_save": "incidents.review",
-    "console.incident_add_item": "incidents.action_items",
-    "console.incident_item_complete": "incidents.action_items_item_complete",
-    "console.incident_item_verify": "incidents.action_items_item_verify",
-    "console.incident_item_waive": "incidents.action_items_item_waive",
-    "console.incident_close": "incidents.close",
-    # Audit (api/console/audit.py)
-    "console.audit": "operations.query",
-    "console.checkpoints": "integrity.list_checkpoints",
-    "console.checkpoint_note": "integrity.get_checkpoint",
-    "console.make_checkpoint": "integrity.make_checkpoint",
-    "console.verifier_key": "integrity.verifier_key",
-    "console.consistency_proof": "integrity.consistency_proof",
-    "console.inclusion_proof": "integrity.inclusion_proof",
-    "console.verify": "audit.verification",
-    "console.evidence": "integrity.evidence_bundle",
-    # Privacy (api/console/privacy.py): a person's page shows which records hold their data,
-    # what the lookup answers, so it is judged by the lookup's row.
-    "console.person": "subjects.lookup",
-    "console.lookup": "subjects.lookup",
-    "console.erase": "subjects.erase",
-    "console.subject_hold": "subjects.place_hold",
-    "console.subject_lift": "subjects.lift_hold",
-    "console.retention": "retention.report",
-    "console.hold": "retention.place_hold",
-    "console.lift-hold": "retention.lift_hold",
-    "console.complete_handoff": "handoffs.complete",
-    "console.acknowledge_escalation": "escalations.acknowledge",
-    "console.resolve_escalation": "escalations.resolve",
-    "console.list_cases": "cases.list_complaints",
-    "console.list_incidents": "worklists.incidents",
-    "console.list_handoffs": "worklists.handoffs",
-    "console.list_escalations": "worklists.escalations",
-    "console.admin_tokens": "tokens.list_tokens",
-    "console.admin_issue_token": "tokens.issue",
-    "console.admin_approve": "tokens.approve",
-    "console.admin_revoke": "tokens.revoke",
-    "console.admin_staff": "staff.list_staff",
-    "console.admin_put_staff": "staff.put",
-    "console.admin_remove_staff": "staff.remove",
-    "console.admin_webhooks": "webhooks.list_webhooks",
-    "console.admin_subscribe": "webhooks.subscribe",
-    "console.admin_unsubscribe": "webhooks.unsubscribe",
-}
 
 POLICY: Final[Mapping[str, Rule]] = {
     **_API,

@@ -21,6 +21,7 @@ from eventsourcing.utils import Environment, EnvType
 from ledger.application.breach_commands import BreachCommands
 from ledger.application.case_commands import CaseCommands
 from ledger.application.complaint_commands import ComplaintCommands
+from ledger.application.complaint_followup import ComplaintFollowUpCommands
 from ledger.application.escalation_commands import EscalationCommands
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.notice_commands import NoticeCommands
@@ -71,6 +72,7 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 
 class LedgerApplication(
     ComplaintCommands,
+    ComplaintFollowUpCommands,
     EscalationCommands,
     IncidentCommands,
     BreachCommands,

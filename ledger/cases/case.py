@@ -1,4 +1,5 @@
-"""What a complaint and an incident share: being closed, escalations, and legal holds.
+"""What a complaint and an incident share: being closed, escalations, legal holds, and the
+rule that a deadline's warning and its breach are each recorded once.
 
 An escalation is its own aggregate (ledger/cases/escalation.py); the case records it too, so
 that its own stream is complete and the next escalation knows the rung it starts from. As with
@@ -20,6 +21,21 @@ from ledger.values import Actor, level_rank
 CLOSED = "closed"
 
 
+class ClockEvent(Aggregate.Event):
+    """A clock's warning or breach, recorded once: the case keeps the clock in `kept_in`.
+
+    Each case kind subclasses it inside its own class (`Complaint.DeadlineWarned`), so the
+    stored topics stay that kind's."""
+
+    kept_in: ClassVar[str]  # "warnings" or "breaches"
+    clock: str
+    due: datetime
+    actor: Actor
+
+    def apply(self, aggregate: Any) -> None:
+        setattr(aggregate, self.kept_in, [*getattr(aggregate, self.kept_in), self.clock])
+
+
 class Case(HeldByLaw):
     """A complaint or an incident: escalated up the ladder, held, and in the end closed."""
 
@@ -30,6 +46,12 @@ class Case(HeldByLaw):
         status: str
         # Escalation id -> level of every open escalation; set empty by the case's creation.
         open_escalations: dict[str, str]
+        # The clocks warned of and breached; set empty by the case's creation.
+        warnings: list[str]
+        breaches: list[str]
+        # Each case kind defines its own (its topics are stored under that kind's name).
+        DeadlineWarned: ClassVar[type[ClockEvent]]
+        DeadlineBreached: ClassVar[type[ClockEvent]]
 
     class Escalated(Aggregate.Event):
         escalation_id: UUID
@@ -98,4 +120,41 @@ class Case(HeldByLaw):
             raise DomainError(f"that escalation is not open on this {self.KIND}")
         self.trigger_event(
             type(self).EscalationResolved, escalation_id=escalation_id, actor=actor, timestamp=at
+        )
+
+    def _clock_met(self, clock: str) -> bool:
+        """Whether the event `clock` waits for has happened (each case kind knows its clocks)."""
+        raise NotImplementedError
+
+    def _clock_paused(self, clock: str) -> bool:
+        """Whether `clock` is paused now (a case kind that pauses clocks says when)."""
+        return False
+
+    def check_breach(self, clock: str) -> bool:
+        """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
+        return (
+            self.status != CLOSED
+            and not self._clock_paused(clock)
+            and clock not in self.breaches
+            and not self._clock_met(clock)
+        )
+
+    def check_warning(self, clock: str) -> bool:
+        """Whether `clock` passing its warning mark may still be recorded (once, before breach)."""
+        return self.check_breach(clock) and clock not in self.warnings
+
+    def record_warning(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
+        """A clock passed the policy's warning share of its time; recorded once per clock."""
+        if not self.check_warning(clock):
+            raise DomainError(f"the {clock} warning cannot be recorded now")
+        self.trigger_event(
+            type(self).DeadlineWarned, clock=clock, due=due, actor=actor, timestamp=at
+        )
+
+    def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
+        """A deadline passed without the event it asked for; recorded once per clock."""
+        if not self.check_breach(clock):
+            raise DomainError(f"the {clock} breach cannot be recorded now")
+        self.trigger_event(
+            type(self).DeadlineBreached, clock=clock, due=due, actor=actor, timestamp=at
         )

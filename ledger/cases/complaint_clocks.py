@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.cases.case import CLOSED
+from ledger.cases.case import ClockEvent
 from ledger.cases.complaint_state import WORKABLE, ComplaintState
 from ledger.errors import DomainError
 from ledger.values import Actor
@@ -46,21 +46,11 @@ class ComplaintClocks(ComplaintState):
         def apply(self, aggregate: Any) -> None:
             aggregate.promises = [*aggregate.promises, {"due": self.due, "at": self.timestamp}]
 
-    class DeadlineWarned(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
+    class DeadlineWarned(ClockEvent):
+        kept_in = "warnings"
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.warnings = [*aggregate.warnings, self.clock]
-
-    class DeadlineBreached(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.breaches = [*aggregate.breaches, self.clock]
+    class DeadlineBreached(ClockEvent):
+        kept_in = "breaches"
 
     def await_customer(self, *, reason: str, actor: Actor, at: datetime) -> None:
         """The next move is the customer's: the SLA clocks pause until they reply."""
@@ -90,18 +80,8 @@ class ComplaintClocks(ComplaintState):
         self.trigger_event(type(self).ReplyPromised, due=due, actor=actor, timestamp=at)
         return len(self.promises)
 
-    def check_breach(self, clock: str) -> bool:
-        """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
-        return (
-            self.status != CLOSED
-            and (self.awaiting_customer_since is None or clock.startswith(KEEP_RUNNING))
-            and clock not in self.breaches
-            and not self._clock_met(clock)
-        )
-
-    def check_warning(self, clock: str) -> bool:
-        """Whether `clock` passing its warning mark may still be recorded (once, before breach)."""
-        return self.check_breach(clock) and clock not in self.warnings
+    def _clock_paused(self, clock: str) -> bool:
+        return self.awaiting_customer_since is not None and not clock.startswith(KEEP_RUNNING)
 
     def _clock_met(self, clock: str) -> bool:
         if clock == "first_response":
@@ -124,19 +104,3 @@ class ComplaintClocks(ComplaintState):
         if handoff is None or handoff["handoff_id"] != handoff_id:
             return True  # that handoff is settled
         return kind == "handoff_accept" and bool(handoff["accepted"])
-
-    def record_warning(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
-        """A clock passed the policy's warning share of its time; recorded once per clock."""
-        if not self.check_warning(clock):
-            raise DomainError(f"the {clock} warning cannot be recorded now")
-        self.trigger_event(
-            type(self).DeadlineWarned, clock=clock, due=due, actor=actor, timestamp=at
-        )
-
-    def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
-        """A deadline passed without the event it asked for; recorded once per clock."""
-        if not self.check_breach(clock):
-            raise DomainError(f"the {clock} breach cannot be recorded now")
-        self.trigger_event(
-            type(self).DeadlineBreached, clock=clock, due=due, actor=actor, timestamp=at
-        )

@@ -6,17 +6,13 @@ in working days), `action:<item>` (an action item's due date), `verify:<item>` (
 verification, a month after it was added) and `status_update:<since>` (the next status update
 the response level asks for, counted from the activation or the last update, `since` in ISO
 form). The read side (projections/incidents/clocks.py) keeps them and finds the overdue ones;
-this module says whether a warning or a breach may still be recorded, so a repeat changes
-nothing.
+this module says when a clock is met, and `ledger.cases.case.Case` whether a warning or a
+breach may still be recorded, so a repeat changes nothing.
 """
 
 from datetime import datetime
-from typing import Any
 
-from eventsourcing.domain import Aggregate
-
-from ledger.cases.case import CLOSED
-from ledger.errors import DomainError
+from ledger.cases.case import ClockEvent
 from ledger.incidents.incident_state import (
     ACTION_DONE,
     ACTION_OPEN,
@@ -25,7 +21,6 @@ from ledger.incidents.incident_state import (
     RESPONSE_ACTIVATED,
     IncidentState,
 )
-from ledger.values import Actor
 
 # While the response runs, status updates are owed at the level's interval.
 UPDATES_OWED = (RESPONSE_ACTIVATED, HANDLING, MITIGATED)
@@ -34,29 +29,11 @@ UPDATES_OWED = (RESPONSE_ACTIVATED, HANDLING, MITIGATED)
 class IncidentClocks(IncidentState):
     """The warnings and breaches of an incident's deadlines, each recorded once."""
 
-    class DeadlineWarned(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
+    class DeadlineWarned(ClockEvent):
+        kept_in = "warnings"
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.warnings = [*aggregate.warnings, self.clock]
-
-    class DeadlineBreached(Aggregate.Event):
-        clock: str
-        due: datetime
-        actor: Actor
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.breaches = [*aggregate.breaches, self.clock]
-
-    def check_breach(self, clock: str) -> bool:
-        """Whether a missed deadline on `clock` may still be recorded (once, while open)."""
-        return self.status != CLOSED and clock not in self.breaches and not self._clock_met(clock)
-
-    def check_warning(self, clock: str) -> bool:
-        """Whether `clock` passing its warning mark may still be recorded (once, before breach)."""
-        return self.check_breach(clock) and clock not in self.warnings
+    class DeadlineBreached(ClockEvent):
+        kept_in = "breaches"
 
     def _clock_met(self, clock: str) -> bool:
         kind, _, key = clock.partition(":")
@@ -77,19 +54,3 @@ class IncidentClocks(IncidentState):
             )
             return updated or self.status not in UPDATES_OWED
         return True  # a clock this incident never ran
-
-    def record_warning(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
-        """A clock passed the policy's warning share of its time; recorded once per clock."""
-        if not self.check_warning(clock):
-            raise DomainError(f"the {clock} warning cannot be recorded now")
-        self.trigger_event(
-            type(self).DeadlineWarned, clock=clock, due=due, actor=actor, timestamp=at
-        )
-
-    def record_breach(self, *, clock: str, due: datetime, actor: Actor, at: datetime) -> None:
-        """A deadline passed without the event it asked for; recorded once per clock."""
-        if not self.check_breach(clock):
-            raise DomainError(f"the {clock} breach cannot be recorded now")
-        self.trigger_event(
-            type(self).DeadlineBreached, clock=clock, due=due, actor=actor, timestamp=at
-        )

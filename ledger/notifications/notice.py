@@ -12,7 +12,7 @@ every other, which is what lets the ledger prove who was told what, and when.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -34,6 +34,21 @@ def notice_id_for(source: str, rule: str) -> UUID:
 def notification_id_for(notice_id: UUID, recipient: str) -> UUID:
     """The stable id of one recipient's notification: event + rule + recipient."""
     return uuid5(NAMESPACE_URL, f"/notifications/{notice_id}/{recipient}")
+
+
+class _Attempt(Aggregate.Event):
+    """One attempt to reach a recipient: its number, the receiver's answer, and the state the
+    recipient's notification is left in (`outcome`, one per event class)."""
+
+    outcome: ClassVar[str]
+    notification_id: UUID
+    recipient: str
+    attempt: int
+    status: int
+    answer: str
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.states[self.recipient] = self.outcome
 
 
 class Notice(Aggregate):
@@ -145,36 +160,15 @@ class Notice(Aggregate):
             timestamp=at,
         )
 
-    class Delivered(Aggregate.Event):
-        notification_id: UUID
-        recipient: str
-        attempt: int
-        status: int
-        answer: str
+    class Delivered(_Attempt):
+        outcome = DELIVERED
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.states[self.recipient] = DELIVERED
-
-    class DeliveryFailed(Aggregate.Event):
-        notification_id: UUID
-        recipient: str
-        attempt: int
-        status: int
-        answer: str
+    class DeliveryFailed(_Attempt):
+        outcome = FAILED
         retry_at: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.states[self.recipient] = FAILED
-
-    class DeadLettered(Aggregate.Event):
-        notification_id: UUID
-        recipient: str
-        attempt: int
-        status: int
-        answer: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.states[self.recipient] = DEAD
+    class DeadLettered(_Attempt):
+        outcome = DEAD
 
     class Replayed(Aggregate.Event):
         notification_id: UUID

@@ -1,5 +1,8 @@
 """The service policy file (TOML): a marshmallow schema that turns it into a `Policy`.
 
+The sections that build objects of their own (calendar, notifications, targets) are
+`ledger.policy.policy_sections`.
+
 Every refusal names the setting as a path in the file (`complaints.deadlines.urgent.resolution`),
 so an operator can find it. Rules that join settings (the intake department is a department,
 resolution comes after first response) are the `Policy`'s own, checked when it is built.
@@ -7,49 +10,41 @@ resolution comes after first response) are the `Policy`'s own, checked when it i
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import time
 from pathlib import Path
 from typing import Any, cast
 
 from marshmallow import fields, post_load, validate
 
 from ledger.errors import PolicyError
-from ledger.policy.calendar import WEEKDAYS, BusinessCalendar
-from ledger.policy.config_schema import NAME, ConfigFile, Duration, Flag, Table, names
-from ledger.policy.durations import SERVICE_TIMES
-from ledger.policy.notification_policy import AUDIENCES, TRIGGERS, NotificationPolicy
+from ledger.policy.config_schema import NAME, ConfigFile, Flag, Table, names
+from ledger.policy.policy_sections import (
+    TABLE_ERRORS,
+    CalendarTable,
+    NotificationsTable,
+    ServiceTargetsTable,
+    integer,
+    service_time,
+)
 from ledger.policy.service_policy import IncidentPolicy, Policy, Targets
-from ledger.policy.service_targets import ServiceTargets
 from ledger.values import INCIDENT_LEVELS, PRIORITIES
-
-_TABLE: dict[str, Any] = {"invalid": "expected a table"}
-_CLOCK: dict[str, Any] = {"invalid": "expected a time like '09:00'"}
-
-
-def _service_time(**kwargs: Any) -> Duration:
-    return Duration(SERVICE_TIMES, **kwargs)
-
-
-def _integer(message: str = "expected an integer", **kwargs: Any) -> fields.Integer:
-    return fields.Integer(strict=True, error_messages={"invalid": message}, **kwargs)
 
 
 class _Targets(Table):
-    first_response = _service_time()
-    resolution = _service_time()
-    written_reply = _service_time()
+    first_response = service_time()
+    resolution = service_time()
+    written_reply = service_time()
 
 
 class _Tier(Table):
-    first_response = _service_time()
+    first_response = service_time()
 
 
 class _ByName(Table):
     """Targets of one category or channel: each one given tightens the priority's."""
 
-    first_response = _service_time()
-    resolution = _service_time()
-    written_reply = _service_time()
+    first_response = service_time()
+    resolution = service_time()
+    written_reply = service_time()
 
     @post_load
     def build(self, data: dict[str, Any], **_: Any) -> Targets:
@@ -61,7 +56,7 @@ def _by_name(data_key: str) -> fields.Dict:
         keys=fields.String(validate=NAME),
         values=fields.Nested(_ByName),
         data_key=data_key,
-        error_messages=_TABLE,
+        error_messages=TABLE_ERRORS,
     )
 
 
@@ -73,29 +68,29 @@ class _Complaints(Table):
             )
         ),
         values=fields.Nested(_Targets),
-        error_messages=_TABLE,
+        error_messages=TABLE_ERRORS,
     )
     tiers = fields.Dict(
-        keys=fields.String(validate=NAME), values=fields.Nested(_Tier), error_messages=_TABLE
+        keys=fields.String(validate=NAME), values=fields.Nested(_Tier), error_messages=TABLE_ERRORS
     )
     categories = names()
     departments = names()
     intake_department = fields.String(validate=NAME, error_messages={"invalid": "expected a name"})
-    reopen_at_or_below = _integer()
-    feedback_due = _service_time()
-    registration_within = _service_time()
+    reopen_at_or_below = integer()
+    feedback_due = service_time()
+    registration_within = service_time()
     category_targets = _by_name("by_category")
     channel_targets = _by_name("by_channel")
 
 
 class _Handoffs(Table):
-    handoff_accept = _service_time(data_key="accept")
-    handoff_complete = _service_time(data_key="complete")
+    handoff_accept = service_time(data_key="accept")
+    handoff_complete = service_time(data_key="complete")
 
 
 class _Sla(Table):
     pause_while_awaiting_customer = Flag()
-    warn_at_percent = _integer(
+    warn_at_percent = integer(
         "expected a whole number from 1 to 99",
         validate=validate.Range(1, 99, error="expected a whole number from 1 to 99"),
     )
@@ -108,10 +103,10 @@ class _Sla(Table):
 
 
 class _Incidents(Table):
-    assess_within = _service_time()
-    activate_within = _service_time()
-    review_plan_working_days = _integer()
-    verify_within = _service_time()
+    assess_within = service_time()
+    activate_within = service_time()
+    review_plan_working_days = integer()
+    verify_within = service_time()
     roles = names()
     status_update_every = fields.Dict(
         keys=fields.String(
@@ -119,99 +114,9 @@ class _Incidents(Table):
                 INCIDENT_LEVELS, error="unknown level (expected one of {choices})"
             )
         ),
-        values=_service_time(),
-        error_messages=_TABLE,
+        values=service_time(),
+        error_messages=TABLE_ERRORS,
     )
-
-
-def _audiences() -> fields.List[str]:
-    choice = validate.OneOf(AUDIENCES, error="unknown audience (expected one of {choices})")
-    return fields.List(
-        fields.String(validate=choice),
-        post_load=tuple,
-        error_messages={"invalid": "expected a list of audiences"},
-    )
-
-
-class _Trigger(Table):
-    enabled = Flag()
-    to = _audiences()
-    after = _service_time()
-
-
-class _Notifications(Table):
-    triggers = fields.Dict(
-        keys=fields.String(
-            validate=validate.OneOf(TRIGGERS, error="unknown trigger (expected one of {choices})")
-        ),
-        values=fields.Nested(_Trigger),
-        error_messages=_TABLE,
-    )
-    by_level = fields.Dict(keys=fields.String(), values=_audiences(), error_messages=_TABLE)
-
-    @post_load
-    def build(self, data: dict[str, Any], **_: Any) -> NotificationPolicy:
-        default = NotificationPolicy()
-        given: Mapping[str, Any] = data.get("triggers", {})
-        return NotificationPolicy(
-            triggers={
-                name: replace(trigger, **given.get(name, {}))
-                for name, trigger in default.triggers.items()
-            },
-            by_level={**default.by_level, **data.get("by_level", {})},
-        )
-
-
-class _Calendar(Table):
-    timezone = fields.String(
-        required=True,
-        error_messages={"required": "name the time zone, e.g. 'Asia/Shanghai'"},
-    )
-    opens = fields.Time(load_default=time(9), error_messages=_CLOCK)
-    closes = fields.Time(load_default=time(18), error_messages=_CLOCK)
-    workdays = fields.List(
-        fields.String(validate=validate.OneOf(WEEKDAYS, error="expected one of {choices}")),
-        load_default=list(WEEKDAYS[:5]),
-        error_messages={"invalid": f"expected a list of {', '.join(WEEKDAYS)}"},
-    )
-    holidays = fields.List(
-        fields.Date(error_messages={"invalid": "expected dates like 2026-10-01"}),
-        load_default=list,
-        error_messages={"invalid": "expected a list of dates"},
-    )
-
-    @post_load
-    def build(self, data: dict[str, Any], **_: Any) -> BusinessCalendar:
-        return BusinessCalendar(
-            timezone=data["timezone"],
-            opens=data["opens"],
-            closes=data["closes"],
-            workdays=frozenset(WEEKDAYS.index(day) for day in data["workdays"]),
-            holidays=frozenset(data["holidays"]),
-        )
-
-
-def _percent(data_key: str) -> fields.Integer:
-    message = "expected a whole number from 0 to 100"
-    return _integer(message, validate=validate.Range(0, 100, error=message), data_key=data_key)
-
-
-class _ServiceTargets(Table):
-    """`csat_percent = 85`, `reopen_rate_max_percent = 5`, `response_p90 = "4h"`, ..."""
-
-    csat = _percent("csat_percent")
-    first_contact_resolution = _percent("first_contact_resolution_percent")
-    resolution_success = _percent("resolution_success_percent")
-    sla_compliance = _percent("sla_compliance_percent")
-    reopen_rate = _percent("reopen_rate_max_percent")
-    bounce_rate = _percent("bounce_rate_max_percent")
-    response_p90 = _service_time()
-    resolution_p90 = _service_time()
-
-    @post_load
-    def build(self, data: dict[str, Any], **_: Any) -> ServiceTargets:
-        shares = {k: v / 100 for k, v in data.items() if isinstance(v, int)}
-        return ServiceTargets(**{**data, **shares})
 
 
 class PolicyFile(ConfigFile):
@@ -224,10 +129,10 @@ class PolicyFile(ConfigFile):
     complaints = fields.Nested(_Complaints)
     handoffs = fields.Nested(_Handoffs)
     incidents = fields.Nested(_Incidents)
-    calendar = fields.Nested(_Calendar)
+    calendar = fields.Nested(CalendarTable)
     sla = fields.Nested(_Sla)
-    notifications = fields.Nested(_Notifications)
-    targets = fields.Nested(_ServiceTargets)
+    notifications = fields.Nested(NotificationsTable)
+    targets = fields.Nested(ServiceTargetsTable)
 
     @post_load
     def build(self, data: dict[str, Any], **_: Any) -> Policy:

@@ -165,17 +165,6 @@ def complaint_facts(
     db: ViewDatabase, generation: int, *, since: datetime | None, until: datetime | None
 ) -> list[Row]:
     """The rows of the complaints registered in [since, until)."""
-    where, params = [], []
-    if since is not None:
-        where.append("registered_at >= %s")
-        params.append(since)
-    if until is not None:
-        where.append("registered_at < %s")
-        params.append(until)
-    table = db.physical(CASE_ANALYTICS, generation)
-    statement = f"SELECT {', '.join(FACT_COLUMNS)} FROM {table}"  # noqa: S608 - our names
-    if where:
-        statement += " WHERE " + " AND ".join(where)
-    return db.select(
-        CASE_ANALYTICS, statement + " ORDER BY registered_at", params, columns=FACT_COLUMNS
+    return db.select_between(
+        CASE_ANALYTICS, generation, "registered_at", since, until, columns=FACT_COLUMNS
     )

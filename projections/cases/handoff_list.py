@@ -8,11 +8,15 @@ met: the acceptance while requested, the completion once accepted, none once set
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
-from ledger.cases.handoff import Handoff
-from projections.engine.batch import BatchProjection
-from projections.engine.keyset import Key, Order, due_order, page
+from projections.cases.handoff_rows import (
+    DEADLINE_COLUMNS,
+    REQUEST_COLUMNS,
+    HandoffProjection,
+    requested_row,
+)
+from projections.engine.keyset import Key, Order, due_order, overdue_filter, page
 from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
 from projections.engine.tables import Row, Table
@@ -21,16 +25,9 @@ from projections.engine.viewdb import ViewDatabase
 HANDOFF_LIST = Table(
     name="handoff_list",
     columns=(
-        ("handoff_id", "text"),
-        ("complaint_id", "text"),
-        ("complaint_reference", "text"),
-        ("from_department", "text"),
-        ("to_department", "text"),
+        *REQUEST_COLUMNS,
         ("state", "text"),
-        ("requested_at", "time"),
-        ("accept_due", "time"),
-        ("complete_due", "time"),
-        ("accepted_by", "text"),
+        *DEADLINE_COLUMNS,
         ("accepted_at", "time"),
         ("settled_at", "time"),
         ("next_due", "time"),
@@ -54,42 +51,18 @@ ORDERS = {
 }
 
 
-class HandoffListProjection(BatchProjection):
+class HandoffListProjection(HandoffProjection):
     """Keeps one row per handoff, from its request to its settlement."""
 
     name = "handoff_list"
     tables = (HANDOFF_LIST,)
-    event_classes: ClassVar[tuple[type[Any], ...]] = (
-        Handoff.Requested,  # type: ignore[attr-defined]
-        Handoff.Accepted,  # type: ignore[attr-defined]
-        Handoff.Rejected,  # type: ignore[attr-defined]
-        Handoff.Completed,  # type: ignore[attr-defined]
-    )
-
-    def partition_of(self, event: ProjectedEvent) -> str:
-        return str(event.originator_id)
 
     def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
         table, hid = HANDOFF_LIST.name, str(event.originator_id)
         if event.kind == "Handoff.Requested":
-            rows.put(
-                table,
-                {
-                    "handoff_id": hid,
-                    "complaint_id": str(event.complaint_id),
-                    "complaint_reference": event.complaint_reference,
-                    "from_department": event.from_department,
-                    "to_department": event.to_department,
-                    "state": "requested",
-                    "requested_at": event.timestamp,
-                    "accept_due": event.accept_due,
-                    "complete_due": event.complete_due,
-                    "accepted_by": None,
-                    "accepted_at": None,
-                    "settled_at": None,
-                    "next_due": event.accept_due,
-                },
-            )
+            started = requested_row(event, state_column="state")
+            started.update(accepted_at=None, settled_at=None, next_due=event.accept_due)
+            rows.put(table, started)
             return
         row = rows.get(table, hid)
         if row is None:
@@ -143,8 +116,7 @@ def list_handoffs(
         where.append("state = %s")
         params.append(filters.state)
     if filters.overdue is not None:
-        overdue = "(next_due IS NOT NULL AND next_due <= %s)"
-        where.append(overdue if filters.overdue else f"NOT {overdue}")
+        where.append(overdue_filter(filters.overdue))
         params.append(now)
     return page(
         db,

@@ -6,11 +6,14 @@ enters its receiving department's queue when requested and leaves it when reject
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
 from uuid import UUID
 
-from ledger.cases.handoff import Handoff
-from projections.engine.batch import BatchProjection
+from projections.cases.handoff_rows import (
+    DEADLINE_COLUMNS,
+    REQUEST_COLUMNS,
+    HandoffProjection,
+    requested_row,
+)
 from projections.engine.keyset import Key, Order, page
 from projections.engine.rowset import RowSet
 from projections.engine.stored_events import ProjectedEvent
@@ -36,57 +39,23 @@ class QueuedHandoff:
 
 HANDOFF_QUEUE = Table(
     name="handoff_queue",
-    columns=(
-        ("handoff_id", "text"),
-        ("complaint_id", "text"),
-        ("complaint_reference", "text"),
-        ("from_department", "text"),
-        ("to_department", "text"),
-        ("status", "text"),
-        ("requested_at", "time"),
-        ("accept_due", "time"),
-        ("complete_due", "time"),
-        ("accepted_by", "text"),
-    ),
+    columns=(*REQUEST_COLUMNS, ("status", "text"), *DEADLINE_COLUMNS),
     key=("handoff_id",),
     partition="handoff_id",
     indexes=(("to_department", "requested_at"),),
 )
 
 
-class HandoffQueueProjection(BatchProjection):
+class HandoffQueueProjection(HandoffProjection):
     """Keeps each department's queue of handoffs waiting to be accepted or completed."""
 
     name = "handoff_queue"
     tables = (HANDOFF_QUEUE,)
-    event_classes: ClassVar[tuple[type[Any], ...]] = (
-        Handoff.Requested,  # type: ignore[attr-defined]
-        Handoff.Accepted,  # type: ignore[attr-defined]
-        Handoff.Rejected,  # type: ignore[attr-defined]
-        Handoff.Completed,  # type: ignore[attr-defined]
-    )
-
-    def partition_of(self, event: ProjectedEvent) -> str:
-        return str(event.originator_id)
 
     def apply(self, rows: RowSet, event: ProjectedEvent, position: int) -> None:
         table, hid = HANDOFF_QUEUE.name, str(event.originator_id)
         if event.kind == "Handoff.Requested":
-            rows.put(
-                table,
-                {
-                    "handoff_id": hid,
-                    "complaint_id": str(event.complaint_id),
-                    "complaint_reference": event.complaint_reference,
-                    "from_department": event.from_department,
-                    "to_department": event.to_department,
-                    "status": "requested",
-                    "requested_at": event.timestamp,
-                    "accept_due": event.accept_due,
-                    "complete_due": event.complete_due,
-                    "accepted_by": None,
-                },
-            )
+            rows.put(table, requested_row(event, state_column="status"))
         elif event.kind == "Handoff.Accepted":
             row = rows.get(table, hid)
             if row is not None:

@@ -152,17 +152,9 @@ def service_metrics(
     period: str = "day",
 ) -> tuple[list[GroupMetrics], list[HotSpot]]:
     """Metrics of the complaints registered in [since, until), overall or per group."""
-    where, params = [], []
-    if since is not None:
-        where.append("registered_at >= %s")
-        params.append(since)
-    if until is not None:
-        where.append("registered_at < %s")
-        params.append(until)
-    statement = f"SELECT {', '.join(_COLUMNS)} FROM {db.physical(CASE_STATUS, generation)}"
-    if where:
-        statement += " WHERE " + " AND ".join(where)
-    rows = db.select(CASE_STATUS, statement, params, columns=_COLUMNS)
+    rows = db.select_between(
+        CASE_STATUS, generation, "registered_at", since, until, columns=_COLUMNS, ordered=False
+    )
     key: Callable[[Row], Any]
     if group_by is None:
         groups: dict[Any, list[Row]] = {None: rows}

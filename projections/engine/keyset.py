@@ -27,6 +27,12 @@ def due_order(column: str) -> str:
     return f"COALESCE({column}, 'infinity'::timestamptz)"
 
 
+def overdue_filter(overdue: bool, column: str = "next_due") -> str:
+    """A list's `overdue` filter on a due time (one parameter: now); no due time is not due."""
+    clause = f"({column} IS NOT NULL AND {column} <= %s)"
+    return clause if overdue else f"NOT {clause}"
+
+
 @dataclass(frozen=True)
 class Order:
     """A list's order: the column its key is read from, the unique id that ends ties."""

@@ -18,14 +18,14 @@ from projections.cases.escalation_inbox import EscalationInboxProjection
 from projections.cases.handoff_list import HandoffListProjection
 from projections.cases.handoff_queue import HandoffQueueProjection
 from projections.cases.sla import SlaProjection
-from projections.cases.sla_escalation import escalate_overdue, warn_near
+from projections.cases.sla_escalation import SLA_SWEEP
 from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
 from projections.incidents.analytics_view import IncidentAnalyticsProjection
 from projections.incidents.clocks import IncidentClockProjection
-from projections.incidents.deadlines import escalate_overdue_incidents, warn_near_incidents
+from projections.incidents.deadlines import INCIDENT_SWEEP
 from projections.incidents.incident_list import IncidentListProjection
 from projections.notifications.outbox import OutboxProjection
 from projections.retention.index import RetentionIndexProjection
@@ -138,10 +138,10 @@ class ReadSide:
 
         app, sla, incidents = self.app, self.generation("sla"), self.generation("incident_clocks")
         steps = (
-            (warn_near, sla, "warning", app.record_deadline_warning),
-            (escalate_overdue, sla, "breach", app.record_deadline_breach),
-            (warn_near_incidents, incidents, "warning", app.record_incident_warning),
-            (escalate_overdue_incidents, incidents, "breach", app.record_incident_breach),
+            (SLA_SWEEP.warn, sla, "warning", app.record_deadline_warning),
+            (SLA_SWEEP.escalate, sla, "breach", app.record_deadline_breach),
+            (INCIDENT_SWEEP.warn, incidents, "warning", app.record_incident_warning),
+            (INCIDENT_SWEEP.escalate, incidents, "breach", app.record_incident_breach),
         )
         return sum(
             step(self.db, generation, moment, recording(what, command))

@@ -59,6 +59,34 @@ class ViewRows:
             cursor.execute(statement, params, binary=True)
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def select_between(
+        self,
+        table: Table,
+        generation: int,
+        column: str,
+        since: datetime | None,
+        until: datetime | None,
+        *,
+        columns: Sequence[str] | None = None,
+        ordered: bool = True,
+    ) -> list[Row]:
+        """The rows whose `column` lies in [since, until) (an open end: no bound), in the order
+        of `column` if `ordered`: an analytics window."""
+        where, params = [], []
+        if since is not None:
+            where.append(f"{column} >= %s")
+            params.append(since)
+        if until is not None:
+            where.append(f"{column} < %s")
+            params.append(until)
+        names = table.column_names if columns is None else columns
+        statement = f"SELECT {', '.join(names)} FROM {self.physical(table, generation)}"
+        if where:
+            statement += " WHERE " + " AND ".join(where)
+        if ordered:
+            statement += f" ORDER BY {column}"
+        return self.select(table, statement, params, columns=names)
+
     def select_partitions(
         self, table: Table, generation: int, partitions: Iterable[str]
     ) -> list[Row]:

@@ -131,18 +131,7 @@ def incident_facts(
     db: ViewDatabase, generation: int, *, since: datetime | None, until: datetime | None
 ) -> list[Row]:
     """The rows of the incidents reported in [since, until)."""
-    where, params = [], []
-    if since is not None:
-        where.append("reported_at >= %s")
-        params.append(since)
-    if until is not None:
-        where.append("reported_at < %s")
-        params.append(until)
-    table = db.physical(INCIDENT_ANALYTICS, generation)
-    statement = f"SELECT {INCIDENT_ANALYTICS.select_list} FROM {table}"  # noqa: S608 - our names
-    if where:
-        statement += " WHERE " + " AND ".join(where)
-    return db.select(INCIDENT_ANALYTICS, statement + " ORDER BY reported_at", params)
+    return db.select_between(INCIDENT_ANALYTICS, generation, "reported_at", since, until)
 
 
 def open_action_items(db: ViewDatabase, generation: int) -> list[Row]:

@@ -5,7 +5,8 @@ from flask.testing import FlaskClient
 from flask_smorest import Blueprint
 
 from api.console.guard import PUBLIC, SESSION_ONLY
-from ledger.access.policy import CONSOLE_VIEWS, POLICY, ROLES
+from ledger.access.console_views import CONSOLE_VIEWS
+from ledger.access.policy import POLICY, ROLES
 from tests.api.conftest import ADMIN, AGENT, PRIVACY_OFFICER
 
 

@@ -14,7 +14,7 @@ from projections.cases.escalation_inbox import EscalationFilter, list_escalation
 from projections.cases.handoff_list import HandoffFilter, list_handoffs
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
-from projections.incidents.incident_list import IncidentFilter, list_incidents
+from projections.incidents.incident_queries import IncidentFilter, list_incidents
 from tests.projections.conftest import AGENT, TECH, dump_views, new_complaint
 
 SUPERVISOR = Actor("sup-1", "supervisor", "service")

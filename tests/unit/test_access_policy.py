@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from ledger.access.policy import ROLES, decide, department_scope, visibility_for
+from ledger.access.conditions import department_scope
+from ledger.access.policy import ROLES, decide, visibility_for
 from ledger.values import Actor
 
 

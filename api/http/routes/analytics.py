@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from api.http.presenters import ledger
-from api.http.problem_docs import problems
+from api.http.problem_docs import problems, text_answer
 from api.http.schemas import analytics as s
 from ledger.errors import NotFoundError
 from projections.analytics import csv_tables
@@ -165,12 +165,7 @@ def action_items(args: dict[str, Any]) -> Any:
 @blp.route("/reports/latest", methods=["GET"])
 @blp.arguments(s.ReportQuery, location="query")
 @blp.doc(
-    responses={
-        "200": {
-            "description": "The newest weekly or monthly report: a self-contained HTML page",
-            "content": {"text/html": {"schema": {"type": "string"}}},
-        }
-    }
+    **text_answer("text/html", "The newest weekly or monthly report: a self-contained HTML page")
 )
 @problems(blp, 404, 422)
 def latest_report_page(args: dict[str, Any]) -> Any:

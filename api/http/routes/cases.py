@@ -17,7 +17,7 @@ from api.http.paths import complaint_id
 from api.http.presenters import history_body, ledger, load
 from api.http.problem_docs import problems
 from api.http.schemas import read as read_schemas
-from ledger.access.policy import department_scope
+from ledger.access.conditions import department_scope
 from ledger.application.history import compliance_history
 from ledger.application.service import LedgerApplication
 from ledger.errors import NotFoundError

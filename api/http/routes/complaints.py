@@ -9,6 +9,7 @@ from api.http.paths import complaint_id
 from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
+from api.http.schemas.case_bodies import ComplaintOut
 from api.http.schemas.complaints import (
     AssignIn,
     ClassifyIn,
@@ -20,6 +21,7 @@ from api.http.schemas.complaints import (
     ResolveIn,
     RespondIn,
 )
+from ledger.cases.complaint import Complaint
 
 blp = Blueprint("complaints", __name__, url_prefix="/v1/complaints", description="Complaints")
 
@@ -29,7 +31,7 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
 
     def decorate(view: Any) -> Any:
         view.__doc__ = summary
-        wrapped = blp.response(200, schemas.ComplaintOut)(view)
+        wrapped = blp.response(200, ComplaintOut)(view)
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
         return blp.route(f"/<string:complaint>/{name}", methods=["POST"], endpoint=name)(wrapped)
@@ -37,14 +39,10 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
     return decorate
 
 
-@blp.route("", methods=["POST"])
-@blp.arguments(RegisterComplaintIn)
-@blp.response(201, schemas.ComplaintOut)
-@problems(blp, 422, 409)
-def register(args: dict[str, Any]) -> Any:
-    """Register a complaint (register first, then handle)"""
+def register_from(args: dict[str, Any]) -> Complaint:
+    """Register the complaint `args` (a `RegisterComplaintIn`) describe, as the caller."""
     customer = args["customer"]
-    complaint = ledger().register_complaint(
+    return ledger().register_complaint(
         channel=args["channel"],
         customer_name=customer["name"],
         customer_phone=customer.get("phone"),
@@ -58,11 +56,20 @@ def register(args: dict[str, Any]) -> Any:
         first_contact_at=args.get("first_contact_at"),
         actor=current_actor(),
     )
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(RegisterComplaintIn)
+@blp.response(201, ComplaintOut)
+@problems(blp, 422, 409)
+def register(args: dict[str, Any]) -> Any:
+    """Register a complaint (register first, then handle)"""
+    complaint = register_from(args)
     return present("complaint", complaint), 201, {"Location": f"/v1/complaints/{complaint.id}"}
 
 
 @blp.route("/<string:complaint>", methods=["GET"])
-@blp.response(200, schemas.ComplaintOut)
+@blp.response(200, ComplaintOut)
 @problems(blp, 404)
 def read(complaint: str) -> Any:
     """Read a complaint's current state (by id or reference)"""

@@ -10,13 +10,14 @@ from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
 from api.http.schemas import common as schemas
 from api.http.schemas import escalations as escalations_schemas
+from api.http.schemas.case_bodies import EscalationOut
 
 blp = Blueprint("escalations", __name__, url_prefix="/v1/escalations", description="Escalations")
 
 
 @blp.route("", methods=["POST"])
 @blp.arguments(escalations_schemas.RaiseEscalationIn)
-@blp.response(201, schemas.EscalationOut)
+@blp.response(201, EscalationOut)
 @problems(blp, 404, 409, 422)
 def raise_escalation(args: dict[str, Any]) -> Any:
     """Escalate a complaint to supervisor, manager or executive (skipping needs a reason)"""
@@ -31,7 +32,7 @@ def raise_escalation(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<string:escalation>", methods=["GET"])
-@blp.response(200, schemas.EscalationOut)
+@blp.response(200, EscalationOut)
 @problems(blp, 404)
 def read(escalation: str) -> Any:
     """Read an escalation"""
@@ -49,7 +50,7 @@ def history(escalation: str) -> Any:
 
 @blp.route("/<string:escalation>/acknowledge", methods=["POST"])
 @blp.arguments(schemas.EmptyIn)
-@blp.response(200, schemas.EscalationOut)
+@blp.response(200, EscalationOut)
 @problems(blp, 404, 409, 422)
 def acknowledge(_: dict[str, Any], escalation: str) -> Any:
     """Acknowledge an escalation at its level"""
@@ -59,7 +60,7 @@ def acknowledge(_: dict[str, Any], escalation: str) -> Any:
 
 @blp.route("/<string:escalation>/resolve", methods=["POST"])
 @blp.arguments(escalations_schemas.OutcomeIn)
-@blp.response(200, schemas.EscalationOut)
+@blp.response(200, EscalationOut)
 @problems(blp, 404, 409, 422)
 def resolve(args: dict[str, Any], escalation: str) -> Any:
     """Resolve an escalation with its outcome"""

@@ -13,6 +13,7 @@ from api.http.problem_docs import problems
 from api.http.routes.cases import read_side
 from api.http.schemas import common as schemas
 from api.http.schemas import handoffs as handoffs_schemas
+from api.http.schemas.case_bodies import HandoffOut
 from ledger.errors import NotFoundError
 from projections.cases.handoff_queue import open_for
 
@@ -21,7 +22,7 @@ blp = Blueprint("handoffs", __name__, url_prefix="/v1", description="Cross-depar
 
 @blp.route("/handoffs", methods=["POST"])
 @blp.arguments(handoffs_schemas.RequestHandoffIn)
-@blp.response(201, schemas.HandoffOut)
+@blp.response(201, HandoffOut)
 @problems(blp, 404, 409, 422)
 def request_handoff(args: dict[str, Any]) -> Any:
     """Hand a complaint to another department (at most one open handoff per complaint)"""
@@ -36,7 +37,7 @@ def request_handoff(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/handoffs/<string:handoff>", methods=["GET"])
-@blp.response(200, schemas.HandoffOut)
+@blp.response(200, HandoffOut)
 @problems(blp, 404)
 def read(handoff: str) -> Any:
     """Read a handoff"""
@@ -54,7 +55,7 @@ def history(handoff: str) -> Any:
 
 @blp.route("/handoffs/<string:handoff>/accept", methods=["POST"])
 @blp.arguments(schemas.EmptyIn)
-@blp.response(200, schemas.HandoffOut)
+@blp.response(200, HandoffOut)
 @problems(blp, 404, 409, 422)
 def accept(_: dict[str, Any], handoff: str) -> Any:
     """Accept a handoff: the receiving department takes the complaint"""
@@ -64,7 +65,7 @@ def accept(_: dict[str, Any], handoff: str) -> Any:
 
 @blp.route("/handoffs/<string:handoff>/reject", methods=["POST"])
 @blp.arguments(schemas.ReasonIn)
-@blp.response(200, schemas.HandoffOut)
+@blp.response(200, HandoffOut)
 @problems(blp, 404, 409, 422)
 def reject(args: dict[str, Any], handoff: str) -> Any:
     """Reject a handoff with a reason: the sender keeps the complaint"""
@@ -76,7 +77,7 @@ def reject(args: dict[str, Any], handoff: str) -> Any:
 
 @blp.route("/handoffs/<string:handoff>/complete", methods=["POST"])
 @blp.arguments(handoffs_schemas.ResultIn)
-@blp.response(200, schemas.HandoffOut)
+@blp.response(200, HandoffOut)
 @problems(blp, 404, 409, 422)
 def complete(args: dict[str, Any], handoff: str) -> Any:
     """Complete a handoff with its result: the complaint returns to the sender"""

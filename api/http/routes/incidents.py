@@ -20,14 +20,14 @@ from api.http.presenters import (
     ledger,
     load,
     present,
-    show,
 )
-from api.http.problem_docs import problems
+from api.http.problem_docs import problems, text_answer
 from api.http.request_state import request_state
+from api.http.reveals import show
 from api.http.schemas import common as schemas
 from api.http.schemas import incident_review as review_schemas
 from api.http.schemas import incidents as s
-from privacy.fields import Personal
+from api.http.schemas.case_bodies import EscalationOut
 from projections.incidents.metrics import build_metrics
 from projections.incidents.review import build_review
 from projections.incidents.review_html import render_html
@@ -41,10 +41,6 @@ RESOURCES["incident"] = (
     incident_body,
     s.IncidentOut,
 )
-
-
-def _reveal(value: Personal, kind: str, field: str) -> str | None:
-    return show(value, kind, field)
 
 
 def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
@@ -103,7 +99,7 @@ def _review(incident: str) -> dict[str, Any]:
     return build_review(
         app,
         incident_id(incident),
-        reveal=_reveal,
+        reveal=show,
         now=app.clock.now(),
         records=request_state().records,
         scope=caller_scope(),
@@ -118,19 +114,8 @@ def review_json(incident: str) -> Any:
     return _review(incident)
 
 
-def _text_response(media_type: str, description: str) -> dict[str, Any]:
-    return {
-        "responses": {
-            "200": {
-                "description": description,
-                "content": {media_type: {"schema": {"type": "string"}}},
-            }
-        }
-    }
-
-
 @blp.route("/<string:incident>/review.md", methods=["GET"])
-@blp.doc(**_text_response("text/markdown", "The review as a Markdown document"))
+@blp.doc(**text_answer("text/markdown", "The review as a Markdown document"))
 @problems(blp, 404)
 def review_markdown(incident: str) -> Any:
     """The post-incident review as Markdown"""
@@ -139,7 +124,7 @@ def review_markdown(incident: str) -> Any:
 
 
 @blp.route("/<string:incident>/review.html", methods=["GET"])
-@blp.doc(**_text_response("text/html", "A self-contained printable page (no scripts)"))
+@blp.doc(**text_answer("text/html", "A self-contained printable page (no scripts)"))
 @problems(blp, 404)
 def review_html(incident: str) -> Any:
     """The post-incident review as a printable, self-contained HTML page with a timeline chart"""
@@ -153,7 +138,7 @@ def review_html(incident: str) -> Any:
 
 @blp.route("/<string:incident>/escalations", methods=["POST"])
 @blp.arguments(s.IncidentEscalationIn)
-@blp.response(201, schemas.EscalationOut)
+@blp.response(201, EscalationOut)
 @problems(blp, 404, 409, 422)
 def escalate(args: dict[str, Any], incident: str) -> Any:
     """Escalate the incident to supervisor, manager or executive (skipping needs a reason)"""

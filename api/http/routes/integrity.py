@@ -8,13 +8,13 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from api.http.paths import complaint_id
-from api.http.problem_docs import problems
+from api.http.problem_docs import problems, text_answer
 from api.http.problems import problem
 from api.http.request_state import request_state
 from api.http.schemas import integrity as schemas
 from ledger.access.policy import visibility_for
 from ledger.integrity.checkpoints import checkpoint_document
-from ledger.integrity.evidence.assemble import export_case
+from ledger.integrity.evidence.assemble import Exported, export_case
 from ledger.integrity.service import Integrity
 from ledger.integrity.witnesses import CosignatureError
 from ledger.values import Actor
@@ -97,18 +97,8 @@ def consistency_proof(args: dict[str, Any]) -> Any:
     return integrity().consistency_proof(**args)
 
 
-@blp.route("/evidence/<string:complaint>", methods=["POST"])
-@blp.doc(
-    responses={
-        "200": {
-            "description": "The evidence bundle: a tar archive (docs/evidence-bundle.md)",
-            "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
-@problems(blp, 403, 404)
-def evidence_bundle(complaint: str) -> Any:
-    """One complaint's evidence bundle: its events, proofs, checkpoint and audit rows"""
+def export_for_caller(complaint: str) -> Exported:
+    """The evidence bundle of `complaint` (an id or reference) as the caller's role sees it."""
     state = request_state()
     actor = state.actor or Actor(staff_id="-", role="")  # the access check let a caller in
     exported = export_case(
@@ -124,6 +114,21 @@ def evidence_bundle(complaint: str) -> Any:
     for revealed in exported.revealed:
         for name in revealed["fields"]:
             state.reveal_noted(UUID(revealed["subject_id"]), name)
+    return exported
+
+
+@blp.route("/evidence/<string:complaint>", methods=["POST"])
+@blp.doc(
+    **text_answer(
+        "application/x-tar",
+        "The evidence bundle: a tar archive (docs/evidence-bundle.md)",
+        binary=True,
+    )
+)
+@problems(blp, 403, 404)
+def evidence_bundle(complaint: str) -> Any:
+    """One complaint's evidence bundle: its events, proofs, checkpoint and audit rows"""
+    exported = export_for_caller(complaint)
     return Response(
         exported.archive,
         mimetype="application/x-tar",

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from api.http.problem_docs import problems
+from api.http.problem_docs import problems, text_answer
 from api.http.problem_types import PROBLEM_TYPES, ProblemType, page
 from ledger.errors import NotFoundError
 
@@ -30,14 +30,7 @@ def _known(slug: str) -> ProblemType:
 
 
 @blp.route("/<string:slug>", methods=["GET"])
-@blp.doc(
-    responses={
-        "200": {
-            "description": "What the problem means and what a client can do about it",
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-        }
-    }
-)
+@blp.doc(**text_answer("text/plain", "What the problem means and what a client can do about it"))
 @problems(blp, 404)
 def problem_page(slug: str) -> Any:
     """Explain a problem type (the `type` of a problem response)"""

@@ -42,6 +42,26 @@ def token_body(token: TokenInfo, now: datetime) -> dict[str, Any]:
     }
 
 
+def issue_for_caller(args: dict[str, Any], now: datetime) -> tuple[TokenInfo, str]:
+    """Issue the token `args` (an `IssueTokenIn`) describe, on the caller's authority; the answer
+    holds its secret, so it is never kept for a replay. Refusals are `DomainError`s."""
+    token, secret = issue_token(
+        access_control().tokens,
+        staff_id=args["staff_id"],
+        roles=tuple(args["roles"]),
+        department=args.get("department"),
+        name=args.get("name"),
+        expires_in=args["expires_in"],
+        now=now,
+        created_by=current_actor().staff_id,
+        issued_with=request_state().token_id,
+        two_person_rule=bool(current_app.extensions["two_person_rule"]),
+        departments=ledger().policy.departments,
+    )
+    request_state().answer_holds_secret = True
+    return token, secret
+
+
 @blp.route("", methods=["POST"], endpoint="issue")
 @blp.arguments(IssueTokenIn)
 @blp.response(201, IssuedTokenOut)
@@ -50,22 +70,9 @@ def issue(args: dict[str, Any]) -> Any:
     """Issue a token for a member of staff; its secret is in this response only"""
     now = ledger().clock.now()
     try:
-        token, secret = issue_token(
-            access_control().tokens,
-            staff_id=args["staff_id"],
-            roles=tuple(args["roles"]),
-            department=args.get("department"),
-            name=args.get("name"),
-            expires_in=args["expires_in"],
-            now=now,
-            created_by=current_actor().staff_id,
-            issued_with=request_state().token_id,
-            two_person_rule=bool(current_app.extensions["two_person_rule"]),
-            departments=ledger().policy.departments,
-        )
+        token, secret = issue_for_caller(args, now)
     except InvalidFieldError as error:
         return problem(422, "invalid-request", str(error), field=error.field)
-    request_state().answer_holds_secret = True
     return token_body(token, now) | {"token": secret}, 201
 
 

@@ -36,27 +36,31 @@ def _body(sub: Subscription) -> dict[str, Any]:
     }
 
 
+def subscribe_from(args: dict[str, Any]) -> Subscription:
+    """Subscribe as `args` (a `WebhookIn`) say, on the caller's authority; a department the
+    policy does not know, or a refused secret or URL, is a `DomainError` naming the field."""
+    known = ledger().policy.departments
+    unknown = [d for d in args["departments"] if d not in known]
+    if unknown:
+        raise DomainError(f"unknown department {unknown[0]}", field="departments")
+    return subscriptions().add(
+        url=args["url"],
+        secret=args["secret"],
+        kinds=tuple(args["kinds"]),
+        departments=tuple(args["departments"]),
+        at=ledger().clock.now(),
+        by=current_actor().staff_id,
+    )
+
+
 @blp.route("", methods=["POST"], endpoint="subscribe")
 @blp.arguments(WebhookIn)
 @blp.response(201, WebhookOut)
 @problems(blp, 422)
 def subscribe(args: dict[str, Any]) -> Any:
     """Subscribe a URL to notifications (Standard Webhooks, signed with the given secret)"""
-    known = ledger().policy.departments
-    unknown = [d for d in args["departments"] if d not in known]
-    if unknown:
-        return problem(
-            422, "invalid-request", f"unknown department {unknown[0]}", field="departments"
-        )
     try:
-        sub = subscriptions().add(
-            url=args["url"],
-            secret=args["secret"],
-            kinds=tuple(args["kinds"]),
-            departments=tuple(args["departments"]),
-            at=ledger().clock.now(),
-            by=current_actor().staff_id,
-        )
+        sub = subscribe_from(args)
     except DomainError as error:
         return problem(422, "invalid-request", str(error), field=error.field)
     return _body(sub), 201

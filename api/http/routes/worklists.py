@@ -18,13 +18,13 @@ from api.http.presenters import ledger
 from api.http.problem_docs import problems
 from api.http.routes.cases import read_side
 from api.http.schemas import worklists as s
-from ledger.access.policy import department_scope
+from ledger.access.conditions import department_scope
 from ledger.values import ESCALATION_LEVELS
 from projections.cases.escalation_inbox import EscalationFilter, list_escalations
 from projections.cases.handoff_list import HandoffFilter, list_handoffs
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
-from projections.incidents.incident_list import IncidentFilter, list_incidents, references
+from projections.incidents.incident_queries import IncidentFilter, list_incidents, references
 
 blp = Blueprint(
     "worklists",

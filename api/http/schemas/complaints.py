@@ -1,4 +1,4 @@
-"""Request schemas of the complaint endpoints (their response, `ComplaintOut`, is in `common`)."""
+"""Request schemas of the complaint endpoints (their response, `ComplaintOut`: `case_bodies`)."""
 
 from marshmallow import fields, validate
 

@@ -1,4 +1,4 @@
-"""Request schemas of the escalation endpoints (their response, `EscalationOut`, is in `common`)."""
+"""Request schemas of the escalation endpoints (their response: `case_bodies.EscalationOut`)."""
 
 from marshmallow import fields, validate
 
