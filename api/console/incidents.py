@@ -27,7 +27,7 @@ from api.http.reveals import show
 from api.http.routes.worklists import caught_up_side
 from api.http.schemas.incidents import ReportIncidentIn
 from ledger.access.conditions import department_scope
-from ledger.errors import ConcurrencyError, DomainError
+from ledger.errors import ConcurrencyError, DomainError, InvalidValueError
 from ledger.incidents.incident import ENTRY_KINDS, LEVELS, MILESTONES, STATUSES
 from privacy.fields import Personal
 from projections.incidents.incident_queries import IncidentFilter, list_incidents
@@ -196,6 +196,9 @@ def _act(action: IncidentAction) -> Any:
             return incident_page(
                 iid, 422, template=template, errors=error.fields, form=request.form
             )
+        except InvalidValueError as error:  # a value no state takes (an owner nobody knows)
+            errors = {error.field or "form": str(error)}
+            return incident_page(iid, 422, template=template, errors=errors, form=request.form)
         except (DomainError, ConcurrencyError) as error:
             return incident_page(iid, 409, template=template, refused=str(error), form=request.form)
         target = "console.review_editor" if editor else "console.incident"

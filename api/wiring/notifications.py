@@ -29,7 +29,7 @@ def build_notifications(
     settings: Settings, ledger: LedgerApplication, read_side: ReadSide
 ) -> Notifications:
     datastore = ledger.recorder.datastore  # type: ignore[attr-defined]
-    directory = StaffDirectory(datastore)
+    directory = ledger.staff  # the one the commands check named people against
     subscriptions = Subscriptions(datastore, ledger.keys.keyring)
     smtp = (
         SmtpSettings(

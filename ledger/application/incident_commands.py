@@ -107,6 +107,8 @@ class IncidentCommands(IncidentReviewCommands):
     def activate_response(
         self, incident_id: UUID, *, plan: str, roles: Mapping[str, str], actor: Actor
     ) -> Incident:
+        for holder in roles.values():
+            self._check_named_staff(holder, "roles")
         incident = self.get_incident(incident_id)
         with self._saving(incident):
             incident.activate(
@@ -121,6 +123,7 @@ class IncidentCommands(IncidentReviewCommands):
     def assign_incident_role(
         self, incident_id: UUID, *, role: str, staff_id: str, actor: Actor
     ) -> Incident:
+        self._check_named_staff(staff_id, "staff_id")
         incident = self.get_incident(incident_id)
         with self._saving(incident):
             incident.assign_role(

@@ -1,5 +1,8 @@
 """The application's commands of an incident's review and its improvement action items.
 
+The people these commands name (an action item's owner, a response role's holder) must be in
+the staff directory once it has entries; see docs/incidents.md.
+
 A mixin that `IncidentCommands` builds on; the same pattern as every command: load, let the
 aggregate decide, save its events.
 """
@@ -10,8 +13,10 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ledger.application.case_commands import CaseCommands
+from ledger.errors import InvalidValueError
 from ledger.incidents.incident import Incident
 from ledger.policy.service_policy import Policy
+from ledger.staff.directory import StaffDirectory
 from ledger.values import Actor
 
 
@@ -20,8 +25,14 @@ class IncidentReviewCommands(CaseCommands):
 
     if TYPE_CHECKING:  # provided by IncidentCommands and LedgerApplication
         policy: Policy
+        staff: StaffDirectory
 
         def get_incident(self, incident_id: UUID, *, version: int | None = None) -> Incident: ...
+
+    def _check_named_staff(self, staff_id: str, field: str) -> None:
+        """Refuse a person the staff directory does not know (any id while it is empty)."""
+        if not self.staff.vouches_for(staff_id):
+            raise InvalidValueError(f"{field} names nobody in the staff directory", field=field)
 
     def review_incident(
         self,
@@ -46,6 +57,7 @@ class IncidentReviewCommands(CaseCommands):
     def add_incident_action_item(
         self, incident_id: UUID, *, description: str, owner: str, due: datetime, actor: Actor
     ) -> Incident:
+        self._check_named_staff(owner, "owner")
         incident = self.get_incident(incident_id)
         now = self._now()
         with self._saving(incident):

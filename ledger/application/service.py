@@ -33,6 +33,7 @@ from ledger.audit.access_log import AccessLog
 from ledger.clock import Clock, SystemClock
 from ledger.errors import ConcurrencyError, DomainError, InvalidValueError, NotFoundError
 from ledger.policy.service_policy import Policy
+from ledger.staff.directory import StaffDirectory
 from ledger.store.bootstrap import prepare_database
 from ledger.store.committing import GroupCommitting
 from ledger.store.idle_check import install_idle_check
@@ -113,6 +114,7 @@ class LedgerApplication(
         if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
             self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
         self.access_log = AccessLog(datastore)
+        self.staff = StaffDirectory(datastore)  # whom a command may name as a person
         # Concurrent saves share one write transaction (and one table lock); see group_commit.
         if isinstance(self.recorder, GroupCommitting):
             self.recorder.idempotency = self.side_tables

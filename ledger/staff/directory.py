@@ -8,6 +8,7 @@ address is looked up at the moment of sending. Changes are recorded in the audit
 request.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,30 @@ class StaffDirectory:
 
     def all(self) -> list[StaffMember]:
         return self._select("ORDER BY staff_id", ())
+
+    def vouches_for(self, staff_id: str) -> bool:
+        """Whether `staff_id` may be named as a person: it is in the directory, or the directory
+        is still empty (a fresh install, or one that keeps no directory, names anyone)."""
+        with self._datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {self.table} WHERE staff_id = %s) "
+                f"OR NOT EXISTS (SELECT 1 FROM {self.table}) AS vouched",
+                (staff_id,),
+            )
+            row = c.fetchone()
+            return bool(row and row["vouched"])
+
+    def display_names(self, staff_ids: Iterable[str]) -> dict[str, str]:
+        """The display name of each of `staff_ids` that the directory knows."""
+        wanted = sorted(set(staff_ids))
+        if not wanted:
+            return {}
+        with self._datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT staff_id, display_name FROM {self.table} WHERE staff_id = ANY(%s)",
+                (wanted,),
+            )
+            return {row["staff_id"]: row["display_name"] for row in c.fetchall()}
 
     def at_level(self, level: str, department: str | None) -> list[StaffMember]:
         """Staff of `level` in `department` (any department when None)."""

@@ -23,13 +23,13 @@ from ledger.incidents.incident import (
     ACTION_OPEN,
     Incident,
 )
+from projections.incidents.review_people import people_of, staff_names
 from projections.incidents.review_timeline import (
     Reveal,
     linked_complaints,
     seconds_between,
     streams_of,
     timeline_of,
-    words,
 )
 
 __all__ = ["Reveal", "action_item_overdue", "build_review"]
@@ -142,16 +142,6 @@ def build_review(
             now,
         ),
     ]
-    people: dict[str, dict[str, Any]] = {}
-    for event in incident_events:
-        actor = getattr(event, "actor", None)
-        if actor is None:
-            continue
-        person = people.setdefault(
-            actor.staff_id, {"staff_id": actor.staff_id, "role": actor.role, "did": []}
-        )
-        if (what := words(type(event).__name__)) not in person["did"]:
-            person["did"].append(what)
     departments = list(incident.departments)
     for stream in streams:
         if stream.kind == "handoff":
@@ -171,7 +161,7 @@ def build_review(
         for e in incident_events
         if type(e).__name__ == "LevelChanged"
     ]
-    return {
+    review = {
         "id": str(incident.id),
         "reference": incident.reference,
         "title": incident.title,
@@ -200,7 +190,7 @@ def build_review(
             }
             for t in incident.role_history
         ],
-        "people": list(people.values()),
+        "people": people_of(incident_events),
         "affected_customers": [
             {
                 "subject_id": str(c.subject_id),
@@ -245,3 +235,6 @@ def build_review(
             for item in incident.action_items.values()
         ],
     }
+    # Display names beside staff ids: the renderings show "name (id)", or the id alone.
+    review["staff_names"] = staff_names(review, ledger.staff)
+    return review

@@ -7,7 +7,7 @@ text is escaped.
 from typing import Any
 
 from projections.incidents.review_chart import chart
-from projections.incidents.review_text import VERDICT, duration, h, linked, when
+from projections.incidents.review_text import VERDICT, duration, h, linked, when, who
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2430;margin:2em auto;
@@ -48,22 +48,24 @@ def render_html(review: dict[str, Any]) -> str:
     )
     timeline_rows = "".join(
         f"<tr><td>{when(t['at'])}</td><td>{duration(t['elapsed_seconds'])}</td>"
-        f"<td>{h(t['record'])}</td><td>{h(t['actor'] or '-')}"
+        f"<td>{h(t['record'])}</td><td>{h(who(review, t['actor']))}"
         f"{' (' + h(t['role']) + ')' if t['role'] else ''}</td><td>{h(t['what'])}</td></tr>"
         for t in review["timeline"]
     )
     role_rows = "".join(
-        f"<tr><td>{h(r['role'])}</td><td>{h(r['staff_id'])}</td><td>{when(r['from'])}</td>"
+        f"<tr><td>{h(r['role'])}</td><td>{h(who(review, r['staff_id']))}</td>"
+        f"<td>{when(r['from'])}</td>"
         f"<td>{when(r['until']) if r['until'] else 'to the end'}</td></tr>"
         for r in review["roles"]
     )
     people = "".join(
-        f"<li><b>{h(p['staff_id'])}</b> ({h(p['role'])}): {h(', '.join(p['did']))}</li>"
+        f"<li><b>{h(who(review, p['staff_id']))}</b> ({h(p['role'])}): "
+        f"{h(', '.join(p['did']))}</li>"
         for p in review["people"]
     )
     level_changes = "".join(
         f"<li>{when(c['at'])}: {h(c['direction'])} {h(c['from'])} → {h(c['to'])} by "
-        f"{h(c['by'])}: {h(c['reason'])}</li>"
+        f"{h(who(review, c['by']))}: {h(c['reason'])}</li>"
         for c in review["level_changes"]
     )
     customers = "".join(
@@ -76,7 +78,8 @@ def render_html(review: dict[str, Any]) -> str:
         return "<ul>" + "".join(f"<li>{h(i)}</li>" for i in items or [empty]) + "</ul>"
 
     item_rows = "".join(
-        f"<tr><td>{h(a['item_id'])}</td><td>{h(a['description'])}</td><td>{h(a['owner'])}</td>"
+        f"<tr><td>{h(a['item_id'])}</td><td>{h(a['description'])}</td>"
+        f"<td>{h(who(review, a['owner']))}</td>"
         f"<td>{when(a['due'])}</td><td>{when(a['verify_due'])}</td><td>{h(a['status'])}"
         f"{': ' + h(a['waived_reason']) if a['waived_reason'] else ''}</td>"
         f"<td>{'<span class=overdue>OVERDUE</span>' if a['overdue'] else 'no'}</td></tr>"
@@ -90,7 +93,8 @@ def render_html(review: dict[str, Any]) -> str:
 <body>
 <h1>Post-incident review {h(review["reference"])}: {h(review["title"])}</h1>
 <p class="meta">Status <b>{h(review["status"])}</b> · reported {when(review["reported_at"])} by
-{h(review["reported_by"])} · generated {when(review["generated_at"])} from the ledger</p>
+{h(who(review, review["reported_by"]))} · generated {when(review["generated_at"])}
+from the ledger</p>
 <p>{h(review["description"])}</p>
 <p><b>Impact:</b> {h(review["impact"] or "not assessed yet")}</p>
 <div class="facts">{facts}</div>

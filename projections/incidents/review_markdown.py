@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from projections.incidents.review_text import VERDICT, duration, linked, when
+from projections.incidents.review_text import VERDICT, duration, linked, when, who
 
 
 def _md(text: Any) -> str:
@@ -20,7 +20,7 @@ def render_markdown(review: dict[str, Any]) -> str:
     add(f"# Post-incident review {review['reference']}: {_md(review['title'])}")
     add("")
     add(f"- Status: {review['status']}; level: {review['level'] or '-'}")
-    add(f"- Reported: {when(review['reported_at'])} by {_md(review['reported_by'])}")
+    add(f"- Reported: {when(review['reported_at'])} by {_md(who(review, review['reported_by']))}")
     add(f"- Impact: {_md(review['impact'] or '-')}")
     counts = review["counts"]
     add(
@@ -47,7 +47,7 @@ def render_markdown(review: dict[str, Any]) -> str:
         for c in review["level_changes"]:
             add(
                 f"- {when(c['at'])}: {c['direction']} {c['from']} → {c['to']} by "
-                f"{_md(c['by'])}: {_md(c['reason'])}"
+                f"{_md(who(review, c['by']))}: {_md(c['reason'])}"
             )
     add("")
     add("## Timeline")
@@ -55,19 +55,22 @@ def render_markdown(review: dict[str, Any]) -> str:
     add("| time | since report | record | who | what |")
     add("|---|---|---|---|---|")
     for t in review["timeline"]:
-        who = f"{_md(t['actor'])} ({t['role']})" if t["actor"] else "-"
+        by = f"{_md(who(review, t['actor']))} ({t['role']})" if t["actor"] else "-"
         add(
             f"| {when(t['at'])} | {duration(t['elapsed_seconds'])} | {_md(t['record'])} "
-            f"| {who} | {_md(t['what'])} |"
+            f"| {by} | {_md(t['what'])} |"
         )
     add("")
     add("## Who did what")
     add("")
     for r in review["roles"]:
         until = when(r["until"]) if r["until"] else "the end"
-        add(f"- {_md(r['role'])}: {_md(r['staff_id'])}, {when(r['from'])} until {until}")
+        add(
+            f"- {_md(r['role'])}: {_md(who(review, r['staff_id']))}, {when(r['from'])} "
+            f"until {until}"
+        )
     for p in review["people"]:
-        add(f"- {_md(p['staff_id'])} ({p['role']}): {', '.join(p['did'])}")
+        add(f"- {_md(who(review, p['staff_id']))} ({p['role']}): {', '.join(p['did'])}")
     if review["affected_customers"]:
         add("")
         add("## Affected customers")
@@ -108,7 +111,8 @@ def render_markdown(review: dict[str, Any]) -> str:
     for a in review["action_items"]:
         status = a["status"] + (f" ({_md(a['waived_reason'])})" if a["waived_reason"] else "")
         add(
-            f"| {a['item_id']} | {_md(a['description'])} | {_md(a['owner'])} | {when(a['due'])} "
+            f"| {a['item_id']} | {_md(a['description'])} | {_md(who(review, a['owner']))} "
+            f"| {when(a['due'])} "
             f"| {when(a['verify_due'])} | {status} | {'OVERDUE' if a['overdue'] else 'no'} |"
         )
     add("")

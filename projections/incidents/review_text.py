@@ -46,3 +46,12 @@ def linked(complaint: dict[str, Any]) -> str:
 def h(text: Any) -> str:
     """User text escaped for HTML."""
     return escape("" if text is None else str(text), quote=True)
+
+
+def who(review: dict[str, Any], staff_id: str | None) -> str:
+    """A staff id with its display name beside it (`Iris Wong (im-1)`), or the id alone when
+    the staff directory lacks it; `-` for nobody. Not escaped: each rendering escapes."""
+    if not staff_id:
+        return "-"
+    name = review.get("staff_names", {}).get(staff_id)
+    return f"{name} ({staff_id})" if name else staff_id

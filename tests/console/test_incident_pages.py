@@ -205,3 +205,22 @@ def test_the_board_reads_in_chinese_when_the_browser_asks(app: Flask) -> None:
     client, _ = signed_in(app, MANAGER)
     page = client.get("/console/incidents", headers={"Accept-Language": "zh-CN"})
     assert "报告事件" in page.get_data(as_text=True)
+
+
+def test_an_owner_missing_from_the_staff_directory_is_named_in_the_review_editor(
+    app: Flask,
+) -> None:
+    client, csrf = signed_in(app, MANAGER)
+    incident = run_to_review(app, client, csrf)  # the directory now holds im-1
+    post(client, f"{incident}/review", csrf, contributing_factors="Drains", went_well="Reroute")
+    answer = client.post(
+        f"{incident}/action-items",
+        data={
+            "csrf": csrf,
+            "description": "Fit a flood sensor",
+            "owner": "quality-lead",
+            "due": "2030-01-31T00:00:00+00:00",
+        },
+    )
+    assert answer.status_code == 422
+    assert "owner names nobody in the staff directory" in answer.get_data(as_text=True)

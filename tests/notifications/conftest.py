@@ -115,7 +115,7 @@ STAFF = (
 
 @pytest.fixture
 def directory(ledger: LedgerApplication) -> StaffDirectory:
-    found = StaffDirectory(ledger.recorder.datastore)  # type: ignore[attr-defined]
+    found = ledger.staff
     for member in STAFF:
         found.put(replace(member, reports_to=None))
     for member in STAFF:  # the reporting lines, once everyone exists

@@ -53,6 +53,14 @@ class ReviewOut(Schema):
     went_well = fields.Raw()
     went_badly = fields.Raw()
     action_items = fields.Raw()
+    staff_names = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "The display name of each staff id the review names, from the staff "
+            "directory; an id the directory lacks is absent (shown alone)."
+        },
+    )
 
 
 class MetricsOut(Schema):
