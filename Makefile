@@ -56,8 +56,8 @@ reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability
 
 # The schemathesis fuzz of tests/api/test_fuzz.py with a long budget (the suite runs a short one).
-FUZZ_EXAMPLES ?= 300
-FUZZ_STEPS ?= 40
+FUZZ_EXAMPLES ?= 25
+FUZZ_STEPS ?= 10
 fuzz: $(STAMP)
 	LEDGER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) LEDGER_FUZZ_STEPS=$(FUZZ_STEPS) \
 		$(BIN)/python -m pytest -q tests/api/test_fuzz.py
