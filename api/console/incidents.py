@@ -200,7 +200,16 @@ def _act(action: IncidentAction) -> Any:
             errors = {error.field or "form": str(error)}
             return incident_page(iid, 422, template=template, errors=errors, form=request.form)
         except (DomainError, ConcurrencyError) as error:
-            return incident_page(iid, 409, template=template, refused=str(error), form=request.form)
+            # Refused by what is stored now; beside its field too when it names one (an owner).
+            field = getattr(error, "field", None)
+            return incident_page(
+                iid,
+                409,
+                template=template,
+                refused=str(error),
+                errors={field: str(error)} if field else None,
+                form=request.form,
+            )
         target = "console.review_editor" if editor else "console.incident"
         return redirect(url_for(target, incident=incident), 303)
 

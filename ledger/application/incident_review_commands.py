@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ledger.application.case_commands import CaseCommands
-from ledger.errors import InvalidValueError
+from ledger.errors import DomainError
 from ledger.incidents.incident import Incident
 from ledger.policy.service_policy import Policy
 from ledger.staff.directory import StaffDirectory
@@ -30,9 +30,10 @@ class IncidentReviewCommands(CaseCommands):
         def get_incident(self, incident_id: UUID, *, version: int | None = None) -> Incident: ...
 
     def _check_named_staff(self, staff_id: str, field: str) -> None:
-        """Refuse a person the staff directory does not know (any id while it is empty)."""
+        """Refuse a person the staff directory does not know (any id while it is empty): a
+        conflict with what is stored now (409), like an unknown record, not a malformed request."""
         if not self.staff.vouches_for(staff_id):
-            raise InvalidValueError(f"{field} names nobody in the staff directory", field=field)
+            raise DomainError(f"{field} names nobody in the staff directory", field=field)
 
     def review_incident(
         self,

@@ -49,11 +49,11 @@ def test_while_the_directory_is_empty_any_owner_is_accepted(client: FlaskClient)
     assert [item["owner"] for item in items] == ["quality-lead"]
 
 
-def test_an_owner_missing_from_the_directory_is_a_422_naming_owner(client: FlaskClient) -> None:
+def test_an_owner_missing_from_the_directory_is_a_409_naming_owner(client: FlaskClient) -> None:
     iid = reviewed(client)
     put_staff(client, "eng-4", "Eng Four")
     response = add_item(client, iid, "quality-lead")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.content_type == "application/problem+json"
     assert response.get_json()["field"] == "owner"
     incident = ok(client.get(f"/v1/incidents/{iid}", headers=IM))
@@ -78,7 +78,7 @@ def test_an_owner_in_the_directory_is_accepted(client: FlaskClient) -> None:
         ("assign-role", {"role": "incident_lead", "staff_id": "nobody"}, "staff_id"),
     ],
 )
-def test_a_role_holder_missing_from_the_directory_is_a_422_naming_the_field(
+def test_a_role_holder_missing_from_the_directory_is_a_409_naming_the_field(
     client: FlaskClient, name: str, body: dict[str, Any], field: str
 ) -> None:
     put_staff(client, "im-1", "Iris Manager")
@@ -86,7 +86,7 @@ def test_a_role_holder_missing_from_the_directory_is_a_422_naming_the_field(
     if name == "assign-role":
         ok(post(client, iid, "activate", {"plan": "p", "roles": {"incident_lead": "im-1"}}))
     response = post(client, iid, name, body)
-    assert (response.status_code, response.get_json()["field"]) == (422, field)
+    assert (response.status_code, response.get_json()["field"]) == (409, field)
     roles = ok(client.get(f"/v1/incidents/{iid}", headers=IM))["roles"]
     assert "nobody" not in roles.values()
 

@@ -222,5 +222,5 @@ def test_an_owner_missing_from_the_staff_directory_is_named_in_the_review_editor
             "due": "2030-01-31T00:00:00+00:00",
         },
     )
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     assert "owner names nobody in the staff directory" in answer.get_data(as_text=True)
