@@ -14,7 +14,7 @@ from api.http.problem_docs import problems, text_answer
 from api.http.schemas import analytics as s
 from ledger.errors import NotFoundError
 from projections.analytics import csv_tables
-from projections.analytics.complaints import complaint_analytics
+from projections.analytics.complaints import ComplaintFigures, complaint_analytics
 from projections.analytics.incidents import incident_analytics
 from projections.analytics.report_files import latest_report
 from projections.engine.read_side import ReadSide
@@ -47,7 +47,12 @@ def _answer(
 ) -> Any:
     if not _wants_csv(args):
         return body
-    response = Response(csv_tables.to_csv(table()), mimetype=CSV)
+    return csv_download(name, table())
+
+
+def csv_download(name: str, table: csv_tables.Table) -> Response:
+    """A table as an RFC 4180 CSV file to save (the API's `format=csv`, the console's download)."""
+    response = Response(csv_tables.to_csv(table), mimetype=CSV)
     response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -71,6 +76,17 @@ def _window(args: dict[str, Any], position: int) -> dict[str, Any]:
 def complaints(args: dict[str, Any]) -> Any:
     """Complaint figures per owner, priority, tier, region, channel, category, department or
     period, each compared with the policy's targets"""
+    position, groups = complaint_figures(args)
+    return _answer(
+        args,
+        "complaints",
+        lambda: csv_tables.complaint_table(args["group_by"], groups),
+        {**_window(args, position), "groups": groups},
+    )
+
+
+def complaint_figures(args: dict[str, Any]) -> tuple[int, list[ComplaintFigures]]:
+    """The read side's position and the figures per group, for a `ComplaintAnalyticsQuery`."""
     side, position = _read_side("case_analytics")
     groups, _ = complaint_analytics(
         side.db,
@@ -81,12 +97,7 @@ def complaints(args: dict[str, Any]) -> Any:
         group_by=args["group_by"],
         period=args["period"],
     )
-    return _answer(
-        args,
-        "complaints",
-        lambda: csv_tables.complaint_table(args["group_by"], groups),
-        {**_window(args, position), "groups": groups},
-    )
+    return position, groups
 
 
 @blp.route("/analytics/hot-spots", methods=["GET"])
@@ -170,10 +181,20 @@ def action_items(args: dict[str, Any]) -> Any:
 @problems(blp, 404, 422)
 def latest_report_page(args: dict[str, Any]) -> Any:
     """The latest scheduled service report of a kind (written by `ledger report`)"""
+    return report_page(args["kind"])
+
+
+def latest_report_file(kind: str) -> Path | None:
+    """The newest report of a kind `ledger report` wrote, if any."""
     directory: Path = current_app.extensions["reports_dir"]
-    path = latest_report(directory, args["kind"])
+    return latest_report(directory, kind)
+
+
+def report_page(kind: str) -> Response:
+    """The newest report of a kind as its own page: self-contained, so no script and no fetch."""
+    path = latest_report_file(kind)
     if path is None:
-        raise NotFoundError(f"no {args['kind']} report yet (`ledger report {args['kind']}`)")
+        raise NotFoundError(f"no {kind} report yet (`ledger report {kind}`)")
     response = Response(path.read_text(encoding="utf-8"), mimetype="text/html")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Report"] = path.name

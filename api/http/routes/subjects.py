@@ -1,6 +1,7 @@
 """Data subjects: erasure by crypto-shredding, legal holds, lookup by contact, the access export."""
 
 from typing import Any
+from uuid import UUID
 
 from flask import Response
 from flask_smorest import Blueprint
@@ -95,19 +96,25 @@ def lookup(args: dict[str, Any]) -> Any:
 @problems(blp, 403, 410, 422)
 def access_export(args: dict[str, Any], subject: str) -> Any:
     """Every personal value held about a person, with its source (the right of access)"""
-    subject_id = record_id(subject, kind="data subject")
-    state = request_state()
     try:
-        values = state.ledger.subject_access(subject_id)
+        return access_export_answer(record_id(subject, kind="data subject"), args["format"])
     except SubjectErasedError:
         return problem(
             410,
             "subject-erased",
             "the person was erased: the ledger holds no readable data of theirs",
         )
+
+
+def access_export_answer(subject_id: UUID, format_: str) -> Response | dict[str, Any]:
+    """The access export as an HTML page, or the body of its JSON (`AccessExportOut`); every
+    value shown noted as a reveal for the request's audit row. The API route and the console's
+    download both answer with this. Raises `SubjectErasedError` once the person is erased."""
+    state = request_state()
+    values = state.ledger.subject_access(subject_id)
     for value in values:  # every value shown is a reveal, in the request's audit row
         state.reveal_noted(subject_id, value.field)
     now = state.ledger.clock.now()
-    if args["format"] == "html":
+    if format_ == "html":
         return Response(render_page(subject_id, now, values), mimetype="text/html")
     return {"subject_id": subject_id, "exported_at": now, "values": values}
