@@ -18,6 +18,7 @@ from api.console import (  # noqa: F401  (their views join the blueprint)
     lists,
     permits,
     privacy,
+    reports,
     signin,
 )
 from api.console.blueprint import Console, bp, page

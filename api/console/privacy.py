@@ -6,6 +6,7 @@ Each view calls what its API endpoint calls: `find_subjects` / the records holdi
 `/v1/subjects/<id>/...`) and the retention report's own function.
 """
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -18,12 +19,14 @@ from api.http.identity import current_actor
 from api.http.paths import record_id
 from api.http.presenters import ledger
 from api.http.routes.retention import retention_report
+from api.http.routes.subjects import access_export_answer
 from api.http.schemas.common import ReasonIn
-from api.http.schemas.subjects import ErasureIn, LookupIn
+from api.http.schemas.subjects import AccessExportOut, AccessExportQuery, ErasureIn, LookupIn
 from ledger.cases.complaint import Complaint
 from ledger.errors import ConcurrencyError, DomainError, NotFoundError
 from ledger.subjects.subject import DataSubject
 from privacy.keys.blind_index import KINDS
+from privacy.keys.keystore import SubjectErasedError
 
 RECENT = 20  # a home page lists the latest; the audit log holds them all
 
@@ -134,6 +137,28 @@ def place_hold(subject: str) -> Response | tuple[str, int]:
 def lift_hold(subject: str) -> Response | tuple[str, int]:
     """Lift a person's legal hold, saying why."""
     return _hold(subject, place=False)
+
+
+@bp.route("/subjects/<string:subject>/access-export", methods=["POST"], endpoint="access_export")
+def access_export(subject: str) -> Response | tuple[str, int]:
+    """The person's access export as a file to hand them: the API's answer, JSON or HTML; its
+    reveals go to the access log with this request's row, as the API's do."""
+    subject_id = _subject(subject)
+    try:
+        format_ = read_form(AccessExportQuery, request.form)["format"]
+        answer = access_export_answer(subject_id, format_)
+    except FormError as error:
+        return page("refused.html", 422, reason="form", detail=str(error))
+    except SubjectErasedError:
+        return page("refused.html", 410, reason="erased")
+    if isinstance(answer, dict):
+        body = json.dumps(AccessExportOut().dump(answer), ensure_ascii=False, indent=2)
+        download = Response(body, mimetype="application/json")
+    else:
+        download = answer
+    name = f"access-export-{subject_id}.{format_}"
+    download.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return download
 
 
 @bp.route("/retention", methods=["GET"], endpoint="retention")

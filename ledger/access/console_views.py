@@ -66,6 +66,7 @@ CONSOLE_VIEWS: Final[Mapping[str, str]] = {
     "console.erase": "subjects.erase",
     "console.subject_hold": "subjects.place_hold",
     "console.subject_lift": "subjects.lift_hold",
+    "console.access_export": "subjects.access_export",
     "console.retention": "retention.report",
     "console.hold": "retention.place_hold",
     "console.lift-hold": "retention.lift_hold",
@@ -76,6 +77,10 @@ CONSOLE_VIEWS: Final[Mapping[str, str]] = {
     "console.list_incidents": "worklists.incidents",
     "console.list_handoffs": "worklists.handoffs",
     "console.list_escalations": "worklists.escalations",
+    # Reports (api/console/reports.py): the figures page follows the figures' row, the report
+    # file the report's row.
+    "console.reports": "analytics.complaints",
+    "console.report": "analytics.latest_report_page",
     "console.admin_tokens": "tokens.list_tokens",
     "console.admin_issue_token": "tokens.issue",
     "console.admin_approve": "tokens.approve",

@@ -94,3 +94,59 @@ def test_the_retention_report_renders_for_a_privacy_officer(app: Flask) -> None:
     client, _ = signed_in(app, PRIVACY)
     answer = client.get("/console/retention")
     assert answer.status_code == 200 and "Due for archiving now" in answer.get_data(as_text=True)
+
+
+def test_the_access_export_downloads_the_persons_values_as_json(app: Flask) -> None:
+    agent, agent_csrf = signed_in(app, AGENT)
+    subject = subject_of(app, register(agent, agent_csrf))
+    client, csrf = signed_in(app, PRIVACY)
+    person = client.get(f"/console/subjects/{subject}").get_data(as_text=True)
+    assert 'id="access-export"' in person
+    answer = client.post(
+        f"/console/subjects/{subject}/access-export", data={"csrf": csrf, "format": "json"}
+    )
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    export = answer.get_json()
+    assert export["subject_id"] == str(subject)
+    values = {value["value"] for value in export["values"]}
+    assert {"李四", "13812345678", "li@example.com"} <= values
+    assert "attachment" in answer.headers["Content-Disposition"]
+
+
+def test_the_access_export_as_html_is_a_page_holding_the_values(app: Flask) -> None:
+    agent, agent_csrf = signed_in(app, AGENT)
+    subject = subject_of(app, register(agent, agent_csrf))
+    client, csrf = signed_in(app, PRIVACY)
+    answer = client.post(
+        f"/console/subjects/{subject}/access-export", data={"csrf": csrf, "format": "html"}
+    )
+    assert answer.mimetype == "text/html" and "li@example.com" in answer.get_data(as_text=True)
+
+
+def test_the_access_export_is_recorded_in_the_access_log(app: Flask) -> None:
+    agent, agent_csrf = signed_in(app, AGENT)
+    subject = subject_of(app, register(agent, agent_csrf))
+    client, csrf = signed_in(app, PRIVACY)
+    client.post(f"/console/subjects/{subject}/access-export", data={"csrf": csrf})
+    entries = app.extensions["ledger"].access_log.query(subject_id=subject)
+    assert any(e.staff_id == "po-1" and "access-export" in e.purpose for e in entries)
+
+
+def test_the_access_export_is_for_privacy_officers_only(app: Flask) -> None:
+    agent, agent_csrf = signed_in(app, AGENT)
+    subject = subject_of(app, register(agent, agent_csrf))
+    client, csrf = signed_in(app, COMPLIANCE)
+    answer = client.post(f"/console/subjects/{subject}/access-export", data={"csrf": csrf})
+    assert answer.status_code == 403
+
+
+def test_the_access_export_of_an_erased_person_is_a_410_page(app: Flask) -> None:
+    agent, agent_csrf = signed_in(app, AGENT)
+    subject = subject_of(app, register(agent, agent_csrf))
+    client, csrf = signed_in(app, PRIVACY)
+    client.post(
+        f"/console/subjects/{subject}/erasure",
+        data={"csrf": csrf, "legal_basis": "GDPR Art. 17", "confirm": "yes"},
+    )
+    answer = client.post(f"/console/subjects/{subject}/access-export", data={"csrf": csrf})
+    assert answer.status_code == 410 and "erased" in answer.get_data(as_text=True)
