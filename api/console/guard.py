@@ -19,10 +19,9 @@ from werkzeug.wrappers import Response
 
 from api.console.blueprint import bp, console, page
 from api.console.sessions import ConsoleSession
-from api.http.access import access_control
+from api.http.access import access_control, authorise
 from api.http.request_facts import RequestFacts
 from api.http.request_state import request_state
-from ledger.access.policy import decide
 from ledger.values import Actor
 
 # Reached without signing in (sign-in itself, the language and time zone of the sign-in page).
@@ -101,20 +100,6 @@ def guard() -> Response | tuple[str, int] | None:
     if request.routing_exception is not None:
         abort(404)
     facts = RequestFacts(state.ledger, request.view_args or {}, records=state.records)
-    state.facts = facts
-    decision = decide(
-        request.endpoint,
-        staff_id=principal.staff_id,
-        roles=principal.roles,
-        department=principal.department,
-        facts=facts,
-    )
-    state.decision = decision.outcome
-    if decision.outcome == "hidden":
-        raise facts.hidden()
-    if decision.outcome == "forbidden" or decision.role is None:
+    if not authorise(state, facts, principal.staff_id, principal.roles, principal.department):
         return page("refused.html", 403, reason="forbidden")
-    facts.load_named()
-    state.actor = Actor(principal.staff_id, decision.role, principal.department)
-    state.scope.reuse(facts.loaded())
     return None

@@ -104,24 +104,35 @@ def guard() -> Response | None:
     facts = RequestFacts(
         app, request.view_args or {}, request.get_json(silent=True), records=state.records
     )
+    if not authorise(state, facts, found.staff_id, found.roles, found.department):
+        return problem(403, "forbidden", "Your role may not do this.")
+    return None
+
+
+def authorise(
+    state: RequestState,
+    facts: RequestFacts,
+    staff_id: str,
+    roles: tuple[str, ...],
+    department: str | None,
+) -> bool:
+    """The policy table's decision on this request, for the API and the console alike: raises
+    NotFound where the record is out of the caller's scope, False where the role may not act;
+    otherwise the caller's actor is set and the records the path names are loaded, once."""
     state.facts = facts
     decision = decide(
-        request.endpoint,
-        staff_id=found.staff_id,
-        roles=found.roles,
-        department=found.department,
-        facts=facts,
+        request.endpoint, staff_id=staff_id, roles=roles, department=department, facts=facts
     )
     state.decision = decision.outcome
     if decision.outcome == "hidden":
         raise facts.hidden()
     if decision.outcome == "forbidden" or decision.role is None:
-        return problem(403, "forbidden", "Your role may not do this.")
+        return False
     facts.load_named()  # every record the path names, as its kind, whatever the cell asked
-    state.actor = Actor(staff_id=found.staff_id, role=decision.role, department=found.department)
+    state.actor = Actor(staff_id=staff_id, role=decision.role, department=department)
     # The command acts on the records the decision loaded: one read each, not two.
     state.scope.reuse(facts.loaded())
-    return None
+    return True
 
 
 def recorded(path: str) -> bool:
