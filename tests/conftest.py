@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from uuid import uuid4
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from ledger.access.tokens import TOKEN_PATTERN
 from ledger.application.service import LedgerApplication
@@ -24,10 +24,12 @@ from ledger.clock import ManualClock
 from ledger.integrity.signing_key import load_signing_key
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring, key_id_for, load_keyring
-from tests import openapi_copies
+from tests import openapi_copies, url_builders
 from tests.database import server_url
+from tests.schema_pool import SchemaPool
 
 openapi_copies.install()  # test-only: each app's API document is built faster, the same
+url_builders.install()  # test-only: URL rules of the same shape share their compiled builders
 
 # A fixed test master key; never a production one.
 TEST_MASTER_KEY = bytes(range(32))
@@ -59,18 +61,42 @@ def require_postgres() -> None:
     pytest.skip(f"SKIPPING POSTGRESQL TEST: {reason}")
 
 
+def _complete_schema() -> str:
+    """A schema holding everything the app creates: the pool's reference (tests/schema_pool.py)."""
+    from api.app import create_app  # the app is built only when a PostgreSQL test first needs it
+    from api.config import Settings
+
+    schema = f"test_{uuid4().hex[:12]}"
+    with TemporaryDirectory() as data_dir:
+        settings = Settings(
+            data_dir=Path(data_dir),
+            database_url=f"{POSTGRES_URL}?schema={schema}",
+            master_key_settings={"LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64},
+            signing_key_settings={"LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64},
+        )
+        create_app(settings, clock=ManualClock(START)).extensions["ledger"].close()
+    return schema
+
+
+SCHEMAS = SchemaPool(POSTGRES_URL, _complete_schema)
+
+
 @contextmanager
 def fresh_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL with a fresh schema, dropped on leaving."""
+    """A PostgreSQL URL with a schema of its own: new, or emptied after an earlier test (the
+    schema pool); on leaving it is emptied for the next test, or dropped."""
     require_postgres()
-    schema = f"test_{uuid4().hex[:12]}"
+    schema = SCHEMAS.take() or f"test_{uuid4().hex[:12]}"
     try:
         yield f"{POSTGRES_URL}?schema={schema}"
     finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-            )
+        SCHEMAS.give_back(schema)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pooled_schemas_dropped_at_the_end() -> Iterator[None]:
+    yield
+    SCHEMAS.close()
 
 
 @pytest.fixture
