@@ -24,8 +24,10 @@ from psycopg import sql
 # Every object of the schema, as text with the schema's own name taken out, in a fixed order.
 _CATALOGUE = """
 SELECT kind, text FROM (
-  SELECT 'rel' AS kind, c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')
-         || ':' || c.relrowsecurity::text AS text
+  SELECT 'ns' AS kind, coalesce(nspacl::text, '') AS text FROM pg_namespace WHERE oid = %(ns)s
+  UNION ALL
+  SELECT 'rel', c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')
+         || ':' || c.relrowsecurity::text
     FROM pg_class c WHERE c.relnamespace = %(ns)s
   UNION ALL
   SELECT 'col', c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod)
