@@ -27,7 +27,10 @@ run: $(RUNTIME)
 	$(BIN)/ledger serve
 
 # Without LEDGER_TEST_DATABASE_URL the tests start their own PostgreSQL server under var/test.
+# Bytecode first: a machine with PYTHONDONTWRITEBYTECODE set would compile every module again in
+# each of the ~100 processes the suite starts (CLI commands, served apps).
 test: $(STAMP)
+	$(BIN)/python -m compileall -q ledger projections privacy api tests >/dev/null
 	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)

@@ -18,8 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from ledger.access.grants import TokenGrants
 from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal, TokenStore

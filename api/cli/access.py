@@ -62,7 +62,7 @@ def run(settings: Settings, args: argparse.Namespace) -> bool:
     """Run a command of this module; False if `args` names none of them."""
     if args.command not in ("tokens", "oplog"):
         return False
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
 
     ledger = build_ledger(settings)
     try:

@@ -46,9 +46,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from api.app import build_ledger
     from api.wiring.audit import operation_log
     from api.wiring.integrity import build_integrity
+    from api.wiring.ledger import build_ledger
     from ledger.access.policy import visibility_for
     from ledger.integrity.evidence.assemble import export_case
 

@@ -55,7 +55,7 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def run(settings: Settings, args: argparse.Namespace) -> None:
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
     from projections.incidents.review import build_review
     from projections.incidents.review_html import render_html
     from projections.incidents.review_markdown import render_markdown

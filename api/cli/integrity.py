@@ -94,8 +94,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "verifier-key":
         print(_verifier_key(settings))
         return 0
-    from api.app import build_ledger
     from api.wiring.integrity import build_integrity
+    from api.wiring.ledger import build_ledger
 
     kept = [_read_checkpoint(path) for path in getattr(args, "checkpoint", None) or []]
     ledger = build_ledger(settings)

@@ -78,7 +78,7 @@ def serve(settings: Settings, workers: int | None = None) -> None:
 
 
 def erase_subject(settings: Settings, args: argparse.Namespace) -> None:
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
 
     try:
         subject_id = UUID(args.subject_id)
@@ -112,7 +112,7 @@ def rotate_keys(settings: Settings) -> None:
     """With a key file: add a new current key, then re-wrap; with LEDGER_MASTER_KEY: re-wrap."""
     from pathlib import Path
 
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
 
     if "LEDGER_MASTER_KEY" not in settings.master_key_settings:
         path = Path(_key_file(settings))
@@ -132,7 +132,7 @@ def rotate_keys(settings: Settings) -> None:
 def retire_keys(settings: Settings) -> None:
     from pathlib import Path
 
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
 
     path = Path(_key_file(settings))
     ledger = build_ledger(settings)

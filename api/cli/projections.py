@@ -37,7 +37,7 @@ def _progress_bar(position: int, head: int) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> None:
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
     from projections.engine.read_side import ReadSide
     from projections.engine.worker import ProjectionWorker
 

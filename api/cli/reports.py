@@ -37,7 +37,7 @@ def _moment(text: str) -> datetime:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from api.app import build_ledger
+    from api.wiring.ledger import build_ledger
     from projections.analytics.report import VIEWS, build_report, render_report
     from projections.analytics.report_files import write_report
     from projections.engine.read_side import ReadSide

@@ -52,9 +52,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one of COMMANDS; the exit status (errors raise for `ledger`'s main to report)."""
     if args.command == "archive" and args.action == "verify":
         return _verify(args)
-    from api.app import build_ledger
     from api.wiring.audit import operation_log
     from api.wiring.integrity import build_integrity
+    from api.wiring.ledger import build_ledger
     from api.wiring.retention import build_retention, load_rules
 
     rules = load_rules(settings)  # a bad retention file stops here, before anything is opened

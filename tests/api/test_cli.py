@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from ledger.application.service import LedgerApplication
 from ledger.values import Actor
 from privacy.fields import ERASED

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from api.app import build_ledger
+from api.wiring.ledger import build_ledger
 from ledger.values import Actor
 from tests.api.test_cli import ledger_command, ledger_settings
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.app import build_ledger
+from api.wiring.ledger import build_ledger
 from ledger.values import Actor
 from tests.api.test_cli import ledger_command, ledger_settings
 

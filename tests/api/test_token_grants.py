@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from tests.api.conftest import ADMIN, COMPLIANCE_OFFICER, ok
 from tests.api.test_cli import ledger_command, ledger_settings
 

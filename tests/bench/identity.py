@@ -21,8 +21,8 @@ def mint_bench_token(env: Mapping[str, str]) -> str:
     The same secret goes into every bench server's store, so that clients of two servers
     running side by side share BENCH_TOKEN.
     """
-    from api.app import build_ledger
     from api.config import Settings
+    from api.wiring.ledger import build_ledger
     from ledger.access.grants import TokenGrants
     from ledger.access.policy import ROLES
     from ledger.access.tokens import PREFIX, Principal, TokenStore

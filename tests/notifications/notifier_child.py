@@ -12,8 +12,8 @@ delivered, prints `done` and exits. The tests kill it wherever it is.
 import sys
 from datetime import datetime, timedelta
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from api.wiring.notifications import build_notifications
 from ledger.clock import ManualClock
 from projections.engine.read_side import ReadSide

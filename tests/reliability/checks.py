@@ -5,8 +5,8 @@ import subprocess
 import sys
 from typing import Any
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from projections.engine.batch import catch_up
 from projections.engine.read_side import ReadSide
 

@@ -16,8 +16,8 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.values import Customer

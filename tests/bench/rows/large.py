@@ -27,9 +27,9 @@ from typing import Any
 
 from psycopg import sql
 
-from api.app import build_ledger
 from api.config import Settings
 from api.wiring.integrity import build_integrity
+from api.wiring.ledger import build_ledger
 from ledger.application.service import LedgerApplication
 from ledger.integrity.service import Integrity
 from projections.cases.queries import CaseFilter, department_queue, get_case, list_cases
