@@ -136,6 +136,10 @@ class ArchiveTables:
         rows = self._select("WHERE case_id = %s", (case_id,), limit=1)
         return rows[0] if rows else None
 
+    def archives_of(self, case_ids: list[str]) -> list[ArchiveRow]:
+        """The stored rows of these cases (those that have one), in one query."""
+        return self._select("WHERE case_id = ANY(%s)", (case_ids,), limit=len(case_ids))
+
     def archives(
         self,
         *,
