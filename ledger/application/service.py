@@ -20,6 +20,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ledger.application.breach_commands import BreachCommands
 from ledger.application.case_commands import CaseCommands
+from ledger.application.case_holds import CaseHolds
 from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.complaint_followup import ComplaintFollowUpCommands
 from ledger.application.escalation_commands import EscalationCommands
@@ -111,6 +112,8 @@ class LedgerApplication(
         self.side_tables.create()
         events_table = self.recorder.events_table_name  # type: ignore[attr-defined]
         self.keys.attach(datastore, erasure_records(f'"{datastore.schema}"."{events_table}"'))
+        self.case_holds = CaseHolds(datastore, events_table)  # what an erasure must not pass
+        self.case_holds.create_index()
         if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
             self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
         self.access_log = AccessLog(datastore)

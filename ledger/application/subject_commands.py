@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger.application.case_holds import CaseHolds
 from ledger.application.subject_access import HeldValue, held_values
 from ledger.cases.complaint import Complaint
 from ledger.errors import DomainError, NotFoundError
@@ -41,6 +42,7 @@ class SubjectCommands:
 
     if TYPE_CHECKING:  # provided by LedgerApplication
         keys: SubjectKeyStore
+        case_holds: CaseHolds
         repository: Any
         _now: Callable[[], datetime]
 
@@ -123,8 +125,9 @@ class SubjectCommands:
         return self._cases_holding(subject_id)
 
     def _check_no_case_hold(self, subject_id: UUID) -> None:
-        for case in self._cases_holding(subject_id):
-            if case.legal_hold is not None:
+        for case_id in self.case_holds.held_naming(subject_id):
+            case = self.repository.get(case_id)  # only to name it in the refusal
+            if isinstance(case, Complaint | Incident) and case.legal_hold is not None:
                 kind = "complaint" if isinstance(case, Complaint) else "incident"
                 raise DomainError(
                     f"the data subject's data is held in {kind} {case.reference}, which is "
@@ -134,8 +137,9 @@ class SubjectCommands:
     def _cases_holding(self, subject_id: UUID) -> list[Complaint | Incident]:
         """The complaints and incidents whose events name the person (their data, sealed).
 
-        Read from the events themselves, the one record no projection can lag behind; an
-        erasure is rare, so a scan of the events table is its price.
+        Read from the events themselves, the one record no projection can lag behind, by a
+        scan of the events table: the price of a rare access request. An erasure asks only
+        about the cases under legal hold (`CaseHolds`).
         """
         app: Any = self  # the application's recorder is PostgreSQL's
         datastore = app.recorder.datastore

@@ -21,7 +21,12 @@ from ledger.application.service import LedgerApplication
 from ledger.integrity.breaks import ALTERED, INSERTED, MISSING, Break, Report
 from ledger.integrity.checkpoints import Checkpoint
 from ledger.integrity.tables import IntegrityTables
-from projections.retention.archive_tables import ArchiveRow, ArchiveTables, record_sha256
+from projections.retention.archive_tables import (
+    ArchiveRow,
+    ArchiveTables,
+    StoredDigest,
+    record_sha256,
+)
 
 TABLE: Final = "ledger_archives"
 
@@ -63,20 +68,19 @@ def seals(ledger: LedgerApplication, tables: IntegrityTables) -> dict[str, str]:
     return found
 
 
-def seal(ledger: LedgerApplication, tables: IntegrityTables, rows: Iterable[ArchiveRow]) -> None:
+def seal(
+    ledger: LedgerApplication, tables: IntegrityTables, rows: Iterable[ArchiveRow | StoredDigest]
+) -> None:
     """Record a seal for each stored row that has none yet (a run killed between the two left
     it without one)."""
-    rows = list(rows)
-    if not rows:
+    ids = {seal_id(row.case_id): row for row in rows}
+    if not ids:
         return
-    sealed = {
-        UUID(bytes=bytes(r[1]))
-        for r in tables.events_of_streams([seal_id(r.case_id) for r in rows])
-    }
+    sealed = {UUID(bytes=bytes(r[1])) for r in tables.events_of_streams(list(ids))}
     new = [
         ArchiveSeal(row.case_id, row.sha256, row.run_id)
-        for row in rows
-        if seal_id(row.case_id) not in sealed
+        for stream, row in ids.items()
+        if stream not in sealed
     ]
     if new:
         ledger.save(*new)

@@ -178,8 +178,8 @@ class RetentionRun:
         self.archive.add_archives(archived)
         # Each stored row (a killed run's, if it wrote one first) sealed by an event in the
         # ledger, so that the signed tree covers what the archive says.
-        kept = [self.archive.archive(row.case_id) for row in archived]
-        archive_seal.seal(self.ledger, self.integrity.tables, [r for r in kept if r])
+        kept = self.archive.digests_of([row.case_id for row in archived])
+        archive_seal.seal(self.ledger, self.integrity.tables, kept)
         report.archived += [row.case_id for row in archived]
 
     def _replay(

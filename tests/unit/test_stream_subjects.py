@@ -1,11 +1,9 @@
 """The per-process map of which people a stream holds: ids only, learnt while mapping events."""
 
-from types import SimpleNamespace
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
-from privacy.fields import Personal
 from privacy.keys.stream_subjects import StreamNotingMapper, StreamSubjects
 
 ALICE, BOB = str(uuid4()), str(uuid4())
@@ -28,18 +26,27 @@ def test_a_person_noted_in_one_stream_is_not_predicted_in_another() -> None:
     assert subjects.predict(uuid4()) == ()
 
 
-def test_the_mapper_notes_the_people_of_each_event_it_maps_in_their_stream() -> None:
+def sealed(subject: UUID) -> str:
+    """A personal value as the transcoder stores it (ids and ciphertext only)."""
+    return f'{{"_type_":"personal","_data_":{{"s":"{subject}","k":"k1","c":"AAAA"}}}}'
+
+
+def test_the_mapper_notes_the_people_whose_sealed_values_each_stored_event_holds() -> None:
     mapper = StreamNotingMapper(transcoder=JSONTranscoder())
     mapper.streams = StreamSubjects()
     stream = uuid4()
     alice, bob = UUID(ALICE), UUID(BOB)
-    event = SimpleNamespace(
-        originator_id=stream,
-        note=Personal.of(alice, "note"),
-        customer=SimpleNamespace(name=Personal.of(bob, "Bob"), region="north"),
-    )
-    mapper._note(event)
-    assert mapper.streams.predict(stream) == (ALICE, BOB)
+    state = f'{{"note":{sealed(alice)},"customer":{{"name":{sealed(bob)},"region":"north"}}}}'
+    mapper._note(StoredEvent(stream, 2, "ledger.cases.complaint:Complaint.Noted", state.encode()))
+    assert sorted(mapper.streams.predict(stream)) == sorted((ALICE, BOB))
+
+
+def test_an_event_without_personal_values_notes_nobody() -> None:
+    mapper = StreamNotingMapper(transcoder=JSONTranscoder())
+    mapper.streams = StreamSubjects()
+    stream = uuid4()
+    mapper._note(StoredEvent(stream, 1, "ledger.cases.complaint:Complaint.Closed", b'{"s":"x"}'))
+    assert mapper.streams.predict(stream) == ()
 
 
 def test_the_stream_learnt_first_is_forgotten_beyond_the_bound() -> None:
