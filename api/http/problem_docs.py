@@ -6,8 +6,8 @@ from http import HTTPStatus
 from typing import Any
 
 from apispec import BasePlugin
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.problems import PROBLEM_JSON
 from api.http.schemas.common import ProblemOut
 

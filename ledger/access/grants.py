@@ -16,7 +16,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
@@ -28,6 +28,7 @@ from ledger.access.tokens import (
     TokenError,
     TokenInfo,
     TokenStore,
+    hash_token,
     new_token,
 )
 from ledger.application.service import LedgerApplication
@@ -81,12 +82,27 @@ def differences(token: TokenInfo, grant: Grant | None) -> list[str]:
     return found
 
 
+# Grants replayed by authentication, kept per token hash (at most this many).
+_REPLAYED_GRANTS: Final = 4096
+
+
 class TokenGrants:
-    """Issue, approve, revoke and authenticate tokens: the grant first, then the row."""
+    """Issue, approve, revoke and authenticate tokens: the grant first, then the row.
+
+    Authentication reads the token's row and its grant on every request. A grant it has
+    replayed before is kept with its version: the statement that reads the row also reads the
+    grant stream's version, and only when that moved (an approval, a revocation) is the grant
+    replayed again. Events are never updated or deleted, so a grant replayed at version v is
+    the grant for as long as the stream stays at v.
+    """
 
     def __init__(self, app: LedgerApplication, store: TokenStore) -> None:
         self._app = app
         self.store = store
+        self._replayed: dict[str, Grant] = {}  # token hash -> its grant as last replayed
+        recorder: Any = app.recorder
+        # The table's name is the store's configuration, not input.
+        self._events_table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
 
     def grant(self, token_id: str) -> Grant | None:
         try:
@@ -203,10 +219,9 @@ class TokenGrants:
 
     def authenticate(self, secret: str, *, now: datetime) -> TokenInfo | str:
         """The token this secret opens, if its row agrees with its grant; else why not."""
-        token = self.store.find(secret)
+        token, grant = self._token_and_grant(secret)
         if token is None:
             return "the token is not valid"
-        grant = self.grant(token.token_id)
         if changed := differences(token, grant):
             log.warning(
                 "token %s refused: its row differs from its grant (%s)",
@@ -217,6 +232,28 @@ class TokenGrants:
         token = self._with_grant(token, grant)
         state = token.state(now)
         return token if state == "active" else f"the token is {state}"
+
+    def _token_and_grant(self, secret: str) -> tuple[TokenInfo | None, Grant | None]:
+        """The token's row and its grant, both as stored now: in one round trip when the
+        grant was replayed before and has not changed since."""
+        known = self._replayed.get(hash_token(secret))
+        if known is None:
+            token = self.store.find(secret)
+        else:
+            token, version = self.store.find_with_stream_version(
+                secret, events_table=self._events_table, stream_id=known.id
+            )
+            if token is not None and version == known.version:
+                if grant_id(token.token_id) == known.id:
+                    return token, known
+        if token is None:
+            return None, None
+        grant = self.grant(token.token_id)
+        if grant is not None:
+            if len(self._replayed) >= _REPLAYED_GRANTS:
+                self._replayed.clear()
+            self._replayed[token.token_hash] = grant
+        return token, grant
 
     @staticmethod
     def _with_grant(token: TokenInfo, grant: Grant | None) -> TokenInfo:

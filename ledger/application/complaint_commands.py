@@ -62,10 +62,15 @@ class ComplaintCommands(CaseCommands):
         self._check_department(department, field="department")
         now = self._now()
         index = self.keys.blind_index
+        unindexed: list[tuple[str, str | None]] = [
+            ("phone", customer_phone),
+            ("email", customer_email),
+        ]
         if subject_id is None and index is not None:
             # A returning customer: their earlier records and this one are one person's, so one
             # erasure reaches them all.
-            subject_id = index.match(phone=customer_phone, email=customer_email)
+            subject_id, found_unindexed = index.lookup(phone=customer_phone, email=customer_email)
+            unindexed = list(found_unindexed)
         subject = subject_id or uuid4()
         new_subject = subject_id is None
         customer = Customer(
@@ -100,7 +105,7 @@ class ComplaintCommands(CaseCommands):
 
         complaint = self._create_numbered(COMPLAINT_REFERENCES, now.year, register)
         if index is not None:
-            index.add(subject, (("phone", customer_phone), ("email", customer_email)))
+            index.add(subject, unindexed)
         return complaint
 
     def get_complaint(self, complaint_id: UUID, *, version: int | None = None) -> Complaint:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.postgres import PostgresDatastore
 
+from privacy.db.single_reads import select_rows
 from privacy.keys.master_key import MasterKeyring
 
 KINDS: Final = ("phone", "email")
@@ -109,10 +110,47 @@ class BlindIndex:
 
     def match(self, *, phone: str | None, email: str | None) -> UUID | None:
         """The one person a new record's contact details name: by phone first, then e-mail."""
-        for kind, value in (("phone", phone), ("email", email)):
-            if value is not None and (found := self.find(kind, value)):
-                return found[0]
-        return None
+        return self.lookup(phone=phone, email=email)[0]
+
+    def lookup(
+        self, *, phone: str | None, email: str | None
+    ) -> tuple[UUID | None, list[tuple[str, str]]]:
+        """`match`, in one statement for both contacts, and the contacts `add` still has to
+        index for the person found (all of them when none is): a returning customer's record
+        writes no index row that is already there."""
+        wanted = [
+            (kind, value, normal)
+            for kind, value in (("phone", phone), ("email", email))
+            if value is not None and (normal := normalise(kind, value)) is not None
+        ]
+        if not wanted:
+            return None, []
+        clauses, params = [], []
+        for kind, _, normal in wanted:
+            clauses.append("(i.kind = %s AND i.digest = ANY(%s))")
+            params.extend([kind, [self._digest(k, kind, normal) for k in self._derived.values()]])
+        rows = select_rows(
+            self._datastore,
+            f"SELECT i.kind, i.digest, i.subject_id FROM {self.name} i JOIN {self._keys_table} k "
+            "ON k.subject_id = i.subject_id AND k.wrapped IS NOT NULL "
+            f"WHERE {' OR '.join(clauses)} ORDER BY i.created_at, i.subject_id",
+            tuple(params),
+        )
+        found = None
+        for kind, _, _ in wanted:  # phone first, then e-mail; the oldest entry of a kind
+            found = next((r["subject_id"] for r in rows if r["kind"] == kind), None)
+            if found is not None:
+                break
+        if found is None:
+            return None, [(kind, value) for kind, value, _ in wanted]
+        key_id, _ = self._keyring.current()
+        indexed = {(r["kind"], r["digest"]) for r in rows if r["subject_id"] == found}
+        missing = [
+            (kind, value)
+            for kind, value, normal in wanted
+            if (kind, self._digest(self._derived[key_id], kind, normal)) not in indexed
+        ]
+        return UUID(found), missing
 
     def forget(self, subject_ids: Iterable[UUID]) -> None:
         """Delete every index row of these people (their erasure)."""

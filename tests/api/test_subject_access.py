@@ -76,6 +76,22 @@ def test_a_returning_customer_is_registered_as_the_same_person(client: FlaskClie
     assert again["customer"]["subject_id"] == first["customer"]["subject_id"]
 
 
+def test_a_returning_customer_s_new_e_mail_finds_them_later(client: FlaskClient) -> None:
+    first = register(client, phone=PHONE)
+    register(client, phone=PHONE, email="li@example.com")  # found by phone; the e-mail is new
+    later = register(client, email="Li@Example.com")
+    assert later["customer"]["subject_id"] == first["customer"]["subject_id"]
+
+
+def test_a_customer_found_by_e_mail_has_their_new_phone_indexed(
+    client: FlaskClient,
+) -> None:
+    first = register(client, email="li@example.com")
+    again = register(client, phone=PHONE, email="li@example.com")
+    assert again["customer"]["subject_id"] == first["customer"]["subject_id"]
+    assert lookup(client, phone=PHONE)[0]["subject_id"] == first["customer"]["subject_id"]
+
+
 def test_the_incident_s_affected_customer_is_the_complaint_s_person(client: FlaskClient) -> None:
     complaint = register(client, email="li@example.com")
     incident = affected(client, email="LI@example.com")

@@ -97,6 +97,16 @@ def test_any_edit_of_a_token_row_is_refused_at_use(
     assert client.get("/v1/complaints", headers=bearer(issued["token"])).status_code == 401
 
 
+def test_a_revocation_restored_in_the_row_of_a_token_already_in_use_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    issued = ok(_issue(client, staff_id="exec-9", roles=["executive"]), 201)
+    ok(client.get("/v1/complaints", headers=bearer(issued["token"])))  # its grant replayed once
+    ok(client.delete(f"/v1/tokens/{issued['id']}", headers=ADMIN))
+    _edit_row(app, issued["id"], "revoked_at = NULL, revoked_by = NULL")
+    assert client.get("/v1/complaints", headers=bearer(issued["token"])).status_code == 401
+
+
 def test_a_staff_id_holding_an_active_token_under_another_name_is_refused(
     client: FlaskClient,
 ) -> None:

@@ -32,11 +32,16 @@ BUCKETS: list[tuple[str, str]] = [
         r"ConnectionPool\.connection",
     ),
     ("event insert (group commit, recorder, table lock)", r"EventStore\.put"),
-    ("loading the aggregate: select, decode, replay", r"Repository\.get"),
-    ("access log insert", r"AccessLog\.record"),
+    ("operation log append (group commit, chain, reveals)", r"OperationLog\.append"),
+    ("authentication: token row and its grant", r"TokenGrants\.authenticate"),
+    ("loading the aggregate: select, decode, replay", r"Repository\.get|LedgerApplication\._load"),
     ("revealing personal fields (key select, AES-GCM)", r"SubjectKeyStore\.reveal"),
+    ("blind index: returning customer lookup, index rows", r"BlindIndex\."),
     ("reference counter and new data key", r"SideTables|prepare_new_subject"),
-    ("marshmallow load and dump", r"marshmallow/"),
+    (
+        "request body and schemas (JSON, webargs, marshmallow)",
+        r"Parser\.parse \(|marshmallow/|json_body",
+    ),
 ]
 
 

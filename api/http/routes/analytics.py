@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from api.http.blueprint import Blueprint
 from api.http.presenters import ledger
 from api.http.problem_docs import problems, text_answer
 from api.http.schemas import analytics as s

@@ -4,8 +4,7 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
-
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.pagination import LINK_HEADER, after, paged
 from api.http.presenters import ledger

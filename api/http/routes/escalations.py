@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.paths import complaint_id, record_id
 from api.http.presenters import history_of, ledger, load, present

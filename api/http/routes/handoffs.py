@@ -3,8 +3,8 @@
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.pagination import LINK_HEADER, after, paged
 from api.http.paths import complaint_id, record_id

@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
+from api.http.blueprint import Blueprint
 from api.http.presenters import ledger
 from api.http.problem_docs import problems
 from api.http.schemas import health as health_schemas

@@ -8,8 +8,8 @@ shown as is in `api/http/incident_body.py`."""
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.incident_body import incident_body
 from api.http.paths import complaint_id, incident_id

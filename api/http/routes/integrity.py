@@ -5,8 +5,8 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.paths import complaint_id
 from api.http.problem_docs import problems, text_answer
 from api.http.problems import problem

@@ -5,8 +5,8 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.problem_docs import problems

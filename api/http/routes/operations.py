@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from api.http.access import access_control
+from api.http.blueprint import Blueprint
 from api.http.pagination import LINK_HEADER, after, paged
 from api.http.problem_docs import problems
 from api.http.schemas.access import OperationsOut, OperationsQuery

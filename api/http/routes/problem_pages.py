@@ -4,8 +4,8 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.problem_docs import problems, text_answer
 from api.http.problem_types import PROBLEM_TYPES, ProblemType, page
 from ledger.errors import NotFoundError

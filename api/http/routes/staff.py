@@ -5,8 +5,8 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.conditional import check_tag, entry_etag
 from api.http.problem_docs import problems
 from api.http.request_state import request_state

@@ -4,8 +4,8 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.paths import record_id
 from api.http.presenters import ledger

@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.problem_docs import problems
 from ledger.errors import NotFoundError
 from ledger.integrity.checkpoints import note_text

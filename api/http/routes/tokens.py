@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from api.http.access import access_control
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.presenters import ledger
 from api.http.problem_docs import problems

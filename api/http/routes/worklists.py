@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.pagination import LINK_HEADER, after, paged
 from api.http.presenters import ledger
