@@ -74,11 +74,13 @@ def apply_batch(
 ) -> None:
     """Apply decoded events and move the position start -> end, all in one transaction."""
     partitions = {p for _, event in events for p in projection.partitions_of(event)}
-    with db.view_transaction() as cursor:
-        db.advance(cursor, projection.name, generation, start, end)
-        rows = RowSet(projection.tables)
-        for table in projection.tables:
-            rows.loaded(table.name, db.load(cursor, table, generation, partitions))
+    with db.transaction() as cursor:
+        loaded = db.start_batch(
+            cursor, projection.name, generation, (start, end), projection.tables, partitions
+        )
+        rows = RowSet(projection.tables, partitions)
+        for table, found in zip(projection.tables, loaded, strict=True):
+            rows.loaded(table.name, found)
         for position, event in events:
             projection.apply(rows, event, position)
         rows.flush(cursor, db, generation)
