@@ -22,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID
 
 from ledger.integrity.breaks import ALTERED, MISSING, Break, Report
 from ledger.integrity.checkpoints import Checkpoint
-from ledger.integrity.persons_seen import MARKER, SEALED, PersonsSeen
+from ledger.integrity.persons_seen import PersonsSeen
 from ledger.integrity.tables import IntegrityTables
 from ledger.subjects.subject import DataSubject, data_subject_id_for
 from ledger.topics import topics_of
@@ -59,19 +59,20 @@ def check_subject_keys(
 ) -> None:
     """Add a break for every key row that disagrees with the ledger's erasures.
 
-    `seen`: the persons the event pass noted (the events after it are read here); without it,
-    every event is read here.
+    `seen`: the persons the event pass noted (the events after it are read here, the same way);
+    without it, every event is read here.
     """
     keys = tables.events.rsplit(".", 1)[0] + f".{TABLE}"
     if tables._read("SELECT to_regclass(%s)", (keys,))[0][0] is None:
         return  # no key store in this database
-    after_id = None if seen is None else seen.through
-    erased = _erased(tables, after_id)
-    named = _named_subjects(tables, after_id)
-    if seen is not None and after_id is not None:
-        erased |= seen.erased
-        named |= seen.named
-    named = {str(UUID(subject)) for subject in named}
+    seen = seen or PersonsSeen(erasure_topics())
+    # The events appended since the pass (all of them without one), read as it read them.
+    after_id = -(2**62) if seen.through is None else seen.through
+    while events := tables.events_after(after_id, limit=PAGE):
+        seen.note(events)
+        after_id = events[-1][0]
+    erased = seen.erased
+    named = {str(UUID(subject)) for subject in seen.named}
     seen_records: set[bytes] = set()
     after = ""
     while rows := tables._read(
@@ -128,39 +129,6 @@ def check_subject_keys(
                 row=subject_of.get(record, str(UUID(bytes=record))),
             )
         )
-
-
-def _after(after_id: int | None) -> tuple[str, tuple[int, ...]]:
-    """The condition on events after the event pass (all of them without one)."""
-    return ("", ()) if after_id is None else (" AND notification_id > %s", (after_id,))
-
-
-def _erased(tables: IntegrityTables, after_id: int | None) -> set[bytes]:
-    """The data-subject streams with an erasure event (after `after_id`), as 16 bytes each."""
-    where, params = _after(after_id)
-    return {
-        row[0]
-        for row in tables._read(
-            f"SELECT DISTINCT uuid_send(originator_id) FROM {tables.events} "  # noqa: S608
-            f"WHERE topic = ANY(%s){where}",
-            (erasure_topics(), *params),
-        )
-    }
-
-
-def _named_subjects(tables: IntegrityTables, after_id: int | None) -> set[str]:
-    """Every person whose sealed data an event (after `after_id`) holds: subject ids as the
-    events spell them. Matched by the database, so only the distinct ids cross the wire."""
-    where, params = _after(after_id)
-    return {
-        row[0]
-        for row in tables._read(
-            f"SELECT DISTINCT m[1] FROM {tables.events}, "  # noqa: S608
-            "regexp_matches(convert_from(state, 'UTF8'), %s, 'g') AS m "
-            f"WHERE position(%s::bytea in state) > 0{where}",
-            (SEALED, MARKER, *params),
-        )
-    }
 
 
 def opening_check(

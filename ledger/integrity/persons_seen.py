@@ -4,8 +4,8 @@ The data-key check (`key_checks`) needs every person whose sealed data an event 
 person whose erasure is an event. Both are in the stored bytes the event pass reads anyway, so
 they are noted there, page by page, with one regular expression search over a page's states.
 (Asked of the database, a regular expression over every event's state cost 70 µs an event,
-more than the rest of `ledger verify` together.) Events appended after the pass are asked of
-the database by notification id, an index range.
+more than the rest of `ledger verify` together.) The key check reads the events appended after
+the pass the same way, by notification id.
 """
 
 import re
@@ -15,7 +15,6 @@ from ledger.integrity.event_table import EventRow
 
 # A sealed personal value as stored: {"_type_":"personal","_data_":{"s":"<subject id>",...
 SEALED = r'"_type_": ?"personal", ?"_data_": ?\{"s": ?"([0-9a-fA-F-]{36})"'
-MARKER = b'"personal"'
 _SEALED = re.compile(SEALED.encode("ascii"))
 
 
