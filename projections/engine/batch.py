@@ -61,7 +61,7 @@ class ComplaintProjection(BatchProjection):
     def partition_of(self, event: ProjectedEvent) -> str:
         if event.kind == "Handoff.Requested":
             return str(event.complaint_id)
-        return str(event.originator_id)
+        return event.stream
 
 
 def apply_batch(
