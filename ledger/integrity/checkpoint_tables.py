@@ -1,10 +1,13 @@
 """SQL for the signed checkpoints and the witnesses' cosignatures beside them, append-only."""
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.integrity.checkpoints import Checkpoint
+from ledger.integrity.cosignatures import Cosignature
 from ledger.store.recorders import APPEND_ONLY_MESSAGE
 
 
@@ -31,6 +34,23 @@ class StoredCosignature:
     key_hash: bytes
     time: int
     signature: bytes
+
+
+def to_checkpoint(
+    stored: StoredCheckpoint, cosignatures: Sequence[StoredCosignature] = ()
+) -> Checkpoint:
+    """The checkpoint a stored row (and its stored cosignatures) holds."""
+    return Checkpoint(
+        stored.number,
+        stored.tree_size,
+        stored.root_hash,
+        stored.signed_at,
+        stored.key_id,
+        stored.signature,
+        json.loads(stored.heads),
+        stored.origin,
+        tuple(Cosignature(c.witness, c.key_hash, c.time, c.signature) for c in cosignatures),
+    )
 
 
 def checkpoint_statements(schema: str) -> list[str]:

@@ -15,12 +15,14 @@ A live row copied from another person, or edited, fails to open (its wrapping is
 person and the key id) and reads as `[tampered]`.
 """
 
+import hashlib
 from collections.abc import Callable
 from typing import Final
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID
 
 from ledger.integrity.breaks import ALTERED, MISSING, Break, Report
 from ledger.integrity.checkpoints import Checkpoint
+from ledger.integrity.persons_seen import PersonsSeen
 from ledger.integrity.tables import IntegrityTables
 from ledger.subjects.subject import DataSubject, data_subject_id_for
 from ledger.topics import topics_of
@@ -32,27 +34,46 @@ PAGE = 10_000
 TABLE: Final = "ledger_subject_keys"
 
 
-def _erasure_topics() -> list[str]:
+def erasure_topics() -> list[str]:
+    """The topics of the events that record a person's erasure."""
     return [
         *topics_of(DataSubject.Erased),  # type: ignore[attr-defined]  # made by @event
         *topics_of(DataSubject.DestroyedUnderRetention),  # type: ignore[attr-defined]
     ]
 
 
-def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
-    """Add a break for every key row that disagrees with the ledger's erasures."""
+def _record_of(subject: str) -> bytes:
+    """`data_subject_id_for(UUID(subject)).bytes`, without building a UUID: run per key row."""
+    digest = bytearray(
+        hashlib.sha1(  # noqa: S324  # uuid5 is SHA-1 by definition, not a security hash here
+            NAMESPACE_URL.bytes + f"/subjects/{UUID(subject)}".encode()
+        ).digest()[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return bytes(digest)
+
+
+def check_subject_keys(
+    tables: IntegrityTables, report: Report, seen: PersonsSeen | None = None
+) -> None:
+    """Add a break for every key row that disagrees with the ledger's erasures.
+
+    `seen`: the persons the event pass noted (the events after it are read here, the same way);
+    without it, every event is read here.
+    """
     keys = tables.events.rsplit(".", 1)[0] + f".{TABLE}"
     if tables._read("SELECT to_regclass(%s)", (keys,))[0][0] is None:
         return  # no key store in this database
-    erased = {
-        row[0]
-        for row in tables._read(
-            f"SELECT DISTINCT originator_id FROM {tables.events} WHERE topic = ANY(%s)",  # noqa: S608
-            (_erasure_topics(),),
-        )
-    }
-    named = _named_subjects(tables)
-    seen: set[UUID] = set()
+    seen = seen or PersonsSeen(erasure_topics())
+    # The events appended since the pass (all of them without one), read as it read them.
+    after_id = -(2**62) if seen.through is None else seen.through
+    while events := tables.events_after(after_id, limit=PAGE):
+        seen.note(events)
+        after_id = events[-1][0]
+    erased = seen.erased
+    named = {str(UUID(subject)) for subject in seen.named}
+    seen_records: set[bytes] = set()
     after = ""
     while rows := tables._read(
         f"SELECT subject_id, wrapped IS NOT NULL FROM {keys} WHERE subject_id > %s "  # noqa: S608
@@ -60,15 +81,15 @@ def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
         (after, PAGE),
     ):
         for subject, alive in rows:
-            record = data_subject_id_for(UUID(subject))
-            seen.add(record)
+            record = _record_of(subject)
+            seen_records.add(record)
             if alive and record in erased:
                 report.breaks.append(
                     Break(
                         ALTERED,
                         f"the data key of subject {subject} is present, but the ledger records "
                         "their erasure: the key row was restored (it opens nothing)",
-                        stream_id=record,
+                        stream_id=UUID(bytes=record),
                     )
                 )
             elif not alive and record not in erased:
@@ -77,56 +98,37 @@ def check_subject_keys(tables: IntegrityTables, report: Report) -> None:
                         MISSING,
                         f"the data key of subject {subject} was destroyed, but the ledger records "
                         "no erasure of theirs",
-                        stream_id=record,
+                        stream_id=UUID(bytes=record),
                         table=TABLE,
                         row=subject,
                     )
                 )
         after = rows[-1][0]
+    record_of = {subject: _record_of(subject) for subject in named}
     for subject in sorted(named):
-        record = data_subject_id_for(UUID(subject))
-        if record not in seen and record not in erased:
+        record = record_of[subject]
+        if record not in seen_records and record not in erased:
             report.breaks.append(
                 Break(
                     MISSING,
                     f"the data key of subject {subject} is gone, but the ledger holds their data "
                     "and records no erasure of theirs (the row was deleted)",
-                    stream_id=record,
+                    stream_id=UUID(bytes=record),
                     table=TABLE,
                     row=subject,
                 )
             )
-    subject_of = {data_subject_id_for(UUID(subject)): subject for subject in named}
-    for record in sorted(erased - seen):
+    subject_of = {record: subject for subject, record in record_of.items()}
+    for record in sorted(erased - seen_records):
         report.breaks.append(
             Break(
                 MISSING,
                 "the key row of an erased person was deleted",
-                stream_id=record,
+                stream_id=UUID(bytes=record),
                 table=TABLE,
-                row=subject_of.get(record, str(record)),
+                row=subject_of.get(record, str(UUID(bytes=record))),
             )
         )
-
-
-# A sealed personal value as stored: {"_type_":"personal","_data_":{"s":"<subject id>",...
-_SEALED = r'"_type_": ?"personal", ?"_data_": ?\{"s": ?"([0-9a-fA-F-]{36})"'
-
-
-def _named_subjects(tables: IntegrityTables) -> set[str]:
-    """Every person whose sealed data an event holds (subject ids, as the key rows name them).
-
-    Matched by the database, so only the distinct ids cross the wire.
-    """
-    return {
-        str(UUID(row[0]))
-        for row in tables._read(
-            f"SELECT DISTINCT m[1] FROM {tables.events}, "  # noqa: S608
-            "regexp_matches(convert_from(state, 'UTF8'), %s, 'g') AS m "
-            "WHERE position('\\x22706572736f6e616c22'::bytea in state) > 0",
-            (_SEALED,),
-        )
-    }
 
 
 def opening_check(

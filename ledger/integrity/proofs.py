@@ -8,7 +8,9 @@ from uuid import UUID
 from ledger.errors import DomainError, NotFoundError
 from ledger.integrity import merkle
 from ledger.integrity.chain import GENESIS
+from ledger.integrity.checkpoint_tables import to_checkpoint
 from ledger.integrity.checkpoints import checkpoint_document
+from ledger.integrity.proof_reads import read_for_proof
 
 if TYPE_CHECKING:
     from ledger.integrity.service import Integrity
@@ -22,15 +24,22 @@ def inclusion(
     checkpoint: int | None,
 ) -> dict[str, Any]:
     """Proof that one event is in a checkpoint's tree (the latest by default)."""
-    if notification_id is not None:
-        leaf = integrity.tables.leaf_for_notification(notification_id)
-    elif stream_id is not None and version is not None:
-        leaf = integrity.tables.leaf_for_event(stream_id, version)
-    else:
+    if notification_id is None and (stream_id is None or version is None):
         raise DomainError("name the event by stream_id and version, or notification_id")
+    reads = read_for_proof(
+        integrity.tables,
+        notification_id=notification_id,
+        stream=stream_id,
+        version=version,
+        number=checkpoint,
+    )
+    leaf = reads.leaf
     if leaf is None:
         raise NotFoundError("no such event in the tree (yet)")
-    signed = integrity.get_checkpoint(checkpoint)
+    if reads.checkpoint is None:
+        missing = "no checkpoint yet" if checkpoint is None else f"no checkpoint {checkpoint}"
+        raise NotFoundError(missing)
+    signed = to_checkpoint(reads.checkpoint, reads.cosignatures)
     if leaf.position >= signed.tree_size:
         raise DomainError(
             f"checkpoint {signed.number} covers {signed.tree_size} events; this event is "
@@ -40,13 +49,8 @@ def inclusion(
     ranges = merkle.inclusion_ranges(leaf.position, signed.tree_size)
     nodes = integrity.tables.nodes(merkle.nodes_for(ranges))
     stream = UUID(bytes=leaf.stream)
-    rows = integrity.tables.events_in_stream_order(
-        after=(stream, leaf.version - 2) if leaf.version > 1 else None,
-        stream=stream,
-        limit=2,
-    )
-    event = next((row for row in rows if row[2] == leaf.version), None)
-    previous = next((row[5] for row in rows if row[2] == leaf.version - 1), None)
+    event = reads.event
+    previous = None if reads.previous is None else reads.previous[5]
     document: dict[str, Any] = {
         "type": "inclusion",
         "stream_id": str(stream),

@@ -20,8 +20,8 @@ from ledger.integrity import merkle, proofs
 from ledger.integrity.breaks import Report
 from ledger.integrity.chain import GENESIS
 from ledger.integrity.checkpoint_records import is_recorded, only_record_after
+from ledger.integrity.checkpoint_tables import to_checkpoint
 from ledger.integrity.checkpoints import Checkpoint, public_key_id, sign
-from ledger.integrity.cosignatures import Cosignature
 from ledger.integrity.merkle import CompactRange
 from ledger.integrity.note import VerifierKey, verifier_key
 from ledger.integrity.public_keys import public_key_document
@@ -39,22 +39,6 @@ BATCH = 10_000
 HeadProvider = Callable[[], tuple[str, str]]
 """Another hash-chained log's (name, head hash) to include in every checkpoint (left out while
 the hash is empty)."""
-
-
-def to_checkpoint(
-    stored: StoredCheckpoint, cosignatures: Sequence[StoredCosignature] = ()
-) -> Checkpoint:
-    return Checkpoint(
-        stored.number,
-        stored.tree_size,
-        stored.root_hash,
-        stored.signed_at,
-        stored.key_id,
-        stored.signature,
-        json.loads(stored.heads),
-        stored.origin,
-        tuple(Cosignature(c.witness, c.key_hash, c.time, c.signature) for c in cosignatures),
-    )
 
 
 def default_origin(key: Ed25519PublicKey) -> str:

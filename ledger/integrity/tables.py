@@ -10,7 +10,7 @@ The reads of the event table itself are `ledger.integrity.event_table`'s.
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -119,6 +119,17 @@ class IntegrityTables(PostgresTrackingRecorder, EventTableReads, CheckpointTable
         with self._cursor() as c:
             c.execute(statement, params)
             return list(c.fetchall())
+
+    def read_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """The rows of each statement, all sent in one round trip (a pipeline)."""
+        cursor = getattr(self._local, "cursor", None)
+        with nullcontext(cursor) if cursor is not None else self._cursor() as c:
+            connection = c.connection
+            cursors = [connection.cursor(row_factory=tuple_row, binary=True) for _ in statements]
+            with connection.pipeline():
+                for each, (statement, params) in zip(cursors, statements, strict=True):
+                    each.execute(statement, params)
+            return [list(each.fetchall()) for each in cursors]
 
     # -- the tree -------------------------------------------------------------------------
 

@@ -45,9 +45,10 @@ from ledger.integrity.breaks import (
 )
 from ledger.integrity.chain import GENESIS, chain_hasher
 from ledger.integrity.checkpoints import Checkpoint
-from ledger.integrity.key_checks import check_subject_keys
+from ledger.integrity.key_checks import check_subject_keys, erasure_topics
 from ledger.integrity.note import VerifierKey
 from ledger.integrity.pages import BATCH, Predecessors, event_pages, leaf_pages, read_ahead
+from ledger.integrity.persons_seen import PersonsSeen
 from ledger.integrity.signed import Roots, check_checkpoints, with_kept
 from ledger.integrity.tables import IntegrityTables, LeafTuple
 
@@ -94,13 +95,15 @@ def verify_ledger(
     # The whole log's leaves pass through the tree on their way to the log check, and the root
     # is compared at each checkpoint's size as the tree reaches it.
     roots = Roots(report, checkpoints if stream is None else [])
-    _check_events(tables, report, stream, up_to, size, tree_head, notify, roots)
+    whole = stream is None and up_to_checkpoint is None
+    seen = PersonsSeen(erasure_topics()) if whole else None
+    _check_events(tables, report, stream, up_to, size, tree_head, notify, roots, seen)
     roots.finish()
     if up_to_checkpoint is None:
         report.pending = len(tables.events_after(tables.last_notification_id(), limit=BATCH))
     check_checkpoints(tables, report, public_key, checkpoints, roots.tree.size, witnesses)
-    if stream is None and up_to_checkpoint is None:
-        check_subject_keys(tables, report)  # data keys against recorded erasures
+    if whole:
+        check_subject_keys(tables, report, seen)  # data keys against recorded erasures
         if audit is not None:
             check_audit_log(report, audit, checkpoints)
         for check in extra:
@@ -118,6 +121,7 @@ def _check_events(
     tree_head: int,
     notify: Progress,
     roots: Roots,
+    seen: PersonsSeen | None = None,
 ) -> None:
     """Checks 1 and 2 in one read of the event table in log order, beside the tree's leaves.
 
@@ -136,6 +140,8 @@ def _check_events(
     # One loop for both checks, with no call per event but the hash: it runs once per event.
     for rows, previous in read_ahead(event_pages(tables, stream, up_to, before)):
         report.events += len(rows)
+        if seen is not None:
+            seen.note(rows)  # the persons named and erased, for the key check
         for (nid, sid, version, topic, state, stored), hashed in zip(rows, previous, strict=True):
             if stored is None:
                 chain_breaks.append(unchained(sid, version))

@@ -152,7 +152,7 @@ class CaseStatusProjection(ComplaintProjection):
         if event.kind == "Complaint.Registered":
             row = rows.put(table, self._registered(event))
         else:
-            found = rows.get(table, str(event.originator_id))
+            found = rows.get(table, event.stream)
             if found is None:
                 return  # a stream this view never saw registered (cannot happen in one log)
             row = found
@@ -166,7 +166,7 @@ class CaseStatusProjection(ComplaintProjection):
     def _registered(self, event: Any) -> Row:
         row: Row = dict.fromkeys(CASE_STATUS.column_names)
         row.update(
-            complaint_id=str(event.originator_id),
+            complaint_id=event.stream,
             reference=event.reference,
             status="registered",
             channel=event.channel,

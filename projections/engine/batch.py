@@ -17,8 +17,9 @@ from eventsourcing.application import Application
 
 from ledger.policy.service_policy import Policy
 from ledger.topics import topics_of
+from projections.engine.log_pages import read_page
 from projections.engine.rowset import RowSet
-from projections.engine.stored_events import ProjectedEvent, read_events
+from projections.engine.stored_events import ProjectedEvent
 from projections.engine.tables import Table, tracking_name
 from projections.engine.viewdb import PositionMovedError, ViewDatabase
 
@@ -61,7 +62,7 @@ class ComplaintProjection(BatchProjection):
     def partition_of(self, event: ProjectedEvent) -> str:
         if event.kind == "Handoff.Requested":
             return str(event.complaint_id)
-        return str(event.originator_id)
+        return event.stream
 
 
 def apply_batch(
@@ -74,11 +75,13 @@ def apply_batch(
 ) -> None:
     """Apply decoded events and move the position start -> end, all in one transaction."""
     partitions = {p for _, event in events for p in projection.partitions_of(event)}
-    with db.view_transaction() as cursor:
-        db.advance(cursor, projection.name, generation, start, end)
-        rows = RowSet(projection.tables)
-        for table in projection.tables:
-            rows.loaded(table.name, db.load(cursor, table, generation, partitions))
+    with db.transaction() as cursor:
+        loaded = db.start_batch(
+            cursor, projection.name, generation, (start, end), projection.tables, partitions
+        )
+        rows = RowSet(projection.tables, partitions)
+        for table, found in zip(projection.tables, loaded, strict=True):
+            rows.loaded(table.name, found)
         for position, event in events:
             projection.apply(rows, event, position)
         rows.flush(cursor, db, generation)
@@ -105,15 +108,10 @@ class _Reader:
     def _read(self, position: int) -> Batch | None:
         if self._stop is not None and position >= self._stop:
             return None
-        notifications = list(
-            self._app.recorder.select_notifications(
-                start=position + 1, limit=self._size, stop=self._stop
-            )
+        page: Batch | None = read_page(
+            self._app, position + 1, self._size, self._stop, self._topics
         )
-        if not notifications:
-            return None
-        events = read_events(self._app, notifications, self._topics)
-        return len(notifications), notifications[-1].id, events
+        return page
 
     def read(self, position: int) -> Batch | None:
         """The batch after `position`: the one read ahead if it starts there."""

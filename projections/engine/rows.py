@@ -104,6 +104,11 @@ class ViewRows:
         if not values:
             return []
         cursor.execute(self._partitions_query(table, generation), (values,))
+        return self.loaded_rows(cursor, table)
+
+    @staticmethod
+    def loaded_rows(cursor: Any, table: Table) -> list[Row]:
+        """The rows of a load executed on `cursor`."""
         # Dict rows of the view's own types; only timestamps come in the session's time zone.
         rows: list[Row] = cursor.fetchall()
         if cursor.connection.info.timezone is not UTC:
@@ -118,6 +123,15 @@ class ViewRows:
             f"SELECT {table.select_list} FROM {self.physical(table, generation)} "
             f"WHERE {table.partition} = ANY(%s)"
         )
+
+    def insert(self, cursor: Any, table: Table, generation: int, rows: Sequence[Row]) -> None:
+        """Copy rows no stored row has the key of into the table: one COPY, nothing staged."""
+        if not rows:
+            return
+        physical = self.physical(table, generation)
+        with cursor.copy(f"COPY {physical} ({', '.join(table.column_names)}) FROM STDIN") as copy:
+            for value in _values(table, rows):
+                copy.write_row(value)
 
     def upsert(self, cursor: Any, table: Table, generation: int, rows: Sequence[Row]) -> None:
         if not rows:

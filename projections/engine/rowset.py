@@ -1,6 +1,7 @@
 """The rows one batch of events changes: loaded once, changed in memory, written back once."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from projections.engine.tables import Row, Table
@@ -10,8 +11,10 @@ from projections.engine.viewdb import ViewDatabase
 class RowSet:
     """The rows one batch reads and writes, keyed per table; written back once."""
 
-    def __init__(self, tables: Sequence[Table]) -> None:
+    def __init__(self, tables: Sequence[Table], partitions: Collection[str] = ()) -> None:
         self._tables = {t.name: t for t in tables}
+        self._partitions = partitions  # every row of these partitions is loaded
+        self._stored: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
         self._rows: dict[str, dict[tuple[Any, ...], Row]] = {t.name: {} for t in tables}
         self._changed: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
         self._deleted: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
@@ -21,7 +24,9 @@ class RowSet:
 
     def loaded(self, table: str, rows: Sequence[Row]) -> None:
         for row in rows:
-            self._rows[table][self._key(table, row)] = row
+            key = self._key(table, row)
+            self._rows[table][key] = row
+            self._stored[table].add(key)
 
     def get(self, table: str, *key: Any) -> Row | None:
         return self._rows[table].get(tuple(key))
@@ -48,7 +53,32 @@ class RowSet:
         self._deleted[table].add(tuple(key))
 
     def flush(self, cursor: Any, db: ViewDatabase, generation: int) -> None:
+        """Write the changes back: deletes, then new rows (inserted), then changed ones (upserts).
+
+        A row is new when no stored row has its key: its key holds the partition column and
+        its partition's rows were all loaded, none with its key. Those rows are copied straight
+        into the table, with no staging and no conflict check; in a rebuild, nearly all are.
+        """
         for name, table in self._tables.items():
             db.delete(cursor, table, generation, sorted(self._deleted[name]))
             rows = [self._rows[name][key] for key in sorted(self._changed[name], key=str)]
+            new: list[Row] = []
+            if table.partition in table.key and self._partitions:
+                stored, partitions, partition = (
+                    self._stored[name],
+                    self._partitions,
+                    table.partition,
+                )
+                changed = []
+                for row, key in zip(rows, map(partial(self._key, name), rows), strict=True):
+                    value = row[partition]
+                    if (
+                        key not in stored
+                        and (value if value.__class__ is str else str(value)) in partitions
+                    ):
+                        new.append(row)
+                    else:
+                        changed.append(row)
+                rows = changed
+            db.insert(cursor, table, generation, new)
             db.upsert(cursor, table, generation, rows)

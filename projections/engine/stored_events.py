@@ -44,7 +44,15 @@ def _convert(value: Any) -> Any:
 class ProjectedEvent:
     """One stored event: `kind`, `originator_id`, `originator_version` and its fields."""
 
-    __slots__ = ("_fields", "_state", "kind", "originator_id", "originator_version", "timestamp")
+    __slots__ = (
+        "_fields",
+        "_state",
+        "_stream",
+        "kind",
+        "originator_id",
+        "originator_version",
+        "timestamp",
+    )
 
     def __init__(
         self,
@@ -58,12 +66,21 @@ class ProjectedEvent:
         self.originator_id = originator_id
         self.originator_version = originator_version
         self._fields = fields  # None: decode `state` when a field is first asked for
+        self._stream: str | None = None
         self._state = state
         if fields is None and state.startswith(_TIMESTAMP):
             start = len(_TIMESTAMP)
             self.timestamp = datetime.fromisoformat(
                 state[start : state.index(b'"', start)].decode("ascii")
             )
+
+    @property
+    def stream(self) -> str:
+        """`str(originator_id)`, worked out once: a partition's key and a row's id both use it."""
+        text = self._stream
+        if text is None:
+            text = self._stream = str(self.originator_id)
+        return text
 
     def __getattr__(self, name: str) -> Any:
         # Called only for what is not a slot already set (every field but an early timestamp).

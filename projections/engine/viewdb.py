@@ -13,7 +13,7 @@ library's own tracking insert only refuses to move a position backwards, which w
 second worker re-apply a batch the first one committed.)
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 from projections.engine.rows import READERS, ViewRows
-from projections.engine.tables import KINDS, Table, tracking_name
+from projections.engine.tables import KINDS, Row, Table, tracking_name
 from projections.engine.turns import Turns
 
 TRACKING_TABLE = "ledger_projection_tracking"
@@ -180,6 +180,37 @@ class ViewDatabase(ViewRows):
 
     def position(self, name: str, generation: int) -> int:
         return self.tracking.max_tracking_id(tracking_name(name, generation)) or 0
+
+    def start_batch(
+        self,
+        cursor: Any,
+        name: str,
+        generation: int,
+        span: tuple[int, int],
+        tables: Sequence[Table],
+        partitions: Iterable[str],
+    ) -> list[list[Row]]:
+        """Move the position span[0] -> span[1] in this transaction (or refuse), and load every
+        row of `partitions` from each table: all in one round trip (a pipeline), with the
+        commit made asynchronous as in `view_transaction`."""
+        values = sorted(set(partitions))
+        connection = cursor.connection
+        loads = [connection.cursor() for _ in tables] if values else []
+        with connection.pipeline():
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(
+                f"UPDATE {self._tracking_table} SET notification_id = %s "
+                "WHERE application_name = %s AND notification_id = %s "
+                "RETURNING notification_id",
+                (span[1], tracking_name(name, generation), span[0]),
+            )
+            for load, table in zip(loads, tables, strict=False):  # none when nothing loads
+                load.execute(self._partitions_query(table, generation), (values,))
+        if cursor.fetchone() is None:
+            raise PositionMovedError(name)
+        if not loads:
+            return [[] for _ in tables]
+        return [self.loaded_rows(load, table) for load, table in zip(loads, tables, strict=True)]
 
     def advance(self, cursor: Any, name: str, generation: int, start: int, end: int) -> None:
         """Move the position from `start` to `end` in this transaction, or refuse."""

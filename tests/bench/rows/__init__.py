@@ -36,5 +36,4 @@ ROWS: list[Row] = [
 # module under rows/ measures it (then list that module in ROWS and delete its line here).
 PLACEHOLDERS: list[tuple[str, int, str]] = [
     ("console page p95 vs the same data as JSON", 20, "p95 < 200 ms"),
-    ("notification outbox catch-up vs raw read-and-decode", 19, "≥ 0.5 x"),
 ]
