@@ -19,7 +19,6 @@ from projections.engine.read_side import ReadSide
 from tests.bench.database import fresh_schema, url_for
 from tests.bench.generate import generate_worked_cases
 from tests.bench.identity import mint_token
-from tests.bench.rows.append import server_env
 from tests.bench.server import BENCH_MASTER_KEY, BENCH_SIGNING_KEY, Server, ledger_server
 
 PER_CASE = 5  # as the large ledger counts: `events // PER_CASE` cases
@@ -47,6 +46,8 @@ def case_count(events: int) -> int:
 @contextmanager
 def served_cases(scratch: Path, *, cases: int, clients: int) -> Iterator[CaseSet]:
     """Generate `cases` worked cases in a fresh schema, build the views, serve them."""
+    from tests.bench.rows.append import server_env  # rows/ imports this module
+
     with fresh_schema() as schema:
         env = {
             "LEDGER_DATA_DIR": str(scratch),
