@@ -10,23 +10,24 @@ from marshmallow import Schema, fields
 
 from api.http.quick_dump import QuickDump
 from api.http.schemas.read import CaseListOut, CaseOut
+from projections.cases.sla_clocks import ClockView
 
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
-def _clock(n: int) -> dict[str, Any]:
-    return {
-        "clock": "first_response",
-        "department": None if n % 2 else "service",
-        "handoff_id": uuid4() if n % 2 else None,
-        "started_at": AT,
-        "due_at": AT + timedelta(hours=n),
-        "warn_at": None,
-        "met_at": None,
-        "breached_at": AT if n == 2 else None,
-        "state": "running",
-        "seconds_left": 3600.5 * n,
-    }
+def _clock(n: int) -> ClockView:
+    return ClockView(
+        clock="first_response",
+        department=None if n % 2 else "service",
+        handoff_id=uuid4() if n % 2 else None,
+        started_at=AT,
+        due_at=AT + timedelta(hours=n),
+        warn_at=None,
+        met_at=None,
+        breached_at=AT if n == 2 else None,
+        state="running",
+        seconds_left=3600.5 * n,
+    )
 
 
 def _case(n: int) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def test_the_ordinary_schemas_compared_with_are_not_quick() -> None:
     assert not issubclass(_ordinary(CaseListOut), QuickDump)
 
 
-def test_an_object_that_is_not_a_dict_is_dumped_the_ordinary_way() -> None:
+def test_an_object_that_cannot_be_indexed_is_read_by_its_attributes() -> None:
     class Row:
         reference = "CMP-2026-000001"
         version = 3
