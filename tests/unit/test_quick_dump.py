@@ -1,7 +1,7 @@
 """`QuickDump` writes exactly what marshmallow's own dump writes, only with fewer calls."""
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import uuid4
 
@@ -104,3 +104,14 @@ def test_a_field_with_a_default_or_a_data_key_comes_out_as_marshmallow_names_it(
 
     body = {} if value == 5 else {"count": value}
     assert Keyed().dump(body) == _ordinary(Keyed)().dump(body)
+
+
+@pytest.mark.parametrize("value", [AT, AT.astimezone(timezone(timedelta(hours=8))), None])
+def test_moments_in_any_format_come_out_as_marshmallow_writes_them(value: Any) -> None:
+    class Moments(QuickDump):
+        iso = fields.AwareDateTime(allow_none=True)
+        rfc = fields.DateTime(format="rfc", allow_none=True)
+        text = fields.String(allow_none=True)
+
+    body = {"iso": value, "rfc": value, "text": None if value is None else str(value)}
+    assert Moments().dump(body) == _ordinary(Moments)().dump(body)
