@@ -4,8 +4,10 @@ A request reads several views (a list and its clocks) and asks where one of them
 answer from `ReadSide` is a query of its own (the active generation, then the position), so a
 list page cost five of them before its own. `ReadSide.pinned` reads the active generations and
 positions of the named views in one statement; the request then reads those generations to the
-end, even if a rebuild switches one meanwhile (the old tables are dropped only later), which
-also keeps its views from mixing generations.
+end, so its views never mix generations. A rebuild drops the old generation as it switches
+(docs/read-side.md): a request that pinned it just before reads a missing table and fails, as a
+read between its generation lookup and its query always could; the window is now the request's
+few milliseconds instead of one statement's.
 """
 
 from collections.abc import Callable, Mapping
