@@ -21,7 +21,6 @@ from projections.cases.sla import SlaProjection
 from projections.cases.sla_escalation import SLA_SWEEP
 from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
-from projections.engine.pinned import PinnedSide
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
 from projections.incidents.analytics_view import IncidentAnalyticsProjection
@@ -84,16 +83,6 @@ class ReadSide:
 
     def position(self, name: str) -> int:
         return self.db.position(name, self.generation(name))
-
-    def pinned(self, names: Iterable[str]) -> PinnedSide:
-        """The named views' active generations and positions, read once for one request."""
-        found = self.db.pinned([self.projection(name).name for name in names])
-        return PinnedSide(
-            self.db,
-            {name: generation for name, (generation, _) in found.items()},
-            {name: position for name, (_, position) in found.items()},
-            self.generation,
-        )
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0

@@ -171,18 +171,6 @@ class ViewDatabase(ViewRows):
             for table in tables:
                 c.execute(f"ANALYZE {self.physical(table, generation)}")
 
-    def pinned(self, names: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """The active generation and position of each named view that has one, in one
-        statement in autocommit (one snapshot, no BEGIN and ROLLBACK round trips)."""
-        statement = (
-            f"SELECT g.name, g.active, t.notification_id FROM {self._generations} g "
-            f"LEFT JOIN {self._tracking_table} t ON t.application_name = "
-            "'projection.' || g.name || '.g' || g.active WHERE g.name = ANY(%s)"
-        )
-        with self.datastore.get_connection() as connection:
-            rows = connection.execute(statement, (list(names),), prepare=True).fetchall()
-        return {r["name"]: (int(r["active"]), int(r["notification_id"] or 0)) for r in rows}
-
     def generations(self) -> dict[str, int]:
         with self.reading() as c:
             c.execute(f"SELECT name, active FROM {self._generations}")

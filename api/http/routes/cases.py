@@ -25,7 +25,6 @@ from ledger.values import ESCALATION_LEVELS
 from projections.cases.metrics import service_metrics
 from projections.cases.queries import CaseFilter, department_queue, get_case, list_cases
 from projections.cases.sla_clocks import clock_view, clocks_of
-from projections.engine.pinned import PinnedSide, Views
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
 
@@ -44,14 +43,12 @@ def read_side() -> ReadSide:
     return side
 
 
-def _current() -> tuple[PinnedSide, int]:
-    """The case views, caught up first when projections run in this process, pinned for the
-    request; and the status view's position."""
+def _current() -> tuple[ReadSide, int]:
+    """The read side, caught up first when projections run in this process."""
     side = read_side()
     if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
         side.catch_up(VIEWS)
-    pinned = side.pinned(VIEWS)
-    return pinned, pinned.position("case_status")
+    return side, side.position("case_status")
 
 
 def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
@@ -97,7 +94,7 @@ def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
     }
 
 
-def case_bodies(side: Views, rows: list[Row], now: datetime) -> list[dict[str, Any]]:
+def case_bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, Any]]:
     clocks = clocks_of(side.db, side.generation("sla"), [r["complaint_id"] for r in rows])
     return [case_body(r, clocks.get(r["complaint_id"], []), now) for r in rows]
 

@@ -22,7 +22,7 @@ from ledger.access.conditions import department_scope
 from ledger.values import ESCALATION_LEVELS
 from projections.cases.escalation_inbox import EscalationFilter, list_escalations
 from projections.cases.handoff_list import HandoffFilter, list_handoffs
-from projections.engine.pinned import PinnedSide
+from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
 from projections.incidents.incident_queries import IncidentFilter, list_incidents, references
 
@@ -34,13 +34,12 @@ blp = Blueprint(
 )
 
 
-def caught_up_side(*names: str) -> PinnedSide:
-    """The named views, caught up first when projections run in this process, pinned for the
-    request (their generations and positions read in one statement)."""
+def caught_up_side(*names: str) -> ReadSide:
+    """The read side, its named views caught up first when projections run in this process."""
     side = read_side()
     if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
         side.catch_up(names)
-    return side.pinned(names)
+    return side
 
 
 def _overdue(due: datetime | None, now: datetime) -> bool:
