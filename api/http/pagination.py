@@ -21,11 +21,12 @@ from urllib.parse import urlencode
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, request
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from werkzeug.exceptions import BadRequest
 
 from api.config import Settings
 from api.http.problems import PAGING
+from api.http.quick_dump import QuickDump
 from api.http.schemas.common import Strict
 from ledger.integrity.signing_key import load_signing_key
 from projections.engine.keyset import MAX_PAGE_SIZE, Key
@@ -61,7 +62,7 @@ def sort_field(*orders: str, described: str) -> fields.String:
     )
 
 
-class PageOut(Schema):
+class PageOut(QuickDump):
     """What every page says of the next one; each list's page schema adds its items."""
 
     next_cursor = fields.String(

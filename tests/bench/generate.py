@@ -7,6 +7,7 @@ personal fields are encrypted as usual), and inserted with the recorder's normal
 when it lands, see every row).
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -14,7 +15,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
-from ledger.values import Actor, Customer
+from ledger.values import PRIORITIES, Actor, Customer
 from privacy.fields import Personal
 
 GENERATOR = Actor("bench-generator", "agent", "service")
@@ -182,6 +183,64 @@ def generate_notices(
         ]
         pending.extend(stored)
         made += len(stored)
+        if len(pending) >= batch:
+            app.recorder.insert_events(pending)
+            pending = []
+    if pending:
+        app.recorder.insert_events(pending)
+    return made
+
+
+def generate_worked_cases(
+    app: LedgerApplication,
+    *,
+    cases: int,
+    at: datetime,
+    owners: Sequence[str],
+    subjects: int = 1_000,
+    batch: int = 1_000,
+    prefix: str = "CMP-2000",
+) -> int:
+    """Store `cases` complaints as staff leave them mid-way (registered, classified, assigned
+    to one of `owners` in turn, one progress note: 4 events each) over the policy's
+    departments, categories and priorities; return the count of events stored.
+
+    The console's and the HTTP lists' data set: every case has clocks, an owner and a history,
+    and a reference the console's paths take (`CMP-2000-000000001`: a year no live case has).
+    """
+    policy = app.policy
+    people = [uuid4() for _ in range(max(1, subjects))]
+    pending: list[StoredEvent] = []
+    made = 0
+    for number in range(1, cases + 1):
+        subject = people[number % len(people)]
+        priority = PRIORITIES[number % len(PRIORITIES)]
+        category = policy.categories[number % len(policy.categories)]
+        complaint = Complaint.register(
+            reference=f"{prefix}-{number:09d}",
+            channel="phone",
+            customer=Customer(subject_id=subject, name=Personal.of(subject, "Generated Person")),
+            summary=Personal.of(subject, "Generated complaint"),
+            description=Personal.of(subject, "Generated for the benchmarks"),
+            department=policy.departments[number % len(policy.departments)],
+            actor=GENERATOR,
+            at=at,
+        )
+        complaint.classify(
+            category=category,
+            priority=priority,
+            customer_tier="standard",
+            deadlines=policy.complaint_deadlines(
+                registered_at=at, priority=priority, tier="standard", category=category
+            ),
+            actor=GENERATOR,
+            at=at,
+        )
+        complaint.assign(owner=owners[number % len(owners)], reason=None, actor=GENERATOR, at=at)
+        complaint.note_progress(note=Personal.of(subject, "Called back"), actor=GENERATOR, at=at)
+        events = complaint.collect_events()
+        pending.extend(app.mapper.to_stored_event(e) for e in events)
+        made += len(events)
         if len(pending) >= batch:
             app.recorder.insert_events(pending)
             pending = []

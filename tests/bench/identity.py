@@ -21,23 +21,33 @@ def mint_bench_token(env: Mapping[str, str]) -> str:
     The same secret goes into every bench server's store, so that clients of two servers
     running side by side share BENCH_TOKEN.
     """
+    from ledger.access.tokens import PREFIX
+
+    secret = os.environ.setdefault("BENCH_TOKEN", PREFIX + secrets.token_urlsafe(32))
+    return mint_token(env, "bench-agent", "agent", "service", secret=secret)
+
+
+def mint_token(
+    env: Mapping[str, str], staff_id: str, role: str, department: str, *, secret: str | None = None
+) -> str:
+    """Register a token of `role` for `staff_id` in the store `env` names; return its secret."""
     from api.config import Settings
     from api.wiring.ledger import build_ledger
     from ledger.access.grants import TokenGrants
     from ledger.access.policy import ROLES
-    from ledger.access.tokens import PREFIX, Principal, TokenStore
+    from ledger.access.tokens import Principal, TokenStore
 
     ledger = build_ledger(Settings.from_env(env))
     try:
         now = ledger.clock.now()
-        _, secret = TokenGrants(ledger, TokenStore(ledger.recorder.datastore)).issue(
-            Principal("bench-agent", "Bench agent", ("agent",), "service"),
+        _, issued = TokenGrants(ledger, TokenStore(ledger.recorder.datastore)).issue(
+            Principal(staff_id, staff_id, (role,), department),
             known_roles=ROLES,
             now=now,
             expires_at=now + timedelta(days=1),
             created_by="bench",
-            secret=os.environ.setdefault("BENCH_TOKEN", PREFIX + secrets.token_urlsafe(32)),
+            secret=secret,
         )
     finally:
         ledger.close()
-    return secret
+    return issued

@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.http.pagination import PageOut, PageQuery, sort_field
+from api.http.quick_dump import QuickDump
 from api.http.schemas.common import _CODE, HistoryEntryOut, Moment, Strict
 from ledger.cases.complaint import STATUSES
 from ledger.values import PRIORITIES
@@ -48,7 +49,7 @@ class CaseQueueQuery(PageQuery):
     )
 
 
-class ClockOut(Schema):
+class ClockOut(QuickDump):
     clock = fields.String(
         metadata={
             "description": "first_response, written_reply, resolution, "
@@ -70,7 +71,7 @@ class ClockOut(Schema):
     seconds_left = fields.Float(allow_none=True)
 
 
-class CaseHandoffOut(Schema):
+class CaseHandoffOut(QuickDump):
     handoff_id = fields.UUID()
     to_department = fields.String()
     accepted = fields.Boolean()
@@ -79,7 +80,7 @@ class CaseHandoffOut(Schema):
     complete_due = fields.AwareDateTime(allow_none=True)
 
 
-class CaseOut(Schema):
+class CaseOut(QuickDump):
     """One complaint as the status view holds it; no personal data."""
 
     id = fields.UUID()

@@ -4,9 +4,10 @@ Each query takes the paging parameters (`PageQuery`: `limit`, `cursor`) and its 
 page says how to reach the next (`PageOut`). No personal data is listed.
 """
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from api.http.pagination import PageOut, PageQuery, sort_field
+from api.http.quick_dump import QuickDump
 from api.http.schemas.common import _CODE
 from ledger.cases.escalation import SUBJECT_KINDS
 from ledger.cases.handoff import ACCEPTED, COMPLETED, REJECTED, REQUESTED
@@ -37,7 +38,7 @@ class IncidentListQuery(PageQuery):
     )
 
 
-class IncidentItemOut(Schema):
+class IncidentItemOut(QuickDump):
     id = fields.UUID(attribute="incident_id")
     reference = fields.String()
     title = fields.String()
@@ -89,7 +90,7 @@ class EscalationListQuery(PageQuery):
     )
 
 
-class EscalationItemOut(Schema):
+class EscalationItemOut(QuickDump):
     id = fields.UUID(attribute="escalation_id")
     subject_kind = fields.String()
     subject_id = fields.UUID()
@@ -135,7 +136,7 @@ class HandoffListQuery(PageQuery):
     )
 
 
-class HandoffItemOut(Schema):
+class HandoffItemOut(QuickDump):
     id = fields.UUID(attribute="handoff_id")
     complaint_id = fields.UUID()
     complaint_reference = fields.String()
