@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.app import build_ledger
 from api.config import Settings
+from api.wiring.ledger import build_ledger
 from ledger.values import Actor
 from projections.cases.status_view import CASE_STATUS
 from projections.engine.read_side import ReadSide
