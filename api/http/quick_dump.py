@@ -51,19 +51,25 @@ class QuickDump(Schema):
     """A schema that dumps dicts without marshmallow's per-value accessor calls."""
 
     _steps: list[_Step] | None = None
+    _planned = False
 
     def _plan(self) -> list[_Step] | None:
-        """This instance's steps; None when a field must go the ordinary way."""
-        if self._steps is None:
-            steps: list[_Step] = []
-            for name, field in self.dump_fields.items():
-                attribute = field.attribute or name
-                if not field._CHECK_ATTRIBUTE or "." in attribute:
-                    return None
-                key = field.data_key if field.data_key is not None else name
-                steps.append((attribute, key, _formatter(field), field.serialize))
-            self._steps = steps
+        """This instance's steps, worked out on its first dump; None when a field must go the
+        ordinary way."""
+        if not self._planned:
+            self._steps = self._steps_of_fields()
+            self._planned = True
         return self._steps
+
+    def _steps_of_fields(self) -> list[_Step] | None:
+        steps: list[_Step] = []
+        for name, field in self.dump_fields.items():
+            attribute = field.attribute or name
+            if not field._CHECK_ATTRIBUTE or "." in attribute:
+                return None
+            key = field.data_key if field.data_key is not None else name
+            steps.append((attribute, key, _formatter(field), field.serialize))
+        return steps
 
     def _serialize(self, obj: Any, *, many: bool = False) -> Any:
         if many and obj is not None:
