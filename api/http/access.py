@@ -19,6 +19,7 @@ from flask import Response, current_app, request
 from api.http.identity import PrincipalSource, Rejected
 from api.http.limiter import FailureLimiter
 from api.http.log_text import escaped
+from api.http.one_commit import commit_answer
 from api.http.problems import problem, unavailable
 from api.http.request_facts import RequestFacts
 from api.http.request_state import RequestState, request_state
@@ -26,7 +27,6 @@ from api.http.reveals import revealed_accesses
 from ledger.access.grants import TokenGrants
 from ledger.access.policy import decide
 from ledger.access.tokens import Principal
-from ledger.audit.access_log import Access
 from ledger.audit.operation_log import Operation, OperationLog
 from ledger.store.availability import is_unavailable
 from ledger.values import Actor
@@ -144,14 +144,22 @@ def recorded(path: str) -> bool:
 
 
 def record_operation(response: Response) -> Response:
-    """After each `/v1` request: one row in the operation log, whatever the outcome, and in the
-    same commit the access-log rows of the personal data it revealed."""
+    """After each `/v1` request: one row in the operation log, whatever the outcome, with the
+    personal data the answer revealed; for a write answered in one commit, in its events'
+    transaction (`api.http.one_commit`)."""
     if not recorded(request.path):
         return response
     state = request_state()
     accesses = revealed_accesses()
     try:
-        _append_operation(response, state, accesses)
+        answer, written = commit_answer(
+            response, state, lambda sent: _operation(sent, state), accesses
+        )
+        if answer is not response:
+            accesses = []  # the answer that revealed them was replaced by a problem: not sent
+            response = answer
+        if not written:
+            access_control().oplog.append(_operation(response, state), accesses)
     except Exception as error:
         if not is_unavailable(error):
             raise
@@ -169,22 +177,19 @@ def record_operation(response: Response) -> Response:
     return response
 
 
-def _append_operation(response: Response, state: RequestState, accesses: list[Access]) -> None:
+def _operation(response: Response, state: RequestState) -> Operation:
     actor, facts = state.actor, state.facts
-    access_control().oplog.append(
-        Operation(
-            at=state.ledger.clock.now(),
-            request_id=request_id(),
-            staff_id=actor.staff_id if actor else "-",
-            role=actor.role if actor else "-",
-            operation=request.endpoint or f"{request.method} (no such endpoint)",
-            # A path may carry CR/LF, ANSI escapes or a NUL (which PostgreSQL text cannot hold).
-            target=escaped(facts.target() if facts else request.path),
-            result="allowed" if state.decision == "allowed" else "refused",
-            status=response.status_code,
-            token_id=state.token_id,
-        ),
-        accesses,
+    return Operation(
+        at=state.ledger.clock.now(),
+        request_id=request_id(),
+        staff_id=actor.staff_id if actor else "-",
+        role=actor.role if actor else "-",
+        operation=request.endpoint or f"{request.method} (no such endpoint)",
+        # A path may carry CR/LF, ANSI escapes or a NUL (which PostgreSQL text cannot hold).
+        target=escaped(facts.target() if facts else request.path),
+        result="allowed" if state.decision == "allowed" else "refused",
+        status=response.status_code,
+        token_id=state.token_id,
     )
 
 

@@ -12,6 +12,9 @@ that scope:
   again, each once, and a conflicting write in between is still refused when it saves.
 - `idempotency`: the request's `Idempotency-Key`, recorded by its first save in the events' own
   transaction (`ledger.store.idempotency`).
+- `held`: a request that answers in one commit (`hold_saves()`) keeps its saves here until its
+  answer is ready; `LedgerApplication.commit_held` then writes them with the request's audit-log
+  row in one transaction, so a write waits on one commit, not two.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +33,24 @@ class RequestScope:
     keys: KeyMemo = field(default_factory=dict)
     loaded: dict[UUID, Aggregate] = field(default_factory=dict)
     idempotency: IdempotencyKey | None = None
+    holding: bool = False
+    held: list[Aggregate] = field(default_factory=list)
+
+    def hold_saves(self) -> None:
+        """Keep this request's plain saves until its answer is ready (`commit_held`)."""
+        self.holding = True
+
+    def hold(self, aggregates: tuple[Aggregate, ...]) -> bool:
+        """Keep `aggregates` for the request's one commit; False when saves are not held."""
+        if not self.holding:
+            return False
+        self.held.extend(a for a in aggregates if all(a is not b for b in self.held))
+        return True
+
+    def take_held(self) -> list[Aggregate]:
+        """The saves kept so far, once; later saves of the request go straight to the store."""
+        held, self.held, self.holding = self.held, [], False
+        return held
 
     def reuse(self, aggregates: list[Aggregate]) -> None:
         """Let the command take these loaded records as they are."""

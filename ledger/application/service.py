@@ -6,7 +6,7 @@ the command is not retried, because the caller decided on a state that no longer
 """
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +31,7 @@ from ledger.application.scope import RequestScope
 from ledger.application.subject_commands import SubjectCommands, erasure_records
 from ledger.application.transcodings import ledger_transcodings
 from ledger.audit.access_log import AccessLog
+from ledger.audit.log_rows import LogEntry
 from ledger.clock import Clock, SystemClock
 from ledger.errors import ConcurrencyError, DomainError, InvalidValueError, NotFoundError
 from ledger.policy.service_policy import Policy
@@ -121,6 +122,7 @@ class LedgerApplication(
         # Concurrent saves share one write transaction (and one table lock); see group_commit.
         if isinstance(self.recorder, GroupCommitting):
             self.recorder.idempotency = self.side_tables
+            self.recorder.audit_log = self.access_log.log  # a request's row rides with its events
             if group_commit:
                 self.recorder.enable_group_commit()
 
@@ -197,8 +199,11 @@ class LedgerApplication(
 
         For a request with an idempotency key (`scope.idempotency`), the save records the key in
         the events' transaction; another request that recorded it first fails the save with
-        `DuplicateRequestError`, and nothing is stored.
+        `DuplicateRequestError`, and nothing is stored. A request that answers in one commit
+        (`RequestScope.hold_saves`) keeps its plain saves until `commit_held`.
         """
+        if self.scope is not None and not kwargs and self.scope.hold(objs):
+            return []
         key = self.scope.idempotency if self.scope is not None else None
         completion = key.completion_for(*objs) if key is not None else None
         if completion is not None:
@@ -217,6 +222,15 @@ class LedgerApplication(
         if key is not None and completion is not None:
             key.recorded = True
         return recordings
+
+    def commit_held(self, audit: Sequence[LogEntry]) -> bool:
+        """Store the request's held saves with its audit-log rows, in one transaction; False
+        when it held none (the rows are then the caller's to append)."""
+        held = self.scope.take_held() if self.scope is not None else []
+        if not held:
+            return False
+        self.save(*held, audit=audit)
+        return True
 
     @contextmanager
     def _saving(self, *aggregates: Aggregate) -> Iterator[None]:

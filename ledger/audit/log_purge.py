@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Final
 from ledger.audit.log_rows import (
     _STORED,
     RETENTION_FLOOR,
+    LogEntry,
     Operation,
     OperationLogError,
-    _Entry,
     _text,
 )
 from ledger.audit.purges import OPERATION_LOG, Purge
@@ -102,7 +102,7 @@ def purge(
             result="allowed",
             status=200,
         )
-        log.chain(c, [_Entry(operation, ())])
+        log.chain(c, [LogEntry(operation, ())])
         log.purge_table.record(c, record)
         c.execute(f"DELETE FROM {table} WHERE seq > %s AND seq <= %s", (after, up_to))
     return record

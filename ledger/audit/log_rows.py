@@ -85,7 +85,7 @@ def row_hash(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-class _Entry(NamedTuple):
+class LogEntry(NamedTuple):
     """One caller's append: its operation and the reveals recorded with it."""
 
     operation: Operation

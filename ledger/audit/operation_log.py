@@ -32,10 +32,10 @@ from ledger.audit.log_rows import (
     GENESIS,
     RETENTION_FLOOR,
     Head,
+    LogEntry,
     LoggedOperation,
     Operation,
     OperationLogError,
-    _Entry,
     _logged,
     _text,
     reveals_text,
@@ -80,7 +80,7 @@ class OperationLog:
         self._datastore = datastore
         self._lock = threading.Lock()  # held by the one thread writing the chain's head
         # Appends arriving together are written together (`ledger.store.group_commit`).
-        self._group: GroupCommit[_Entry, LoggedOperation] = GroupCommit(self._write)
+        self._group: GroupCommit[LogEntry, LoggedOperation] = GroupCommit(self._write)
         with self._cursor() as c:
             serialise_schema_changes(c)
             self.purge_table = PurgeTable(c, schema=datastore.schema)
@@ -100,9 +100,9 @@ class OperationLog:
         durable, in the order the batch chained them. `accesses` (the personal data the
         request revealed) are part of the row itself, under its hash.
         """
-        return self._group.submit(_Entry(operation, accesses))
+        return self._group.submit(LogEntry(operation, accesses))
 
-    def _write(self, batch: Sequence[_Entry]) -> list[LoggedOperation]:
+    def _write(self, batch: Sequence[LogEntry]) -> list[LoggedOperation]:
         """One transaction for the whole batch, chained onto the stored head; its rows."""
         for _ in range(_ATTEMPTS):
             try:
@@ -112,7 +112,7 @@ class OperationLog:
                 continue  # another process extended the chain first: build on its row
         raise IntegrityError("could not append to the operation log")
 
-    def chain(self, c: Any, batch: Sequence[_Entry]) -> list[LoggedOperation]:
+    def chain(self, c: Any, batch: Sequence[LogEntry]) -> list[LoggedOperation]:
         """Lock the table, chain `batch` onto the stored head and insert it, in `c`'s
         transaction; the rows as logged."""
         c.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")

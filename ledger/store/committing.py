@@ -1,12 +1,14 @@
 """Saves routed through the group commit, each carrying what its transaction also writes.
 
-A save's events go with its idempotency record (`ledger.store.idempotency`) and the reference
-numbers it claims (`ledger.store.side_tables`); `GroupCommitting` is the recorder mix-in that
-queues plain saves on one `GroupCommit` and writes those records first in the transaction.
+A save's events go with its idempotency record (`ledger.store.idempotency`), the reference
+numbers it claims (`ledger.store.side_tables`) and the audit-log rows of the request that made
+it (`ledger.audit.operation_log`); `GroupCommitting` is the recorder mix-in that queues plain
+saves on one `GroupCommit`, writes the records first in the transaction and chains the audit
+rows after the events.
 """
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from eventsourcing.persistence import StoredEvent
 
@@ -15,12 +17,21 @@ from ledger.store.idempotency import Completion
 from ledger.store.side_tables import NumberClaim, NumberTakenError, SideTables
 
 
+class AuditChain(Protocol):
+    """The audit log as a save's transaction extends it: `chain(cursor, entries)` locks the log,
+    chains the entries onto its head and inserts them in the cursor's transaction."""
+
+    def chain(self, c: Any, batch: Sequence[Any]) -> Sequence[Any]: ...
+
+
 class _Save(NamedTuple):
-    """One save's events, and the idempotency record and reference numbers written with them."""
+    """One save's events, and the idempotency record, reference numbers and audit-log rows
+    written with them."""
 
     events: Sequence[StoredEvent]
     completions: Sequence[Completion]
     claims: Sequence[NumberClaim] = ()
+    audit: Sequence[Any] = ()
 
 
 def _save_keys(save: _Save) -> set[Hashable]:
@@ -36,15 +47,19 @@ class GroupCommitting:
     A save may carry `completions`: idempotency records written in the events' transaction
     (`ledger.store.idempotency`), and `claims`: the reference numbers its new cases use, which
     advance their counters in the same transaction (`ledger.store.side_tables.NumberClaim`);
-    both go through the side tables the application attaches.
+    both go through the side tables the application attaches; and `audit`: the audit-log
+    entries of the request that made the save, chained onto the log after the events, through
+    the log the application attaches (`audit_log`).
     """
 
     group_commit: "GroupCommit[_Save, Sequence[int] | None] | None" = None
     idempotency: SideTables | None = None
+    audit_log: AuditChain | None = None
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         completions: Sequence[Completion] = kwargs.pop("completions", None) or ()
         claims: Sequence[NumberClaim] = kwargs.pop("claims", None) or ()
+        audit: Sequence[Any] = kwargs.pop("audit", None) or ()
         # Told once the save is in the queue (ledger.application.numbering); without a queue
         # the caller's own `finally` tells it after the commit.
         queued: Callable[[], None] | None = kwargs.pop("queued", None)
@@ -52,19 +67,20 @@ class GroupCommitting:
         # an application's plain save() passes tracking=None.
         extra = any(value is not None for value in kwargs.values())
         if self.group_commit is None or extra or not stored_events:
-            return self.insert_events_now(stored_events, completions, claims, **kwargs)
-        return self.group_commit.submit(_Save(stored_events, completions, claims), queued)
+            return self.insert_events_now(stored_events, completions, claims, audit, **kwargs)
+        return self.group_commit.submit(_Save(stored_events, completions, claims, audit), queued)
 
     def insert_events_now(
         self,
         stored_events: Sequence[StoredEvent],
         completions: Sequence[Completion] = (),
         claims: Sequence[NumberClaim] = (),
+        audit: Sequence[Any] = (),
         **kwargs: Any,
     ) -> Any:
         """The library's own insert: one transaction (and one table lock) for these events."""
         return super().insert_events(  # type: ignore[misc]
-            stored_events, completions=completions, claims=claims, **kwargs
+            stored_events, completions=completions, claims=claims, audit=audit, **kwargs
         )
 
     def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | Refused | None]:
@@ -84,6 +100,7 @@ class GroupCommitting:
                     [e for n in kept for e in saves[n].events],
                     [c for n in kept for c in saves[n].completions],
                     [claim for n in kept for claim in saves[n].claims],
+                    [entry for n in kept for entry in saves[n].audit],
                 )
             except NumberTakenError as error:
                 losers = [n for n in kept if error.claim in saves[n].claims]
@@ -118,6 +135,15 @@ class GroupCommitting:
             raise RuntimeError("a save carries idempotency records but no table for them")
         for completion in completions:
             self.idempotency.complete_in(cursor, completion)
+
+    def _chain_audit(self, cursor: Any, audit: Sequence[Any]) -> None:
+        # After the events' insert, under their table lock: the log's own lock is taken second
+        # by every transaction that takes both, so they cannot deadlock.
+        if not audit:
+            return
+        if self.audit_log is None:
+            raise RuntimeError("a save carries audit-log rows but no log for them")
+        self.audit_log.chain(cursor, audit)
 
     def _claim_numbers(self, cursor: Any, claims: Sequence[NumberClaim]) -> None:
         # In ascending order: a batch claiming n and n + 1 advances the counter twice, and two

@@ -165,6 +165,22 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
         if self.subject_keys is not None:  # nothing personal is written for an erased person
             self.subject_keys.check_writable(curs, [e.state for e in stored_events])
 
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        audit: Sequence[Any] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        # The library calls this after the insert, in the write transaction: the request's
+        # audit-log rows commit with its events.
+        ids: Sequence[int] | None = super()._fetch_ids_after_insert_events(
+            curs, stored_events, **kwargs
+        )
+        self._chain_audit(curs, audit)
+        return ids
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._statements: dict[tuple[bool, bool, bool, bool, str | None], bytes] = {}

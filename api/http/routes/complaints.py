@@ -4,6 +4,7 @@ from typing import Any
 
 from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
+from api.http.one_commit import answered_in_one_commit
 from api.http.paths import complaint_id
 from api.http.presenters import history_of, ledger, load, present
 from api.http.problem_docs import problems
@@ -30,7 +31,9 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
 
     def decorate(view: Any) -> Any:
         view.__doc__ = summary
-        wrapped = blp.response(200, ComplaintOut)(view)
+        # Each command saves the complaint once, at its end: its events and the request's
+        # audit-log row go in one commit.
+        wrapped = blp.response(200, ComplaintOut)(answered_in_one_commit(view))
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
         return blp.route(f"/<string:complaint>/{name}", methods=["POST"], endpoint=name)(wrapped)
