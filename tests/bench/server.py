@@ -38,13 +38,14 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def postgres_cpu_seconds() -> float:
-    """User + system CPU time of this host's PostgreSQL processes so far (0 if it runs elsewhere).
+def postgres_cpu_seconds() -> dict[int, float]:
+    """User + system CPU time so far of each of this host's PostgreSQL processes, by pid (none
+    if it runs elsewhere); `postgres_cpu_since` turns two readings into seconds spent between.
 
     On a shared machine this counts every client's statements, not the bench's alone: read it
     as an upper bound of what the bench's requests cost the server.
     """
-    total = 0.0
+    found: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -53,8 +54,16 @@ def postgres_cpu_seconds() -> float:
                 continue
         except OSError:
             continue  # exited meanwhile
-        total += _cpu_seconds(int(entry.name))
-    return total
+        found[int(entry.name)] = _cpu_seconds(int(entry.name))
+    return found
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """PostgreSQL CPU seconds spent since the reading `before`: the growth of the processes
+    seen then, and all of those started since. A backend that exited meanwhile (another
+    client's connection) drops out of both sides rather than making the sum shrink."""
+    now = postgres_cpu_seconds()
+    return sum(max(0.0, spent - before.get(pid, 0.0)) for pid, spent in now.items())
 
 
 def _cpu_seconds(pid: int) -> float:

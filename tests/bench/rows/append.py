@@ -15,7 +15,7 @@ from tests.bench.context import BenchContext
 from tests.bench.database import fresh_schema, library_settings, url_for
 from tests.bench.harness import Figure, ratio_figure, rotate
 from tests.bench.load import run_load_process
-from tests.bench.server import Server, ledger_server, postgres_cpu_seconds
+from tests.bench.server import Server, ledger_server, postgres_cpu_seconds, postgres_cpu_since
 
 # The library's pool for its 32 threads: its table lock admits one writer at a time, so more
 # connections than this only queue inside PostgreSQL (and the server is shared).
@@ -77,7 +77,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
                         )
                         ok = max(1, result["ok"])
                         result["server_cpu_ms"] = 1000 * (server.cpu_seconds() - cpu) / ok
-                        result["postgres_cpu_ms"] = 1000 * (postgres_cpu_seconds() - postgres) / ok
+                        result["postgres_cpu_ms"] = 1000 * postgres_cpu_since(postgres) / ok
                         loads[key].append(result)
                         return float(result["rate"])
 
