@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
-# Test processes (pytest-xdist): `make test TEST_PROCESSES=0` runs in this process alone.
-TEST_PROCESSES ?= 2
+# Test processes (pytest-xdist): `make test TEST_PROCESSES=0` runs in this process alone. Three on
+# two cores: a test spends much of its time waiting on PostgreSQL, a served process or Chromium.
+TEST_PROCESSES ?= 3
 
 .PHONY: run test lint fmt bench bench-scale fuzz reliability screenshots clean
 

@@ -88,7 +88,9 @@ def fresh_schema_url() -> Iterator[str]:
     require_postgres()
     schema = SCHEMAS.take() or f"test_{uuid4().hex[:12]}"
     try:
-        yield f"{POSTGRES_URL}?schema={schema}"
+        # Two connections opened at start, not the default ten: an app is built for most tests,
+        # and its pool still grows when a test's threads ask for more.
+        yield f"{POSTGRES_URL}?pool_size=2&schema={schema}"
     finally:
         SCHEMAS.give_back(schema)
 

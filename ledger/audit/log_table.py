@@ -46,11 +46,11 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
         # takes the table's strongest lock even when the column exists, and a process starting
         # beside busy writers would deadlock with them: only alter what is missing.
         c.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name = 'ledger_operation_log'",
-            (schema,),
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            (table,),
         )
-        present = {row["column_name"] for row in c.fetchall()}
+        present = {row["attname"] for row in c.fetchall()}
         for column, kind in _ADDED_COLUMNS:
             if column not in present:
                 c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")

@@ -70,9 +70,10 @@ def checkpoint_statements(schema: str) -> list[str]:
         f"DELETE ON {checkpoints} FOR EACH ROW EXECUTE FUNCTION {function}()",
         # Checkpoints from before the C2SP format lack the origin. ALTER TABLE takes the
         # table's strongest lock even when the column exists: only alter what is missing.
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
-        f"WHERE table_schema = '{schema}' AND table_name = 'ledger_checkpoints' "
-        "AND column_name = 'origin') THEN "
+        # (pg_attribute, not information_schema.columns: that view costs milliseconds.)
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute "
+        f"WHERE attrelid = '{checkpoints}'::regclass "
+        "AND attname = 'origin' AND NOT attisdropped) THEN "
         f"ALTER TABLE {checkpoints} ADD COLUMN origin TEXT; END IF; END $$",
         f"CREATE TABLE IF NOT EXISTS {cosignatures} ("
         f"number BIGINT NOT NULL REFERENCES {checkpoints} (number), "

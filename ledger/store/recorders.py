@@ -219,15 +219,14 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
                 # strongest lock even when the column exists, and a process starting beside
                 # writers (which read the table before they lock it) would deadlock with them.
                 SQL(
-                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
-                    "WHERE table_schema = {schema_name} AND table_name = {table_name} "
-                    "AND column_name = 'chain_hash') THEN "
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute "
+                    "WHERE attrelid = {qualified}::regclass "
+                    "AND attname = 'chain_hash' AND NOT attisdropped) THEN "
                     "ALTER TABLE {schema}.{table} ADD COLUMN chain_hash bytea; END IF; END $$"
                 ).format(
                     schema=schema,
                     table=table,
-                    schema_name=Literal(self.datastore.schema),
-                    table_name=Literal(self.events_table_name),
+                    qualified=Literal(f'"{self.datastore.schema}"."{self.events_table_name}"'),
                 ),
                 SQL(
                     "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS trigger "

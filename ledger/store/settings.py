@@ -16,7 +16,9 @@ def settings_for_url(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
-        query = parse_qs(parts.query)
+        # An option given twice takes its last value, so a caller can narrow a URL it was given
+        # by appending to it (`url + "&pool_size=1"`).
+        query = {name: values[-1:] for name, values in parse_qs(parts.query).items()}
         host = query.get("host", [""])[0] or _host(parts)
         if not host or not dbname:
             raise PolicyError("LEDGER_DATABASE_URL: expected postgresql://user@host:5432/database")

@@ -82,12 +82,19 @@ class ViewDatabase(ViewRows):
         return None if row is None else int(row["active"])
 
     def create_generation(
-        self, name: str, tables: Sequence[Table], generation: int, *, indexes: bool = True
+        self,
+        name: str,
+        tables: Sequence[Table],
+        generation: int,
+        *,
+        indexes: bool = True,
+        tracked: bool = False,
     ) -> None:
         """Create a generation's tables and its tracking record at position 0 (idempotent).
 
         Without `indexes`, only the primary keys (which the batches load rows by): a rebuild
         fills the tables first and builds the other indexes once, with `create_indexes`.
+        `tracked` says the tracking record exists already (the generation is active).
         """
         names = {table: self.physical(table, generation) for table in tables}
         with self.transaction() as c:
@@ -108,6 +115,8 @@ class ViewDatabase(ViewRows):
                 # One round trip for every table and index of the generation (no parameters,
                 # so PostgreSQL takes them as one script): most of a fresh start's statements.
                 c.execute(";\n".join(statements))
+        if tracked:
+            return
         try:
             self.tracking.insert_tracking(Tracking(tracking_name(name, generation), 0))
         except IntegrityError:

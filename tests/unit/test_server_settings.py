@@ -65,3 +65,8 @@ def test_a_pool_named_in_the_url_that_does_not_fit_is_refused() -> None:
 def test_too_many_processes_for_the_database_are_refused() -> None:
     with pytest.raises(PolicyError, match="LEDGER_WORKERS"):
         fit_pools(Settings(database_url=POSTGRES, workers=64), max_connections=97)
+
+
+def test_an_option_given_twice_in_the_url_takes_its_last_value() -> None:
+    store = settings_for_url(f"{POSTGRES}&pool_size=4&pool_size=1&max_overflow=0")
+    assert (store["POSTGRES_POOL_SIZE"], store["POSTGRES_MAX_OVERFLOW"]) == ("1", "0")
