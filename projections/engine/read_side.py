@@ -68,9 +68,7 @@ class ReadSide:
         for projection in projections:
             # Idempotent DDL: an index added in a later release appears on the live tables too.
             generation = self.db.ensure(projection.name, projection.tables)
-            self.db.create_generation(
-                projection.name, projection.tables, generation, tracked=True
-            )
+            self.db.create_generation(projection.name, projection.tables, generation, tracked=True)
 
     def projection(self, name: str) -> BatchProjection:
         try:
