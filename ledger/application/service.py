@@ -202,8 +202,10 @@ class LedgerApplication(
         `DuplicateRequestError`, and nothing is stored. A request that answers in one commit
         (`RequestScope.hold_saves`) keeps its plain saves until `commit_held`.
         """
-        if self.scope is not None and not kwargs and self.scope.hold(objs):
-            return []
+        if self.scope is not None and self.scope.holding:
+            if not kwargs and self.scope.hold(objs):
+                return []
+            objs = (*self.scope.take_held(), *objs)  # a save carrying more takes the held along
         key = self.scope.idempotency if self.scope is not None else None
         completion = key.completion_for(*objs) if key is not None else None
         if completion is not None:

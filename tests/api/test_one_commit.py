@@ -8,7 +8,14 @@ import psycopg
 from flask.testing import FlaskClient
 from psycopg import sql
 
-from tests.api.conftest import AGENT, PRIVACY_OFFICER, command, ok, workable
+from tests.api.conftest import (
+    AGENT,
+    INCIDENT_MANAGER,
+    PRIVACY_OFFICER,
+    command,
+    ok,
+    workable,
+)
 from tests.conftest import POSTGRES_URL
 
 
@@ -91,3 +98,28 @@ def test_a_command_answered_with_an_error_stores_nothing(client: FlaskClient) ->
     assert response.status_code == 409  # feedback before a resolution
     after = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["version"]
     assert after == before
+
+
+def test_an_incident_command_commits_its_events_and_its_audit_row_in_one_transaction(
+    client: FlaskClient, database_url: str
+) -> None:
+    incident = ok(
+        client.post(
+            "/v1/incidents",
+            json={"title": "Gateway down", "description": "Card payments fail"},
+            headers=INCIDENT_MANAGER,
+        ),
+        201,
+    )
+    answered = ok(
+        client.post(
+            f"/v1/incidents/{incident['id']}/log",
+            json={"kind": "action", "text": "Failed over to the standby gateway"},
+            headers={**INCIDENT_MANAGER, "X-Request-Id": "one-commit-3"},
+        )
+    )
+    row = _row_of_request(database_url, "one-commit-3")
+    assert row["status"] == 200
+    assert row["transaction"] == _transaction_of_event(
+        database_url, incident["id"], answered["version"]
+    )

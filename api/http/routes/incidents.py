@@ -12,6 +12,7 @@ from flask import Response
 from api.http.blueprint import Blueprint
 from api.http.identity import current_actor
 from api.http.incident_body import incident_body
+from api.http.one_commit import answered_in_one_commit
 from api.http.paths import complaint_id, incident_id
 from api.http.presenters import (
     RESOURCES,
@@ -48,7 +49,9 @@ def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
 
     def decorate(view: Any) -> Any:
         view.__doc__ = summary
-        wrapped = blp.response(200, s.IncidentOut)(view)
+        # Each command saves what it changed once, at its end: its events and the request's
+        # audit-log row go in one commit.
+        wrapped = blp.response(200, s.IncidentOut)(answered_in_one_commit(view))
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
         endpoint = name.replace("/", "_").replace("<string:item>", "item").replace("-", "_")
