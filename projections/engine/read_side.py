@@ -5,7 +5,7 @@ Used by the service (catch up before a read, a background worker thread), by the
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,6 +83,17 @@ class ReadSide:
 
     def position(self, name: str) -> int:
         return self.db.position(name, self.generation(name))
+
+    def current(self, names: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Each named projection's active generation and position, caught up to the head of
+        the log first: one statement when they are there already (a worker keeps them so)."""
+        events = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        standing, head = self.db.standing(names, f'"{self.db.datastore.schema}"."{events}"')
+        for name in names:
+            if name not in standing or standing[name][1] < head:
+                position = catch_up(self.app, self.db, self.projection(name))
+                standing[name] = (self.generation(name), position)
+        return standing
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0

@@ -74,3 +74,8 @@ class Table:
 def tracking_name(name: str, generation: int) -> str:
     """The application name a projection's generation tracks its position under."""
     return f"projection.{name}.g{generation}"
+
+
+def tracking_name_sql(name: str, generation: str) -> str:
+    """`tracking_name` as an SQL expression over a name and a generation column."""
+    return f"'projection.' || {name} || '.g' || {generation}"

@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 from projections.engine.rows import READERS, ViewRows
-from projections.engine.tables import KINDS, Row, Table, tracking_name
+from projections.engine.tables import KINDS, Row, Table, tracking_name, tracking_name_sql
 from projections.engine.turns import Turns
 
 TRACKING_TABLE = "ledger_projection_tracking"
@@ -186,6 +186,26 @@ class ViewDatabase(ViewRows):
             return {row["name"]: int(row["active"]) for row in c.fetchall()}
 
     # -- positions ----------------------------------------------------------------------------
+
+    def standing(
+        self, names: Sequence[str], events_table: str
+    ) -> tuple[dict[str, tuple[int, int]], int]:
+        """Each named projection's active generation and position (those with a generation),
+        and the head of the log: one statement."""
+        with self.reading() as c:
+            c.execute(
+                f"SELECT h.head, g.name, g.active, (SELECT max(t.notification_id) "
+                f"FROM {self._tracking_table} t "
+                f"WHERE t.application_name = {tracking_name_sql('g.name', 'g.active')}) AS at "
+                f"FROM (SELECT max(notification_id) AS head FROM {events_table}) h "
+                f"LEFT JOIN {self._generations} g ON g.name = ANY(%s)",
+                (list(names),),
+            )
+            rows = c.fetchall()
+        standing = {
+            str(r["name"]): (int(r["active"]), int(r["at"] or 0)) for r in rows if r["name"]
+        }
+        return standing, int(rows[0]["head"] or 0) if rows else 0
 
     def position(self, name: str, generation: int) -> int:
         return self.tracking.max_tracking_id(tracking_name(name, generation)) or 0

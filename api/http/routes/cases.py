@@ -43,12 +43,13 @@ def read_side() -> ReadSide:
     return side
 
 
-def _current() -> tuple[ReadSide, int]:
-    """The read side, caught up first when projections run in this process."""
+def _current() -> tuple[ReadSide, dict[str, tuple[int, int]]]:
+    """The read side and its case views' generations and positions, caught up first when
+    projections run in this process."""
     side = read_side()
     if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
-        side.catch_up(VIEWS)
-    return side, side.position("case_status")
+        return side, side.current(VIEWS)
+    return side, {name: (side.generation(name), side.position(name)) for name in VIEWS}
 
 
 def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
@@ -94,8 +95,13 @@ def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
     }
 
 
-def case_bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str, Any]]:
-    clocks = clocks_of(side.db, side.generation("sla"), [r["complaint_id"] for r in rows])
+def case_bodies(
+    side: ReadSide, rows: list[Row], now: datetime, sla: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows of the status view as case bodies, with their clocks from the SLA view's
+    generation `sla` (the active one unless told)."""
+    generation = side.generation("sla") if sla is None else sla
+    clocks = clocks_of(side.db, generation, [r["complaint_id"] for r in rows])
     return [case_body(r, clocks.get(r["complaint_id"], []), now) for r in rows]
 
 
@@ -105,7 +111,8 @@ def case_bodies(side: ReadSide, rows: list[Row], now: datetime) -> list[dict[str
 @problems(blp, 400, 422)
 def list_complaints(args: dict[str, Any]) -> Any:
     """List complaints from the status view, newest or soonest due first, a page at a time"""
-    side, position = _current()
+    side, views = _current()
+    (generation, position), (sla, _) = views["case_status"], views["sla"]
     now = ledger().clock.now()
     start = after(args)
     department = args.get("department")
@@ -115,7 +122,7 @@ def list_complaints(args: dict[str, Any]) -> Any:
         return paged({**body, "items": []}, None)
     rows, key = list_cases(
         side.db,
-        side.generation("case_status"),
+        generation,
         CaseFilter(
             status=args.get("status"),
             department=department if scope is None else scope,
@@ -131,7 +138,7 @@ def list_complaints(args: dict[str, Any]) -> Any:
         sort=args["sort"],
         after=start,
     )
-    return paged({**body, "items": case_bodies(side, rows, now)}, key)
+    return paged({**body, "items": case_bodies(side, rows, now, sla)}, key)
 
 
 @blp.route("/complaints/<string:complaint>/sla", methods=["GET"])
@@ -139,12 +146,12 @@ def list_complaints(args: dict[str, Any]) -> Any:
 @problems(blp, 404)
 def complaint_sla(complaint: str) -> Any:
     """One complaint's status row with every SLA clock"""
-    side, _ = _current()
+    side, views = _current()
     cid = str(load("complaint", complaint_id(complaint)).id)
-    row = get_case(side.db, side.generation("case_status"), cid)
+    row = get_case(side.db, views["case_status"][0], cid)
     if row is None:
         raise NotFoundError("no complaint with that id in the status view")
-    return case_bodies(side, [row], ledger().clock.now())[0]
+    return case_bodies(side, [row], ledger().clock.now(), views["sla"][0])[0]
 
 
 @blp.route("/departments/<string:department>/queue", methods=["GET"])
@@ -156,11 +163,12 @@ def queue(args: dict[str, Any], department: str) -> Any:
     to each deadline, a page at a time"""
     if department not in ledger().policy.departments:
         raise NotFoundError("no such department")
-    side, position = _current()
+    side, views = _current()
+    (generation, position), (sla, _) = views["case_status"], views["sla"]
     now = ledger().clock.now()
     rows, key = department_queue(
         side.db,
-        side.generation("case_status"),
+        generation,
         department,
         limit=args["limit"],
         sort=args["sort"],
@@ -170,7 +178,7 @@ def queue(args: dict[str, Any], department: str) -> Any:
         "department": department,
         "position": position,
         "as_of": now,
-        "items": case_bodies(side, rows, now),
+        "items": case_bodies(side, rows, now, sla),
     }
     return paged(body, key)
 
@@ -208,10 +216,11 @@ def audit(complaint: str) -> Any:
 @problems(blp, 422)
 def service(args: dict[str, Any]) -> Any:
     """Service metrics by period, department, category or channel, and the hot spots"""
-    side, position = _current()
+    side, views = _current()
+    generation, position = views["case_status"]
     groups, hot_spots = service_metrics(
         side.db,
-        side.generation("case_status"),
+        generation,
         now=ledger().clock.now(),
         since=args.get("from_"),
         until=args.get("to"),
