@@ -84,15 +84,20 @@ class ReadSide:
     def position(self, name: str) -> int:
         return self.db.position(name, self.generation(name))
 
-    def current(self, names: Sequence[str]) -> dict[str, tuple[int, int]]:
+    def current(
+        self, names: Sequence[str], *, catch_up_first: bool = True
+    ) -> dict[str, tuple[int, int]]:
         """Each named projection's active generation and position, caught up to the head of
-        the log first: one statement when they are there already (a worker keeps them so)."""
+        the log first (unless told not to: a worker process does it): one statement when they
+        are there already."""
         events = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         standing, head = self.db.standing(names, f'"{self.db.datastore.schema}"."{events}"')
         for name in names:
-            if name not in standing or standing[name][1] < head:
+            if catch_up_first and (name not in standing or standing[name][1] < head):
                 position = catch_up(self.app, self.db, self.projection(name))
                 standing[name] = (self.generation(name), position)
+            elif name not in standing:  # first use: its generation, empty until a worker fills it
+                standing[name] = (self.generation(name), self.position(name))
         return standing
 
     def head(self) -> int:

@@ -51,3 +51,11 @@ def test_a_view_never_used_gets_its_first_generation(
             "WHERE name = 'sla'"
         )
     assert read_side.current(VIEWS)["sla"] == (1, read_side.head())
+
+
+def test_views_kept_by_a_worker_elsewhere_are_read_where_they_stand(
+    ledger: LedgerApplication, read_side: ReadSide
+) -> None:
+    before = read_side.current(VIEWS)
+    new_complaint(ledger)
+    assert read_side.current(VIEWS, catch_up_first=False) == before

@@ -47,9 +47,8 @@ def _current() -> tuple[ReadSide, dict[str, tuple[int, int]]]:
     """The read side and its case views' generations and positions, caught up first when
     projections run in this process."""
     side = read_side()
-    if current_app.config["LEDGER_PROJECTIONS"] == "inprocess":
-        return side, side.current(VIEWS)
-    return side, {name: (side.generation(name), side.position(name)) for name in VIEWS}
+    inprocess = current_app.config["LEDGER_PROJECTIONS"] == "inprocess"
+    return side, side.current(VIEWS, catch_up_first=inprocess)
 
 
 def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
