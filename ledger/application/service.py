@@ -227,10 +227,10 @@ class LedgerApplication(
 
     def commit_held(self, audit: Sequence[LogEntry]) -> bool:
         """Store the request's held saves with its audit-log rows, in one transaction; False
-        when it held none (the rows are then the caller's to append)."""
+        when they hold no new event (the rows are then the caller's to append)."""
         held = self.scope.take_held() if self.scope is not None else []
-        if not held:
-            return False
+        if not any(aggregate.pending_events for aggregate in held):
+            return False  # nothing to store: no transaction for the rows to ride in
         self.save(*held, audit=audit)
         return True
 
