@@ -156,7 +156,9 @@ def record_operation(response: Response) -> Response:
             response, state, lambda sent: _operation(sent, state), accesses
         )
         if answer is not response:
-            accesses = []  # the answer that revealed them was replaced by a problem: not sent
+            # The answer that revealed them was replaced (a problem, or a replay): not sent; what
+            # the replacement revealed is its own.
+            accesses = revealed_accesses()
             response = answer
         if not written:
             access_control().oplog.append(_operation(response, state), accesses)

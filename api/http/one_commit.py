@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Response, current_app
 
+from api.http import conditional
 from api.http.request_state import RequestState, request_state
 from ledger.audit.log_rows import LogEntry, Operation
 from ledger.audit.records import Access
@@ -50,8 +51,8 @@ def commit_answer(
         state.scope.take_held()  # the command's answer is an error: it stores nothing
         return response, False
     try:
-        state.ledger.commit_held([LogEntry(operation(response), accesses)])
+        written = state.ledger.commit_held([LogEntry(operation(response), accesses)])
     except Exception as error:
         failed = current_app.make_response(current_app.handle_user_exception(error))
-        return failed, False
-    return response, True
+        return conditional.finish(failed), False  # its tags and caching rules, as any answer's
+    return response, written

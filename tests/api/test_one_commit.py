@@ -1,10 +1,13 @@
 """A complaint command is answered in one commit: its events and the request's audit-log row,
 with the answer's status and the personal fields it revealed, in one transaction."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
 
@@ -123,3 +126,33 @@ def test_an_incident_command_commits_its_events_and_its_audit_row_in_one_transac
     assert row["transaction"] == _transaction_of_event(
         database_url, incident["id"], answered["version"]
     )
+
+
+def test_concurrent_retries_of_one_command_store_it_once_and_log_each_answer_as_sent(
+    app: Flask, client: FlaskClient, database_url: str
+) -> None:
+    complaint = workable(client)
+    senders = 6
+    start = threading.Barrier(senders)
+
+    def send(n: int) -> Any:
+        sender = app.test_client()
+        start.wait()
+        return sender.post(
+            f"/v1/complaints/{complaint['id']}/notes",
+            json={"note": "Called back once"},
+            headers={**AGENT, "Idempotency-Key": "race-note", "X-Request-Id": f"race-note-{n}"},
+        )
+
+    with ThreadPoolExecutor(senders) as pool:
+        answers = list(pool.map(send, range(senders)))
+    assert {answer.status_code for answer in answers} == {200}
+    assert {answer.get_json()["version"] for answer in answers} == {complaint["version"] + 1}
+    for answer in answers:  # a replayed answer is tagged and kept out of caches like the first
+        assert answer.headers["ETag"] and answer.headers["Cache-Control"] == "no-store"
+    assert ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["version"] == (
+        complaint["version"] + 1
+    )
+    for n in range(senders):  # each answer showed the customer, and its row says so
+        row = _row_of_request(database_url, f"race-note-{n}")
+        assert (row["status"], complaint["customer"]["subject_id"] in row["reveals"]) == (200, True)

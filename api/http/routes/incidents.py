@@ -44,14 +44,17 @@ RESOURCES["incident"] = (
 )
 
 
-def _command(name: str, schema: type[schemas.Strict], summary: str) -> Any:
+def _command(
+    name: str, schema: type[schemas.Strict], summary: str, *, one_commit: bool = True
+) -> Any:
     """Register `POST /v1/incidents/{id}/<name>` documented with its own schema."""
 
     def decorate(view: Any) -> Any:
         view.__doc__ = summary
-        # Each command saves what it changed once, at its end: its events and the request's
-        # audit-log row go in one commit.
-        wrapped = blp.response(200, s.IncidentOut)(answered_in_one_commit(view))
+        # A command that saves what it changed once, at its end, and writes nothing after:
+        # its events and the request's audit-log row go in one commit.
+        held = answered_in_one_commit(view) if one_commit else view
+        wrapped = blp.response(200, s.IncidentOut)(held)
         wrapped = blp.arguments(schema)(wrapped)
         wrapped = problems(blp, 404, 409, 422)(wrapped)
         endpoint = name.replace("/", "_").replace("<string:item>", "item").replace("-", "_")
@@ -151,7 +154,13 @@ def escalate(args: dict[str, Any], incident: str) -> Any:
     return present("escalation", escalation), 201, {"Location": f"/v1/escalations/{escalation.id}"}
 
 
-@_command("assess", s.AssessIn, "Assess: level, impact, affected customers and departments")
+# Not in one commit: the affected customers' contacts are indexed after the save.
+@_command(
+    "assess",
+    s.AssessIn,
+    "Assess: level, impact, affected customers and departments",
+    one_commit=False,
+)
 def assess(args: dict[str, Any], incident: str) -> Any:
     i = ledger().assess_incident(incident_id(incident), actor=current_actor(), **args)
     return present("incident", i)
