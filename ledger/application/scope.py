@@ -40,12 +40,9 @@ class RequestScope:
         """Keep this request's plain saves until its answer is ready (`commit_held`)."""
         self.holding = True
 
-    def hold(self, aggregates: tuple[Aggregate, ...]) -> bool:
-        """Keep `aggregates` for the request's one commit; False when saves are not held."""
-        if not self.holding:
-            return False
+    def hold(self, aggregates: tuple[Aggregate, ...]) -> None:
+        """Keep `aggregates`, each once, for the request's one commit."""
         self.held.extend(a for a in aggregates if all(a is not b for b in self.held))
-        return True
 
     def take_held(self) -> list[Aggregate]:
         """The saves kept so far, once; later saves of the request go straight to the store."""

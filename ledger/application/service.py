@@ -203,7 +203,8 @@ class LedgerApplication(
         (`RequestScope.hold_saves`) keeps its plain saves until `commit_held`.
         """
         if self.scope is not None and self.scope.holding:
-            if not kwargs and self.scope.hold(objs):
+            if not kwargs:
+                self.scope.hold(objs)
                 return []
             objs = (*self.scope.take_held(), *objs)  # a save carrying more takes the held along
         key = self.scope.idempotency if self.scope is not None else None

@@ -153,6 +153,18 @@ def command(
     return client.post(f"/v1/complaints/{complaint_id}/{name}", json=body or {}, headers=headers)
 
 
+def erase(client: FlaskClient, subject: str) -> dict[str, Any]:
+    """Erase the person `subject` as a privacy officer; the erasure's record."""
+    return ok(
+        client.post(
+            f"/v1/subjects/{subject}/erasure",
+            json={"legal_basis": "Request"},
+            headers=PRIVACY_OFFICER,
+        ),
+        201,
+    )
+
+
 def workable(client: FlaskClient) -> dict[str, Any]:
     """A registered, classified complaint owned by the agent."""
     complaint = register(client)

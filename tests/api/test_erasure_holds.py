@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from psycopg import sql
 
 from privacy.fields import ERASED, TAMPERED
-from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, command, ok, workable
+from tests.api.conftest import AGENT, COMPLIANCE_OFFICER, command, erase, ok, workable
 from tests.conftest import POSTGRES_URL
 
 PRIVACY_OFFICER = {"X-Staff-Id": "dpo-1", "X-Staff-Role": "privacy_officer"}
@@ -47,17 +47,6 @@ def _restore(database_url: str, row: tuple[Any, ...]) -> None:
         )
 
 
-def _erase(client: FlaskClient, subject: str) -> None:
-    ok(
-        client.post(
-            f"/v1/subjects/{subject}/erasure",
-            json={"legal_basis": "Request"},
-            headers=PRIVACY_OFFICER,
-        ),
-        201,
-    )
-
-
 def _breaks(client: FlaskClient) -> list[dict[str, Any]]:
     report = ok(client.get("/v1/audit/verification", headers=COMPLIANCE_OFFICER))
     return list(report["breaks"])
@@ -67,7 +56,7 @@ def _erased_then_restored(client: FlaskClient, database_url: str) -> tuple[dict[
     complaint = workable(client)
     subject = complaint["customer"]["subject_id"]
     backup = _key_row(database_url, subject)
-    _erase(client, subject)
+    erase(client, subject)
     _restore(database_url, backup)
     return complaint, subject
 
@@ -117,7 +106,7 @@ def test_verify_reports_a_key_destroyed_without_an_erasure(
 
 def test_an_erased_and_a_kept_person_leave_verify_intact(client: FlaskClient) -> None:
     workable(client)
-    _erase(client, workable(client)["customer"]["subject_id"])
+    erase(client, workable(client)["customer"]["subject_id"])
     assert _breaks(client) == []
 
 
@@ -155,6 +144,6 @@ def test_a_customer_whose_case_is_under_legal_hold_cannot_be_erased(
     assert read["customer"]["name"] not in (ERASED, TAMPERED)
 
     ok(client.post(f"{hold}/lift", json={"reason": "Settled"}, headers=COMPLIANCE_OFFICER))
-    _erase(client, subject)
+    erase(client, subject)
     read = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))
     assert read["customer"]["name"] == ERASED

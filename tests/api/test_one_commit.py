@@ -14,11 +14,12 @@ from psycopg import sql
 from tests.api.conftest import (
     AGENT,
     INCIDENT_MANAGER,
-    PRIVACY_OFFICER,
     command,
+    erase,
     ok,
     workable,
 )
+from tests.api.test_incidents import report
 from tests.conftest import POSTGRES_URL
 
 
@@ -73,14 +74,7 @@ def test_a_command_refused_at_its_commit_stores_nothing_and_its_row_records_the_
 ) -> None:
     complaint = workable(client)
     subject = complaint["customer"]["subject_id"]
-    ok(
-        client.post(
-            f"/v1/subjects/{subject}/erasure",
-            json={"legal_basis": "Request"},
-            headers=PRIVACY_OFFICER,
-        ),
-        201,
-    )
+    erase(client, subject)
     before = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["version"]
     response = client.post(
         f"/v1/complaints/{complaint['id']}/notes",
@@ -106,14 +100,7 @@ def test_a_command_answered_with_an_error_stores_nothing(client: FlaskClient) ->
 def test_an_incident_command_commits_its_events_and_its_audit_row_in_one_transaction(
     client: FlaskClient, database_url: str
 ) -> None:
-    incident = ok(
-        client.post(
-            "/v1/incidents",
-            json={"title": "Gateway down", "description": "Card payments fail"},
-            headers=INCIDENT_MANAGER,
-        ),
-        201,
-    )
+    incident = report(client)
     answered = ok(
         client.post(
             f"/v1/incidents/{incident['id']}/log",

@@ -33,11 +33,16 @@ def _registered(ledger: LedgerApplication) -> object:
     )
 
 
-def test_held_saves_reach_the_store_only_with_the_requests_row(ledger: LedgerApplication) -> None:
-    complaint = _registered(ledger)
+def _holding(ledger: LedgerApplication) -> tuple[RequestScope, LedgerApplication]:
+    """A request's scope that holds its saves, and the ledger's view for that request."""
     scope = RequestScope()
     scope.hold_saves()
-    request = ledger.for_request(scope)
+    return scope, ledger.for_request(scope)
+
+
+def test_held_saves_reach_the_store_only_with_the_requests_row(ledger: LedgerApplication) -> None:
+    complaint = _registered(ledger)
+    _, request = _holding(ledger)
     noted = request.note_progress(complaint.id, note="Called back", actor=AGENT)  # type: ignore[attr-defined]
     assert ledger.get_complaint(noted.id).version == noted.version - 1  # held, not stored
     request_id = uuid4().hex
@@ -50,9 +55,7 @@ def test_held_records_without_a_new_event_leave_the_row_to_the_caller(
     ledger: LedgerApplication,
 ) -> None:
     complaint = _registered(ledger)
-    scope = RequestScope()
-    scope.hold_saves()
-    request = ledger.for_request(scope)
+    _, request = _holding(ledger)
     request.save(request.get_complaint(complaint.id))  # type: ignore[attr-defined]
     before = ledger.access_log.log.head()
     assert not request.commit_held([_entry("nothing-to-store")])
@@ -61,9 +64,7 @@ def test_held_records_without_a_new_event_leave_the_row_to_the_caller(
 
 def test_a_save_that_carries_more_takes_what_was_held_along(ledger: LedgerApplication) -> None:
     complaint = _registered(ledger)
-    scope = RequestScope()
-    scope.hold_saves()
-    request = ledger.for_request(scope)
+    scope, request = _holding(ledger)
     noted = request.note_progress(complaint.id, note="Called back", actor=AGENT)  # type: ignore[attr-defined]
     request.save(noted, completions=[])  # a save with its own records goes now, held ones too
     assert ledger.get_complaint(noted.id).version == noted.version
