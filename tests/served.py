@@ -23,6 +23,7 @@ from api.wiring.ledger import build_ledger
 from ledger.access.grants import TokenGrants
 from ledger.access.policy import ROLES
 from ledger.access.tokens import Principal, TokenStore
+from tests import forked
 from tests.identities import TokenCache, with_bearer
 
 
@@ -37,7 +38,7 @@ class Served:
     """A running service and a minimal JSON client for it."""
 
     base: str
-    process: subprocess.Popen[str]
+    process: forked.Forked
     settings: Settings
 
     def __post_init__(self) -> None:
@@ -101,7 +102,7 @@ def serve(
         "LEDGER_SIGNING_KEY": "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=",
         **extra_env,
     }
-    process = subprocess.Popen(
+    process = forked.popen(
         [sys.executable, "-m", "api.cli", "serve"],
         env=env,
         stdout=subprocess.PIPE,

@@ -2,6 +2,7 @@
 answer that is not JSON (a page, a document, an archive) with `text_answer`."""
 
 from collections.abc import Callable
+from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
@@ -32,13 +33,39 @@ def problems(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
         statuses = tuple(sorted({*statuses, *ACCESS_CONTROL}))
 
     def decorate(view: Any) -> Any:
+        # What `blp.alt_response(status, ...)` and `blp.doc(security=...)` would record, in one
+        # step: each of those deep-copies the view's whole documentation, marshmallow schemas
+        # included, and wraps the view once more, and with five statuses on a hundred views
+        # that was nearly half of the service's start-up. Only the dicts changed are copied.
+        doc = dict(getattr(view, "_apidoc", {}))
+        response = dict(doc.get("response", {}))
+        responses = dict(response.get("responses", {}))
         for status in statuses:
-            view = blp.alt_response(status, schema=ProblemOut, content_type=PROBLEM_JSON)(view)
+            responses[status] = [*responses.get(status, []), _problem_response(status)]
+        doc["response"] = {**response, "responses": responses}
         if protected:
-            view = blp.doc(security=[{BEARER: []}])(view)
-        return view
+            doc["manual_doc"] = {**doc.get("manual_doc", {}), "security": [{BEARER: []}]}
+
+        @wraps(view)
+        def documented(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        documented._apidoc = doc  # type: ignore[attr-defined]
+        return documented
 
     return decorate
+
+
+_PROBLEM_SCHEMA = ProblemOut()
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    """One problem response as flask-smorest's `alt_response` documents it."""
+    return {
+        "schema": _PROBLEM_SCHEMA,
+        "description": HTTPStatus(status).phrase,
+        "content_type": PROBLEM_JSON,
+    }
 
 
 class BodyLimitPlugin(BasePlugin):

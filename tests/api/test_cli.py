@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from api.config import Settings
 from api.wiring.ledger import build_ledger
 from ledger.application.service import LedgerApplication
 from ledger.values import Actor
 from privacy.fields import ERASED
+from tests import forked
 from tests.conftest import provision_keys
 
 AGENT = Actor("agent-7", "agent", "service")
@@ -23,7 +26,7 @@ def ledger_command(data_dir: Path, *args: str, **env: str) -> subprocess.Complet
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     if url := _database_url(data_dir):
         clean["LEDGER_DATABASE_URL"] = url
-    return subprocess.run(
+    return forked.run(
         [sys.executable, "-m", "api.cli", *args],
         env={**clean, "LEDGER_DATA_DIR": str(data_dir), **env},
         capture_output=True,
@@ -125,3 +128,25 @@ def test_rotation_then_retirement_keeps_every_subject_readable(data_dir: Path) -
     )
     assert refused.returncode == 2
     assert "does not match" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [[sys.executable, "-m", "api.cli"], [str(Path(sys.executable).parent / "ledger")]],
+    ids=["python -m api.cli", "installed ledger script"],
+)
+def test_the_real_entry_points_start_from_nothing_and_answer_as_the_forked_command_does(
+    data_dir: Path, entry_point: list[str]
+) -> None:
+    """Every other test forks its commands from a process that imported the service already
+    (tests/fork_server.py); these start the way a user does."""
+    arguments = ["subjects", "erase", "../x", "--legal-basis", "x", "--staff", "dpo-1"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(LEDGER_DATA_DIR=str(data_dir), LEDGER_DATABASE_URL=_database_url(data_dir))
+    started = subprocess.run(
+        [*entry_point, *arguments], env=env, capture_output=True, text=True, timeout=60
+    )
+    forked_command = ledger_command(data_dir, *arguments)
+    assert started.returncode == forked_command.returncode == 2
+    assert started.stderr == forked_command.stderr
+    assert started.stderr.count("\n") == 1

@@ -1,11 +1,11 @@
 """A bundle exported from `ledger serve` on PostgreSQL checks out with both verifiers."""
 
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 from ledger.integrity.public_keys import load_public_key
+from tests import forked
 from tests.api.conftest import COMPLIANCE_OFFICER
 from tests.evidence import independent_verifier
 from tests.evidence.scenario import full_case
@@ -33,7 +33,7 @@ def test_a_bundle_from_the_running_service_verifies_with_the_cli_and_the_indepen
         assert status == 200
     (tmp_path / "case.tar").write_bytes(bundle)
     (tmp_path / "ledger.pub").write_text(key_document["pem"])
-    verified = subprocess.run(
+    verified = forked.run(
         [
             sys.executable,
             "-m",

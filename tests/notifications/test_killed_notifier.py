@@ -26,6 +26,7 @@ from ledger.notifications.notice import notification_id_for
 from ledger.notifications.subscriptions import Subscriptions, new_secret
 from projections.engine.read_side import ReadSide
 from projections.notifications.channels import SmtpSettings
+from tests import forked
 from tests.conftest import START, TEST_MASTER_KEY_B64
 from tests.notifications.conftest import STAFF, WebhookReceiver, serve_webhook
 from tests.projections.conftest import new_complaint
@@ -74,9 +75,7 @@ class FirstRefusedReceiver(WebhookReceiver):
         return status
 
 
-def _start(
-    database_url: str, data_dir: Path, smtp: SmtpSettings, at: datetime
-) -> subprocess.Popen[str]:
+def _start(database_url: str, data_dir: Path, smtp: SmtpSettings, at: datetime) -> forked.Forked:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(
         LEDGER_DATABASE_URL=f"{database_url}&pool_size=2&max_overflow=2",
@@ -86,7 +85,7 @@ def _start(
         LEDGER_SMTP_PORT=str(smtp.port),
     )
     log = (data_dir / "notifier.log").open("a")
-    process = subprocess.Popen(
+    process = forked.popen(
         [sys.executable, "-m", "tests.notifications.notifier_child", at.isoformat(), "600"],
         env=env,
         stdout=subprocess.PIPE,
@@ -101,7 +100,7 @@ def _start(
     return process
 
 
-def _kill(process: subprocess.Popen[str]) -> None:
+def _kill(process: forked.Forked) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait()
     if process.stdout is not None:

@@ -16,6 +16,7 @@ import pytest
 from ledger.application.service import LedgerApplication
 from ledger.errors import LedgerError
 from projections.engine.read_side import ReadSide
+from tests import forked
 from tests.conftest import TEST_MASTER_KEY_B64
 from tests.projections.conftest import AGENT, dump_views, new_complaint
 
@@ -24,7 +25,7 @@ from tests.projections.conftest import AGENT, dump_views, new_complaint
 KILLS = int(os.environ.get("LEDGER_CRASH_KILLS", "4"))
 
 
-def _start_worker(database_url: str, data_dir: Path, *only: str) -> subprocess.Popen[str]:
+def _start_worker(database_url: str, data_dir: Path, *only: str) -> forked.Forked:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     # Small pools: the shared test server has few connections to spare.
     env.update(
@@ -35,7 +36,7 @@ def _start_worker(database_url: str, data_dir: Path, *only: str) -> subprocess.P
     arguments = ["projections", "run", *(["--only", *only] if only else [])]
     log = data_dir / "worker.log"
     with log.open("a") as stderr:
-        process = subprocess.Popen(
+        process = forked.popen(
             [sys.executable, "-m", "api.cli", *arguments],
             env=env,
             stdout=subprocess.PIPE,
@@ -69,7 +70,7 @@ class _Writer(threading.Thread):
                 continue  # a worker's automatic escalation got there first
 
 
-def _kill(process: subprocess.Popen[str]) -> None:
+def _kill(process: forked.Forked) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait()
     if process.stdout is not None:

@@ -1,7 +1,6 @@
 """What every scenario checks afterwards: events stored, projections equal a rebuild, verify."""
 
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -9,6 +8,7 @@ from api.config import Settings
 from api.wiring.ledger import build_ledger
 from projections.engine.batch import catch_up
 from projections.engine.read_side import ReadSide
+from tests import forked
 
 SCRATCH_GENERATION = 9_999  # never reached by real rebuilds within a test
 
@@ -86,7 +86,7 @@ def _rows(db: Any, table: Any, generation: int) -> list[tuple[Any, ...]]:
 
 def ledger_verifies(env: dict[str, str]) -> bool:
     """`ledger verify` on the store the LEDGER_* settings in `env` name exits 0."""
-    completed = subprocess.run(
+    completed = forked.run(
         [sys.executable, "-m", "api.cli", "verify"],
         env={**os.environ, **env},
         capture_output=True,

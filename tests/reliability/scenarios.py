@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.access.tokens import Principal
+from tests import forked
 from tests.reliability.checks import (
     count_events,
     ledger_verifies,
@@ -79,9 +80,9 @@ SHORT = Length(seconds=3, max_requests=600, clients=64, outage=1.5)
 FULL = Length(seconds=120, max_requests=1_000_000, clients=64, outage=15.0)
 
 
-def start_load(served: Served, length: Length) -> subprocess.Popen[str]:
+def start_load(served: Served, length: Length) -> forked.Forked:
     tokens = {"intake": served.tokens(INTAKE), "receiver": served.tokens(RECEIVER)}
-    return subprocess.Popen(
+    return forked.popen(
         [
             sys.executable,
             "-m",
@@ -102,7 +103,7 @@ def start_load(served: Served, length: Length) -> subprocess.Popen[str]:
     )
 
 
-def finish_load(process: subprocess.Popen[str], length: Length) -> dict[str, Any]:
+def finish_load(process: forked.Forked, length: Length) -> dict[str, Any]:
     stdout, stderr = process.communicate(timeout=length.seconds + 180)
     if process.returncode != 0:
         raise RuntimeError(f"load process failed: {stderr[-2000:]}")
@@ -111,9 +112,9 @@ def finish_load(process: subprocess.Popen[str], length: Length) -> dict[str, Any
 
 
 @contextmanager
-def worker(served: Served, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+def worker(served: Served, env: dict[str, str]) -> Iterator[forked.Forked]:
     """`ledger projections run` against the served store, as its own process."""
-    process = subprocess.Popen(
+    process = forked.popen(
         [sys.executable, "-m", "api.cli", "projections", "run", "--no-escalate"],
         env={**os.environ, **store_env(served), **env},
         stdout=subprocess.DEVNULL,

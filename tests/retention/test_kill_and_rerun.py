@@ -17,14 +17,15 @@ from ledger.integrity.service import Integrity
 from ledger.integrity.verify import verify_ledger
 from privacy.fields import ERASED
 from projections.retention.archive_tables import ArchiveTables
+from tests import forked
 from tests.retention.bulk import closed_complaints
 
 CASES = 120
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_run(database_url: str, now: str, batch: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+def start_run(database_url: str, now: str, batch: int) -> forked.Forked:
+    return forked.popen(
         [sys.executable, "-m", "tests.retention.killable_run", database_url, now, str(batch)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -33,7 +34,7 @@ def start_run(database_url: str, now: str, batch: int) -> subprocess.Popen[str]:
     )
 
 
-def kill_when(process: subprocess.Popen[str], reached: Callable[[], bool]) -> str:
+def kill_when(process: forked.Forked, reached: Callable[[], bool]) -> str:
     """SIGKILL the process as soon as `reached()`; its stderr."""
     while process.poll() is None and not reached():
         time.sleep(0.005)
