@@ -11,16 +11,17 @@ TEST_PROCESSES ?= 3
 
 .PHONY: run test lint fmt bench bench-scale fuzz reliability screenshots clean
 
+# uv installs what pip would (the same versions), in seconds rather than half a minute.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
 	touch $(RUNTIME)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP) $(RUNTIME)
 
 # Without LEDGER_DATABASE_URL the service starts its own PostgreSQL server under var/pg.

@@ -64,8 +64,12 @@ class ProblemApi(Api):  # type: ignore[misc]
         for status in HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
-                response["content"] = {PROBLEM_JSON: {"schema": ProblemOut}}
+                # One instance for all: given the class, apispec builds an instance per status.
+                response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
             self.spec.components.response(status.name, response, lazy=True)
+
+
+_PROBLEM = ProblemOut()
 
 
 def answer_error(error: Exception) -> Response:
