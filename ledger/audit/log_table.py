@@ -9,6 +9,7 @@ from typing import Final
 from eventsourcing.postgres import PostgresDatastore
 
 from ledger.audit.purges import OPERATION_LOG, PurgeTable
+from privacy.db.schema_in_place import apply_schema
 from privacy.db.schema_lock import serialise_schema_changes
 
 REFUSAL: Final = "the operation log is append-only"
@@ -40,8 +41,7 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
     ]
     with datastore.transaction(commit=True) as c:
         serialise_schema_changes(c)
-        for statement in statements[:1]:
-            c.execute(statement)
+        apply_schema(c, statements[:1])
         # A table from before reveals and tokens were logged gains their columns. ALTER TABLE
         # takes the table's strongest lock even when the column exists, and a process starting
         # beside busy writers would deadlock with them: only alter what is missing.
@@ -54,8 +54,7 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
         for column, kind in _ADDED_COLUMNS:
             if column not in present:
                 c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        for statement in statements[1:]:
-            c.execute(statement)
+        apply_schema(c, statements[1:])
     return table
 
 

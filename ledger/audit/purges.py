@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ledger.audit.log_rows import RETENTION_FLOOR
+from privacy.db.schema_in_place import apply_schema
 
 REFUSAL: Final = "the log purges are append-only"
 FLOOR_REFUSAL: Final = f"the audit log is kept at least {RETENTION_FLOOR.days} days"
@@ -40,36 +41,31 @@ class PurgeTable:
 
     def __init__(self, cursor: Any, *, schema: str) -> None:
         self.table = f'"{schema}".ledger_log_purges'
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.table} (log TEXT NOT NULL, after BIGINT NOT NULL, "
-            "up_to BIGINT NOT NULL, count BIGINT NOT NULL, anchor_hash TEXT NOT NULL, "
-            "cutoff TEXT NOT NULL, policy TEXT NOT NULL, run_id TEXT NOT NULL, at TEXT NOT NULL, "
-            "PRIMARY KEY (log, up_to))"
-        )
         function = f'"{schema}".ledger_log_purges_refuse()'
-        cursor.execute(
-            f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
-            "END $$"
-        )
-        cursor.execute(
-            "CREATE OR REPLACE TRIGGER ledger_log_purges_refuse BEFORE UPDATE OR DELETE "
-            f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {function}"
-        )
         # The floor held by the database too, not only by the code that purges: a purge row
         # inserted by hand cannot open rows younger than the floor to the DELETE trigger.
         floor = f'"{schema}".ledger_log_purges_floor()'
         days = RETENTION_FLOOR.days
-        cursor.execute(
-            f"CREATE OR REPLACE FUNCTION {floor} RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN IF NEW.cutoff::timestamptz > NEW.at::timestamptz - interval '{days} days' "
-            f"THEN RAISE EXCEPTION '{FLOOR_REFUSAL}: a purge on % cannot reach rows after %', "
-            f"NEW.at, NEW.at::timestamptz - interval '{days} days' "
-            "USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$"
-        )
-        cursor.execute(
-            "CREATE OR REPLACE TRIGGER ledger_log_purges_floor BEFORE INSERT "
-            f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {floor}"
+        apply_schema(
+            cursor,
+            [
+                f"CREATE TABLE IF NOT EXISTS {self.table} (log TEXT NOT NULL, "
+                "after BIGINT NOT NULL, up_to BIGINT NOT NULL, count BIGINT NOT NULL, "
+                "anchor_hash TEXT NOT NULL, cutoff TEXT NOT NULL, policy TEXT NOT NULL, "
+                "run_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (log, up_to))",
+                f"CREATE OR REPLACE FUNCTION {function} RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; "
+                "END $$",
+                "CREATE OR REPLACE TRIGGER ledger_log_purges_refuse BEFORE UPDATE OR DELETE "
+                f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {function}",
+                f"CREATE OR REPLACE FUNCTION {floor} RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN IF NEW.cutoff::timestamptz > NEW.at::timestamptz - interval '{days} days' "
+                f"THEN RAISE EXCEPTION '{FLOOR_REFUSAL}: a purge on % cannot reach rows after %', "
+                f"NEW.at, NEW.at::timestamptz - interval '{days} days' "
+                "USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$",
+                "CREATE OR REPLACE TRIGGER ledger_log_purges_floor BEFORE INSERT "
+                f"ON {self.table} FOR EACH ROW EXECUTE FUNCTION {floor}",
+            ],
         )
 
     def horizon(self, log: str) -> str:

@@ -26,6 +26,7 @@ from ledger.integrity.checkpoint_tables import (
     checkpoint_statements,
 )
 from ledger.integrity.event_table import MAX_PARAMETERS, EventRow, EventTableReads
+from privacy.db.schema_in_place import CreatedInPlace
 from privacy.db.schema_lock import serialise_schema_changes
 
 __all__ = [
@@ -59,7 +60,7 @@ _LEAF_COLUMNS = (
 )
 
 
-class IntegrityTables(PostgresTrackingRecorder, EventTableReads, CheckpointTables):
+class IntegrityTables(PostgresTrackingRecorder, CreatedInPlace, EventTableReads, CheckpointTables):
     """The tree, the checkpoints and raw reads of the event table, in the ledger's schema."""
 
     def __init__(self, datastore: PostgresDatastore, events_table_name: str) -> None:
@@ -84,7 +85,7 @@ class IntegrityTables(PostgresTrackingRecorder, EventTableReads, CheckpointTable
 
     def _create_table(self, curs: Any) -> None:
         serialise_schema_changes(curs)
-        super()._create_table(curs)
+        super()._create_table(curs)  # the tracking table's, then ours (`CreatedInPlace`)
 
     @property
     def _local(self) -> threading.local:

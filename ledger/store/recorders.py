@@ -22,6 +22,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from ledger.store.committing import GroupCommitting
 from ledger.store.idempotency import Completion
 from ledger.store.side_tables import NumberClaim
+from privacy.db.schema_in_place import CreatedInPlace
 from privacy.db.schema_lock import serialise_schema_changes
 from privacy.keys.key_rows import KEY_COLUMN_TYPES, KEY_COLUMNS
 from privacy.keys.keystore import KeyMemo, SubjectKeyStore
@@ -29,7 +30,9 @@ from privacy.keys.keystore import KeyMemo, SubjectKeyStore
 APPEND_ONLY_MESSAGE = "the event log is append-only"
 
 
-class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplicationRecorder):
+class AppendOnlyPostgresApplicationRecorder(
+    GroupCommitting, PostgresApplicationRecorder, CreatedInPlace
+):
     """PostgreSQL event table refusing UPDATE/DELETE/TRUNCATE, chained by a row trigger.
 
     A stream read for a response comes back with the data-key rows the response will reveal it
@@ -147,7 +150,7 @@ class AppendOnlyPostgresApplicationRecorder(GroupCommitting, PostgresApplication
 
     def _create_table(self, curs: Any) -> None:
         serialise_schema_changes(curs)
-        super()._create_table(curs)
+        super()._create_table(curs)  # each statement only if its object is not in place
 
     def _insert_events(
         self,

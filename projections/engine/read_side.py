@@ -65,10 +65,8 @@ class ReadSide:
             IncidentAnalyticsProjection(),
         ]
         self.projections = {p.name: p for p in projections}
-        for projection in projections:
-            # Idempotent DDL: an index added in a later release appears on the live tables too.
-            generation = self.db.ensure(projection.name, projection.tables)
-            self.db.create_generation(projection.name, projection.tables, generation, tracked=True)
+        # Idempotent DDL: an index added in a later release appears on the live tables too.
+        self.db.ensure_all([(p.name, p.tables) for p in projections])
 
     def projection(self, name: str) -> BatchProjection:
         try:

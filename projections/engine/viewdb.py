@@ -88,53 +88,60 @@ class ViewDatabase(ViewRows):
         generation: int,
         *,
         indexes: bool = True,
-        tracked: bool = False,
     ) -> None:
         """Create a generation's tables and its tracking record at position 0 (idempotent).
 
         Without `indexes`, only the primary keys (which the batches load rows by): a rebuild
         fills the tables first and builds the other indexes once, with `create_indexes`.
-        `tracked` says the tracking record exists already (the generation is active).
         """
-        names = {table: self.physical(table, generation) for table in tables}
         with self.transaction() as c:
-            c.execute(
-                "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
-                (list(names.values()),),
-            )
-            existing = {row["name"] for row in c.fetchall()}
-            statements: list[str] = []
-            for table, physical in names.items():
-                if physical in existing:
-                    self._add_missing_columns(c, table, physical)
-                else:
-                    statements.append(table.create_statement(physical))
-                if indexes:
-                    statements += table.index_statements(physical, generation)
-            if statements:
-                # One round trip for every table and index of the generation (no parameters,
-                # so PostgreSQL takes them as one script): most of a fresh start's statements.
-                c.execute(";\n".join(statements))
-        if tracked:
-            return
+            self._make_sure(c, [(table, generation) for table in tables], indexes=indexes)
         try:
             self.tracking.insert_tracking(Tracking(tracking_name(name, generation), 0))
         except IntegrityError:
             pass  # it exists already (another process created it first)
 
-    @staticmethod
-    def _add_missing_columns(cursor: Any, table: Table, physical: str) -> None:
-        """A column a later release declared appears on a table made before it (empty until a
-        rebuild fills it); checked first, since ALTER TABLE locks the table even for nothing."""
+    def ensure_all(self, views: Sequence[tuple[str, Sequence[Table]]]) -> dict[str, int]:
+        """Each view's active generation (generation 1 made on first use), with its tables, the
+        columns and indexes a later release declared, made sure of in one transaction: what every
+        process does at start, in three round trips however many views there are."""
+        active = self.generations()
+        for name, tables in views:
+            if name not in active:
+                active[name] = self.ensure(name, tables)
+        with self.transaction() as c:
+            wanted = [(table, active[name]) for name, tables in views for table in tables]
+            self._make_sure(c, wanted, indexes=True)
+        return active
+
+    def _make_sure(
+        self, cursor: Any, tables: Sequence[tuple[Table, int]], *, indexes: bool
+    ) -> None:
+        """Create the missing tables of these generations and add the missing columns (ALTER
+        TABLE locks the table even for nothing, so only what is missing), then their indexes
+        if asked (IF NOT EXISTS): one catalog read and one script."""
+        physical = [self.physical(table, generation) for table, generation in tables]
         cursor.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
-            "AND attnum > 0 AND NOT attisdropped",
+            "SELECT name, array(SELECT attname::text FROM pg_attribute WHERE attrelid = "
+            "to_regclass(name) AND attnum > 0 AND NOT attisdropped) AS columns "
+            "FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
             (physical,),
         )
-        present = {row["attname"] for row in cursor.fetchall()}
-        for name, kind in table.columns:
-            if name not in present:
-                cursor.execute(f"ALTER TABLE {physical} ADD COLUMN {name} {KINDS[kind]}")
+        existing = {row["name"]: set(row["columns"]) for row in cursor.fetchall()}
+        statements: list[str] = []
+        for (table, generation), name in zip(tables, physical, strict=True):
+            if name not in existing:
+                statements.append(table.create_statement(name))
+            statements += [
+                f"ALTER TABLE {name} ADD COLUMN {column} {KINDS[kind]}"
+                for column, kind in table.columns
+                if name in existing and column not in existing[name]
+            ]
+            if indexes:
+                statements += table.index_statements(name, generation)
+        if statements:
+            # No parameters, so PostgreSQL takes them as one script: one round trip.
+            cursor.execute(";\n".join(statements))
 
     def create_indexes(self, tables: Sequence[Table], generation: int) -> None:
         """Build a generation's secondary indexes (those `create_generation` left out)."""

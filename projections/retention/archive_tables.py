@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from eventsourcing.postgres import PostgresDatastore
 
+from privacy.db.schema_in_place import apply_schema
 from privacy.db.schema_lock import serialise_schema_changes
 
 REFUSAL = "the archive is append-only"
@@ -107,8 +108,7 @@ class ArchiveTables:
     def create(self) -> None:
         with self._cursor() as c:
             serialise_schema_changes(c)
-            for statement in self._statements:
-                c.execute(statement)
+            apply_schema(c, self._statements)
 
     # -- archives ----------------------------------------------------------------------------
 
