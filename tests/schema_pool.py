@@ -22,36 +22,51 @@ import psycopg
 from psycopg import sql
 
 # Every object of the schema, as text with the schema's own name taken out, in a fixed order.
+# The schema's objects are found through pg_depend (what depends on the namespace), not by
+# scanning pg_class and pg_proc for the namespace: the suite creates and drops thousands of
+# tables, and on a server without autovacuum those catalogs fill with dead rows that a scan
+# reads every time (56 ms a fingerprint, against 13 ms by the indexes).
 _CATALOGUE = """
+WITH owned AS (
+  SELECT classid, objid FROM pg_depend
+   WHERE refclassid = 'pg_namespace'::regclass AND refobjid = %(ns)s
+), tables AS (
+  SELECT objid AS oid FROM owned WHERE classid = 'pg_class'::regclass
+  UNION SELECT t.typrelid FROM owned o JOIN pg_type t ON t.oid = o.objid
+   WHERE o.classid = 'pg_type'::regclass AND t.typrelid <> 0
+), rels AS (
+  SELECT oid FROM tables
+  UNION SELECT x.indexrelid FROM pg_index x JOIN tables t ON t.oid = x.indrelid
+)
 SELECT kind, text FROM (
   SELECT 'ns' AS kind, coalesce(nspacl::text, '') AS text FROM pg_namespace WHERE oid = %(ns)s
   UNION ALL
   SELECT 'rel', c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')
          || ':' || c.relrowsecurity::text
-    FROM pg_class c WHERE c.relnamespace = %(ns)s
+    FROM pg_class c JOIN rels r ON r.oid = c.oid
   UNION ALL
   SELECT 'col', c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod)
          || ':' || a.attnotnull::text || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    FROM pg_attribute a JOIN rels r ON r.oid = a.attrelid JOIN pg_class c ON c.oid = a.attrelid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-   WHERE c.relnamespace = %(ns)s AND a.attnum > 0 AND NOT a.attisdropped
+   WHERE a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
   SELECT 'con', c.relname || ':' || k.conname || ':' || pg_get_constraintdef(k.oid)
-    FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid WHERE c.relnamespace = %(ns)s
+    FROM pg_constraint k JOIN rels r ON r.oid = k.conrelid JOIN pg_class c ON c.oid = k.conrelid
   UNION ALL
   SELECT 'idx', pg_get_indexdef(i.indexrelid)
-    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = %(ns)s
+    FROM pg_index i JOIN rels r ON r.oid = i.indrelid
   UNION ALL
   SELECT 'trg', t.tgname || ':' || t.tgenabled::text || ':' || pg_get_triggerdef(t.oid)
-    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-   WHERE c.relnamespace = %(ns)s AND NOT t.tgisinternal
+    FROM pg_trigger t JOIN rels r ON r.oid = t.tgrelid
+   WHERE NOT t.tgisinternal
   UNION ALL
   SELECT 'fn', p.proname || '(' || pg_get_function_arguments(p.oid) || '):'
          || coalesce(p.proacl::text, '') || ':' || md5(replace(p.prosrc, %(schema)s, '$schema'))
-    FROM pg_proc p WHERE p.pronamespace = %(ns)s
+    FROM pg_proc p JOIN owned o ON o.objid = p.oid AND o.classid = 'pg_proc'::regclass
   UNION ALL
   SELECT 'rule', r.rulename || ':' || r.ev_enabled::text
-    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = %(ns)s
+    FROM pg_rewrite r JOIN rels x ON x.oid = r.ev_class
 ) objects ORDER BY kind, text
 """
 
