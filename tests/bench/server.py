@@ -5,11 +5,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from tests import forked
 from tests.bench.identity import mint_bench_token
 from tests.served import free_port
 
@@ -92,7 +94,10 @@ def ledger_server(data_dir: Path, database_url: str, **env: str) -> Iterator[Ser
         "LEDGER_SIGNING_KEY": BENCH_SIGNING_KEY,
         **env,
     }
-    with _served([sys.executable, "-m", "api.cli", "serve"], server_env, port, log_path) as pid:
+    # Forked from a process that imported the service already (tests/fork_server.py): the same
+    # server once started, without a second of imports at each of the bench's many starts.
+    command = [sys.executable, "-m", "api.cli", "serve"]
+    with _served(command, server_env, port, log_path, start=forked.popen) as pid:
         mint_bench_token(server_env)  # BENCH_TOKEN, for the clients it starts
         yield Server(f"http://127.0.0.1:{port}", pid)
 
@@ -115,10 +120,17 @@ def peer_server(data_dir: Path, schema: str, *, workers: int, threads: int) -> I
 
 
 @contextmanager
-def _served(command: list[str], env: dict[str, str], port: int, log_path: Path) -> Iterator[int]:
+def _served(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    *,
+    start: Callable[..., Any] = subprocess.Popen,
+) -> Iterator[int]:
     """Run `command` until /health answers on `port`, yield its pid, stop it after."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = start(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(process, port, log_path)
         yield process.pid
@@ -131,7 +143,7 @@ def _served(command: list[str], env: dict[str, str], port: int, log_path: Path) 
             process.wait()
 
 
-def _wait_healthy(process: "subprocess.Popen[bytes]", port: int, log_path: Path) -> None:
+def _wait_healthy(process: Any, port: int, log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
