@@ -16,6 +16,7 @@ tests/api/test_cli.py (`python -m api.cli` and the installed `ledger` script).
 The service never imports this module.
 """
 
+import contextlib
 import json
 import os
 import selectors
@@ -130,7 +131,8 @@ def serve(path: str) -> None:
             if pid == 0:
                 break
             if (connection := waiting.pop(pid, None)) is not None:
-                connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                with contextlib.suppress(OSError):  # the caller stopped listening: nobody to tell
+                    connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
                 connection.close()
 
 

@@ -101,8 +101,7 @@ class Forked:
         try:
             self._connection.connect(_socket_path())
             socket.send_fds(self._connection, [_HEADER.pack(len(body)) + body], streams)
-            self._answers = self._connection.makefile("r")
-            self.pid = int(self._answers.readline())
+            self.pid = int(self._line())
         finally:
             for fd in theirs:
                 os.close(fd)
@@ -121,10 +120,17 @@ class Forked:
         return self.returncode
 
     def _collect(self) -> None:
-        line = self._answers.readline()
+        line = self._line()
         self.returncode = int(line) if line else -9  # the fork server itself was killed
-        self._answers.close()
         self._connection.close()
+
+    def _line(self) -> str:
+        """One answer line, read byte by byte: a buffered reader could take the exit status
+        along with the pid, and `select` on the socket would then wait for it in vain."""
+        line = b""
+        while not line.endswith(b"\n") and (byte := self._connection.recv(1)):
+            line += byte
+        return line.decode()
 
     def send_signal(self, number: int) -> None:
         if self.returncode is None:
