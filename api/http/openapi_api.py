@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.http.openapi_text import declare_no_nul
 from api.http.openapi_vocabulary import declare_vocabularies
+from api.http.problem_docs import PROBLEM_SCHEMA
 from api.http.problems import PROBLEM_JSON, from_http_exception, from_unexpected, unavailable
 from api.http.schemas.common import ProblemOut
 from ledger.policy.service_policy import Policy
@@ -64,12 +65,8 @@ class ProblemApi(Api):  # type: ignore[misc]
         for status in HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
-                # One instance for all: given the class, apispec builds an instance per status.
-                response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
+                response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
             self.spec.components.response(status.name, response, lazy=True)
-
-
-_PROBLEM = ProblemOut()
 
 
 def answer_error(error: Exception) -> Response:

@@ -56,13 +56,15 @@ def problems(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
     return decorate
 
 
-_PROBLEM_SCHEMA = ProblemOut()
+# One instance for every problem response the document lists: given the class, flask-smorest
+# and apispec would build an instance for each.
+PROBLEM_SCHEMA = ProblemOut()
 
 
 def _problem_response(status: int) -> dict[str, Any]:
     """One problem response as flask-smorest's `alt_response` documents it."""
     return {
-        "schema": _PROBLEM_SCHEMA,
+        "schema": PROBLEM_SCHEMA,
         "description": HTTPStatus(status).phrase,
         "content_type": PROBLEM_JSON,
     }

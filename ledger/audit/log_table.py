@@ -41,7 +41,7 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
     ]
     with datastore.transaction(commit=True) as c:
         serialise_schema_changes(c)
-        apply_schema(c, statements[:1])
+        apply_schema(c, statements)
         # A table from before reveals and tokens were logged gains their columns. ALTER TABLE
         # takes the table's strongest lock even when the column exists, and a process starting
         # beside busy writers would deadlock with them: only alter what is missing.
@@ -54,7 +54,6 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
         for column, kind in _ADDED_COLUMNS:
             if column not in present:
                 c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        apply_schema(c, statements[1:])
     return table
 
 

@@ -132,11 +132,12 @@ class ViewDatabase(ViewRows):
         for (table, generation), name in zip(tables, physical, strict=True):
             if name not in existing:
                 statements.append(table.create_statement(name))
-            statements += [
-                f"ALTER TABLE {name} ADD COLUMN {column} {KINDS[kind]}"
-                for column, kind in table.columns
-                if name in existing and column not in existing[name]
-            ]
+            else:
+                statements += [
+                    f"ALTER TABLE {name} ADD COLUMN {column} {KINDS[kind]}"
+                    for column, kind in table.columns
+                    if column not in existing[name]
+                ]
             if indexes:
                 statements += table.index_statements(name, generation)
         if statements:
