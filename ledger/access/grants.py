@@ -5,7 +5,8 @@ chained and in the Merkle tree) and then its row in the token table. Authenticat
 by the secret's hash and accepts it only if the row still says what its grant says (an insider
 who adds `administrator` to a row, extends its expiry or changes its staff id is refused, and the
 refusal logged) and the grant is active: approved where it needed approval, never revoked.
-`ledger verify` runs `differences` over every row (`ledger.integrity.grant_checks`).
+`ledger verify` runs `differences` (`ledger.access.agreement`) over every row
+(`ledger.integrity.grant_checks`).
 
 The two-person rule: a token with a role in `needs_second_approval` (roles that reveal personal
 data in clear, destroy it, or grant roles: `ledger.access.policy.GUARDED_ROLES`) is pending until
@@ -21,6 +22,7 @@ from typing import Any, Final
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
+from ledger.access.agreement import differences
 from ledger.access.grant import Grant, grant_id, name_digest
 from ledger.access.policy import GUARDED_ROLES
 from ledger.access.tokens import (
@@ -56,30 +58,6 @@ class TakenError(TokenError):
 
 def needs_second_approval(roles: Iterable[str]) -> bool:
     return any(role in GUARDED_ROLES for role in roles)
-
-
-def differences(token: TokenInfo, grant: Grant | None) -> list[str]:
-    """What a token row says that its grant does not (empty when they agree)."""
-    if grant is None:
-        return ["no grant"]
-    p = token.principal
-    found = [
-        name
-        for name, row, granted in (
-            ("token hash", token.token_hash, grant.token_hash),
-            ("staff id", p.staff_id, grant.staff_id),
-            ("name", name_digest(p.name), grant.name_digest),
-            ("roles", list(p.roles), list(grant.roles)),
-            ("department", p.department, grant.department),
-            ("expiry", token.expires_at, grant.expires_at),
-            ("issue time", token.created_at, grant.issued_at),
-            ("issuer", token.created_by, grant.issued_by),
-        )
-        if row != granted
-    ]
-    if grant.revoked_at is not None and token.revoked_at is None:
-        found.append("revocation")
-    return found
 
 
 # Grants replayed by authentication, kept per token hash (at most this many).

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from ledger.application.service import HistoryEntry, LedgerApplication
+from ledger.application.history_entries import HistoryEntry
+from ledger.application.service import LedgerApplication
 
 
 @dataclass(frozen=True)

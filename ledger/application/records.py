@@ -25,7 +25,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.application.service import HistoryEntry, LedgerApplication
+from ledger.application.history_entries import HistoryEntry
+from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation
 from ledger.cases.handoff import Handoff

@@ -6,9 +6,8 @@ the command is not retried, because the caller decided on a state that no longer
 """
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -24,6 +23,7 @@ from ledger.application.case_holds import CaseHolds
 from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.complaint_followup import ComplaintFollowUpCommands
 from ledger.application.escalation_commands import EscalationCommands
+from ledger.application.history_entries import HistoryEntry, history_entries
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.notice_commands import NoticeCommands
 from ledger.application.numbering import NumberGate
@@ -42,27 +42,12 @@ from ledger.store.idle_check import install_idle_check
 from ledger.store.recorders import AppendOnlyPostgresApplicationRecorder
 from ledger.store.side_tables import SideTables
 from ledger.topics import register_moved_modules
-from ledger.values import Actor
 from privacy.fields import Personal
 from privacy.keys.keystore import SubjectErasedError, SubjectKeyStore
 from privacy.keys.master_key import MasterKeyring
 from privacy.keys.stream_subjects import StreamNotingMapper
 
 A = TypeVar("A", bound=Aggregate)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One stored event, as an auditor reads it: what, who, when, and its recorded facts."""
-
-    version: int
-    event: str
-    at: datetime
-    actor: Actor | None
-    data: Mapping[str, Any]
-
-
-_EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -245,7 +230,7 @@ class LedgerApplication(
 
     def get_history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every stored event of one stream, in order."""
-        entries = [_history_entry(e) for e in self.events.get(aggregate_id)]
+        entries = history_entries(self.events.get(aggregate_id))
         if not entries:
             raise NotFoundError(f"no record with id {aggregate_id}")
         return entries
@@ -255,13 +240,3 @@ class LedgerApplication(
             raise InvalidValueError(
                 f"unknown department; expected one of {self.policy.departments}", field=field
             )
-
-
-def _history_entry(event: Any) -> HistoryEntry:
-    return HistoryEntry(
-        version=event.originator_version,
-        event=type(event).__name__,
-        at=event.timestamp,
-        actor=getattr(event, "actor", None),
-        data={k: v for k, v in event.__dict__.items() if k not in _EVENT_HEADER},
-    )

@@ -9,8 +9,9 @@ themselves are events: their chains and the tree are checked with every other st
 from collections.abc import Callable
 from typing import Final
 
+from ledger.access.agreement import differences
 from ledger.access.grant import Grant
-from ledger.access.grants import TokenGrants, differences
+from ledger.access.grants import TokenGrants
 from ledger.integrity.breaks import ALTERED, INSERTED, MISSING, Break, Report
 from ledger.integrity.checkpoints import Checkpoint
 

@@ -7,6 +7,9 @@ INSERT row trigger (the hash `ledger.integrity.chain` defines, written in plpgsq
 library's table lock serialises writers, and the primary key (stream, version) refuses a stale
 write, so a chain cannot fork. Concurrent saves can share one transaction through a group commit
 (`ledger.store.group_commit`), which goes through the same insert path.
+
+One recorder, its table and its two statements (the insert and the read of events with their
+keys): a single cohesive thing, a little over 250 lines.
 """
 
 from collections.abc import Sequence

@@ -11,6 +11,9 @@ first statement of the transaction that writes the batch's rows: two workers on 
 projection serialise on that row, and the one that finds the position moved rolls back. (The
 library's own tracking insert only refuses to move a position backwards, which would let a
 second worker re-apply a batch the first one committed.)
+
+Generations, positions and the batch transaction are one thing (each step reads what the others
+wrote), so the module stays whole a little over 250 lines.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
