@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # two cores: a test spends much of its time waiting on PostgreSQL, a served process or Chromium.
 TEST_PROCESSES ?= 3
 
-.PHONY: run test lint fmt bench bench-scale fuzz reliability screenshots clean
+.PHONY: run test bytecode lint fmt bench bench-scale fuzz reliability screenshots clean
 
 # uv installs what pip would (the same versions), in seconds rather than half a minute; compiled,
 # as pip leaves them, so that no process compiles the libraries again where bytecode is not written.
@@ -29,11 +29,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(RUNTIME)
 	$(BIN)/ledger serve
 
-# Without LEDGER_TEST_DATABASE_URL the tests start their own PostgreSQL server under var/test.
 # Bytecode first: a machine with PYTHONDONTWRITEBYTECODE set would compile every module again in
 # each of the ~100 processes the suite starts (CLI commands, served apps).
-test: $(STAMP)
+bytecode: $(STAMP)
 	$(BIN)/python -m compileall -q ledger projections privacy api tests >/dev/null
+
+# Without LEDGER_TEST_DATABASE_URL the tests start their own PostgreSQL server under var/test.
+test: bytecode
 	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)

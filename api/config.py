@@ -44,7 +44,9 @@ class Settings:
     # Master key material is kept out of repr() so that a logged Settings never shows it.
     master_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
     signing_key_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
-    checkpoint_interval: int = 0  # seconds between signed checkpoints; 0 = only on demand
+    # Seconds between signed checkpoints; 0 = only on demand. From the environment the default is
+    # hourly (`from_env`); Settings built in code (tests, tools) checkpoint only when asked.
+    checkpoint_interval: int = 0
     # The C2SP log origin (checkpoints' first line and key name); "" = derived from the key.
     log_origin: str = ""
     # Witnesses whose cosignatures of checkpoints are accepted (vkeys of type 0x04).

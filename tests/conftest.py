@@ -177,7 +177,7 @@ def no_personal_data_in_logs() -> Iterator[None]:
     assert TOKEN_PATTERN.search(text) is None, "an access token reached a log record"
 
 
-# The longest tests, started first so that neither test process is left with one at the end.
+# The longest tests, started first so that no test process is left with one at the end.
 LONG_FIRST = (
     "tests/test_bench_harness.py",
     "tests/reliability/",

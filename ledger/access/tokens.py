@@ -4,6 +4,8 @@ A token is `lgr_` followed by 256 random bits (base64url). Only its hash reaches
 a copy of the database opens nothing; the secret is shown once, when it is issued. Each token
 carries the principal it stands for (staff id, display name, roles, department). Revocation is
 a column set once: every request looks the hash up again, so it takes effect on the next one.
+
+The token, its store and its issuing rules are one thing, a few lines over 250.
 """
 
 import hashlib
