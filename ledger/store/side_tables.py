@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from ledger.errors import DuplicateRequestError
 from ledger.store.idempotency import Completion
+from privacy.db.single_reads import select_rows
 
 
 @dataclass(frozen=True, order=True)
@@ -77,13 +78,15 @@ class SideTables:
             )
 
     def current_number(self, kind: str, year: int) -> int:
-        """The last number of a per-year sequence a committed save claimed; 0 before the first."""
-        with self._cursor() as c:
-            c.execute(
-                f"SELECT last FROM {self._counters} WHERE kind = %s AND year = %s", (kind, year)
-            )
-            row = c.fetchone()
-        return 0 if row is None else int(row["last"])
+        """The last number of a per-year sequence a committed save claimed; 0 before the first.
+        One statement on its own (`select_rows`): no BEGIN and COMMIT round trips around it on
+        every registration."""
+        rows = select_rows(
+            self._datastore,
+            f"SELECT last FROM {self._counters} WHERE kind = %s AND year = %s",
+            (kind, year),
+        )
+        return 0 if not rows else int(rows[0]["last"])
 
     def claim_in(self, cursor: Any, claim: NumberClaim) -> None:
         """Advance the counter to `claim.number` inside the caller's transaction, if it is the

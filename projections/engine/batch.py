@@ -24,6 +24,12 @@ from projections.engine.tables import Table, tracking_name
 from projections.engine.viewdb import PositionMovedError, ViewDatabase
 
 BATCH_SIZE = 1000
+# A catch-up that moves a projection this far in one call has bulk-loaded its tables (a worker's
+# first start on an existing log, a view first used late): their planner statistics are then
+# refreshed before anyone reads them. Without it, a table PostgreSQL has never analysed reads by
+# sequential scan until autovacuum comes round (up to a minute, never where it is off): the SLA
+# clocks of a page of 50 cases took 8 ms at 30 k cases instead of 0.3 ms by their key.
+ANALYZE_AFTER = 10_000
 
 
 class BatchProjection(ABC):
@@ -139,11 +145,14 @@ def catch_up(
     stop: int | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    analyze_after: int | None = ANALYZE_AFTER,
 ) -> int:
-    """Apply every notification after the projection's position (up to `stop`); return it."""
+    """Apply every notification after the projection's position (up to `stop`); return it.
+    A catch-up that moved it `analyze_after` notifications or more (None: never) analyses
+    the projection's tables at the end."""
     if generation is None:
         generation = db.ensure(projection.name, projection.tables)
-    position = db.position(projection.name, generation)
+    position = started = db.position(projection.name, generation)
     reader = _Reader(app, projection.topics, batch_size, stop)
     try:
         batch = reader.read(position)
@@ -171,4 +180,6 @@ def catch_up(
             batch = reader.read(position)
     finally:
         reader.close()
+    if analyze_after is not None and position - started >= analyze_after:
+        db.analyze(projection.tables, generation)
     return position

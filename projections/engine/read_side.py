@@ -181,7 +181,8 @@ class ReadSide:
             if progress is not None:
                 progress(position, head)
 
-        catch_up(self.app, self.db, projection, generation=new, progress=report)
+        # Analysed once, below, when its indexes are built.
+        catch_up(self.app, self.db, projection, generation=new, progress=report, analyze_after=None)
         self.db.create_indexes(projection.tables, new)
         self.db.analyze(projection.tables, new)
         catch_up(self.app, self.db, projection, generation=new)
