@@ -18,7 +18,7 @@ from api.http.request_state import request_state
 from api.http.reveals import show
 from api.http.schemas.case_bodies import ComplaintOut, EscalationOut, HandoffOut
 from ledger.access.conditions import read_scope
-from ledger.application.history_entries import HistoryEntry
+from ledger.application.history import HistoryEntry
 from ledger.application.records import ReadScope
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint

@@ -1,10 +1,44 @@
-"""A complaint's compliance history: its own stream, its escalations' and handoffs', in order."""
+"""A stream's history as an auditor reads it, and a complaint's compliance history: its own
+stream, its escalations' and handoffs', in order."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.application.history_entries import HistoryEntry
-from ledger.application.service import LedgerApplication
+from ledger.values import Actor
+
+if TYPE_CHECKING:  # the application service builds its histories with this module
+    from ledger.application.service import LedgerApplication
+
+# What every event carries besides its own facts: shown as the entry's own fields, not as data.
+_EVENT_HEADER = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One stored event, as an auditor reads it: what, who, when, and its recorded facts."""
+
+    version: int
+    event: str
+    at: datetime
+    actor: Actor | None
+    data: Mapping[str, Any]
+
+
+def history_entries(events: Iterable[Any]) -> list[HistoryEntry]:
+    """The entries of a stream's decoded events, in their order."""
+    return [
+        HistoryEntry(
+            version=event.originator_version,
+            event=type(event).__name__,
+            at=event.timestamp,
+            actor=getattr(event, "actor", None),
+            data={k: v for k, v in event.__dict__.items() if k not in _EVENT_HEADER},
+        )
+        for event in events
+    ]
 
 
 @dataclass(frozen=True)
@@ -16,7 +50,7 @@ class TrailEntry:
     entry: HistoryEntry
 
 
-def compliance_history(app: LedgerApplication, complaint_id: UUID) -> list[TrailEntry]:
+def compliance_history(app: "LedgerApplication", complaint_id: UUID) -> list[TrailEntry]:
     """Every event of the complaint and of the escalations and handoffs it records, by time.
 
     Events stored together (an escalation and the complaint's note of it) share a timestamp;

@@ -25,7 +25,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from ledger.application.history_entries import HistoryEntry
+from ledger.application.history import HistoryEntry
 from ledger.application.service import LedgerApplication
 from ledger.cases.complaint import Complaint
 from ledger.cases.escalation import Escalation

@@ -23,7 +23,7 @@ from ledger.application.case_holds import CaseHolds
 from ledger.application.complaint_commands import ComplaintCommands
 from ledger.application.complaint_followup import ComplaintFollowUpCommands
 from ledger.application.escalation_commands import EscalationCommands
-from ledger.application.history_entries import HistoryEntry, history_entries
+from ledger.application.history import HistoryEntry, history_entries
 from ledger.application.incident_commands import IncidentCommands
 from ledger.application.notice_commands import NoticeCommands
 from ledger.application.numbering import NumberGate

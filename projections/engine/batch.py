@@ -168,8 +168,7 @@ def catch_up(
                 # unless this generation was dropped (a rebuild swapped a new one in).
                 moved = db.tracking.max_tracking_id(tracking_name(projection.name, generation))
                 if moved is None:
-                    started = position  # nothing to analyse: its tables are gone
-                    break
+                    return position  # nothing to analyse either: its tables are gone
                 position = moved
                 batch = reader.read(position)
                 continue

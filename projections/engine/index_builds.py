@@ -26,6 +26,6 @@ def build_indexes(
                 cursor.execute(statement)
 
     shares = [share for n in range(BUILDERS) if (share := statements[n::BUILDERS])]
-    with ThreadPoolExecutor(len(shares) or 1, thread_name_prefix="index-build") as builders:
+    with ThreadPoolExecutor(BUILDERS, thread_name_prefix="index-build") as builders:
         for done in [builders.submit(build, share) for share in shares]:
             done.result()
