@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.types.json import Jsonb
 
 from ledger.audit.log_rows import (
     _STORED,
@@ -39,9 +40,9 @@ from ledger.audit.log_rows import (
     _logged,
     _text,
     reveals_text,
-    row_hash,
 )
 from ledger.audit.log_table import create_table
+from ledger.store.appending import AUDIT_APPEND_FUNCTION
 from ledger.audit.purges import OPERATION_LOG, Purge, PurgeTable
 from ledger.audit.records import Access, Verification
 from ledger.store.group_commit import GroupCommit
@@ -85,6 +86,9 @@ class OperationLog:
             serialise_schema_changes(c)
             self.purge_table = PurgeTable(c, schema=datastore.schema)
         self.table = create_table(self._datastore, self.purge_table)
+        self.append_statement = (
+            f'SELECT row_seq, row_prev, row_hash FROM "{datastore.schema}".{AUDIT_APPEND_FUNCTION}(%s)'
+        )
 
     @contextmanager
     def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
@@ -113,46 +117,41 @@ class OperationLog:
         raise IntegrityError("could not append to the operation log")
 
     def chain(self, c: Any, batch: Sequence[LogEntry]) -> list[LoggedOperation]:
-        """Lock the table, chain `batch` onto the stored head and insert it, in `c`'s
-        transaction; the rows as logged."""
-        c.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
-        c.execute(f"SELECT seq, hash FROM {self.table} ORDER BY seq DESC LIMIT 1")
-        last = c.fetchone()
-        seq = int(last["seq"]) if last else 0
-        prev = str(last["hash"]) if last else GENESIS
-        rows, logged = [], []
-        for entry in batch:
-            operation = entry.operation
-            seq += 1
-            row = {
-                "seq": seq,
-                "at": _text(operation.at),
-                "request_id": operation.request_id,
-                "staff_id": operation.staff_id,
-                "role": operation.role,
-                "operation": operation.operation,
-                "target": operation.target,
-                "result": operation.result,
-                "status": operation.status,
-                "prev_hash": prev,
-                "reveals": reveals_text(entry.accesses),
-            }
-            digest = row_hash(row | {"token_id": operation.token_id})
-            rows.append((*row.values(), digest, operation.token_id))
-            logged.append(
-                LoggedOperation(
-                    **operation.__dict__,
-                    seq=seq,
-                    prev_hash=prev,
-                    hash=digest,
-                    reveals=str(row["reveals"]),
-                )
+        """Lock the table and insert `batch` in `c`'s transaction, each row chained onto the
+        head by the table's trigger (ledger/audit/log_table.py); the rows as logged."""
+        c.execute(self.append_statement, (self.entries(batch),), prepare=True)
+        stored = sorted(c.fetchall(), key=lambda row: int(row["row_seq"]))
+        return [
+            LoggedOperation(
+                **entry.operation.__dict__,
+                seq=int(row["row_seq"]),
+                prev_hash=str(row["row_prev"]),
+                hash=str(row["row_hash"]),
+                reveals=reveals_text(entry.accesses),
             )
-            prev = digest
-        c.executemany(
-            f"INSERT INTO {self.table} ({_STORED}) VALUES ({', '.join(['%s'] * 13)})", rows
+            for entry, row in zip(batch, stored, strict=True)
+        ]
+
+    @staticmethod
+    def entries(batch: Sequence[LogEntry]) -> Jsonb:
+        """`batch` as the append function takes it: one JSON array of values per entry."""
+        return Jsonb(
+            [
+                [
+                    _text(entry.operation.at),
+                    entry.operation.request_id,
+                    entry.operation.staff_id,
+                    entry.operation.role,
+                    entry.operation.operation,
+                    entry.operation.target,
+                    entry.operation.result,
+                    entry.operation.status,
+                    reveals_text(entry.accesses),
+                    entry.operation.token_id,
+                ]
+                for entry in batch
+            ]
         )
-        return logged
 
     def head(self) -> Head:
         with self._cursor(commit=False) as c:
@@ -230,3 +229,4 @@ class OperationLog:
 
         heads = [] if expected is None else [expected] if isinstance(expected, Head) else expected
         return verify(self, list(heads))
+

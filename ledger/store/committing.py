@@ -8,20 +8,24 @@ rows after the events.
 """
 
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import suppress
 from typing import Any, NamedTuple, Protocol
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
+from psycopg.pq import TransactionStatus
 
 from ledger.store.group_commit import GroupCommit, Refused
 from ledger.store.idempotency import Completion
 from ledger.store.side_tables import NumberClaim, NumberTakenError, SideTables
+from privacy.keys.key_rows import sealed_subjects
 
 
 class AuditChain(Protocol):
-    """The audit log as a save's transaction extends it: `chain(cursor, entries)` locks the log,
-    chains the entries onto its head and inserts them in the cursor's transaction."""
+    """The audit log as a save's transaction extends it: `entries(batch)` is the batch as the
+    append function takes it (ledger/store/appending.py)."""
 
-    def chain(self, c: Any, batch: Sequence[Any]) -> Sequence[Any]: ...
+    def entries(self, batch: Sequence[Any]) -> Any: ...
 
 
 class _Save(NamedTuple):
@@ -52,6 +56,9 @@ class GroupCommitting:
     the log the application attaches (`audit_log`).
     """
 
+    datastore: Any  # the recorder's PostgresDatastore, and its append call
+    append_statement: bytes
+    subject_keys: Any = None  # the key store, when personal values are sealed
     group_commit: "GroupCommit[_Save, Sequence[int] | None] | None" = None
     idempotency: SideTables | None = None
     audit_log: AuditChain | None = None
@@ -78,9 +85,78 @@ class GroupCommitting:
         audit: Sequence[Any] = (),
         **kwargs: Any,
     ) -> Any:
-        """The library's own insert: one transaction (and one table lock) for these events."""
-        return super().insert_events(  # type: ignore[misc]
-            stored_events, completions=completions, claims=claims, audit=audit, **kwargs
+        """These events and what they carry, in one transaction; their notification ids.
+
+        The events and the audit-log rows are written by one call of the table's append
+        function (ledger/store/appending.py), so the tables stay locked for PostgreSQL's own
+        work and the commit only. A save with nothing to check is that one statement, in its
+        own transaction: one round trip. The checks that may refuse a save (an
+        Idempotency-Key taken, a reference number gone, a person erased) are answered first,
+        in the same transaction, before the call takes a lock.
+        """
+        if any(value is not None for value in kwargs.values()):
+            # A save with tracking records (a process application) takes the library's path.
+            return super().insert_events(  # type: ignore[misc]
+                stored_events, completions=completions, claims=claims, **kwargs
+            )
+        params = (
+            [
+                self.construct_pg_stored_event(  # type: ignore[attr-defined]
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in stored_events
+            ],
+            self._audit_entries(audit),
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            if not (completions or claims or self._seals_personal_data(stored_events)):
+                cursor.execute(self.append_statement, params, prepare=True)
+            else:
+                self._checked_append(conn, cursor, stored_events, completions, claims, params)
+            return [row["notification_id"] for row in cursor.fetchall()]
+
+    def _checked_append(
+        self,
+        conn: Any,
+        cursor: Any,
+        stored_events: Sequence[StoredEvent],
+        completions: Sequence[Completion],
+        claims: Sequence[NumberClaim],
+        params: tuple[Any, ...],
+    ) -> None:
+        # The checks wait for their answers (each may refuse the save); the call and the commit
+        # then go together. Errors are raised once out of the pipeline, as psycopg wants.
+        failed: Exception | None = None
+        checks = conn.cursor()
+        with conn.pipeline() as pipeline:
+            try:
+                checks.execute("BEGIN")
+                self._insert_events(  # type: ignore[attr-defined]
+                    checks, stored_events, completions=completions, claims=claims
+                )
+                cursor.execute(self.append_statement, params, prepare=True)
+                checks.execute("COMMIT")
+                pipeline.sync()
+            except Exception as error:
+                failed = error
+                with suppress(psycopg.Error):
+                    pipeline.sync()  # an aborted pipeline ends here, not in its exit
+        if failed is not None:
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                with suppress(psycopg.Error):
+                    conn.rollback()
+            raise failed
+
+    def _audit_entries(self, audit: Sequence[Any]) -> Any:
+        if not audit:
+            return None
+        if self.audit_log is None:
+            raise RuntimeError("a save carries audit-log rows but no log for them")
+        return self.audit_log.entries(audit)
+
+    def _seals_personal_data(self, stored_events: Sequence[StoredEvent]) -> bool:
+        return self.subject_keys is not None and bool(
+            sealed_subjects(e.state for e in stored_events)
         )
 
     def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | Refused | None]:
@@ -135,15 +211,6 @@ class GroupCommitting:
             raise RuntimeError("a save carries idempotency records but no table for them")
         for completion in completions:
             self.idempotency.complete_in(cursor, completion)
-
-    def _chain_audit(self, cursor: Any, audit: Sequence[Any]) -> None:
-        # After the events' insert, under their table lock: the log's own lock is taken second
-        # by every transaction that takes both, so they cannot deadlock.
-        if not audit:
-            return
-        if self.audit_log is None:
-            raise RuntimeError("a save carries audit-log rows but no log for them")
-        self.audit_log.chain(cursor, audit)
 
     def _claim_numbers(self, cursor: Any, claims: Sequence[NumberClaim]) -> None:
         # In ascending order: a batch claiming n and n + 1 advances the counter twice, and two

@@ -22,6 +22,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
+from ledger.store.appending import append_function, append_statement
 from ledger.store.committing import GroupCommitting
 from ledger.store.idempotency import Completion
 from ledger.store.side_tables import NumberClaim
@@ -171,22 +172,6 @@ class AppendOnlyPostgresApplicationRecorder(
         if self.subject_keys is not None:  # nothing personal is written for an erased person
             self.subject_keys.check_writable(curs, [e.state for e in stored_events])
 
-    def _fetch_ids_after_insert_events(
-        self,
-        curs: Any,
-        stored_events: Sequence[StoredEvent],
-        *,
-        audit: Sequence[Any] = (),
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
-        # The library calls this after the insert, in the write transaction: the request's
-        # audit-log rows commit with its events.
-        ids: Sequence[int] | None = super()._fetch_ids_after_insert_events(
-            curs, stored_events, **kwargs
-        )
-        self._chain_audit(curs, audit)
-        return ids
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._statements: dict[tuple[bool, bool, bool, bool, str | None], bytes] = {}
@@ -259,5 +244,13 @@ class AppendOnlyPostgresApplicationRecorder(
                     table=table,
                     function=chain_function,
                 ),
+                append_function(
+                    schema,
+                    table,
+                    Identifier(self.stored_event_type_name),
+                    Identifier(self.channel_name),
+                    self.datastore.lock_timeout,
+                ),
             ]
         )
+        self.append_statement = append_statement(schema, table)

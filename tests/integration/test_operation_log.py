@@ -1,6 +1,7 @@
 """The operation log is append-only in the database and hash-chained against everyone else."""
 
 import threading
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -192,3 +193,30 @@ def test_a_requests_reveals_are_under_its_rows_hash(
     _tamper(database_url, "UPDATE ledger_operation_log SET reveals = '' WHERE seq = 1")
     assert ledger.access_log.query() == []
     assert oplog.verify().problems == ["row 1 was altered"]
+
+
+AWKWARD = 'a "quote", a \\ backslash, \n\r\t\b\f, \x01 and \x7f, 中文, 😀, \u2028 and /'
+
+
+@pytest.mark.parametrize(
+    ("reveals", "token_id"), [(False, None), (True, AWKWARD), (False, ""), (True, None)]
+)
+def test_the_table_chains_each_row_as_verify_recomputes_it(
+    oplog: OperationLog, clock: ManualClock, reveals: bool, token_id: str | None
+) -> None:
+    awkward = Operation(
+        at=clock.now(),
+        request_id=AWKWARD,
+        staff_id=AWKWARD,
+        role="agent",
+        operation=AWKWARD,
+        target=AWKWARD,
+        result="allowed",
+        status=201,
+        token_id=token_id,
+    )
+    first = oplog.append(awkward, [replace(_access(clock, 1), purpose=AWKWARD)] if reveals else [])
+    second = oplog.append(_operation(clock, 2))
+    assert (first.seq, second.seq, second.prev_hash) == (1, 2, first.hash)
+    assert oplog.verify().problems == []
+    assert oplog.head() == Head(2, second.hash)
