@@ -53,7 +53,7 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
         f"ON {table} FOR EACH ROW EXECUTE FUNCTION {function}",
         "CREATE OR REPLACE TRIGGER ledger_operation_log_refuse_truncate BEFORE TRUNCATE "
         f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {function}",
-        f"CREATE OR REPLACE FUNCTION {chain} RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"CREATE OR REPLACE FUNCTION {chain} RETURNS trigger LANGUAGE plpgsql AS $$ "  # noqa: S608
         "DECLARE last_seq bigint; last_hash text; BEGIN "
         "IF NEW.hash IS NOT NULL THEN RETURN NEW; END IF; "
         f"SELECT seq, hash INTO last_seq, last_hash FROM {table} ORDER BY seq DESC LIMIT 1; "
@@ -65,7 +65,7 @@ def create_table(datastore: PostgresDatastore, purges: PurgeTable) -> str:
         f"ON {table} FOR EACH ROW EXECUTE FUNCTION {chain}",
         # Lock, insert and chain a batch in one call, so that an events' write can do it in
         # the statement that inserts the events (ledger/store/committing.py).
-        f"CREATE OR REPLACE FUNCTION {append} RETURNS TABLE (row_seq bigint, row_prev text, "
+        f"CREATE OR REPLACE FUNCTION {append} RETURNS TABLE (row_seq bigint, row_prev text, "  # noqa: S608
         "row_hash text) LANGUAGE plpgsql AS $$ BEGIN "
         f"LOCK TABLE {table} IN EXCLUSIVE MODE; "
         f"RETURN QUERY INSERT INTO {table} AS t ({_APPENDED}) "
@@ -103,8 +103,7 @@ def _json(column: str) -> str:
 _ROW_HASH: Final = (
     "encode(sha256(convert_to('[' || NEW.seq || ',' || "
     + " || ',' || ".join(
-        _json(c)
-        for c in ("at", "request_id", "staff_id", "role", "operation", "target", "result")
+        _json(c) for c in ("at", "request_id", "staff_id", "role", "operation", "target", "result")
     )
     + " || ',' || NEW.status || ',' || "
     + _json("prev_hash")

@@ -42,9 +42,9 @@ from ledger.audit.log_rows import (
     reveals_text,
 )
 from ledger.audit.log_table import create_table
-from ledger.store.appending import AUDIT_APPEND_FUNCTION
 from ledger.audit.purges import OPERATION_LOG, Purge, PurgeTable
 from ledger.audit.records import Access, Verification
+from ledger.store.appending import AUDIT_APPEND_FUNCTION
 from ledger.store.group_commit import GroupCommit
 from privacy.db.schema_lock import serialise_schema_changes
 
@@ -87,7 +87,8 @@ class OperationLog:
             self.purge_table = PurgeTable(c, schema=datastore.schema)
         self.table = create_table(self._datastore, self.purge_table)
         self.append_statement = (
-            f'SELECT row_seq, row_prev, row_hash FROM "{datastore.schema}".{AUDIT_APPEND_FUNCTION}(%s)'
+            "SELECT row_seq, row_prev, row_hash "
+            f'FROM "{datastore.schema}".{AUDIT_APPEND_FUNCTION}(%s)'
         )
 
     @contextmanager
@@ -229,4 +230,3 @@ class OperationLog:
 
         heads = [] if expected is None else [expected] if isinstance(expected, Head) else expected
         return verify(self, list(heads))
-

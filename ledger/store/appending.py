@@ -9,15 +9,20 @@ return to Python can wait milliseconds for the GIL. As one call of this function
 has prepared everything before PostgreSQL takes the first lock, and the locks are held for the
 function's own work and the commit (ADR 0030).
 
-`{events}_append(events, audit)` locks the events table, notifies the projections' channel,
-inserts the events (their chain hashes set by the table's trigger) and returns their
-notification ids; with audit-log entries, it then appends them through the log's own function
-(ledger/audit/log_table.py), second as in every transaction that takes both locks.
+`{events}_append(events, audit, subjects, records)` first has the key store check that none
+of the persons whose values the events seal is erased (`privacy.keys.key_rows.
+writable_function`, which holds their key rows until the commit), then locks the events
+table, notifies the projections' channel, inserts the events (their chain hashes set by the
+table's trigger) and returns their notification ids; with audit-log entries, it then appends
+them through the log's own function (ledger/audit/log_table.py), second as in every
+transaction that takes both locks.
 """
 
 from typing import Final
 
 from psycopg.sql import SQL, Composed, Identifier
+
+from privacy.keys.key_rows import WRITABLE_FUNCTION
 
 # The audit log's append, which the log defines beside its table (ledger/audit/log_table.py):
 # lock the log, insert the entries (a JSON array of value arrays), return each row's number and
@@ -35,7 +40,9 @@ def append_function(
     """CREATE OR REPLACE FUNCTION for `table`'s append (kept in place by `apply_schema`)."""
     return SQL(
         "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[], "
-        "audit jsonb) RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN "
+        "audit jsonb, subjects text[], records uuid[]) RETURNS SETOF bigint "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "IF subjects IS NOT NULL THEN PERFORM {schema}.{writable}(subjects, records); END IF; "
         "SET LOCAL lock_timeout = '{timeout}s'; "
         "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
         "NOTIFY {channel}; "
@@ -53,13 +60,15 @@ def append_function(
         table=table,
         channel=channel,
         log_append=Identifier(AUDIT_APPEND_FUNCTION),
+        writable=Identifier(WRITABLE_FUNCTION),
     )
 
 
 def append_statement(schema: Identifier, table: Identifier) -> bytes:
-    """The call: events (the table's composite type) and audit entries (JSON, or NULL)."""
+    """The call: events (the table's composite type), audit entries (JSON, or NULL), the
+    persons whose values the events seal and the streams recording their erasures (or NULLs)."""
     return (
-        SQL("SELECT {schema}.{function}(%s, %s) AS notification_id")
+        SQL("SELECT {schema}.{function}(%s, %s, %s, %s) AS notification_id")
         .format(schema=schema, function=_name(table))
         .as_bytes(None)
     )

@@ -18,7 +18,7 @@ from psycopg.pq import TransactionStatus
 from ledger.store.group_commit import GroupCommit, Refused
 from ledger.store.idempotency import Completion
 from ledger.store.side_tables import NumberClaim, NumberTakenError, SideTables
-from privacy.keys.key_rows import sealed_subjects
+from privacy.keys.key_rows import ERASED_STATE
 
 
 class AuditChain(Protocol):
@@ -89,16 +89,17 @@ class GroupCommitting:
 
         The events and the audit-log rows are written by one call of the table's append
         function (ledger/store/appending.py), so the tables stay locked for PostgreSQL's own
-        work and the commit only. A save with nothing to check is that one statement, in its
-        own transaction: one round trip. The checks that may refuse a save (an
-        Idempotency-Key taken, a reference number gone, a person erased) are answered first,
-        in the same transaction, before the call takes a lock.
+        work and the commit only; the function itself refuses a write for an erased person. A
+        save with no Idempotency-Key and no reference number is that one statement, in its own
+        transaction: one round trip. The others are checked first in the same transaction (a
+        key taken or a number gone refuses the save), before the call takes a lock.
         """
         if any(value is not None for value in kwargs.values()):
-            # A save with tracking records (a process application) takes the library's path.
-            return super().insert_events(  # type: ignore[misc]
-                stored_events, completions=completions, claims=claims, **kwargs
-            )
+            # A save with tracking records (a process application) takes the library's path; it
+            # writes nothing personal, no request's rows and no numbers.
+            if completions or claims or audit or self._writable(stored_events) != (None, None):
+                raise RuntimeError("a save with tracking records carries only its events")
+            return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         params = (
             [
                 self.construct_pg_stored_event(  # type: ignore[attr-defined]
@@ -107,19 +108,24 @@ class GroupCommitting:
                 for e in stored_events
             ],
             self._audit_entries(audit),
+            *self._writable(stored_events),
         )
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
-            if not (completions or claims or self._seals_personal_data(stored_events)):
-                cursor.execute(self.append_statement, params, prepare=True)
-            else:
-                self._checked_append(conn, cursor, stored_events, completions, claims, params)
+            try:
+                if not (completions or claims):
+                    cursor.execute(self.append_statement, params, prepare=True)
+                else:
+                    self._checked_append(conn, cursor, completions, claims, params)
+            except psycopg.Error as error:
+                if error.sqlstate == ERASED_STATE and self.subject_keys is not None:
+                    raise self.subject_keys.refused_write(error.diag.message_detail or "") from None
+                raise
             return [row["notification_id"] for row in cursor.fetchall()]
 
     def _checked_append(
         self,
         conn: Any,
         cursor: Any,
-        stored_events: Sequence[StoredEvent],
         completions: Sequence[Completion],
         claims: Sequence[NumberClaim],
         params: tuple[Any, ...],
@@ -131,9 +137,8 @@ class GroupCommitting:
         with conn.pipeline() as pipeline:
             try:
                 checks.execute("BEGIN")
-                self._insert_events(  # type: ignore[attr-defined]
-                    checks, stored_events, completions=completions, claims=claims
-                )
+                self._complete_idempotency(checks, completions)
+                self._claim_numbers(checks, claims)
                 cursor.execute(self.append_statement, params, prepare=True)
                 checks.execute("COMMIT")
                 pipeline.sync()
@@ -154,10 +159,11 @@ class GroupCommitting:
             raise RuntimeError("a save carries audit-log rows but no log for them")
         return self.audit_log.entries(audit)
 
-    def _seals_personal_data(self, stored_events: Sequence[StoredEvent]) -> bool:
-        return self.subject_keys is not None and bool(
-            sealed_subjects(e.state for e in stored_events)
-        )
+    def _writable(self, stored_events: Sequence[StoredEvent]) -> tuple[Any, Any]:
+        # The persons whose values the events seal, checked by the append function.
+        if self.subject_keys is None:
+            return None, None
+        return self.subject_keys.writable([e.state for e in stored_events]) or (None, None)
 
     def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | Refused | None]:
         """Several saves in one transaction; each one's notification ids.

@@ -24,8 +24,6 @@ from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.store.appending import append_function, append_statement
 from ledger.store.committing import GroupCommitting
-from ledger.store.idempotency import Completion
-from ledger.store.side_tables import NumberClaim
 from privacy.db.schema_in_place import CreatedInPlace
 from privacy.db.schema_lock import serialise_schema_changes
 from privacy.keys.key_rows import KEY_COLUMN_TYPES, KEY_COLUMNS
@@ -155,22 +153,6 @@ class AppendOnlyPostgresApplicationRecorder(
     def _create_table(self, curs: Any) -> None:
         serialise_schema_changes(curs)
         super()._create_table(curs)  # each statement only if its object is not in place
-
-    def _insert_events(
-        self,
-        curs: Any,
-        stored_events: Sequence[StoredEvent],
-        *,
-        completions: Sequence[Completion] = (),
-        claims: Sequence[NumberClaim] = (),
-        **_: Any,
-    ) -> None:
-        # The library calls this inside the write transaction, before the table lock and the
-        # insert, and outside its own error capture: an error here rolls everything back.
-        self._complete_idempotency(curs, completions)
-        self._claim_numbers(curs, claims)
-        if self.subject_keys is not None:  # nothing personal is written for an erased person
-            self.subject_keys.check_writable(curs, [e.state for e in stored_events])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,7 +3,8 @@
 A row whose person the ledger records as erased is destroyed again on the first read that finds
 it (`privacy.keys.key_rows`); a read of events can bring the key rows of its stream's subjects
 in the same statement (`key_rows_for`), and a write holds its subjects' rows until it commits
-(`check_writable`). `SubjectKeyStore` builds on this with encrypting, revealing and erasing.
+(`writable`: what the write's own statement checks). `SubjectKeyStore` builds on this with
+encrypting, revealing and erasing.
 """
 
 from abc import ABC, abstractmethod
@@ -23,7 +24,7 @@ from privacy.keys.key_rows import (
     KeyRowsRead,
     read_statements,
     sealed_subjects,
-    writable_statement,
+    writable_function,
 )
 from privacy.keys.key_table import KeyTable
 from privacy.keys.master_key import MasterKeyError, MasterKeyring
@@ -67,7 +68,7 @@ class KeyReads(ABC):
         self._erasures = erasures
         self._keys = KeyTable(datastore)
         self._rows_sql = read_statements(self._keys.name, erasures)
-        self._writable_sql = writable_statement(self._keys.name, erasures)
+        self._keys.create_function(writable_function(datastore.schema, self._keys.name, erasures))
         self._keys.create()
         self.blind_index = BlindIndex(datastore, self.keyring, self._keys.name)
         self.blind_index.create()
@@ -164,23 +165,27 @@ class KeyReads(ABC):
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def check_writable(self, cursor: Any, states: Sequence[bytes]) -> None:
-        """Inside a write's transaction: refuse it if any person whose values it seals is erased.
+    def writable(self, states: Sequence[bytes]) -> tuple[list[str], list[str]] | None:
+        """The persons whose values these stored events seal, and the streams recording their
+        erasures: what a write's transaction hands the check function (`key_rows.
+        writable_function`) before it stores them; None when they seal nothing.
 
-        Holds each such person's key row (`FOR SHARE`) until the write commits, so an erasure
-        in any process either comes first (and the write is refused here, whatever key this
-        process had cached) or waits for the write, whose values its key destruction then
-        erases with the rest. The erasure recorded in the ledger counts as much as the row.
+        The function refuses the write if any such person is erased, and holds each other
+        one's key row (`FOR SHARE`) until the write commits, so an erasure in any process
+        either comes first (and the write is refused, whatever key this process had cached)
+        or waits for the write, whose values its key destruction then erases with the rest.
+        The erasure recorded in the ledger counts as much as the row.
         """
-        subjects = sealed_subjects(states)
+        subjects = sorted(sealed_subjects(states))
         if not subjects:
-            return
-        ordered = sorted(subjects)
-        cursor.execute(self._writable_sql, (ordered, [self._record(s) for s in ordered]))
-        alive = {row["subject_id"] for row in cursor.fetchall()}
-        if erased := subjects - alive:
-            self._cache.forget([UUID(subject) for subject in erased])
-            raise SubjectErasedError("the data subject was erased")
+            return None
+        return subjects, [self._record(s) for s in subjects]
+
+    def refused_write(self, erased: str) -> SubjectErasedError:
+        """The error for a write the check function refused; `erased` is its DETAIL (the erased
+        persons' ids), whose cached keys are forgotten."""
+        self._cache.forget([UUID(subject) for subject in erased.split()])
+        return SubjectErasedError("the data subject was erased")
 
     def _remember_row(self, memo: KeyMemo, row: Any) -> None:
         try:

@@ -13,7 +13,7 @@ and the topics (`ErasureRecords`) when it attaches it.
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 
 # The columns of a key row as a read brings it back; the event recorder pads its events with
@@ -60,14 +60,27 @@ def read_statements(table: str, erasures: ErasureRecords | None) -> tuple[str, s
     return one + join, many + join
 
 
-def writable_statement(table: str, erasures: ErasureRecords | None) -> str:
-    """The subjects (of those given) whose key is alive and whose erasure is not recorded,
-    locked against an erasure until the write's transaction ends."""
+# The function a write calls before it takes the events' lock (ledger/store/appending.py), and
+# the SQLSTATE it refuses the write with; its DETAIL lists the erased subjects.
+WRITABLE_FUNCTION: Final = "ledger_check_writable"
+ERASED_STATE: Final = "LDG01"
+
+
+def writable_function(schema: str, table: str, erasures: ErasureRecords | None) -> str:
+    """CREATE FUNCTION: refuse a write if any of its subjects' key is gone or their erasure is
+    recorded, and hold the other subjects' key rows against an erasure until it commits."""
     erased = "FALSE" if erasures is None else erasures.exists_sql("w.record")
     return (
-        "SELECT k.subject_id FROM unnest(%s::text[], %s::uuid[]) AS w(subject_id, record) "  # noqa: S608
-        f"JOIN {table} k ON k.subject_id = w.subject_id "
-        f"WHERE k.wrapped IS NOT NULL AND NOT {erased} FOR SHARE OF k"
+        f'CREATE OR REPLACE FUNCTION "{schema}".{WRITABLE_FUNCTION}(subjects text[], '  # noqa: S608
+        "records uuid[]) RETURNS void LANGUAGE plpgsql AS $$ DECLARE alive text[]; "
+        "erased text[]; BEGIN "
+        "alive := ARRAY(SELECT k.subject_id FROM unnest(subjects, records) "
+        f"AS w(subject_id, record) JOIN {table} k ON k.subject_id = w.subject_id "
+        f"WHERE k.wrapped IS NOT NULL AND NOT {erased} FOR SHARE OF k); "
+        "erased := ARRAY(SELECT s FROM unnest(subjects) AS s WHERE s <> ALL(alive)); "
+        "IF cardinality(erased) > 0 THEN RAISE EXCEPTION 'the data subject was erased' "
+        f"USING ERRCODE = '{ERASED_STATE}', DETAIL = array_to_string(erased, ' '); END IF; "
+        "END $$"
     )
 
 

@@ -11,6 +11,9 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 
+from privacy.db.schema_in_place import apply_schema
+from privacy.db.schema_lock import serialise_schema_changes
+
 
 class KeyTable:
     """The key rows of one schema."""
@@ -33,6 +36,12 @@ class KeyTable:
                 "key_id TEXT NOT NULL, wrapped TEXT, master_key_id TEXT, "
                 "created_at TEXT NOT NULL, erased_at TEXT)"
             )
+
+    def create_function(self, statement: str) -> None:
+        """Create (or put back) a function over the table, unless it is in place as defined."""
+        with self.cursor() as c:
+            serialise_schema_changes(c)
+            apply_schema(c, [statement])
 
     def sample_and_masters(self) -> tuple[Any, set[str]]:
         """One wrapped key row (None if there is none) and every master key id in use."""

@@ -1,8 +1,8 @@
 """The operation log is append-only in the database and hash-chained against everyone else."""
 
 import threading
-from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
