@@ -54,7 +54,10 @@ class CaseCommands:
         from an older backup): the counter is moved past the stored ones and the read repeated.
         """
         prefix = references.prefix
-        gate = self.number_gates.setdefault((prefix, year), NumberGate())
+        gate = self.number_gates.get((prefix, year))
+        if gate is None:
+            lease = self.side_tables.lease(prefix, year)  # turns among processes too
+            gate = self.number_gates.setdefault((prefix, year), NumberGate(lease=lease))
         for _ in range(_REFERENCE_ATTEMPTS):
             number = 0
             try:

@@ -9,19 +9,35 @@ is in the group commit's queue (`queued`), not until it commits. Numbers then re
 in order, a batch claims them in ascending order, and concurrent registrations of one process
 share a transaction instead of losing to each other. Another process can still take a number
 first: the claim stays a compare-and-set in the database, which is what keeps references
-contiguous; the gate only avoids the losses it can see coming.
+contiguous; the gate only avoids the losses it can see coming. With a `Lease` (one per
+sequence, across processes: ledger/store/number_lease.py) it sees the other processes' too: a
+process leases the sequence from its first registration in flight until its last has committed,
+and its first number after a lease is read fresh.
 """
 
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
+
+
+class Lease(Protocol):
+    """A sequence's turn among processes (`acquire` waits up to `patience` seconds)."""
+
+    def acquire(self, patience: float) -> bool: ...
+
+    def release(self) -> None: ...
 
 
 class NumberGate:
     """One sequence's turn-taking within this process."""
 
-    def __init__(self, patience: float = 1.0) -> None:
+    def __init__(self, patience: float = 1.0, lease: Lease | None = None) -> None:
         self._turn = threading.Lock()
+        self._lease = lease
+        self._state = threading.Lock()  # guards the two below, from any thread
+        self._in_flight = 0  # registrations between their turn and their commit (or refusal)
+        self._leased = False
         self._queued = 0  # the highest number this process queued and has not seen refused
         # How long a registration waits for its turn before it goes ahead without one (and may
         # lose the claim and try again): a turn held up by a slow or unavailable database must
@@ -37,6 +53,8 @@ class NumberGate:
         if not self._turn.acquire(timeout=self.patience):
             yield Turn(None, floor + 1)
             return
+        if self._enter():
+            floor = stored()  # the lease is new: other processes may have stored more
         turn = Turn(self, max(floor, self._queued) + 1)
         try:
             yield turn
@@ -46,6 +64,30 @@ class NumberGate:
             raise
         finally:
             turn.queued()
+            self._leave()
+
+    def _enter(self) -> bool:
+        """Count a registration in flight, leasing the sequence for the first; whether the
+        lease is new (called holding the turn, so no other registration starts meanwhile)."""
+        with self._state:
+            self._in_flight += 1
+            if self._lease is None or self._leased:
+                return False
+        leased = self._lease.acquire(self.patience)
+        with self._state:
+            self._leased = leased
+        if leased:
+            self._queued = 0
+        return leased
+
+    def _leave(self) -> None:
+        """A registration committed or was refused; the last one in flight gives the lease up."""
+        with self._state:
+            self._in_flight -= 1
+            if self._in_flight or not self._leased or self._lease is None:
+                return
+            self._leased = False
+            self._lease.release()
 
     def _release(self, number: int) -> None:
         self._queued = max(self._queued, number)

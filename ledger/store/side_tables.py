@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from ledger.errors import DuplicateRequestError
 from ledger.store.idempotency import Completion
+from ledger.store.number_lease import NumberLease
 from privacy.db.single_reads import select_rows
 
 
@@ -76,6 +77,10 @@ class SideTables:
                 "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
                 "status INTEGER, result TEXT, started_at TEXT NOT NULL, PRIMARY KEY (scope, key))"
             )
+
+    def lease(self, kind: str, year: int) -> NumberLease:
+        """The sequence's turn among processes (ledger/store/number_lease.py)."""
+        return NumberLease(self._datastore, kind, year)
 
     def current_number(self, kind: str, year: int) -> int:
         """The last number of a per-year sequence a committed save claimed; 0 before the first.

@@ -42,3 +42,49 @@ def test_a_turn_held_up_lets_the_next_registration_go_ahead_without_one_after_it
         assert stuck.number == 8
     with gate.turn(lambda: 8) as after:
         assert after.number == 9
+
+
+class _Lease:
+    """A lease that records its use; `free` says whether another process lets it be had."""
+
+    def __init__(self, free: bool = True) -> None:
+        self.free = free
+        self.held = False
+        self.acquired = 0
+
+    def acquire(self, patience: float) -> bool:
+        if not self.free:
+            return False
+        self.held, self.acquired = True, self.acquired + 1
+        return True
+
+    def release(self) -> None:
+        self.held = False
+
+
+def test_a_process_leases_the_sequence_from_its_first_registration_to_its_last_commit() -> None:
+    lease = _Lease()
+    gate = NumberGate(lease=lease)
+    with gate.turn(lambda: 41) as first:
+        first.queued()
+        assert lease.held
+        with gate.turn(lambda: 41) as second:  # in flight beside the first: the same lease
+            second.queued()
+        assert lease.held  # the first has not committed yet
+    assert not lease.held
+    assert lease.acquired == 1
+
+
+def test_a_new_lease_reads_the_counter_again_for_what_other_processes_stored() -> None:
+    gate = NumberGate(lease=_Lease())
+    with gate.turn(lambda: 5) as mine:
+        mine.queued()
+    stored = iter([6, 9])  # read before the turn, then again once the lease is new
+    with gate.turn(lambda: next(stored)) as after_others:
+        assert after_others.number == 10
+
+
+def test_a_lease_not_had_in_time_leaves_the_registration_to_its_claim() -> None:
+    gate = NumberGate(lease=_Lease(free=False), patience=0.01)
+    with gate.turn(lambda: 3) as turn:
+        assert turn.number == 4
