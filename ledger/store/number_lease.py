@@ -40,10 +40,14 @@ class NumberLease:
         with self._lock:
             if self._held is not None:
                 return True
-            settings = {k: v for k, v in self._pool.kwargs.items() if k != "row_factory"}
+            # Where and as whom the pool connects (psycopg_pool allows either as a callable).
+            kwargs, conninfo = self._pool.kwargs, self._pool.conninfo
+            kwargs = kwargs() if callable(kwargs) else kwargs or {}
+            conninfo = conninfo() if callable(conninfo) else conninfo
+            settings = {k: v for k, v in kwargs.items() if k != "row_factory"}
             settings.update(autocommit=True, connect_timeout=max(1, round(patience)))
             try:
-                connection = psycopg.connect(self._pool.conninfo, **settings)
+                connection = psycopg.connect(conninfo, **settings)
             except psycopg.Error:
                 return False
             try:
