@@ -53,10 +53,11 @@ class NumberGate:
         if not self._turn.acquire(timeout=self.patience):
             yield Turn(None, floor + 1)
             return
-        if self._enter():
-            floor = stored()  # the lease is new: other processes may have stored more
-        turn = Turn(self, max(floor, self._queued) + 1)
+        turn = Turn(self, 0)
         try:
+            if self._enter():
+                floor = stored()  # the lease is new: other processes may have stored more
+            turn.number = max(floor, self._queued) + 1
             yield turn
         except BaseException:
             # A save refused: what this process queued may not stand; the next one reads again.
@@ -76,8 +77,6 @@ class NumberGate:
         leased = self._lease.acquire(self.patience)
         with self._state:
             self._leased = leased
-        if leased:
-            self._queued = 0
         return leased
 
     def _leave(self) -> None:

@@ -100,8 +100,8 @@ class OperationLog:
         """Add a row at the head of the chain; return once it is committed.
 
         Appends arriving together are written together, through the same group commit as
-        the ledger's saves (`ledger.store.group_commit`): one transaction, one table lock and
-        one read of the head for the batch; each caller returns only after its own row is
+        the ledger's saves (`ledger.store.group_commit`): one transaction and one table lock
+        for the batch, each row chained by the table's trigger; each caller returns only after its own row is
         durable, in the order the batch chained them. `accesses` (the personal data the
         request revealed) are part of the row itself, under its hash.
         """
@@ -114,7 +114,7 @@ class OperationLog:
                 with self._lock, self._cursor() as c:
                     return self.chain(c, batch)
             except IntegrityError:
-                continue  # another process extended the chain first: build on its row
+                continue  # a row written without the lock took the number: chain after it
         raise IntegrityError("could not append to the operation log")
 
     def chain(self, c: Any, batch: Sequence[LogEntry]) -> list[LoggedOperation]:

@@ -88,3 +88,21 @@ def test_a_lease_not_had_in_time_leaves_the_registration_to_its_claim() -> None:
     gate = NumberGate(lease=_Lease(free=False), patience=0.01)
     with gate.turn(lambda: 3) as turn:
         assert turn.number == 4
+
+
+def test_a_counter_unreadable_under_a_new_lease_gives_the_turn_and_the_lease_back() -> None:
+    lease = _Lease()
+    gate = NumberGate(lease=lease, patience=0.05)
+    reads = [1]
+
+    def stored() -> int:
+        if not reads:  # the second read, under the new lease, fails
+            raise ConnectionError("the database went away")
+        return reads.pop()
+
+    with pytest.raises(ConnectionError), gate.turn(stored):
+        pass
+    assert not lease.held
+    with gate.turn(lambda: 1) as next_one:  # had its turn, not after the patience
+        assert next_one.number == 2
+    assert lease.acquired == 2
