@@ -101,9 +101,9 @@ class OperationLog:
 
         Appends arriving together are written together, through the same group commit as
         the ledger's saves (`ledger.store.group_commit`): one transaction and one table lock
-        for the batch, each row chained by the table's trigger; each caller returns only after its own row is
-        durable, in the order the batch chained them. `accesses` (the personal data the
-        request revealed) are part of the row itself, under its hash.
+        for the batch, each row chained by the table's trigger; each caller returns only after
+        its own row is durable, in the order the batch chained them. `accesses` (the personal
+        data the request revealed) are part of the row itself, under its hash.
         """
         return self._group.submit(LogEntry(operation, accesses))
 

@@ -30,14 +30,15 @@ from privacy.keys.key_rows import WRITABLE_FUNCTION
 AUDIT_APPEND_FUNCTION: Final = "ledger_operation_log_append"
 
 
-def _name(table: Identifier) -> Identifier:
-    return Identifier(f"{table.as_string(None)[1:-1]}_append")
+def _name(table: str) -> Identifier:
+    return Identifier(f"{table}_append")
 
 
 def append_function(
-    schema: Identifier, table: Identifier, event_type: Identifier, channel: Identifier, timeout: int
+    schema: Identifier, table: str, event_type: Identifier, channel: Identifier, timeout: int
 ) -> Composed:
-    """CREATE OR REPLACE FUNCTION for `table`'s append (kept in place by `apply_schema`)."""
+    """CREATE OR REPLACE FUNCTION for the append to `table` (the events table's name; kept in
+    place by `apply_schema`)."""
     return SQL(
         "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[], "
         "audit jsonb, subjects text[], records uuid[]) RETURNS SETOF bigint "
@@ -57,14 +58,14 @@ def append_function(
         function=_name(table),
         event_type=event_type,
         timeout=SQL(str(int(timeout))),
-        table=table,
+        table=Identifier(table),
         channel=channel,
         log_append=Identifier(AUDIT_APPEND_FUNCTION),
         writable=Identifier(WRITABLE_FUNCTION),
     )
 
 
-def append_statement(schema: Identifier, table: Identifier) -> bytes:
+def append_statement(schema: Identifier, table: str) -> bytes:
     """The call: events (the table's composite type), audit entries (JSON, or NULL), the
     persons whose values the events seal and the streams recording their erasures (or NULLs)."""
     return (

@@ -228,11 +228,11 @@ class AppendOnlyPostgresApplicationRecorder(
                 ),
                 append_function(
                     schema,
-                    table,
+                    self.events_table_name,
                     Identifier(self.stored_event_type_name),
                     Identifier(self.channel_name),
                     self.datastore.lock_timeout,
                 ),
             ]
         )
-        self.append_statement = append_statement(schema, table)
+        self.append_statement = append_statement(schema, self.events_table_name)
