@@ -28,6 +28,8 @@ class Lease(Protocol):
 
     def release(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class NumberGate:
     """One sequence's turn-taking within this process."""
@@ -66,6 +68,11 @@ class NumberGate:
         finally:
             turn.queued()
             self._leave()
+
+    def close(self) -> None:
+        """Give the lease up for good (the application is closing)."""
+        if self._lease is not None:
+            self._lease.close()
 
     def _enter(self) -> bool:
         """Count a registration in flight, leasing the sequence for the first; whether the

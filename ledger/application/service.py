@@ -106,10 +106,14 @@ class LedgerApplication(
         self.staff = StaffDirectory(datastore)  # whom a command may name as a person
         # Concurrent saves share one write transaction (and one table lock); see group_commit.
         if isinstance(self.recorder, GroupCommitting):
-            self.recorder.idempotency = self.side_tables
             self.recorder.audit_log = self.access_log.log  # a request's row rides with its events
             if group_commit:
                 self.recorder.enable_group_commit()
+
+    def close(self) -> None:
+        for gate in self.number_gates.values():
+            gate.close()  # the reference leases' own connections
+        super().close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # The library would merge os.environ in; configuration is owned by the caller instead,

@@ -9,19 +9,21 @@ return to Python can wait milliseconds for the GIL. As one call of this function
 has prepared everything before PostgreSQL takes the first lock, and the locks are held for the
 function's own work and the commit (ADR 0030).
 
-`{events}_append(events, audit, subjects, records)` first has the key store check that none
-of the persons whose values the events seal is erased (`privacy.keys.key_rows.
-writable_function`, which holds their key rows until the commit), then locks the events
-table, notifies the projections' channel, inserts the events (their chain hashes set by the
-table's trigger) and returns their notification ids; with audit-log entries, it then appends
-them through the log's own function (ledger/audit/log_table.py), second as in every
-transaction that takes both locks.
+`{events}_append(events, audit, subjects, records, completions, claims)` first writes the
+save's idempotency records and reference-number claims (`ledger.store.side_tables`, which may
+refuse the save), then has the key store check that none of the persons whose values the
+events seal is erased (`privacy.keys.key_rows.writable_function`, which holds their key rows
+until the commit), then locks the events table, notifies the projections' channel, inserts
+the events (their chain hashes set by the table's trigger) and returns their notification ids;
+with audit-log entries, it then appends them through the log's own function
+(ledger/audit/log_table.py), second as in every transaction that takes both locks.
 """
 
 from typing import Final
 
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger.store.side_tables import RECORDS_FUNCTION
 from privacy.keys.key_rows import WRITABLE_FUNCTION
 
 # The audit log's append, which the log defines beside its table (ledger/audit/log_table.py):
@@ -41,8 +43,10 @@ def append_function(
     place by `apply_schema`)."""
     return SQL(
         "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[], "
-        "audit jsonb, subjects text[], records uuid[]) RETURNS SETOF bigint "
-        "LANGUAGE plpgsql AS $$ BEGIN "
+        "audit jsonb, subjects text[], records uuid[], completions jsonb, claims jsonb) "
+        "RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN "
+        "IF completions IS NOT NULL OR claims IS NOT NULL THEN "
+        "PERFORM {schema}.{records}(completions, claims); END IF; "
         "IF subjects IS NOT NULL THEN PERFORM {schema}.{writable}(subjects, records); END IF; "
         "SET LOCAL lock_timeout = '{timeout}s'; "
         "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
@@ -62,14 +66,16 @@ def append_function(
         channel=channel,
         log_append=Identifier(AUDIT_APPEND_FUNCTION),
         writable=Identifier(WRITABLE_FUNCTION),
+        records=Identifier(RECORDS_FUNCTION),
     )
 
 
 def append_statement(schema: Identifier, table: str) -> bytes:
     """The call: events (the table's composite type), audit entries (JSON, or NULL), the
-    persons whose values the events seal and the streams recording their erasures (or NULLs)."""
+    persons whose values the events seal and the streams recording their erasures (or NULLs),
+    the idempotency records and reference claims (JSON, or NULLs: `side_tables.side_records`)."""
     return (
-        SQL("SELECT {schema}.{function}(%s, %s, %s, %s) AS notification_id")
+        SQL("SELECT {schema}.{function}(%s, %s, %s, %s, %s, %s) AS notification_id")
         .format(schema=schema, function=_name(table))
         .as_bytes(None)
     )

@@ -3,21 +3,19 @@
 A save's events go with its idempotency record (`ledger.store.idempotency`), the reference
 numbers it claims (`ledger.store.side_tables`) and the audit-log rows of the request that made
 it (`ledger.audit.operation_log`); `GroupCommitting` is the recorder mix-in that queues plain
-saves on one `GroupCommit`, writes the records first in the transaction and chains the audit
-rows after the events.
+saves on one `GroupCommit` and writes a batch, all it carries, in one call of the events
+table's append function.
 """
 
 from collections.abc import Callable, Hashable, Sequence
-from contextlib import suppress
 from typing import Any, NamedTuple, Protocol
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
-from psycopg.pq import TransactionStatus
 
 from ledger.store.group_commit import GroupCommit, Refused
 from ledger.store.idempotency import Completion
-from ledger.store.side_tables import NumberClaim, NumberTakenError, SideTables
+from ledger.store.side_tables import NumberClaim, NumberTakenError, refusal, side_records
 from privacy.keys.key_rows import ERASED_STATE
 
 
@@ -51,16 +49,14 @@ class GroupCommitting:
     A save may carry `completions`: idempotency records written in the events' transaction
     (`ledger.store.idempotency`), and `claims`: the reference numbers its new cases use, which
     advance their counters in the same transaction (`ledger.store.side_tables.NumberClaim`);
-    both go through the side tables the application attaches; and `audit`: the audit-log
-    entries of the request that made the save, chained onto the log after the events, through
-    the log the application attaches (`audit_log`).
+    and `audit`: the audit-log entries of the request that made the save, chained onto the log
+    after the events, through the log the application attaches (`audit_log`).
     """
 
     datastore: Any  # the recorder's PostgresDatastore, and its append call
     append_statement: bytes
     subject_keys: Any = None  # the key store, when personal values are sealed
     group_commit: "GroupCommit[_Save, Sequence[int] | None] | None" = None
-    idempotency: SideTables | None = None
     audit_log: AuditChain | None = None
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
@@ -85,14 +81,13 @@ class GroupCommitting:
         audit: Sequence[Any] = (),
         **kwargs: Any,
     ) -> Any:
-        """These events and what they carry, in one transaction; their notification ids.
+        """These events and what they carry, in one statement; their notification ids.
 
-        The events and the audit-log rows are written by one call of the table's append
-        function (ledger/store/appending.py), so the tables stay locked for PostgreSQL's own
-        work and the commit only; the function itself refuses a write for an erased person. A
-        save with no Idempotency-Key and no reference number is that one statement, in its own
-        transaction: one round trip. The others are checked first in the same transaction (a
-        key taken or a number gone refuses the save), before the call takes a lock.
+        The events, the idempotency records, the reference claims and the audit-log rows are
+        written by one call of the table's append function (ledger/store/appending.py), in its
+        own transaction: one round trip, and the tables stay locked for PostgreSQL's own work
+        and the commit only. The function refuses the save for a key taken, a number gone or an
+        erased person; the refusal comes back here as the error the caller expects.
         """
         if any(value is not None for value in kwargs.values()):
             # A save with tracking records (a process application) takes the library's path; it
@@ -109,48 +104,20 @@ class GroupCommitting:
             ],
             self._audit_entries(audit),
             *self._writable(stored_events),
+            *side_records(completions, claims),
         )
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
             try:
-                if not (completions or claims):
-                    cursor.execute(self.append_statement, params, prepare=True)
-                else:
-                    self._checked_append(conn, cursor, completions, claims, params)
+                cursor.execute(self.append_statement, params, prepare=True)
             except psycopg.Error as error:
+                detail = error.diag.message_detail or ""
                 if error.sqlstate == ERASED_STATE and self.subject_keys is not None:
-                    raise self.subject_keys.refused_write(error.diag.message_detail or "") from None
+                    raise self.subject_keys.refused_write(detail) from None
+                refused = refusal(error.sqlstate, detail)
+                if refused is not None:
+                    raise refused from None
                 raise
             return [row["notification_id"] for row in cursor.fetchall()]
-
-    def _checked_append(
-        self,
-        conn: Any,
-        cursor: Any,
-        completions: Sequence[Completion],
-        claims: Sequence[NumberClaim],
-        params: tuple[Any, ...],
-    ) -> None:
-        # The checks wait for their answers (each may refuse the save); the call and the commit
-        # then go together. Errors are raised once out of the pipeline, as psycopg wants.
-        failed: Exception | None = None
-        checks = conn.cursor()
-        with conn.pipeline() as pipeline:
-            try:
-                checks.execute("BEGIN")
-                self._complete_idempotency(checks, completions)
-                self._claim_numbers(checks, claims)
-                cursor.execute(self.append_statement, params, prepare=True)
-                checks.execute("COMMIT")
-                pipeline.sync()
-            except Exception as error:
-                failed = error
-                with suppress(psycopg.Error):
-                    pipeline.sync()  # an aborted pipeline ends here, not in its exit
-        if failed is not None:
-            if conn.info.transaction_status != TransactionStatus.IDLE:
-                with suppress(psycopg.Error):
-                    conn.rollback()
-            raise failed
 
     def _audit_entries(self, audit: Sequence[Any]) -> Any:
         if not audit:
@@ -207,23 +174,3 @@ class GroupCommitting:
             self._commit_saves, keys=_save_keys, size=lambda save: len(save.events)
         )
         return self.group_commit
-
-    def _complete_idempotency(self, cursor: Any, completions: Sequence[Completion]) -> None:
-        # First in the transaction, so a key another request took rolls the events back with it,
-        # and a concurrent duplicate waits on the key's row before the events' table lock.
-        if not completions:
-            return
-        if self.idempotency is None:
-            raise RuntimeError("a save carries idempotency records but no table for them")
-        for completion in completions:
-            self.idempotency.complete_in(cursor, completion)
-
-    def _claim_numbers(self, cursor: Any, claims: Sequence[NumberClaim]) -> None:
-        # In ascending order: a batch claiming n and n + 1 advances the counter twice, and two
-        # processes' batches lock counter rows in one order, so they cannot deadlock.
-        if not claims:
-            return
-        if self.idempotency is None:
-            raise RuntimeError("a save claims reference numbers but no table for them")
-        for claim in sorted(claims):
-            self.idempotency.claim_in(cursor, claim)

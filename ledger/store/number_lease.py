@@ -15,57 +15,87 @@ as before.
 """
 
 import threading
-from typing import Any
+from typing import Any, Final
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 
+# The first of the two keys of every reference lease (the second is the sequence's name,
+# hashed). Two-key advisory locks are a space apart from the one-key schema lock
+# (privacy/db/schema_lock.py); the background jobs' lock (api/background.py) has its own key.
+LEASE_LOCK_KEY: Final = 0x1ED9E7
+
 
 class NumberLease:
-    """One sequence's advisory lock, on a connection of its own for as long as it is held.
+    """One sequence's advisory lock, on a connection of its own.
 
     Not a pooled connection: a registration holding the lease still needs one for its save,
-    and a pool of one would then wait on itself. The connection is opened per lease (a few
-    milliseconds, once per turn of the processes) so that none stays open unused.
+    and a pool of one would then wait on itself. The connection stays open between turns (a
+    turn comes with nearly every registration under load, and a new connection costs
+    PostgreSQL a process); a lost one is opened again at the next turn.
     """
 
     def __init__(self, datastore: PostgresDatastore, kind: str, year: int) -> None:
         self._pool = datastore.pool
         self._name = f"{datastore.schema}:references:{kind}:{year}"
-        self._held: psycopg.Connection[Any] | None = None
+        self._connection: psycopg.Connection[Any] | None = None
+        self._held = False
         self._lock = threading.Lock()  # acquire and release come from different threads
 
     def acquire(self, patience: float) -> bool:
         """Wait up to `patience` seconds for the lease; whether it is now held."""
         with self._lock:
-            if self._held is not None:
+            if self._held:
                 return True
-            # Where and as whom the pool connects (psycopg_pool allows either as a callable).
-            kwargs, conninfo = self._pool.kwargs, self._pool.conninfo
-            kwargs = kwargs() if callable(kwargs) else kwargs or {}
-            conninfo = conninfo() if callable(conninfo) else conninfo
-            settings = {k: v for k, v in kwargs.items() if k != "row_factory"}
-            settings.update(autocommit=True, connect_timeout=max(1, round(patience)))
             try:
-                connection = psycopg.connect(conninfo, **settings)
-            except psycopg.Error:
-                return False
-            try:
+                connection = self._connect(patience)
                 connection.execute(
-                    "SELECT set_config('lock_timeout', %s, false)",
-                    (f"{max(1, round(patience * 1000))}ms",),
+                    "SELECT set_config('lock_timeout', %s, false), "
+                    "pg_advisory_lock(%s, hashtext(%s))",
+                    (f"{max(1, round(patience * 1000))}ms", LEASE_LOCK_KEY, self._name),
                 )
-                connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (self._name,))
             except psycopg.Error:
-                connection.close()
+                self._close()
                 return False
-            self._held = connection
+            self._held = True
             return True
 
     def release(self) -> None:
-        """Let the other processes have it (nothing if not held); closing the connection ends
-        the lock with the session."""
+        """Let the other processes have it (nothing if not held)."""
         with self._lock:
-            connection, self._held = self._held, None
+            self._unlock()
+
+    def close(self) -> None:
+        """Give the lease up (at once: a closed session's locks go only once its server
+        process has seen it end) and close its connection."""
+        with self._lock:
+            self._unlock()
+            self._close()
+
+    def _unlock(self) -> None:
+        if not self._held or self._connection is None:
+            return
+        self._held = False
+        try:
+            self._connection.execute(
+                "SELECT pg_advisory_unlock(%s, hashtext(%s))", (LEASE_LOCK_KEY, self._name)
+            )
+        except psycopg.Error:
+            self._close()  # the lock ends with the session
+
+    def _connect(self, patience: float) -> psycopg.Connection[Any]:
+        if self._connection is not None and not self._connection.closed:
+            return self._connection
+        # Where and as whom the pool connects (psycopg_pool allows either as a callable).
+        kwargs, conninfo = self._pool.kwargs, self._pool.conninfo
+        kwargs = kwargs() if callable(kwargs) else kwargs or {}
+        conninfo = conninfo() if callable(conninfo) else conninfo
+        settings = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        settings.update(autocommit=True, connect_timeout=max(1, round(patience)))
+        self._connection = psycopg.connect(conninfo, **settings)
+        return self._connection
+
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()

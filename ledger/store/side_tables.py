@@ -9,18 +9,21 @@ save, or a process killed before the commit, takes no number, so the references 
 contiguous and a gap can only mean something was removed.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
+from psycopg.types.json import Jsonb
 
 from ledger.errors import DuplicateRequestError
 from ledger.store.idempotency import Completion
 from ledger.store.number_lease import NumberLease
+from privacy.db.schema_in_place import apply_schema
+from privacy.db.schema_lock import serialise_schema_changes
 from privacy.db.single_reads import select_rows
 
 
@@ -39,6 +42,34 @@ class NumberTakenError(IntegrityError):
     def __init__(self, message: str, claim: NumberClaim) -> None:
         super().__init__(message)
         self.claim = claim
+
+
+# The side records' function, which the events' append function calls, and the SQLSTATEs by
+# which it refuses a save (ledger/store/committing.py turns them back into errors).
+RECORDS_FUNCTION: Final = "ledger_side_records"
+TAKEN_KEY_STATE: Final = "LDG02"
+TAKEN_NUMBER_STATE: Final = "LDG03"
+
+
+def side_records(completions: Sequence[Completion], claims: Sequence[NumberClaim]) -> Any:
+    """A save's idempotency records and claims as the function takes them (NULL for none)."""
+    return (
+        Jsonb([asdict(c) for c in completions]) if completions else None,
+        Jsonb([asdict(c) for c in claims]) if claims else None,
+    )
+
+
+def refusal(sqlstate: str | None, detail: str) -> Exception | None:
+    """The error a save refused by the side records' function raises; None for another."""
+    if sqlstate == TAKEN_KEY_STATE:
+        return DuplicateRequestError(
+            "another request with this Idempotency-Key was stored first; nothing was stored"
+        )
+    if sqlstate == TAKEN_NUMBER_STATE:
+        kind, year, number = detail.split(" ")
+        claim = NumberClaim(kind, int(year), int(number))
+        return NumberTakenError(f"{kind}-{year} number {number} is no longer the next one", claim)
+    return None
 
 
 @dataclass(frozen=True)
@@ -77,6 +108,46 @@ class SideTables:
                 "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
                 "status INTEGER, result TEXT, started_at TEXT NOT NULL, PRIMARY KEY (scope, key))"
             )
+            serialise_schema_changes(c)
+            apply_schema(c, [self._records_function()])
+
+    def _records_function(self) -> str:
+        """CREATE FUNCTION: write a save's idempotency records, then advance the counters its
+        claims name, refusing the save (`TAKEN_KEY_STATE`, `TAKEN_NUMBER_STATE`) if a key is
+        taken or a number is no longer the next one.
+
+        Called by the events' append function first, before any table lock (ledger/store/
+        appending.py): a concurrent duplicate waits on the key's row, and a concurrent claim of
+        the same number waits for the other transaction, then finds the counter moved (or, for
+        a year's first number, the row inserted). Claims go in ascending order: a batch
+        claiming n and n + 1 advances the counter twice, and two processes' batches lock counter
+        rows in one order, so they cannot deadlock.
+        """
+        return (
+            f'CREATE OR REPLACE FUNCTION "{self._datastore.schema}".{RECORDS_FUNCTION}('
+            "completions jsonb, claims jsonb) RETURNS void LANGUAGE plpgsql AS $$ "
+            "DECLARE r record; BEGIN "
+            "FOR r IN SELECT * FROM jsonb_to_recordset(coalesce(completions, '[]')) AS x("
+            "scope text, key text, fingerprint text, status integer, result text, at text, "
+            "first boolean) LOOP "
+            f"IF NOT r.first THEN UPDATE {self._idempotency} SET status = r.status, "
+            "result = r.result WHERE scope = r.scope AND key = r.key; CONTINUE; END IF; "
+            f"INSERT INTO {self._idempotency} (scope, key, fingerprint, status, result, "
+            "started_at) VALUES (r.scope, r.key, r.fingerprint, r.status, r.result, r.at) "
+            "ON CONFLICT (scope, key) DO NOTHING; "
+            "IF NOT FOUND THEN RAISE EXCEPTION 'the idempotency key is taken' "
+            f"USING ERRCODE = '{TAKEN_KEY_STATE}'; END IF; END LOOP; "
+            "FOR r IN SELECT * FROM jsonb_to_recordset(coalesce(claims, '[]')) AS x("
+            "kind text, year integer, number bigint) ORDER BY kind, year, number LOOP "
+            f"IF r.number = 1 THEN INSERT INTO {self._counters} (kind, year, last) "
+            "VALUES (r.kind, r.year, 1) ON CONFLICT (kind, year) DO NOTHING; "
+            f"ELSE UPDATE {self._counters} SET last = r.number "
+            "WHERE kind = r.kind AND year = r.year AND last = r.number - 1; END IF; "
+            "IF NOT FOUND THEN RAISE EXCEPTION 'the reference number is taken' "
+            f"USING ERRCODE = '{TAKEN_NUMBER_STATE}', "
+            "DETAIL = concat_ws(' ', r.kind, r.year, r.number); END IF; END LOOP; "
+            "END $$"
+        )
 
     def lease(self, kind: str, year: int) -> NumberLease:
         """The sequence's turn among processes (ledger/store/number_lease.py)."""
@@ -92,31 +163,6 @@ class SideTables:
             (kind, year),
         )
         return 0 if not rows else int(rows[0]["last"])
-
-    def claim_in(self, cursor: Any, claim: NumberClaim) -> None:
-        """Advance the counter to `claim.number` inside the caller's transaction, if it is the
-        next one; `NumberTakenError` otherwise, which rolls the whole save back.
-
-        A compare-and-set: a concurrent claim of the same number waits for the other
-        transaction and then finds the counter moved (or, for a year's first number, the row
-        inserted).
-        """
-        if claim.number == 1:
-            cursor.execute(
-                f"INSERT INTO {self._counters} (kind, year, last) VALUES (%s, %s, 1) "
-                "ON CONFLICT (kind, year) DO NOTHING RETURNING last",
-                (claim.kind, claim.year),
-            )
-        else:
-            cursor.execute(
-                f"UPDATE {self._counters} SET last = %s "
-                "WHERE kind = %s AND year = %s AND last = %s RETURNING last",
-                (claim.number, claim.kind, claim.year, claim.number - 1),
-            )
-        if cursor.fetchone() is None:
-            raise NumberTakenError(
-                f"{claim.kind}-{claim.year} number {claim.number} is no longer the next one", claim
-            )
 
     def advance_past(self, kind: str, year: int, number: int) -> None:
         """Move a counter that is behind a stored record (say, restored from an older backup)
@@ -157,33 +203,6 @@ class SideTables:
             row["result"],
             datetime.fromisoformat(row["started_at"]),
         )
-
-    def complete_in(self, cursor: Any, completion: Completion) -> None:
-        """Record a key inside the caller's transaction; DuplicateRequestError if it is taken.
-
-        Called by the recorders in the events' own transaction, before the events are inserted:
-        raising here rolls the whole transaction back. A concurrent insert of the same key
-        waits for the other transaction and then finds the key taken.
-        """
-        c = completion
-        if not c.first:
-            cursor.execute(
-                f"UPDATE {self._idempotency} SET status = %s, result = %s "
-                f"WHERE scope = %s AND key = %s",
-                (c.status, c.result, c.scope, c.key),
-            )
-            return
-        cursor.execute(
-            f"INSERT INTO {self._idempotency} "
-            "(scope, key, fingerprint, status, result, started_at) "
-            f"VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (scope, key) DO NOTHING RETURNING key",
-            (c.scope, c.key, c.fingerprint, c.status, c.result, c.at),
-        )
-        if cursor.fetchone() is None:
-            raise DuplicateRequestError(
-                "another request with this Idempotency-Key was stored first; nothing was stored"
-            )
 
     def record_answer(self, completion: Completion) -> None:
         """Record the answer a request gave: set it on the record its save wrote (`first` is

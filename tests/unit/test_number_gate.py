@@ -61,6 +61,9 @@ class _Lease:
     def release(self) -> None:
         self.held = False
 
+    def close(self) -> None:
+        self.held = False
+
 
 def test_a_process_leases_the_sequence_from_its_first_registration_to_its_last_commit() -> None:
     lease = _Lease()
