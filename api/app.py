@@ -15,6 +15,7 @@ from api.http import conditional, idempotency, paths
 from api.http.access import AccessControl, guard, record_operation
 from api.http.body_limits import LedgerRequest, refuse_bad_body
 from api.http.identity import TokenSource
+from api.http.json_codec import OrjsonProvider
 from api.http.limiter import FailureLimiter
 from api.http.openapi_api import ProblemApi, answer_error
 from api.http.openapi_http import HttpSemanticsPlugin
@@ -92,7 +93,7 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
     paths.install(app.url_map)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
+    app.json = OrjsonProvider(app)  # keeps the schemas' field order
     app.extensions["ledger"] = ledger
     app.extensions["retry_after"] = settings.retry_after
     app.extensions["two_person_rule"] = settings.two_person_rule
