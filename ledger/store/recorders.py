@@ -3,13 +3,14 @@
 The library's recorder is used for reading and writing; this subclass adds triggers to the table
 definition, so that an UPDATE, DELETE or TRUNCATE of a stored event is refused by the database,
 whoever sends it, and a `chain_hash` column filled inside the write transaction by a BEFORE
-INSERT row trigger (the hash `ledger.integrity.chain` defines, written in plpgsql). The
-library's table lock serialises writers, and the primary key (stream, version) refuses a stale
-write, so a chain cannot fork. Concurrent saves can share one transaction through a group commit
-(`ledger.store.group_commit`), which goes through the same insert path.
+INSERT row trigger (the hash `ledger.integrity.chain` defines, written in plpgsql). The table
+lock the append function takes (`ledger.store.appending`, as the library's insert does)
+serialises writers, and the primary key (stream, version) refuses a stale write, so a chain
+cannot fork. Concurrent saves can share one transaction through a group commit
+(`ledger.store.group_commit`), which goes through the same append function.
 
-One recorder, its table and its two statements (the insert and the read of events with their
-keys): a single cohesive thing, a little over 250 lines.
+One recorder, its table and its two statements (the append and the read of events with their
+keys): a single cohesive thing.
 """
 
 from collections.abc import Sequence

@@ -32,7 +32,8 @@ BUCKETS: list[tuple[str, str]] = [
         r"ConnectionPool\.connection",
     ),
     ("event insert (group commit, recorder, table lock)", r"EventStore\.put"),
-    ("operation log append (group commit, chain, reveals)", r"OperationLog\.append"),
+    # A write answered in one commit has its row ride with its events (the insert above).
+    ("operation log row on its own (reads, two-commit writes)", r"OperationLog\.append"),
     ("authentication: token row and its grant", r"TokenGrants\.authenticate"),
     ("loading the aggregate: select, decode, replay", r"Repository\.get|LedgerApplication\._load"),
     ("revealing personal fields (key select, AES-GCM)", r"SubjectKeyStore\.reveal"),
