@@ -27,8 +27,8 @@ from ledger.store.settings import direct_connection, settings_for_url
 # Connections left over for everything that is not a server worker: the CLI, `ledger
 # projections run`, an operator's psql, PostgreSQL's own reserved slots aside.
 HEADROOM_CONNECTIONS = 10
-# Per process beyond its pool: the background jobs' lock, the projection worker's LISTEN and, while
-# registrations are in flight, the complaint and incident reference leases.
+# Per process beyond its pool: the background jobs' lock, the projection worker's LISTEN and the
+# complaint and incident reference leases (each kept from the process's first registration).
 OWN_CONNECTIONS = 4
 DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW = 10, 20
 GRACEFUL_SECONDS = 8
