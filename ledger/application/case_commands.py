@@ -56,8 +56,7 @@ class CaseCommands:
         prefix = references.prefix
         gate = self.number_gates.get((prefix, year))
         if gate is None:
-            lease = self.side_tables.lease(prefix, year)  # turns among processes too
-            gate = self.number_gates.setdefault((prefix, year), NumberGate(lease=lease))
+            gate = self._new_gate(prefix, year)
         for _ in range(_REFERENCE_ATTEMPTS):
             number = 0
             try:
@@ -72,6 +71,16 @@ class CaseCommands:
             return case
         kind = references.collection.removesuffix("s")
         raise ConcurrencyError(f"could not allocate an unused {kind} reference; try again")
+
+    def _new_gate(self, prefix: str, year: int) -> NumberGate:
+        """The gate of a sequence's first registration here; a year's first also closes the
+        earlier years' (their leases keep a connection each, and no number is taken there)."""
+        for key in [k for k in list(self.number_gates) if k[0] == prefix and k[1] < year]:
+            old = self.number_gates.pop(key, None)
+            if old is not None:
+                old.close()
+        lease = self.side_tables.lease(prefix, year)  # turns among processes too
+        return self.number_gates.setdefault((prefix, year), NumberGate(lease=lease))
 
     def _skip_stored(self, references: References, year: int, number: int) -> None:
         """Move a counter that is behind stored cases past them (the counter was restored)."""

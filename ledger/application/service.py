@@ -111,9 +111,12 @@ class LedgerApplication(
                 self.recorder.enable_group_commit()
 
     def close(self) -> None:
-        for gate in self.number_gates.values():
-            gate.close()  # the reference leases' own connections
-        super().close()
+        """Close the store, and the reference leases' own connections."""
+        try:
+            for gate in list(getattr(self, "number_gates", {}).values()):
+                gate.close()
+        finally:
+            super().close()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # The library would merge os.environ in; configuration is owned by the caller instead,

@@ -1,4 +1,4 @@
-"""The write of a save's events and audit-log rows as one statement: a function in the database.
+"""A save's write as one statement: its events, side records and audit-log rows, in a function.
 
 Writers serialise on the events table's lock (the library takes it so that notification ids
 commit in the order they were issued) and the audit log's lock (its chain). Whatever a writer
@@ -45,10 +45,10 @@ def append_function(
         "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[], "
         "audit jsonb, subjects text[], records uuid[], completions jsonb, claims jsonb) "
         "RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN "
+        "SET LOCAL lock_timeout = '{timeout}s'; "
         "IF completions IS NOT NULL OR claims IS NOT NULL THEN "
         "PERFORM {schema}.{records}(completions, claims); END IF; "
         "IF subjects IS NOT NULL THEN PERFORM {schema}.{writable}(subjects, records); END IF; "
-        "SET LOCAL lock_timeout = '{timeout}s'; "
         "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
         "NOTIFY {channel}; "
         "RETURN QUERY INSERT INTO {schema}.{table} "

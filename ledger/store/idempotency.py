@@ -2,7 +2,8 @@
 
 A request sent with an `Idempotency-Key` carries an `IdempotencyKey` into the application
 (`ledger.application.scope.RequestScope`). Its first save writes the key's record in the same
-transaction as its events (`Completion`, inserted by the recorder before the events): the
+transaction as its events (`Completion`, inserted before the events by the append function's
+call of `ledger_side_records`, ledger/store/side_tables.py): the
 endpoint's status and, when the save holds the record the endpoint answers with, its
 `kind:id:version`. The record's primary key (scope, key) makes a concurrent duplicate's save
 fail as a whole (`DuplicateRequestError`), so two requests can never both store events for one

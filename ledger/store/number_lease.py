@@ -25,6 +25,17 @@ from eventsourcing.postgres import PostgresDatastore
 # (privacy/db/schema_lock.py); the background jobs' lock (api/background.py) has its own key.
 LEASE_LOCK_KEY: Final = 0x1ED9E7
 
+# A connection kept idle between turns can be dropped silently on the way (a firewall, a
+# failover); without these a lock or unlock sent on it would wait for TCP to give up, some
+# fifteen minutes, holding up the registrations behind it. (Ignored over a Unix socket.)
+_ALIVE: Final = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
 
 class NumberLease:
     """One sequence's advisory lock, on a connection of its own.
@@ -32,7 +43,8 @@ class NumberLease:
     Not a pooled connection: a registration holding the lease still needs one for its save,
     and a pool of one would then wait on itself. The connection stays open between turns (a
     turn comes with nearly every registration under load, and a new connection costs
-    PostgreSQL a process); a lost one is opened again at the next turn.
+    PostgreSQL a process); a lost one is opened again at the next turn. One per sequence and
+    year: the application closes last year's when this year's first registration comes.
     """
 
     def __init__(self, datastore: PostgresDatastore, kind: str, year: int) -> None:
@@ -40,25 +52,34 @@ class NumberLease:
         self._name = f"{datastore.schema}:references:{kind}:{year}"
         self._connection: psycopg.Connection[Any] | None = None
         self._held = False
+        self._closed = False
         self._lock = threading.Lock()  # acquire and release come from different threads
 
     def acquire(self, patience: float) -> bool:
         """Wait up to `patience` seconds for the lease; whether it is now held."""
         with self._lock:
-            if self._held:
+            if self._held or self._closed:
+                return self._held
+            # A kept connection may have been ended while idle (a restart, a terminated
+            # backend): that shows only when it is used, so once more on a new one.
+            for _ in range(2):
+                kept = self._connection is not None
+                try:
+                    self._connect(patience).execute(
+                        "SELECT set_config('lock_timeout', %s, false), "
+                        "pg_advisory_lock(%s, hashtext(%s))",
+                        (f"{max(1, round(patience * 1000))}ms", LEASE_LOCK_KEY, self._name),
+                    )
+                except psycopg.errors.LockNotAvailable:
+                    return False  # another process's turn; the connection stays for the next
+                except psycopg.Error:
+                    self._close()
+                    if kept:
+                        continue
+                    return False
+                self._held = True
                 return True
-            try:
-                connection = self._connect(patience)
-                connection.execute(
-                    "SELECT set_config('lock_timeout', %s, false), "
-                    "pg_advisory_lock(%s, hashtext(%s))",
-                    (f"{max(1, round(patience * 1000))}ms", LEASE_LOCK_KEY, self._name),
-                )
-            except psycopg.Error:
-                self._close()
-                return False
-            self._held = True
-            return True
+            return False
 
     def release(self) -> None:
         """Let the other processes have it (nothing if not held)."""
@@ -67,8 +88,9 @@ class NumberLease:
 
     def close(self) -> None:
         """Give the lease up (at once: a closed session's locks go only once its server
-        process has seen it end) and close its connection."""
+        process has seen it end) and close its connection; it is not had again."""
         with self._lock:
+            self._closed = True
             self._unlock()
             self._close()
 
@@ -91,7 +113,7 @@ class NumberLease:
         kwargs = kwargs() if callable(kwargs) else kwargs or {}
         conninfo = conninfo() if callable(conninfo) else conninfo
         settings = {k: v for k, v in kwargs.items() if k != "row_factory"}
-        settings.update(autocommit=True, connect_timeout=max(1, round(patience)))
+        settings.update(autocommit=True, connect_timeout=max(1, round(patience)), **_ALIVE)
         self._connection = psycopg.connect(conninfo, **settings)
         return self._connection
 

@@ -66,7 +66,7 @@ def refusal(sqlstate: str | None, detail: str) -> Exception | None:
             "another request with this Idempotency-Key was stored first; nothing was stored"
         )
     if sqlstate == TAKEN_NUMBER_STATE:
-        kind, year, number = detail.split(" ")
+        kind, year, number = detail.rsplit(" ", 2)
         claim = NumberClaim(kind, int(year), int(number))
         return NumberTakenError(f"{kind}-{year} number {number} is no longer the next one", claim)
     return None
@@ -98,18 +98,20 @@ class SideTables:
 
     def create(self) -> None:
         with self._cursor() as c:
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self._counters} ("
-                "kind TEXT NOT NULL, year INTEGER NOT NULL, last BIGINT NOT NULL, "
-                "PRIMARY KEY (kind, year))"
-            )
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self._idempotency} ("
-                "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
-                "status INTEGER, result TEXT, started_at TEXT NOT NULL, PRIMARY KEY (scope, key))"
-            )
             serialise_schema_changes(c)
-            apply_schema(c, [self._records_function()])
+            apply_schema(
+                c,
+                [
+                    f"CREATE TABLE IF NOT EXISTS {self._counters} ("
+                    "kind TEXT NOT NULL, year INTEGER NOT NULL, last BIGINT NOT NULL, "
+                    "PRIMARY KEY (kind, year))",
+                    f"CREATE TABLE IF NOT EXISTS {self._idempotency} ("
+                    "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+                    "status INTEGER, result TEXT, started_at TEXT NOT NULL, "
+                    "PRIMARY KEY (scope, key))",
+                    self._records_function(),
+                ],
+            )
 
     def _records_function(self) -> str:
         """CREATE FUNCTION: write a save's idempotency records, then advance the counters its
@@ -119,9 +121,10 @@ class SideTables:
         Called by the events' append function first, before any table lock (ledger/store/
         appending.py): a concurrent duplicate waits on the key's row, and a concurrent claim of
         the same number waits for the other transaction, then finds the counter moved (or, for
-        a year's first number, the row inserted). Claims go in ascending order: a batch
-        claiming n and n + 1 advances the counter twice, and two processes' batches lock counter
-        rows in one order, so they cannot deadlock.
+        a year's first number, the row inserted). Records and claims go in ascending order (of
+        code points, whatever the database's collation): a batch claiming n and n + 1 advances
+        the counter twice, and two transactions lock the same rows in one order, so they cannot
+        deadlock.
         """
         return (
             f'CREATE OR REPLACE FUNCTION "{self._datastore.schema}".{RECORDS_FUNCTION}('
@@ -129,7 +132,7 @@ class SideTables:
             "DECLARE r record; BEGIN "
             "FOR r IN SELECT * FROM jsonb_to_recordset(coalesce(completions, '[]')) AS x("
             "scope text, key text, fingerprint text, status integer, result text, at text, "
-            "first boolean) LOOP "
+            'first boolean) ORDER BY scope COLLATE "C", key COLLATE "C" LOOP '
             f"IF NOT r.first THEN UPDATE {self._idempotency} SET status = r.status, "
             "result = r.result WHERE scope = r.scope AND key = r.key; CONTINUE; END IF; "
             f"INSERT INTO {self._idempotency} (scope, key, fingerprint, status, result, "
@@ -138,7 +141,8 @@ class SideTables:
             "IF NOT FOUND THEN RAISE EXCEPTION 'the idempotency key is taken' "
             f"USING ERRCODE = '{TAKEN_KEY_STATE}'; END IF; END LOOP; "
             "FOR r IN SELECT * FROM jsonb_to_recordset(coalesce(claims, '[]')) AS x("
-            "kind text, year integer, number bigint) ORDER BY kind, year, number LOOP "
+            "kind text, year integer, number bigint) "
+            'ORDER BY kind COLLATE "C", year, number LOOP '
             f"IF r.number = 1 THEN INSERT INTO {self._counters} (kind, year, last) "
             "VALUES (r.kind, r.year, 1) ON CONFLICT (kind, year) DO NOTHING; "
             f"ELSE UPDATE {self._counters} SET last = r.number "

@@ -1,8 +1,14 @@
 """Reference sequences leased among processes (ledger/store/number_lease.py)."""
 
+from datetime import timedelta
+
 from ledger.application.numbering import NumberGate
 from ledger.application.service import LedgerApplication
+from ledger.clock import ManualClock
 from ledger.store.number_lease import LEASE_LOCK_KEY
+from ledger.values import Actor
+
+AGENT = Actor(staff_id="agent-7", role="agent", department="service")
 
 
 def test_a_sequence_leased_by_one_process_waits_for_it_in_another(
@@ -65,7 +71,9 @@ def test_a_lease_whose_connection_was_cut_is_had_again_on_a_new_one(
     assert lease.acquire(patience=1.0)
     [holder] = _holders(ledger)
     assert holder != cut
-    assert not ledger.side_tables.lease("CMP", 2026).acquire(patience=0.05)
+    other = ledger.side_tables.lease("CMP", 2026)
+    assert not other.acquire(patience=0.05)
+    other.close()
     lease.close()
 
 
@@ -77,3 +85,38 @@ def test_closing_the_application_gives_its_leases_up(ledger: LedgerApplication) 
     ledger.close()
     assert other.acquire(patience=1.0)
     other.close()
+
+
+def test_a_lease_whose_connection_was_ended_while_idle_is_had_again_on_a_new_one(
+    ledger: LedgerApplication,
+) -> None:
+    lease = ledger.side_tables.lease("CMP", 2026)
+    assert lease.acquire(patience=1.0)
+    [ended] = _holders(ledger)
+    lease.release()
+    with ledger.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (ended,))
+    assert lease.acquire(patience=1.0)  # the kept connection is found gone, and replaced
+    assert _holders(ledger) not in ([], [ended])
+    lease.close()
+
+
+def test_a_closed_lease_is_not_had_again(ledger: LedgerApplication) -> None:
+    lease = ledger.side_tables.lease("CMP", 2026)
+    lease.close()
+    assert not lease.acquire(patience=1.0)
+    assert _holders(ledger) == []
+
+
+def test_a_years_first_registration_gives_last_years_lease_up(
+    ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    ledger.register_complaint(
+        channel="phone", customer_name="Li Si", summary="s", description="d", actor=AGENT
+    )
+    assert ("CMP", 2026) in ledger.number_gates
+    clock.advance(timedelta(days=400))
+    ledger.register_complaint(
+        channel="phone", customer_name="Li Si", summary="s", description="d", actor=AGENT
+    )
+    assert [key for key in ledger.number_gates if key[0] == "CMP"] == [("CMP", 2027)]

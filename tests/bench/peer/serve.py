@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask
 
 from tests.bench.database import library_settings
+from tests.bench.peer.domain import Complaints
 from tests.bench.peer.web import create_app
 
 POOL_SIZE, MAX_OVERFLOW = 10, 20  # as the ledger's default pool (api/server.py)
@@ -53,6 +54,10 @@ def serve(port: int, workers: int, threads: int) -> None:
         waitress.serve(build(), host="127.0.0.1", port=port, threads=threads, ident="peer")
         return
     from gunicorn.app.base import BaseApplication
+
+    # The tables are made here, once, before the workers fork: two workers making them at once
+    # in a fresh schema can collide, and gunicorn stops when a worker fails to boot.
+    Complaints(env=_settings()).close()
 
     class Application(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
