@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from json import JSONDecoder
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from psycopg import sql
 
@@ -115,10 +116,16 @@ def _verify(env: dict[str, str]) -> dict[str, Any]:
 
 def _verify_all(env: dict[str, str], count: int) -> list[dict[str, Any]]:
     """Run `count` verify processes at once; each one's result."""
+    # Each with the pool `ledger verify` has (none named in the URL), not the queries' pool of
+    # this process: a pool opens its size in connections at once, and three of 36 beside this
+    # one's exceed PostgreSQL's default max_connections (100).
+    parts = urlsplit(env["LEDGER_DATABASE_URL"])
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("pool_size", "max_overflow")]
+    url = urlunsplit(parts._replace(query=urlencode(query)))
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.bench.verify_child"],
-            env={**os.environ, **env},
+            env={**os.environ, **env, "LEDGER_DATABASE_URL": url},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
