@@ -70,7 +70,7 @@ class NumberGate:
             self._leave()
 
     def close(self) -> None:
-        """Give the lease up for good (the application is closing)."""
+        """Give the lease up for good (the application is closing, or the year is over)."""
         if self._lease is not None:
             self._lease.close()
 

@@ -45,6 +45,18 @@ def _holders(ledger: LedgerApplication) -> list[int]:
         return [int(row["pid"]) for row in cursor.fetchall()]
 
 
+def _terminate(ledger: LedgerApplication, pid: int) -> None:
+    """End a backend as a restart or an operator would, waiting until it is gone."""
+    with ledger.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+
+def _register(ledger: LedgerApplication) -> None:
+    ledger.register_complaint(
+        channel="phone", customer_name="Li Si", summary="s", description="d", actor=AGENT
+    )
+
+
 def test_a_lease_keeps_its_connection_from_one_turn_to_the_next(
     ledger: LedgerApplication,
 ) -> None:
@@ -65,8 +77,7 @@ def test_a_lease_whose_connection_was_cut_is_had_again_on_a_new_one(
     lease = ledger.side_tables.lease("CMP", 2026)
     assert lease.acquire(patience=1.0)
     [cut] = _holders(ledger)
-    with ledger.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
-        cursor.execute("SELECT pg_terminate_backend(%s)", (cut,))
+    _terminate(ledger, cut)
     lease.release()  # the session ended, and its lock with it: nothing to raise
     assert lease.acquire(patience=1.0)
     [holder] = _holders(ledger)
@@ -94,8 +105,7 @@ def test_a_lease_whose_connection_was_ended_while_idle_is_had_again_on_a_new_one
     assert lease.acquire(patience=1.0)
     [ended] = _holders(ledger)
     lease.release()
-    with ledger.recorder.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
-        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", (ended,))
+    _terminate(ledger, ended)
     assert lease.acquire(patience=1.0)  # the kept connection is found gone, and replaced
     assert _holders(ledger) not in ([], [ended])
     lease.close()
@@ -111,12 +121,8 @@ def test_a_closed_lease_is_not_had_again(ledger: LedgerApplication) -> None:
 def test_a_years_first_registration_gives_last_years_lease_up(
     ledger: LedgerApplication, clock: ManualClock
 ) -> None:
-    ledger.register_complaint(
-        channel="phone", customer_name="Li Si", summary="s", description="d", actor=AGENT
-    )
+    _register(ledger)
     assert ("CMP", 2026) in ledger.number_gates
     clock.advance(timedelta(days=400))
-    ledger.register_complaint(
-        channel="phone", customer_name="Li Si", summary="s", description="d", actor=AGENT
-    )
+    _register(ledger)
     assert [key for key in ledger.number_gates if key[0] == "CMP"] == [("CMP", 2027)]
