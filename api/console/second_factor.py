@@ -14,6 +14,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from privacy.crypto import open_sealed, seal
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 from privacy.keys.master_key import MasterKeyring
 
 ISSUER = "Complaint ledger"
@@ -81,7 +82,7 @@ class SecondFactors:
         return False
 
     def _row(self, staff_id: str) -> dict[str, Any] | None:
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT * FROM {self.table} WHERE staff_id = %s", (staff_id,))
             row = c.fetchone()
         return None if row is None else dict(row)

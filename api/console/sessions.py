@@ -17,6 +17,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from ledger.access.tokens import Principal
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 
 # Second-factor states: not needed, needed (enrolled: asks for a code), enrolling (shows the
 # secret once, then asks for a code), passed.
@@ -117,7 +118,7 @@ class SessionStore:
         """The session this id opens, whatever its age; None for an unknown id."""
         if not 20 <= len(session_id) <= 64:
             return None
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT {_COLUMNS} FROM {self.table} WHERE session_key = %s",
                 (_key(session_id),),

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
 
-from privacy.db.single_reads import select_rows
+from privacy.db.single_reads import reading_cursor, select_rows
 
 PREFIX: Final = "lgr_"
 # What a token looks like: also how the test suite recognises one that leaked into a log.
@@ -97,8 +97,8 @@ class TokenStore:
             )
 
     @contextmanager
-    def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
-        with self._datastore.transaction(commit=commit) as cursor:
+    def _cursor(self) -> Iterator[Any]:
+        with self._datastore.transaction(commit=True) as cursor:
             yield cursor
 
     def insert(self, info: TokenInfo, token_hash: str) -> None:
@@ -161,7 +161,7 @@ class TokenStore:
         return self._select("1 = 1", ())
 
     def count(self) -> int:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT COUNT(*) AS n FROM {self._table}")
             return int(c.fetchone()["n"])
 

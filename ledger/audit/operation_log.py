@@ -47,6 +47,7 @@ from ledger.audit.records import Access, Verification
 from ledger.store.appending import AUDIT_APPEND_FUNCTION
 from ledger.store.group_commit import GroupCommit
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 
 # The log's public surface: the row types live in `log_rows`, the table in `log_table`.
 __all__ = [
@@ -92,8 +93,8 @@ class OperationLog:
         )
 
     @contextmanager
-    def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
-        with self._datastore.transaction(commit=commit) as cursor:
+    def _cursor(self) -> Iterator[Any]:
+        with self._datastore.transaction(commit=True) as cursor:
             yield cursor
 
     def append(self, operation: Operation, accesses: Sequence[Access] = ()) -> LoggedOperation:
@@ -155,19 +156,19 @@ class OperationLog:
         )
 
     def head(self) -> Head:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT seq, hash FROM {self.table} ORDER BY seq DESC LIMIT 1")
             last = c.fetchone()
         return Head(int(last["seq"]), str(last["hash"])) if last else Head(0, GENESIS)
 
     def anchor(self) -> Head | None:
         """The latest purge's last row number and hash (what `verify` starts from), if any."""
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             purge = self.purge_table.latest(c, OPERATION_LOG)
         return None if purge is None else Head(purge.up_to, purge.anchor_hash)
 
     def purges(self) -> list[Purge]:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             return self.purge_table.all(c, OPERATION_LOG)
 
     def purge(self, *, cutoff: datetime, policy: str, run_id: str, at: datetime) -> Purge | None:
@@ -201,7 +202,7 @@ class OperationLog:
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT {_STORED} FROM {self.table} "
                 f"WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT %s",
@@ -212,7 +213,7 @@ class OperationLog:
     def stored_rows(self, after: int = 0, batch: int = 1000) -> Iterator[Mapping[str, Any]]:
         """Every stored row after `after` in chain order, as stored, read in batches."""
         while True:
-            with self._cursor(commit=False) as c:
+            with reading_cursor(self._datastore) as c:
                 c.execute(
                     f"SELECT {_STORED} FROM {self.table} WHERE seq > %s ORDER BY seq LIMIT %s",
                     (after, batch),

@@ -18,6 +18,7 @@ from eventsourcing.postgres import PostgresDatastore
 from ledger.errors import DomainError
 from privacy.crypto import open_sealed, seal
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 from privacy.keys.master_key import MasterKeyring
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the format's prefix, not a secret)
@@ -123,7 +124,7 @@ class Subscriptions:
         return open_sealed(key, bytes(rows[0]["sealed_secret"]), _context(subscription_id)).decode()
 
     def _rows(self, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT * FROM {self.table} {where}", params)
             return [dict(row) for row in c.fetchall()]
 

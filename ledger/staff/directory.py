@@ -17,6 +17,7 @@ from eventsourcing.postgres import PostgresDatastore
 from ledger.errors import DomainError
 from ledger.values import ROLES
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class StaffDirectory:
     def vouches_for(self, staff_id: str) -> bool:
         """Whether `staff_id` may be named as a person: it is in the directory, or the directory
         is still empty (a fresh install, or one that keeps no directory, names anyone)."""
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT EXISTS (SELECT 1 FROM {self.table} WHERE staff_id = %s) "
                 f"OR NOT EXISTS (SELECT 1 FROM {self.table}) AS vouched",
@@ -102,7 +103,7 @@ class StaffDirectory:
         wanted = sorted(set(staff_ids))
         if not wanted:
             return {}
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT staff_id, display_name FROM {self.table} WHERE staff_id = ANY(%s)",
                 (wanted,),
@@ -121,6 +122,6 @@ class StaffDirectory:
         return self._select("WHERE department = %s ORDER BY staff_id", (department,))
 
     def _select(self, where: str, params: tuple[Any, ...]) -> list[StaffMember]:
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT {_COLUMNS} FROM {self.table} {where}", params)
             return [StaffMember(**row) for row in c.fetchall()]

@@ -1,12 +1,15 @@
-"""Reads of one statement from the ledger's side tables, without a transaction around them.
+"""Reads without a transaction around them: each statement on its own, in autocommit.
 
 On PostgreSQL one statement in autocommit reads one snapshot, so `BEGIN` and `ROLLBACK` are two
 round trips for nothing, and the `ROLLBACK` costs more than its own trip: after one, psycopg
-drops every statement the pooled connection had prepared (`DEALLOCATE ALL`), and the next event
-read on that connection must prepare its own again. Reads that run on every request (the bearer
-token, a data key) go through here.
+drops every statement the pooled connection had prepared (`DEALLOCATE ALL`), and the next
+statement on that connection (the bearer token's, the operation log's append) must be prepared
+again. Every read of the ledger's side tables and views goes through here; what must see several
+statements in one snapshot opens a transaction of its own (`connection.transaction()`).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
@@ -16,3 +19,10 @@ def select_rows(datastore: PostgresDatastore, statement: str, params: tuple[Any,
     """The rows of one SELECT, as the datastore's dict-like rows."""
     with datastore.get_connection() as connection:
         return connection.execute(statement, params, prepare=True).fetchall()
+
+
+@contextmanager
+def reading_cursor(datastore: PostgresDatastore) -> Iterator[Any]:
+    """A cursor (dict-like rows) whose statements each read on their own, in autocommit."""
+    with datastore.get_connection() as connection, connection.cursor() as cursor:
+        yield cursor

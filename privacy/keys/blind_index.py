@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.postgres import PostgresDatastore
 
-from privacy.db.single_reads import select_rows
+from privacy.db.single_reads import reading_cursor, select_rows
 from privacy.keys.master_key import MasterKeyring
 
 KINDS: Final = ("phone", "email")
@@ -98,7 +98,7 @@ class BlindIndex:
         if normal is None:
             return []
         digests = [self._digest(key, kind, normal) for key in self._derived.values()]
-        with self._datastore.transaction(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT i.subject_id FROM {self.name} i JOIN {self._keys_table} k "
                 "ON k.subject_id = i.subject_id AND k.wrapped IS NOT NULL "

@@ -13,6 +13,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from privacy.db.schema_in_place import apply_schema
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 
 
 class KeyTable:
@@ -23,9 +24,9 @@ class KeyTable:
         self.name = f'"{datastore.schema}".ledger_subject_keys'
 
     @contextmanager
-    def cursor(self, *, commit: bool = True) -> Iterator[Any]:
-        """A cursor in a transaction of its own."""
-        with self.datastore.transaction(commit=commit) as cursor:
+    def cursor(self) -> Iterator[Any]:
+        """A cursor in a transaction of its own, committed at the end."""
+        with self.datastore.transaction(commit=True) as cursor:
             yield cursor
 
     def create(self) -> None:
@@ -45,7 +46,7 @@ class KeyTable:
 
     def sample_and_masters(self) -> tuple[Any, set[str]]:
         """One wrapped key row (None if there is none) and every master key id in use."""
-        with self.cursor(commit=False) as c:
+        with reading_cursor(self.datastore) as c:
             c.execute(
                 f"SELECT subject_id, key_id, wrapped, master_key_id FROM {self.name} "
                 "WHERE wrapped IS NOT NULL ORDER BY master_key_id LIMIT 1"
@@ -57,7 +58,7 @@ class KeyTable:
 
     def master_key_ids_in_use(self) -> set[str]:
         """The master keys some live data key is wrapped under."""
-        with self.cursor(commit=False) as c:
+        with reading_cursor(self.datastore) as c:
             c.execute(f"SELECT DISTINCT master_key_id FROM {self.name} WHERE wrapped IS NOT NULL")
             return {r["master_key_id"] for r in c.fetchall()}
 

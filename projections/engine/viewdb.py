@@ -23,6 +23,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
+from privacy.db.single_reads import reading_cursor
 from projections.engine.index_builds import build_indexes
 from projections.engine.rows import READERS, ViewRows
 from projections.engine.tables import KINDS, Row, Table, tracking_name, tracking_name_sql
@@ -74,7 +75,8 @@ class ViewDatabase(ViewRows):
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
-        with self.datastore.transaction(commit=False) as cursor:
+        """A cursor whose statements each read on their own (privacy/db/single_reads.py)."""
+        with reading_cursor(self.datastore) as cursor:
             yield cursor
 
     # -- generations --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from privacy.db.schema_in_place import apply_schema
 from privacy.db.schema_lock import serialise_schema_changes
+from privacy.db.single_reads import reading_cursor
 
 REFUSAL = "the archive is append-only"
 
@@ -101,8 +102,8 @@ class ArchiveTables:
         return self._destructions
 
     @contextmanager
-    def _cursor(self, *, commit: bool = True) -> Iterator[Any]:
-        with self._datastore.transaction(commit=commit) as cursor:
+    def _cursor(self) -> Iterator[Any]:
+        with self._datastore.transaction(commit=True) as cursor:
             yield cursor
 
     def create(self) -> None:
@@ -136,7 +137,7 @@ class ArchiveTables:
             )
 
     def archived_case_ids(self) -> set[str]:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT case_id FROM {self._archives}")
             return {r["case_id"] for r in c.fetchall()}
 
@@ -147,7 +148,7 @@ class ArchiveTables:
     def digests_of(self, case_ids: list[str]) -> list[StoredDigest]:
         """What the stored rows of these cases (those that have one) say their records hash
         to, in one query, without reading the records."""
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT case_id, sha256, run_id FROM {self._archives} WHERE case_id = ANY(%s)",
                 (case_ids,),
@@ -177,7 +178,7 @@ class ArchiveTables:
         return self._select(where, tuple(params), limit=limit)
 
     def _select(self, where: str, params: tuple[Any, ...], *, limit: int) -> list[ArchiveRow]:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 "SELECT case_id, kind, closed_at, archived_at, run_id, record, sha256 "
                 f"FROM {self._archives} {where} ORDER BY closed_at, case_id LIMIT %s",
@@ -210,7 +211,7 @@ class ArchiveTables:
             )
 
     def destructions(self) -> list[DestructionRow]:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(
                 f"SELECT subject_id, run_id, destroyed_at, cases FROM {self._destructions} "
                 "ORDER BY destroyed_at, subject_id"
@@ -224,7 +225,7 @@ class ArchiveTables:
     def counts_by_month(self) -> dict[str, tuple[int, int]]:
         """Per `YYYY-MM`: cases archived and keys destroyed in that month."""
         counts: dict[str, list[int]] = {}
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             for column, table, slot in (
                 ("archived_at", self._archives, 0),
                 ("destroyed_at", self._destructions, 1),
@@ -238,7 +239,7 @@ class ArchiveTables:
         return {month: (n[0], n[1]) for month, n in counts.items()}
 
     def destroyed_subject_ids(self) -> set[str]:
-        with self._cursor(commit=False) as c:
+        with reading_cursor(self._datastore) as c:
             c.execute(f"SELECT subject_id FROM {self._destructions}")
             return {r["subject_id"] for r in c.fetchall()}
 

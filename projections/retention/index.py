@@ -175,17 +175,16 @@ class RetentionIndex:
     def counts(self, rules: RetentionRules, now: datetime) -> tuple[int, int]:
         """(closed cases not yet due, cases archived): counted in SQL, no case read."""
         condition, params = self._due(rules, now)
-        with self.db.reading() as c:
+        with self.db.reading() as c:  # one statement: both counts from one snapshot
             c.execute(
-                f"SELECT COUNT(*) AS n FROM {self._cases} c WHERE c.closed_at IS NOT NULL "
+                f"SELECT (SELECT COUNT(*) FROM {self._cases} c WHERE c.closed_at IS NOT NULL "
                 f"AND NOT COALESCE({condition}, FALSE) AND NOT EXISTS "
-                f"(SELECT 1 FROM {self._archives} a WHERE a.case_id = c.case_id)",
+                f"(SELECT 1 FROM {self._archives} a WHERE a.case_id = c.case_id)) AS not_due, "
+                f"(SELECT COUNT(*) FROM {self._archives}) AS archived",
                 params,
             )
-            not_due = int(c.fetchone()["n"])
-            c.execute(f"SELECT COUNT(*) AS n FROM {self._archives}")
-            archived = int(c.fetchone()["n"])
-        return not_due, archived
+            row = c.fetchone()
+        return int(row["not_due"]), int(row["archived"])
 
     def undestroyed_subjects(self, *, after: str, limit: int) -> list[str]:
         """People with an archived case and no destruction yet, by id after `after`."""
