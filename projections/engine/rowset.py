@@ -1,7 +1,8 @@
 """The rows one batch of events changes: loaded once, changed in memory, written back once."""
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from projections.engine.tables import Row, Table
@@ -18,9 +19,11 @@ class RowSet:
         self._rows: dict[str, dict[tuple[Any, ...], Row]] = {t.name: {} for t in tables}
         self._changed: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
         self._deleted: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
+        # A row's key, read by one C call (a rebuild reads one or two per event).
+        self._keys = {t.name: _key_reader(t.key) for t in tables}
 
     def _key(self, table: str, row: Row) -> tuple[Any, ...]:
-        return tuple(row[k] for k in self._tables[table].key)
+        return self._keys[table](row)
 
     def loaded(self, table: str, rows: Sequence[Row]) -> None:
         for row in rows:
@@ -82,3 +85,12 @@ class RowSet:
                 rows = changed
             db.insert(cursor, table, generation, new)
             db.upsert(cursor, table, generation, rows)
+
+
+def _key_reader(columns: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
+    """A function of a row returning the tuple of its `columns`' values."""
+    if len(columns) == 1:
+        [column] = columns
+        return lambda row: (row[column],)
+    read: Callable[[Row], tuple[Any, ...]] = itemgetter(*columns)
+    return read

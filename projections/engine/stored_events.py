@@ -3,7 +3,7 @@
 Projections read a handful of fields of each event (ids, times, vocabularies), never personal
 data. Decoding the whole event through the application's mapper (a Python hook for every nested
 object, every personal value unsealed into an object) is most of the cost of a catch-up, so
-projections read the stored JSON with the C decoder and convert only the fields they touch. An
+projections read the stored JSON with orjson and convert only the fields they touch. An
 event's `kind` is its class's qualified name (`Complaint.Registered`). When the mapper
 compresses or encrypts whole events, the mapper decodes them instead.
 
@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
@@ -27,7 +28,10 @@ _TIMESTAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 
 
 def _convert(value: Any) -> Any:
-    if isinstance(value, dict) and "_type_" in value and "_data_" in value and len(value) == 2:
+    kind = value.__class__
+    if kind is str or kind is int or value is None:  # most fields: a vocabulary word, a count
+        return value
+    if kind is dict and len(value) == 2 and "_type_" in value and "_data_" in value:
         kind, data = value["_type_"], value["_data_"]
         if kind == "datetime_iso":
             return datetime.fromisoformat(data)
@@ -36,7 +40,7 @@ def _convert(value: Any) -> Any:
         if kind in ("customer", "actor"):
             return SimpleNamespace(**{k: _convert(v) for k, v in data.items()})
         return value  # personal values stay sealed and unread
-    if isinstance(value, list):  # an incident's affected customers, a list of departments
+    if kind is list:  # an incident's affected customers, a list of departments
         return [_convert(item) for item in value]
     return value
 
@@ -90,11 +94,21 @@ class ProjectedEvent:
         """A field of the event, also one a slot's name hides (a timeline entry's `kind`)."""
         fields = self._fields
         if fields is None:
-            fields = self._fields = _json.decode(self._state.decode("utf-8"))
+            fields = self._fields = _decode(self._state)
         try:
             return _convert(fields[name])
         except KeyError:
             raise AttributeError(name) from None
+
+
+def _decode(state: bytes) -> Any:
+    """The stored JSON as Python values: orjson's, from the bytes, at a third of the standard
+    decoder's CPU (most of a rebuild's); the standard decoder for what orjson refuses (an
+    integer past 64 bits), as the mapper wrote it with the standard encoder."""
+    try:
+        return orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return _json.decode(state.decode("utf-8"))
 
 
 def read_events(

@@ -38,3 +38,22 @@ def test_a_field_the_event_does_not_have_is_an_attribute_error() -> None:
     event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}})
     with pytest.raises(AttributeError, match="priority"):
         _ = event.priority
+
+
+def test_a_number_past_64_bits_is_read_as_the_mapper_wrote_it() -> None:
+    event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}, "count": 2**70})
+    assert event.count == 2**70
+
+
+def test_personal_values_and_lists_come_back_as_stored() -> None:
+    sealed = {"_type_": "personal", "_data_": {"subject": "s", "sealed": "x"}}
+    event = _event(
+        {
+            "timestamp": {"_type_": "datetime_iso", "_data_": AT},
+            "name": sealed,
+            "departments": ["service", {"_type_": "uuid_hex", "_data_": "0" * 32}],
+        }
+    )
+    assert event.name == sealed
+    assert event.departments[0] == "service"
+    assert str(event.departments[1]) == "00000000-0000-0000-0000-000000000000"
