@@ -183,24 +183,24 @@ class SideTables:
 
         Every such number has its record, except numbers skipped by versions that took a number
         before saving (and so lost it when the save was refused)."""
-        with self._cursor() as c:
-            c.execute(
-                f"SELECT year, last FROM {self._counters} WHERE kind = %s ORDER BY year", (kind,)
-            )
-            rows = c.fetchall()
+        rows = select_rows(
+            self._datastore,
+            f"SELECT year, last FROM {self._counters} WHERE kind = %s ORDER BY year",
+            (kind,),
+        )
         return [(int(r["year"]), n) for r in rows for n in range(1, int(r["last"]) + 1)]
 
     def find_idempotency_record(self, *, scope: str, key: str) -> IdempotencyRecord | None:
         """What the first request with `key` recorded, if one did."""
-        with self._cursor() as c:
-            c.execute(
-                f"SELECT fingerprint, status, result, started_at FROM {self._idempotency} "
-                f"WHERE scope = %s AND key = %s",
-                (scope, key),
-            )
-            row = c.fetchone()
-        if row is None:
+        rows = select_rows(
+            self._datastore,
+            f"SELECT fingerprint, status, result, started_at FROM {self._idempotency} "
+            f"WHERE scope = %s AND key = %s",
+            (scope, key),
+        )
+        if not rows:
             return None
+        row = rows[0]
         return IdempotencyRecord(
             row["fingerprint"],
             row["status"],
