@@ -41,7 +41,12 @@ class DuplicateRequestError(LedgerError):
 
     Not a `ConcurrencyError`: retrying the save (as registration does for a reference
     collision) cannot succeed; the caller answers with what the first request recorded.
+    `key` is the (scope, key) taken, when the store named it.
     """
+
+    def __init__(self, message: str, key: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class PolicyError(LedgerError):

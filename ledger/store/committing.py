@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 import psycopg
 from eventsourcing.persistence import StoredEvent
 
+from ledger.errors import DuplicateRequestError
 from ledger.store.group_commit import GroupCommit, Refused
 from ledger.store.idempotency import Completion
 from ledger.store.side_tables import NumberClaim, NumberTakenError, refusal, side_records
@@ -41,6 +42,14 @@ def _save_keys(save: _Save) -> set[Hashable]:
     keys.update((c.scope, c.key) for c in save.completions)
     keys.update(save.claims)
     return keys
+
+
+def _carries(save: _Save, error: NumberTakenError | DuplicateRequestError) -> bool:
+    """Whether `save` holds the number or the key a refusal names (a key it only answers for
+    again, `first` false, was never refused)."""
+    if isinstance(error, NumberTakenError):
+        return error.claim in save.claims
+    return any(c.first and (c.scope, c.key) == error.key for c in save.completions)
 
 
 class GroupCommitting:
@@ -135,9 +144,9 @@ class GroupCommitting:
     def _commit_saves(self, saves: Sequence[_Save]) -> list[Sequence[int] | Refused | None]:
         """Several saves in one transaction; each one's notification ids.
 
-        A reference number another registration took first refuses only the save that claimed
-        it: the batch is tried again without it (each such loss is a case stored meanwhile),
-        rather than every member being committed on its own.
+        A reference number another registration took first, or an Idempotency-Key another
+        request recorded first, refuses only the save that carries it: the batch is tried again
+        without it, rather than every member being committed on its own.
         """
         refused: dict[int, Refused] = {}
         while True:
@@ -151,8 +160,8 @@ class GroupCommitting:
                     [claim for n in kept for claim in saves[n].claims],
                     [entry for n in kept for entry in saves[n].audit],
                 )
-            except NumberTakenError as error:
-                losers = [n for n in kept if error.claim in saves[n].claims]
+            except (NumberTakenError, DuplicateRequestError) as error:
+                losers = [n for n in kept if _carries(saves[n], error)]
                 if not losers:
                     raise
                 refused.update((n, Refused(error)) for n in losers)

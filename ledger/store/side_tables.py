@@ -9,6 +9,7 @@ save, or a process killed before the commit, takes no number, so the references 
 contiguous and a gap can only mean something was removed.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -63,13 +64,23 @@ def refusal(sqlstate: str | None, detail: str) -> Exception | None:
     """The error a save refused by the side records' function raises; None for another."""
     if sqlstate == TAKEN_KEY_STATE:
         return DuplicateRequestError(
-            "another request with this Idempotency-Key was stored first; nothing was stored"
+            "another request with this Idempotency-Key was stored first; nothing was stored",
+            key=_taken_key(detail),
         )
     if sqlstate == TAKEN_NUMBER_STATE:
         kind, year, number = detail.rsplit(" ", 2)
         claim = NumberClaim(kind, int(year), int(number))
         return NumberTakenError(f"{kind}-{year} number {number} is no longer the next one", claim)
     return None
+
+
+def _taken_key(detail: str) -> tuple[str, str] | None:
+    """The (scope, key) a refusal names; None from a function of an older version (no detail)."""
+    try:
+        scope, key = json.loads(detail)
+    except ValueError:
+        return None
+    return str(scope), str(key)
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,8 @@ class SideTables:
             "started_at) VALUES (r.scope, r.key, r.fingerprint, r.status, r.result, r.at) "
             "ON CONFLICT (scope, key) DO NOTHING; "
             "IF NOT FOUND THEN RAISE EXCEPTION 'the idempotency key is taken' "
-            f"USING ERRCODE = '{TAKEN_KEY_STATE}'; END IF; END LOOP; "
+            f"USING ERRCODE = '{TAKEN_KEY_STATE}', "
+            "DETAIL = json_build_array(r.scope, r.key)::text; END IF; END LOOP; "
             "FOR r IN SELECT * FROM jsonb_to_recordset(coalesce(claims, '[]')) AS x("
             "kind text, year integer, number bigint) "
             'ORDER BY kind COLLATE "C", year, number LOOP '

@@ -102,7 +102,7 @@ def test_concurrent_requests_with_one_key_store_the_events_of_one(
     assert record is not None and record.result == f"complaint:{stored[0]}:1"
 
 
-def test_batched_saves_each_record_their_own_key_and_a_duplicate_fails_alone(
+def test_batched_saves_each_record_their_own_key_and_a_duplicate_refuses_only_its_save(
     ledger: LedgerApplication,
 ) -> None:
     _register(_request(ledger, "k2"))  # k2 is taken: the third save of the batch is refused
@@ -112,8 +112,11 @@ def test_batched_saves_each_record_their_own_key_and_a_duplicate_fails_alone(
         for n, c in enumerate(complaints)
     ]
     members = [_stored(ledger, c) for c in complaints]
-    outcomes = _save_all(_held_group(ledger, behind=3), members, completions)
+    group = _held_group(ledger, behind=3)
+    outcomes = _save_all(group, members, completions)
     assert isinstance(outcomes[2], DuplicateRequestError)
+    assert outcomes[2].key == ("agent-7", "k2")
+    assert group.transactions == 2  # the lead alone, then the rest together without the loser
     assert [bool(_versions(ledger, c.id)) for c in complaints] == [True, True, False, True]
     answers = [_record(ledger, f"k{n}") for n in range(4)]
     assert all(a is not None and a.status == 201 for a in answers)
