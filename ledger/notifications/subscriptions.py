@@ -125,7 +125,12 @@ class Subscriptions:
 
     def _rows(self, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         with reading_cursor(self._datastore) as c:
-            c.execute(f"SELECT * FROM {self.table} {where}", params)
+            # Columns named, not `*` (privacy/db/single_reads.py says why).
+            c.execute(
+                "SELECT subscription_id, url, kinds, departments, key_id, sealed_secret, "
+                f"created_at, created_by FROM {self.table} {where}",
+                params,
+            )
             return [dict(row) for row in c.fetchall()]
 
 

@@ -19,10 +19,11 @@ of once per write. It is the one mechanism both use (`ledger.store.recorders` fo
   the writer's normal path, so triggers, the notification channel and hash chains see the rows
   exactly as without group commit.
 - Conflicts stay with their owner: two members with a key in common (say, the same stream
-  version) never share a batch, and if a batch is refused (a version already stored, an
-  Idempotency-Key taken), every member is committed again on its own, so the one at fault gets
-  its error and its neighbours succeed. A writer that can tell which member was at fault
-  returns `Refused(error)` as that member's result instead, and the batch commits without it.
+  version) never share a batch, and if a batch is refused (a version already stored), every
+  member is committed again on its own, so the one at fault gets its error and its neighbours
+  succeed. A writer that can tell which member was at fault (an Idempotency-Key or a reference
+  number taken) returns `Refused(error)` as that member's result instead, and the batch commits
+  without it.
 - Connection-level failures (`OperationalError`, `InterfaceError`) are not a member's fault and
   are reported to every member of the batch, after the writer's own retries.
 """
@@ -179,7 +180,8 @@ class GroupCommit(Generic[Item, Result]):
     def _run_alone(self, member: _Member[Item, Result]) -> None:
         try:
             result = self._commit([member.item])[0]
-            self.transactions += 1
+            if not isinstance(result, Refused):  # a refused member alone committed nothing
+                self.transactions += 1
         except Exception as error:
             member.error = error
             member.done = True

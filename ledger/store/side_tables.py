@@ -77,10 +77,12 @@ def refusal(sqlstate: str | None, detail: str) -> Exception | None:
 def _taken_key(detail: str) -> tuple[str, str] | None:
     """The (scope, key) a refusal names; None from a function of an older version (no detail)."""
     try:
-        scope, key = json.loads(detail)
+        named = json.loads(detail)
     except ValueError:
         return None
-    return str(scope), str(key)
+    if isinstance(named, list) and len(named) == 2 and all(isinstance(n, str) for n in named):
+        return named[0], named[1]
+    return None
 
 
 @dataclass(frozen=True)

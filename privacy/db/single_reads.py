@@ -4,8 +4,12 @@ On PostgreSQL one statement in autocommit reads one snapshot, so `BEGIN` and `RO
 round trips for nothing, and the `ROLLBACK` costs more than its own trip: after one, psycopg
 drops every statement the pooled connection had prepared (`DEALLOCATE ALL`), and the next
 statement on that connection (the bearer token's, the operation log's append) must be prepared
-again. Every read of the ledger's side tables and views goes through here; what must see several
-statements in one snapshot opens a transaction of its own (`connection.transaction()`).
+again. Every read of the ledger's side tables and views goes through here; what must agree is
+one statement (each statement of a READ COMMITTED transaction reads its own snapshot anyway).
+
+Statements run here stay prepared on their connection (psycopg prepares one after its fifth run),
+so they name their columns: a prepared `SELECT *` fails once a later version adds a column to
+its table ("cached plan must not change result type") until the connection is replaced.
 """
 
 from collections.abc import Iterator

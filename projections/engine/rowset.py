@@ -19,7 +19,7 @@ class RowSet:
         self._rows: dict[str, dict[tuple[Any, ...], Row]] = {t.name: {} for t in tables}
         self._changed: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
         self._deleted: dict[str, set[tuple[Any, ...]]] = {t.name: set() for t in tables}
-        # A row's key, read by one C call (a rebuild reads one or two per event).
+        # A row's key, read without a generator per call (a rebuild reads one or two an event).
         self._keys = {t.name: _key_reader(t.key) for t in tables}
 
     def _key(self, table: str, row: Row) -> tuple[Any, ...]:
@@ -88,7 +88,7 @@ class RowSet:
 
 
 def _key_reader(columns: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
-    """A function of a row returning the tuple of its `columns`' values."""
+    """A function of a row returning the tuple of its `columns`' values (a key has one or more)."""
     if len(columns) == 1:
         [column] = columns
         return lambda row: (row[column],)

@@ -75,6 +75,16 @@ def test_a_save_whose_key_another_request_recorded_stores_nothing(
     assert record is not None and record.result == f"complaint:{first.id}:1"
 
 
+def test_a_refused_duplicate_names_the_key_it_lost_to_whatever_its_characters(
+    ledger: LedgerApplication,
+) -> None:
+    key = 'k "2" \\ é 鍵'
+    _register(_request(ledger, key))
+    with pytest.raises(DuplicateRequestError) as refused:
+        _register(_request(ledger, key))
+    assert refused.value.key == ("agent-7", key)
+
+
 def test_concurrent_requests_with_one_key_store_the_events_of_one(
     ledger: LedgerApplication,
 ) -> None:

@@ -1,6 +1,8 @@
 """A save the side records' function refuses comes back as the error its caller expects, naming
 what was taken, so that a group commit can drop only the save that carries it."""
 
+import pytest
+
 from ledger.errors import DuplicateRequestError
 from ledger.store.side_tables import (
     TAKEN_KEY_STATE,
@@ -17,8 +19,9 @@ def test_a_taken_key_names_its_scope_and_key() -> None:
     assert error.key == ("agent 7", "key with spaces")
 
 
-def test_a_taken_key_refused_by_an_older_function_names_none() -> None:
-    error = refusal(TAKEN_KEY_STATE, "")
+@pytest.mark.parametrize("detail", ["", "3", '"ab"', '["only one"]', "[1, 2]"])
+def test_a_taken_key_whose_detail_names_no_key_names_none(detail: str) -> None:
+    error = refusal(TAKEN_KEY_STATE, detail)  # "": a function of an older version
     assert isinstance(error, DuplicateRequestError)
     assert error.key is None
 

@@ -40,9 +40,15 @@ def test_a_field_the_event_does_not_have_is_an_attribute_error() -> None:
         _ = event.priority
 
 
-def test_a_number_past_64_bits_is_read_as_the_mapper_wrote_it() -> None:
-    event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}, "count": 2**70})
-    assert event.count == 2**70
+@pytest.mark.parametrize("number", [2**70 + 1, -(2**63) - 1, 10**19])
+def test_a_number_past_64_bits_is_read_exactly_as_the_mapper_wrote_it(number: int) -> None:
+    event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}, "count": number})
+    assert type(event.count) is int and event.count == number
+
+
+def test_a_nan_the_standard_encoder_wrote_is_read_back() -> None:
+    event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}, "ratio": float("nan")})
+    assert event.ratio != event.ratio
 
 
 def test_personal_values_and_lists_come_back_as_stored() -> None:
