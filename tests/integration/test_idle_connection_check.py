@@ -2,31 +2,16 @@
 never handed out: its server's goodbye makes it readable, and only then is it pinged."""
 
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 
 from ledger.application.service import LedgerApplication
-from ledger.clock import ManualClock
 from ledger.store.idle_check import check_idle_connection
-from ledger.store.settings import settings_for_url
 from ledger.values import Actor
-from privacy.keys.master_key import MasterKeyring
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def one_connection_ledger(
-    postgres_schema_url: str, clock: ManualClock, keyring: MasterKeyring
-) -> Iterator[LedgerApplication]:
-    """A ledger whose pool holds exactly one connection, so the test knows which one it gets."""
-    url = f"{postgres_schema_url}&pool_size=1&max_overflow=0"
-    app = LedgerApplication(settings_for_url(url), keyring=keyring, clock=clock)
-    yield app
-    app.close()
 
 
 def _backend_pid(ledger: LedgerApplication) -> int:

@@ -2,30 +2,14 @@
 has prepared: psycopg forgets them all at a ROLLBACK, and every request would prepare its token
 lookup and operation-log append again (privacy/db/single_reads.py)."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from ledger.access.tokens import TokenStore
 from ledger.application.service import LedgerApplication
 from ledger.audit.operation_log import OperationLog
-from ledger.clock import ManualClock
-from ledger.store.settings import settings_for_url
-from privacy.keys.master_key import MasterKeyring
 from projections.engine.read_side import ReadSide
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def one_connection_ledger(
-    postgres_schema_url: str, clock: ManualClock, keyring: MasterKeyring
-) -> Iterator[LedgerApplication]:
-    """A ledger whose pool holds exactly one connection: every read below runs on it."""
-    url = f"{postgres_schema_url}&pool_size=1&max_overflow=0"
-    app = LedgerApplication(settings_for_url(url), keyring=keyring, clock=clock)
-    yield app
-    app.close()
 
 
 def _prepared(ledger: LedgerApplication) -> set[str]:
