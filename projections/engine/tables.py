@@ -59,6 +59,17 @@ class Table:
             f"PRIMARY KEY ({', '.join(self.key)}))"
         )
 
+    def load_index_statements(self, physical: str, generation: int) -> list[str]:
+        """The index batches load rows by, where the primary key does not lead with the partition
+        column: made with the table, also by a rebuild (which leaves the others to the end),
+        since without it every batch reads the whole table (quadratic in a rebuild)."""
+        if self.key[0] == self.partition:
+            return []
+        return [
+            f'CREATE INDEX IF NOT EXISTS "{self.name}_g{generation}_by_{self.partition}" '
+            f"ON {physical} ({self.partition})"
+        ]
+
     def index_statements(self, physical: str, generation: int) -> list[str]:
         return [
             f'CREATE INDEX IF NOT EXISTS "{self.name}_g{generation}_by_{"_".join(columns)}" '

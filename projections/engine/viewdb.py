@@ -97,7 +97,8 @@ class ViewDatabase(ViewRows):
     ) -> None:
         """Create a generation's tables and its tracking record at position 0 (idempotent).
 
-        Without `indexes`, only the primary keys (which the batches load rows by): a rebuild
+        Without `indexes`, only what the batches load rows by (the primary keys, or an index on
+        the partition column where a key does not lead with it): a rebuild
         fills the tables first and builds the other indexes once, with `create_indexes`.
         """
         with self.transaction() as c:
@@ -144,6 +145,7 @@ class ViewDatabase(ViewRows):
                     for column, kind in table.columns
                     if column not in existing[name]
                 ]
+            statements += table.load_index_statements(name, generation)
             if indexes:
                 statements += table.index_statements(name, generation)
         if statements:

@@ -46,6 +46,23 @@ def test_a_number_past_64_bits_is_read_exactly_as_the_mapper_wrote_it(number: in
     assert type(event.count) is int and event.count == number
 
 
+def test_a_number_past_64_bits_inside_a_list_or_an_object_is_read_exactly() -> None:
+    event = _event(
+        {
+            "timestamp": {"_type_": "datetime_iso", "_data_": AT},
+            "counts": [1, 2**64],
+            "facts": {"total": -(2**63) - 1},
+        }
+    )
+    assert event.counts == [1, 2**64] and type(event.counts[1]) is int
+    assert type(event.facts["total"]) is int and event.facts["total"] == -(2**63) - 1
+
+
+def test_a_large_float_stays_a_float() -> None:
+    event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}, "ratio": 1e30})
+    assert type(event.ratio) is float and event.ratio == 1e30
+
+
 def test_a_nan_the_standard_encoder_wrote_is_read_back() -> None:
     event = _event({"timestamp": {"_type_": "datetime_iso", "_data_": AT}, "ratio": float("nan")})
     assert event.ratio != event.ratio
