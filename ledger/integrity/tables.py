@@ -143,20 +143,18 @@ class IntegrityTables(PostgresTrackingRecorder, CreatedInPlace, EventTableReads,
 
     def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         """The stored hashes of these complete subtrees (missing ones are left out)."""
-        wanted = sorted(set(keys))
-        found: dict[tuple[int, int], bytes] = {}
-        step = MAX_PARAMETERS // 2
-        for start in range(0, len(wanted), step):
-            chunk = wanted[start : start + step]
-            pairs = ", ".join("(%s, %s)" for _ in chunk)
-            params = [value for key in chunk for value in key]
-            for level, idx, digest in self._read(
-                f"SELECT level, idx, hash FROM {self.nodes_table} "
-                f"WHERE (level, idx) IN (VALUES {pairs})",
-                params,
-            ):
-                found[(int(level), int(idx))] = bytes(digest)
-        return found
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        levels, indexes = zip(*wanted, strict=True)
+        # The keys as two arrays: one statement text whatever their number, so it stays
+        # prepared (planning a list of values each time cost as much as running it).
+        rows = self._read(
+            "SELECT n.level, n.idx, n.hash FROM unnest(%s::integer[], %s::bigint[]) "
+            f"AS w(level, idx) JOIN {self.nodes_table} n ON n.level = w.level AND n.idx = w.idx",
+            [list(levels), list(indexes)],
+        )
+        return {(int(level), int(idx)): bytes(digest) for level, idx, digest in rows}
 
     def append(
         self,
