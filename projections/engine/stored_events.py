@@ -109,6 +109,7 @@ class ProjectedEvent:
             # orjson read an integer past 64 bits as a float: the standard decoder, which wrote
             # the JSON, reads it exactly (a float that is truly one costs only the decode).
             fields = self._fields = _json.decode(self._state.decode("utf-8"))
+            self._state = b""  # exact now: a float that is truly one is not decoded again
             value = fields[name]
         return _convert(value)
 
