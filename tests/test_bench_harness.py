@@ -1,5 +1,7 @@
 """`make bench` at its tiny scale: every row runs end to end and reports in the agreed shape."""
 
+import contextlib
+import io
 import json
 
 import pytest
@@ -15,25 +17,28 @@ FIELDS = {"name", "value", "unit", "baseline", "ratio", "target", "pass"}
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str, str]:  # type: ignore[type-arg]
     require_postgres()
     directory = tmp_path_factory.mktemp("bench")
     docs = directory / "benchmarks.md"
     docs.write_text(f"# Benchmarks\n\nProse kept.\n\n{BEGIN}\nold\n{END}\n")
-    status = main(
-        ["--scale", "tiny", "--json", str(directory / "latest.json"), "--docs", str(docs)]
-    )
-    return status, json.loads((directory / "latest.json").read_text()), docs.read_text()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(
+            ["--scale", "tiny", "--json", str(directory / "latest.json"), "--docs", str(docs)]
+        )
+    output = printed.getvalue()
+    return status, json.loads((directory / "latest.json").read_text()), docs.read_text(), output
 
 
 @pytest.mark.postgres
-def test_the_tiny_bench_finishes_without_an_error(report: tuple[int, dict, str]) -> None:  # type: ignore[type-arg]
+def test_the_tiny_bench_finishes_without_an_error(report: tuple[int, dict, str, str]) -> None:  # type: ignore[type-arg]
     assert report[0] == 0
 
 
 @pytest.mark.postgres
 def test_every_measured_figure_has_a_value_and_a_same_run_baseline_or_says_it_reports(
-    report: tuple[int, dict, str],  # type: ignore[type-arg]
+    report: tuple[int, dict, str, str],  # type: ignore[type-arg]
 ) -> None:
     measured = [f for f in report[1]["figures"] if not f["note"].startswith("not measured")]
     assert measured
@@ -49,8 +54,19 @@ def test_every_measured_figure_has_a_value_and_a_same_run_baseline_or_says_it_re
 
 
 @pytest.mark.postgres
+def test_each_measured_figure_is_printed_once_before_the_table(
+    report: tuple[int, dict, str, str],  # type: ignore[type-arg]
+) -> None:
+    # A long run (the 10 M ledger) must leave what it measured on screen if it is stopped early.
+    progress = report[3].split("\n\n", 1)[0]
+    for figure in report[1]["figures"]:
+        if not figure["note"].startswith("not measured"):
+            assert progress.count(f"\n  {figure['name']}: ") == 1, figure["name"]
+
+
+@pytest.mark.postgres
 def test_only_the_rows_still_to_come_are_listed_as_not_measured_with_their_issue(
-    report: tuple[int, dict, str],  # type: ignore[type-arg]
+    report: tuple[int, dict, str, str],  # type: ignore[type-arg]
 ) -> None:
     notes = {f["name"]: f["note"] for f in report[1]["figures"]}
     unmeasured = {name for name, note in notes.items() if note.startswith("not measured")}
@@ -61,7 +77,7 @@ def test_only_the_rows_still_to_come_are_listed_as_not_measured_with_their_issue
 
 @pytest.mark.postgres
 def test_the_docs_block_is_replaced_and_the_prose_around_it_kept(
-    report: tuple[int, dict, str],  # type: ignore[type-arg]
+    report: tuple[int, dict, str, str],  # type: ignore[type-arg]
 ) -> None:
     docs = report[2]
     assert "Prose kept." in docs

@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 ]
             for figure in measured:
-                print(f"  {figure.name}: {_summary(figure)}", flush=True)
+                if not any(figure is shown for shown in context.shown):
+                    context.show(figure)
             print(f"  ({row.__module__} took {time.monotonic() - row_started:.0f} s)", flush=True)
             figures.extend(measured)
     figures.extend(not_measured(name, issue, target) for name, issue, target in PLACEHOLDERS)
@@ -81,17 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         write_docs(docs, scale, info, figures, command)
         print(f"updated {docs}")
     return 1 if errors else 0
-
-
-def _summary(figure: Figure) -> str:
-    if figure.value is None:
-        return figure.note
-    ratio = (
-        ""
-        if figure.ratio is None
-        else f", ratio {figure.ratio:.2f} ({figure.ratio_min:.2f}-{figure.ratio_max:.2f})"
-    )
-    return f"{figure.value:.4g} {figure.unit}{ratio}"
 
 
 if __name__ == "__main__":

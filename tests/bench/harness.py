@@ -145,6 +145,18 @@ def timed(work: Callable[[], object]) -> float:
 # -- output ------------------------------------------------------------------------------------
 
 
+def summary(figure: Figure) -> str:
+    """One line for a figure as it is measured: its value, and its ratio with the spread."""
+    if figure.value is None:
+        return figure.note
+    ratio = (
+        ""
+        if figure.ratio is None
+        else f", ratio {figure.ratio:.2f} ({figure.ratio_min:.2f}-{figure.ratio_max:.2f})"
+    )
+    return f"{figure.value:.4g} {figure.unit}{ratio}"
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return "-"

@@ -82,14 +82,19 @@ def measure(ctx: BenchContext) -> list[Figure]:
             integrity.checkpoint()
             generated += time.perf_counter() - started
             figures.extend(
-                _verify_figures(app, env, rounds, first_rss, scale.events, scale.first_events)
+                ctx.show(figure)
+                for figure in _verify_figures(
+                    app, env, rounds, first_rss, scale.events, scale.first_events
+                )
             )
-            figures.append(disk_figure(app, scale.events))
-            figures.append(_proof_figure(integrity, rounds, scale.events))
+            figures.append(ctx.show(disk_figure(app, scale.events)))
+            figures.append(ctx.show(_proof_figure(integrity, rounds, scale.events)))
             side = ReadSide(app)
-            figures.append(_catch_up_figure(app, side, rounds))
-            figures.append(_outbox_figure(app, side, rounds))
-            figures.append(_query_figure(side, scale.query_clients, scale.seconds, rounds))
+            figures.append(ctx.show(_catch_up_figure(app, side, rounds)))
+            figures.append(ctx.show(_outbox_figure(app, side, rounds)))
+            figures.append(
+                ctx.show(_query_figure(side, scale.query_clients, scale.seconds, rounds))
+            )
             figures.append(
                 Figure(
                     name="large-ledger generator incl. tree and checkpoints (batched, recorder)",
