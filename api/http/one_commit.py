@@ -53,6 +53,9 @@ def commit_answer(
     try:
         written = state.ledger.commit_held([LogEntry(operation(response), accesses)])
     except Exception as error:
+        # The record the answer would have shown was not stored: a retry with the same
+        # idempotency key must replay this problem, not present that record.
+        state.presented = state.etag = state.last_modified = None
         failed = current_app.make_response(current_app.handle_user_exception(error))
         return conditional.finish(failed), False  # its tags and caching rules, as any answer's
     return response, written

@@ -88,6 +88,20 @@ def test_a_command_refused_at_its_commit_stores_nothing_and_its_row_records_the_
     assert ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["version"] == before
 
 
+def test_a_retry_of_a_command_refused_at_its_commit_replays_the_refusal(
+    client: FlaskClient,
+) -> None:
+    complaint = workable(client)
+    erase(client, complaint["customer"]["subject_id"])
+    headers = {**AGENT, "Idempotency-Key": "refused-at-commit"}
+    path = f"/v1/complaints/{complaint['id']}/notes"
+    first = client.post(path, json={"note": "after erasure"}, headers=headers)
+    again = client.post(path, json={"note": "after erasure"}, headers=headers)
+    assert first.status_code == again.status_code == 409
+    assert again.content_type == first.content_type == "application/problem+json"
+    assert again.get_json() == first.get_json()
+
+
 def test_a_command_answered_with_an_error_stores_nothing(client: FlaskClient) -> None:
     complaint = workable(client)
     before = ok(client.get(f"/v1/complaints/{complaint['id']}", headers=AGENT))["version"]
