@@ -6,14 +6,19 @@ field), a mapping one `key=value` per line. The schema then loads the body exact
 an API request's JSON, and its messages name the fields that were refused.
 """
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
+# A whole number as a form sends it: ASCII digits, at most a sign. Anything else (`--1`, `²`,
+# thousands of digits) goes to the schema as text, which names the field it refuses.
+_WHOLE = re.compile(r"-?[0-9]{1,19}")
+
 
 def _value(field: fields.Field[Any], text: str) -> Any:
-    if isinstance(field, fields.Integer) and text.lstrip("-").isdigit():
+    if isinstance(field, fields.Integer) and _WHOLE.fullmatch(text):
         return int(text)
     if isinstance(field, fields.Boolean):
         return text in ("on", "true", "1")

@@ -49,6 +49,14 @@ def test_a_bad_filter_value_is_named_not_a_crash(app: Flask) -> None:
     assert "status" in answer.get_data(as_text=True)
 
 
+def test_a_number_that_is_not_ascii_digits_is_named_not_a_crash(app: Flask) -> None:
+    client, _ = signed_in(app, AGENT)
+    for limit in ("--1", "\u00b2", "9" * 5000):
+        answer = client.get(f"/console/lists/cases?limit={limit}")
+        assert answer.status_code == 422, limit[:8]
+        assert "limit" in answer.get_data(as_text=True)
+
+
 def test_the_csv_holds_the_page_shown_and_no_personal_data(app: Flask) -> None:
     client, csrf = signed_in(app, AGENT)
     references = {register(client, csrf).rsplit("/", 1)[1] for _ in range(2)}
