@@ -18,6 +18,7 @@ from ledger.integrity.tables import IntegrityTables
 HEIGHT: Final = 8
 WIDTH: Final = 1 << HEIGHT
 MAX_LEVEL: Final = 63
+MAX_INDEX: Final = (1 << 63) // WIDTH - 1  # positions are 64-bit signed integers in the store
 _ELEMENT = re.compile(r"x\d{3}")
 _LAST = re.compile(r"\d{3}")
 _PARTIAL = re.compile(r"[1-9]\d{0,2}")
@@ -51,9 +52,13 @@ def parse_tile_name(path: str) -> TileName:
         elements = [*elements[:-2], elements[-2][:-2]]
     if not _LAST.fullmatch(elements[-1]) or not all(map(_ELEMENT.fullmatch, elements[:-1])):
         raise NotFoundError(f"not a tile: {path!r} (an index is written like x001/x234/067)")
+    if len(elements) > 6:  # seven elements write at least 1000^6, past MAX_INDEX
+        raise NotFoundError(f"not a tile: {path!r} (no tree holds that many entries)")
     index = 0
     for element in elements:
         index = index * 1000 + int(element.removeprefix("x"))
+    if index > MAX_INDEX:
+        raise NotFoundError(f"not a tile: {path!r} (no tree holds that many entries)")
     name = TileName(index, width)
     if name.path() != path:  # leading zero elements: one name per tile
         raise NotFoundError(f"not a tile: {path!r} (write it as {name.path()!r})")

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.errors import NotFoundError
-from ledger.integrity.tiles import TileName, parse_tile_name
+from ledger.integrity.tiles import MAX_INDEX, TileName, parse_tile_name
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,21 @@ def test_every_tile_name_round_trips_through_its_path(index: int, width: int) ->
 def test_a_path_not_written_as_the_specification_writes_it_names_no_tile(path: str) -> None:
     with pytest.raises(NotFoundError):
         parse_tile_name(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "x036/x028/x797/x018/x963/968",  # the first index whose tile starts past 2^63 - 1
+        "x100/x000/x000/x000/x000/000",
+        "x001/x000/x000/x000/x000/x000/000",
+        "/".join(["x999"] * 40 + ["999"]),
+    ],
+)
+def test_a_tile_past_the_largest_tree_the_store_can_hold_names_no_tile(path: str) -> None:
+    with pytest.raises(NotFoundError, match="no tree holds that many"):
+        parse_tile_name(path)
+
+
+def test_the_last_tile_the_store_can_hold_has_a_name() -> None:
+    assert parse_tile_name("x036/x028/x797/x018/x963/967") == TileName(MAX_INDEX)
