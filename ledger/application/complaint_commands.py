@@ -65,11 +65,14 @@ class ComplaintCommands(CaseCommands):
         unindexed: list[tuple[str, str | None]] = [
             ("phone", customer_phone),
             ("email", customer_email),
+            ("name", customer_name),
         ]
         if subject_id is None and index is not None:
-            # A returning customer: their earlier records and this one are one person's, so one
-            # erasure reaches them all.
-            subject_id, found_unindexed = index.lookup(phone=customer_phone, email=customer_email)
+            # A returning customer (a contact and the name match): their earlier records and
+            # this one are one person's, so one erasure reaches them all.
+            subject_id, found_unindexed = index.lookup(
+                name=customer_name, phone=customer_phone, email=customer_email
+            )
             unindexed = list(found_unindexed)
         subject = subject_id or uuid4()
         new_subject = subject_id is None

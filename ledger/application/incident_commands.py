@@ -92,7 +92,11 @@ class IncidentCommands(IncidentReviewCommands):
             for customer, details in zip(customers, affected_customers, strict=True):
                 index.add(
                     customer.subject_id,
-                    (("phone", details.get("phone")), ("email", details.get("email"))),
+                    (
+                        ("phone", details.get("phone")),
+                        ("email", details.get("email")),
+                        ("name", details["name"]),
+                    ),
                 )
         return incident
 
@@ -235,7 +239,9 @@ def _customer(details: Mapping[str, Any], index: BlindIndex | None) -> Customer:
         raise DomainError("an affected customer needs a name", field="affected_customers")
     subject = details.get("subject_id")
     if subject is None and index is not None:  # a customer the ledger already knows
-        subject = index.match(phone=details.get("phone"), email=details.get("email"))
+        subject = index.match(
+            name=details["name"], phone=details.get("phone"), email=details.get("email")
+        )
     subject = subject or uuid4()
     return Customer(
         subject_id=subject,

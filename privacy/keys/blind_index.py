@@ -8,6 +8,11 @@ key a digest says nothing: no dictionary of phone numbers can be run against the
 lookup computes the digest under every master key in the ring, so a rotation does not hide the
 people indexed before it. Erasing a person deletes their rows, and a lookup only ever returns
 people whose data key still exists.
+
+A person's name is indexed beside their contacts, and a new record joins an existing person
+only when a contact and the name both match: a phone shared by a household, or mistyped,
+otherwise made two people one (one's access export held the other's data, one's erasure
+destroyed the other's records). The privacy officers' lookup is by contact alone.
 """
 
 import hashlib
@@ -25,7 +30,8 @@ from eventsourcing.postgres import PostgresDatastore
 from privacy.db.single_reads import reading_cursor, select_rows
 from privacy.keys.master_key import MasterKeyring
 
-KINDS: Final = ("phone", "email")
+KINDS: Final = ("phone", "email")  # what a privacy officer looks a person up by
+_CONTACTS: Final = KINDS  # in the order a new record's contacts are matched
 _INFO: Final = b"complaint-ledger blind index v1"
 _MIN_PHONE_DIGITS: Final = 5
 
@@ -33,6 +39,8 @@ _MIN_PHONE_DIGITS: Final = 5
 def normalise(kind: str, value: str) -> str | None:
     """The form two spellings of one contact share; None when it cannot be indexed."""
     text = unicodedata.normalize("NFKC", value).strip()
+    if kind == "name":
+        return " ".join(text.casefold().split()) or None
     if kind == "email":
         text = text.lower()
         local, at, domain = text.rpartition("@")
@@ -108,49 +116,61 @@ class BlindIndex:
             found = [UUID(row["subject_id"]) for row in c.fetchall()]
         return list(dict.fromkeys(found))
 
-    def match(self, *, phone: str | None, email: str | None) -> UUID | None:
-        """The one person a new record's contact details name: by phone first, then e-mail."""
-        return self.lookup(phone=phone, email=email)[0]
+    def match(self, *, name: str, phone: str | None, email: str | None) -> UUID | None:
+        """The one person a new record's name and contacts name (see `lookup`)."""
+        return self.lookup(name=name, phone=phone, email=email)[0]
 
     def lookup(
-        self, *, phone: str | None, email: str | None
+        self, *, name: str, phone: str | None, email: str | None
     ) -> tuple[UUID | None, list[tuple[str, str]]]:
-        """`match`, in one statement for both contacts, and the contacts `add` still has to
-        index for the person found (all of them when none is): a returning customer's record
+        """The person a new record names: the one indexed longest with its phone, else its
+        e-mail, who is also indexed with its name; and the values `add` still has to index for
+        them (all of them when none is found), in one statement: a returning customer's record
         writes no index row that is already there."""
-        wanted = [
-            (kind, value, normal)
-            for kind, value in (("phone", phone), ("email", email))
-            if value is not None and (normal := normalise(kind, value)) is not None
-        ]
-        if not wanted:
-            return None, []
-        clauses, params = [], []
-        for kind, _, normal in wanted:
+        contacts = self._wanted((("phone", phone), ("email", email)))
+        named = self._wanted((("name", name),))
+        if not contacts or not named:
+            return None, []  # nothing to find them by, nor to index
+        name_digests = [self._digest(k, "name", named[0][2]) for k in self._derived.values()]
+        clauses: list[str] = []
+        params: list[object] = [name_digests]
+        for kind, _, normal in contacts:
             clauses.append("(i.kind = %s AND i.digest = ANY(%s))")
             params.extend([kind, [self._digest(k, kind, normal) for k in self._derived.values()]])
         rows = select_rows(
             self._datastore,
-            f"SELECT i.kind, i.digest, i.subject_id FROM {self.name} i JOIN {self._keys_table} k "
-            "ON k.subject_id = i.subject_id AND k.wrapped IS NOT NULL "
+            f"SELECT i.kind, i.digest, i.subject_id, n.digest AS name_digest FROM {self.name} i "
+            f"JOIN {self.name} n ON n.kind = 'name' AND n.subject_id = i.subject_id "
+            "AND n.digest = ANY(%s) "
+            f"JOIN {self._keys_table} k ON k.subject_id = i.subject_id AND k.wrapped IS NOT NULL "
             f"WHERE {' OR '.join(clauses)} ORDER BY i.created_at, i.subject_id",
             tuple(params),
         )
-        found = None
-        for kind, _, _ in wanted:  # phone first, then e-mail; the oldest entry of a kind
-            found = next((r["subject_id"] for r in rows if r["kind"] == kind), None)
-            if found is not None:
-                break
+        wanted = [*contacts, *named]
+        found = next(
+            (r["subject_id"] for kind in _CONTACTS for r in rows if r["kind"] == kind), None
+        )
         if found is None:
             return None, [(kind, value) for kind, value, _ in wanted]
         key_id, _ = self._keyring.current()
-        indexed = {(r["kind"], r["digest"]) for r in rows if r["subject_id"] == found}
+        theirs = [r for r in rows if r["subject_id"] == found]
+        indexed = {(r["kind"], r["digest"]) for r in theirs}
+        indexed |= {("name", r["name_digest"]) for r in theirs}
         missing = [
             (kind, value)
             for kind, value, normal in wanted
             if (kind, self._digest(self._derived[key_id], kind, normal)) not in indexed
         ]
         return UUID(found), missing
+
+    @staticmethod
+    def _wanted(values: Iterable[tuple[str, str | None]]) -> list[tuple[str, str, str]]:
+        """(kind, value, normalised) of the values that can be indexed."""
+        return [
+            (kind, value, normal)
+            for kind, value in values
+            if value is not None and (normal := normalise(kind, value)) is not None
+        ]
 
     def forget(self, subject_ids: Iterable[UUID]) -> None:
         """Delete every index row of these people (their erasure)."""

@@ -64,6 +64,7 @@ def lookup(client: FlaskClient, **contact: str) -> list[dict[str, Any]]:
         ("phone", "138 1234 5678", "+86 138-1234-5678"),
         ("phone", "0086 13812345678", "13812345678"),
         ("email", " Li@Example.COM ", "li@example.com"),
+        ("name", "  li   SI ", "Li Si"),
     ],
 )
 def test_two_spellings_of_one_contact_normalise_alike(kind: str, a: str, b: str) -> None:
@@ -74,6 +75,34 @@ def test_a_returning_customer_is_registered_as_the_same_person(client: FlaskClie
     first = register(client, phone=PHONE)
     again = register(client, phone="+86 138 1234 5678")
     assert again["customer"]["subject_id"] == first["customer"]["subject_id"]
+
+
+def test_a_returning_customer_is_found_with_their_name_spelled_alike(
+    client: FlaskClient,
+) -> None:
+    first = register(client, phone=PHONE)
+    again = register(client, phone=PHONE, name="  li   SI ")
+    assert again["customer"]["subject_id"] == first["customer"]["subject_id"]
+
+
+def test_a_phone_shared_by_someone_of_another_name_registers_a_new_person(
+    client: FlaskClient,
+) -> None:
+    first = register(client, phone=PHONE)
+    other = register(client, phone=PHONE, name="Wang Wu")
+    assert other["customer"]["subject_id"] != first["customer"]["subject_id"]
+    found = {s["subject_id"] for s in lookup(client, phone=PHONE)}
+    assert found == {first["customer"]["subject_id"], other["customer"]["subject_id"]}
+    later = register(client, phone=PHONE, name="Wang Wu")
+    assert later["customer"]["subject_id"] == other["customer"]["subject_id"]
+
+
+def test_an_affected_customer_of_another_name_is_not_the_complaint_s_person(
+    client: FlaskClient,
+) -> None:
+    complaint = register(client, email="li@example.com")
+    incident = affected(client, name="Zhao Liu", email="li@example.com")
+    assert incident["affected_customers"][0]["subject_id"] != complaint["customer"]["subject_id"]
 
 
 def test_a_returning_customer_s_new_e_mail_finds_them_later(client: FlaskClient) -> None:
