@@ -89,15 +89,21 @@ class IncidentClockProjection(BatchProjection):
         share = (due - row["started_at"]) * self.policy.warn_at_fraction
         row["warn_at"] = row["started_at"] + share
 
-    def _running(self, rows: RowSet, iid: str, prefix: str = "") -> list[Row]:
+    def _running(self, rows: RowSet, iid: str, clocks: str = "") -> list[Row]:
+        """The running clocks named `clocks`: a name, or a family when it ends in ":" (every
+        `status_update:<n>`), or all of them when empty. A name is matched whole: `action:A1`
+        is not `action:A10`."""
+        family = clocks == "" or clocks.endswith(":")
         return [
             r
             for r in rows.where(_T, incident_id=iid)
-            if r["met_at"] is None and r["stopped_at"] is None and r["clock"].startswith(prefix)
+            if r["met_at"] is None
+            and r["stopped_at"] is None
+            and (r["clock"].startswith(clocks) if family else r["clock"] == clocks)
         ]
 
-    def _end(self, rows: RowSet, iid: str, prefix: str, at: datetime, how: str = "met_at") -> int:
-        ended = self._running(rows, iid, prefix)
+    def _end(self, rows: RowSet, iid: str, clocks: str, at: datetime, how: str = "met_at") -> int:
+        ended = self._running(rows, iid, clocks)
         for row in ended:
             row[how] = at
             rows.touch(_T, row)
