@@ -216,4 +216,8 @@ class IncidentReview(IncidentState):
                 "waived",
                 field="action_items",
             )
+        if self.open_escalations:  # as for a complaint: someone was asked to act and has not
+            raise DomainError(
+                "cannot close: an escalation on it is still open", field="open_escalations"
+            )
         self.trigger_event(type(self).Closed, actor=actor, timestamp=at)

@@ -473,6 +473,20 @@ def test_an_incident_with_a_done_but_unverified_item_cannot_close() -> None:
         incident.close(actor=MANAGER, at=at(710))
 
 
+def test_an_incident_with_an_open_escalation_cannot_close() -> None:
+    incident = incident_in(REVIEWED)
+    escalation = UUID(int=7)
+    incident.record_escalation(
+        escalation_id=escalation, level="supervisor", actor=MANAGER, at=at(700)
+    )
+    with pytest.raises(DomainError) as refused:
+        incident.close(actor=MANAGER, at=at(710))
+    assert refused.value.field == "open_escalations"
+    incident.record_escalation_resolved(escalation_id=escalation, actor=MANAGER, at=at(720))
+    incident.close(actor=MANAGER, at=at(730))
+    assert incident.status == CLOSED
+
+
 def test_an_incident_closes_when_every_item_is_verified_or_waived() -> None:
     incident = incident_in(REVIEWED)
     verified, waived = add_item(incident), add_item(incident)
