@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from api.console.blueprint import bp, page
@@ -103,7 +104,10 @@ def erase(subject: str) -> Response | tuple[str, int]:
         return person_page(subject_id, confirm=args["legal_basis"])
     if request.form.get("confirm") != "yes":
         return person_page(
-            subject_id, 422, confirm=args["legal_basis"], errors={"confirm": "Confirm the erasure."}
+            subject_id,
+            422,
+            confirm=args["legal_basis"],
+            errors={"confirm": gettext("Confirm the erasure")},
         )
     try:
         ledger().erase_subject(subject_id, legal_basis=args["legal_basis"], actor=current_actor())

@@ -56,6 +56,16 @@ def test_erasure_asks_for_confirmation_before_it_erases(app: Flask) -> None:
     assert "GDPR Art. 17 request 9" in client.get("/console/").get_data(as_text=True)
 
 
+def test_the_unconfirmed_erasure_is_explained_in_the_chosen_language(app: Flask) -> None:
+    agent, agent_csrf = signed_in(app, AGENT)
+    person = f"/console/subjects/{subject_of(app, register(agent, agent_csrf))}"
+    client, csrf = signed_in(app, PRIVACY)
+    client.post("/console/preferences", data={"csrf": csrf, "language": "zh_Hans"})
+    unconfirmed = client.post(f"{person}/erasure", data={"csrf": csrf, "legal_basis": "请求"})
+    assert unconfirmed.status_code == 422
+    assert "confirm: 确认删除</p>" in unconfirmed.get_data(as_text=True)
+
+
 def test_an_erasure_without_a_legal_basis_names_the_field(app: Flask) -> None:
     agent, agent_csrf = signed_in(app, AGENT)
     person = f"/console/subjects/{subject_of(app, register(agent, agent_csrf))}"
