@@ -1,5 +1,7 @@
 """Registering a complaint and its case page: clocks, timeline, actions, scope and masking."""
 
+import re
+
 from flask import Flask
 
 from tests.console.conftest import AGENT, COURIER_DESK, EXECUTIVE, TECHNICIAN, register, signed_in
@@ -33,6 +35,18 @@ def test_an_action_refused_by_the_ledger_shows_its_reason(app: Flask) -> None:
     answer = client.post(f"{case}/close", data={"csrf": csrf})
     assert answer.status_code == 409
     assert "The ledger refused:" in answer.get_data(as_text=True)
+
+
+def test_a_refused_escalation_keeps_the_level_chosen(app: Flask) -> None:
+    client, csrf = signed_in(app, AGENT)
+    case = register(client, csrf)
+    answer = client.post(
+        f"{case}/escalate", data={"csrf": csrf, "level": "manager", "reason": "Angry"}
+    )
+    assert answer.status_code == 409  # skipping the supervisor needs a reason
+    page = answer.get_data(as_text=True)
+    chosen = re.findall(r"<option selected>([a-z]+)</option>", page)
+    assert chosen == ["manager"], chosen  # resubmitting must not escalate to the first level
 
 
 def test_an_action_the_ledger_accepts_appears_in_the_timeline(app: Flask) -> None:

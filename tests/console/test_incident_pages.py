@@ -83,6 +83,18 @@ def test_a_form_missing_a_field_names_it(app: Flask) -> None:
     assert "departments" in answer.get_data(as_text=True)
 
 
+def test_a_refused_assessment_keeps_the_level_and_departments_chosen(app: Flask) -> None:
+    client, csrf = signed_in(app, MANAGER)
+    incident = report(client, csrf)
+    answer = client.post(
+        f"{incident}/assess", data={"csrf": csrf, "level": "III", "departments": ["logistics"]}
+    )
+    assert answer.status_code == 422  # no impact given
+    page = answer.get_data(as_text=True)
+    assert '<option value="III" selected>' in page
+    assert 'value="logistics" checked>' in page
+
+
 def test_the_ledger_refusing_an_action_shows_its_reason(app: Flask) -> None:
     client, csrf = signed_in(app, MANAGER)
     incident = report(client, csrf)
