@@ -15,6 +15,7 @@ from ledger.integrity.signing_key import load_signing_key
 from ledger.integrity.tables import integrity_tables_for
 from projections.retention.archive_seal import archive_check
 from projections.retention.archive_tables import archive_tables_for
+from projections.retention.destruction_check import destruction_check
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ def build_integrity(
     # The archive's rows are sealed by events in the tree: verify compares them.
     archive = archive_tables_for(recorder.datastore)  # type: ignore[attr-defined]
     integrity.checks.append(archive_check(ledger, tables, archive))
+    # ...and its destruction rows by the confirmations in the ledger (a row alone proves nothing).
+    integrity.checks.append(destruction_check(ledger, tables, archive))
     # The checkpoints recorded as events, the token rows, the data keys (ledger/integrity/beside).
     check_beside(integrity, ledger)
     return integrity

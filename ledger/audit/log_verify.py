@@ -5,12 +5,13 @@ rows deleted; a head a checkpoint signed must still be there with the same hash 
 a signed head past the end). Each purge in the purge table must match the chained purge row the
 log recorded for it (ledger/audit/log_purge.py), whose last removed row must hash to the anchor
 and be older than the cut-off, and whose cut-off must lie at least the floor before the purge;
-a purge that removed rows a checkpoint signed must itself be under a later signed head.
+a purge that removed rows a checkpoint signed must itself be under a later signed head, and no
+purge may be dated after the checkpoint that first signed it (the floor is counted from it).
 """
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from ledger.audit.log_purge import PURGE_OPERATION
@@ -21,6 +22,9 @@ from ledger.audit.records import AuditBreak, Verification
 if TYPE_CHECKING:
     from ledger.audit.operation_log import Head, OperationLog
 
+# How far a purge's time may run ahead of the signing time of the checkpoint that first covers
+# it: the run and the checkpoint signer may read different clocks.
+CLOCK_SKEW: Final = timedelta(minutes=5)
 LOG_TABLE: Final = "ledger_operation_log"
 PURGE_TABLE: Final = "ledger_log_purges"
 ALTERED, MISSING, INSERTED, REORDERED, TRUNCATED, FORGED = (
@@ -33,7 +37,9 @@ ALTERED, MISSING, INSERTED, REORDERED, TRUNCATED, FORGED = (
 )
 
 
-def verify(log: "OperationLog", heads: list["Head"]) -> Verification:
+def verify(
+    log: "OperationLog", heads: list["Head"], signed_at: Mapping[int, datetime]
+) -> Verification:
     breaks: list[AuditBreak] = []
 
     def found(kind: str, row: int, detail: str, table: str = LOG_TABLE) -> None:
@@ -93,6 +99,13 @@ def verify(log: "OperationLog", heads: list["Head"]) -> Verification:
                 f"the purge of rows {purge.after + 1}..{purge.up_to} (row {seq}): {problem}",
                 PURGE_TABLE,
             )
+        if problem := _dated_after_signing(purge, seq, signed_at):
+            found(
+                FORGED,
+                purge.up_to,
+                f"the purge of rows {purge.after + 1}..{purge.up_to} (row {seq}): {problem}",
+                PURGE_TABLE,
+            )
         signed_past = [count for count in pinned if 0 < count <= purge.up_to]
         if signed_past and not any(count >= seq for count in pinned):
             found(
@@ -103,6 +116,23 @@ def verify(log: "OperationLog", heads: list["Head"]) -> Verification:
                 PURGE_TABLE,
             )
     return Verification(count=previous_seq, head=previous_hash, breaks=breaks, purged=floor)
+
+
+def _dated_after_signing(purge: Purge, seq: int, signed_at: Mapping[int, datetime]) -> str:
+    """Why the purge's time cannot be true: the floor is measured from it, so a purge dated
+    ahead opens young rows; the first checkpoint whose head covers the purge row was signed
+    after the purge happened, so the purge cannot be dated later (beyond clock skew)."""
+    covering = [moment for count, moment in signed_at.items() if count >= seq]
+    if not covering:
+        return ""  # not signed yet: the check on the signed heads reports what it must
+    first = min(covering)
+    try:
+        late = datetime.fromisoformat(purge.at) > first + CLOCK_SKEW
+    except (TypeError, ValueError):  # not ISO 8601 (reported by `_purge_problems`), or naive
+        late = True
+    if late:
+        return f"it is dated {purge.at}, after the checkpoint that first signed it ({first})"
+    return ""
 
 
 def _purge_problems(

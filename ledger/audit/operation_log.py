@@ -224,10 +224,16 @@ class OperationLog:
                 return
             after = int(found[-1]["seq"])
 
-    def verify(self, *, expected: Head | Sequence[Head] | None = None) -> Verification:
+    def verify(
+        self,
+        *,
+        expected: Head | Sequence[Head] | None = None,
+        signed_at: Mapping[int, datetime] | None = None,
+    ) -> Verification:
         """Recompute the chain from the latest anchor; check the purges and, with `expected`
-        (heads signed into checkpoints), the heads (ledger/audit/log_verify.py)."""
+        (heads signed into checkpoints), the heads (ledger/audit/log_verify.py); `signed_at`,
+        the earliest time each head count was signed, bounds each purge's time."""
         from ledger.audit.log_verify import verify
 
         heads = [] if expected is None else [expected] if isinstance(expected, Head) else expected
-        return verify(self, list(heads))
+        return verify(self, list(heads), signed_at or {})

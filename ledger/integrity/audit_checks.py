@@ -5,6 +5,7 @@ its head (`operation-log COUNT:HASH`) beside the tree's root, so a row deleted, 
 reordered, a tail cut, or a purge forged is caught against those heads and named by its row.
 """
 
+from datetime import datetime
 from typing import Final
 
 from ledger.audit.operation_log import Head, OperationLog
@@ -25,8 +26,22 @@ def signed_heads(checkpoints: list[Checkpoint]) -> list[Head]:
     return heads
 
 
+def signing_times(checkpoints: list[Checkpoint]) -> dict[int, datetime]:
+    """The earliest time each audit-log head count was signed, by count."""
+    times: dict[int, datetime] = {}
+    for checkpoint in checkpoints:
+        count, _, digest = checkpoint.heads.get(HEAD, "").partition(":")
+        try:
+            moment = datetime.fromisoformat(checkpoint.signed_at)
+        except ValueError:
+            continue  # its signature check reports a checkpoint that does not parse
+        if count.isdigit() and digest:
+            times[int(count)] = min(moment, times.get(int(count), moment))
+    return times
+
+
 def check_audit_log(report: Report, log: OperationLog, checkpoints: list[Checkpoint]) -> None:
-    result = log.verify(expected=signed_heads(checkpoints))
+    result = log.verify(expected=signed_heads(checkpoints), signed_at=signing_times(checkpoints))
     report.audit_rows = result.count - result.purged
     report.breaks.extend(
         Break(found.kind, found.detail, table=found.table, row=found.row) for found in result.breaks

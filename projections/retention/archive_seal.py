@@ -2,15 +2,16 @@
 
 An archive row lives in a table beside the events, which an insider can edit (recomputing the
 row's own hash). So each row written by a retention run is also recorded as an event, on a
-stream of its own (`ArchiveSeal`, id derived from the case id) carrying the record's SHA-256:
-the event is chained and in the Merkle tree like any other, and `ledger verify` (the check
-below, which the wiring passes to it) and `ledger archive export` compare every row with its
-seal. A row edited, deleted, slipped in or swapped is named by its case id.
+stream of its own (`ArchiveSeal`, id derived from the case id) carrying the record's SHA-256,
+the run that wrote it and the archival time the row holds: the event is chained and in the
+Merkle tree like any other, and `ledger verify` (the check below, which the wiring passes to
+it) and `ledger archive export` compare every row with its seal. A row edited (its record, its
+run or its archival time), deleted, slipped in or swapped is named by its case id.
 """
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -32,22 +33,34 @@ TABLE: Final = "ledger_archives"
 
 
 class ArchiveSeal(Aggregate):
-    """The archive record of one case, sealed: its case, its SHA-256, the run that wrote it."""
+    """The archive record of one case, sealed: its case, its SHA-256, the run that wrote it and
+    when."""
 
     @staticmethod
-    def create_id(case_id: str, record_sha256: str, run_id: str) -> UUID:
+    def create_id(case_id: str) -> UUID:
         return seal_id(case_id)
 
     class Sealed(Aggregate.Created):
+        # Version 2 carries the row's archival time as the row spells it (served, counted by
+        # month and exported): None in earlier seals, which bound it by their own time only.
+        class_version = 2
         case_id: str
         record_sha256: str
         run_id: str
+        archived_at: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["archived_at"] = None
 
     @event(Sealed)
-    def __init__(self, case_id: str, record_sha256: str, run_id: str) -> None:
+    def __init__(
+        self, case_id: str, record_sha256: str, run_id: str, archived_at: str | None
+    ) -> None:
         self.case_id = case_id
         self.record_sha256 = record_sha256
         self.run_id = run_id
+        self.archived_at = archived_at
 
 
 SEALED: Final = get_topic(ArchiveSeal.Sealed)
@@ -57,14 +70,25 @@ def seal_id(case_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"complaint-ledger:archive:{case_id}")
 
 
-def seals(ledger: LedgerApplication, tables: IntegrityTables) -> dict[str, str]:
-    """Every sealed case id and the record hash its seal carries, as the ledger stores them."""
-    found: dict[str, str] = {}
+class Seal(NamedTuple):
+    """What the ledger sealed of one archive row, and when it sealed it."""
+
+    record_sha256: str
+    run_id: str
+    archived_at: str | None  # None in seals written before they carried it
+    sealed_at: datetime
+
+
+def seals(ledger: LedgerApplication, tables: IntegrityTables) -> dict[str, Seal]:
+    """Every sealed case id and what its seal carries, as the ledger stores them."""
+    found: dict[str, Seal] = {}
     for _, sid, version, topic, state, _ in tables.events_with_topic(SEALED):
         sealed: Any = ledger.mapper.to_domain_event(
             StoredEvent(UUID(bytes=bytes(sid)), version, topic, bytes(state))
         )
-        found[str(sealed.case_id)] = str(sealed.record_sha256)
+        found[str(sealed.case_id)] = Seal(
+            str(sealed.record_sha256), str(sealed.run_id), sealed.archived_at, sealed.timestamp
+        )
     return found
 
 
@@ -78,7 +102,7 @@ def seal(
         return
     sealed = {UUID(bytes=bytes(r[1])) for r in tables.events_of_streams(list(ids))}
     new = [
-        ArchiveSeal(row.case_id, row.sha256, row.run_id)
+        ArchiveSeal(row.case_id, row.sha256, row.run_id, row.archived_at)
         for stream, row in ids.items()
         if stream not in sealed
     ]
@@ -86,7 +110,7 @@ def seal(
         ledger.save(*new)
 
 
-def problems(rows: Iterable[ArchiveRow], sealed: dict[str, str]) -> list[Break]:
+def problems(rows: Iterable[ArchiveRow], sealed: dict[str, Seal]) -> list[Break]:
     """Every archive row that differs from its seal, has none, or is gone."""
     breaks: list[Break] = []
     seen = set()
@@ -102,7 +126,12 @@ def problems(rows: Iterable[ArchiveRow], sealed: dict[str, str]) -> list[Break]:
                     row=row.case_id,
                 )
             )
-        elif record_sha256(row.record) != expected or row.sha256 != expected or moved(row):
+        elif (
+            record_sha256(row.record) != expected.record_sha256
+            or row.sha256 != expected.record_sha256
+            or moved(row)
+            or restamped(row, expected)
+        ):
             breaks.append(
                 Break(
                     ALTERED,
@@ -133,6 +162,20 @@ def moved(row: ArchiveRow) -> bool:
     except (TypeError, ValueError):
         same_time = False
     return not same_time or (record.get("case_id"), record.get("kind")) != (row.case_id, row.kind)
+
+
+def restamped(row: ArchiveRow, seal: Seal) -> bool:
+    """Whether the row's run or archival time (served, counted and exported, outside the
+    record's hash) differs from its seal's; a seal without the time bounds it: a row is written
+    before its seal."""
+    if row.run_id != seal.run_id:
+        return True
+    if seal.archived_at is not None:
+        return row.archived_at != seal.archived_at
+    try:
+        return datetime.fromisoformat(row.archived_at) > seal.sealed_at
+    except (TypeError, ValueError):
+        return True
 
 
 def archive_check(

@@ -42,11 +42,13 @@ class ArchiveRow:
 
 
 class StoredDigest(NamedTuple):
-    """An archive row's case, the SHA-256 it stores for its record, and the run that wrote it."""
+    """An archive row's case, the SHA-256 it stores for its record, the run that wrote it and
+    when."""
 
     case_id: str
     sha256: str
     run_id: str
+    archived_at: str
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,14 @@ class ArchiveTables:
         to, in one query, without reading the records."""
         with reading_cursor(self._datastore) as c:
             c.execute(
-                f"SELECT case_id, sha256, run_id FROM {self._archives} WHERE case_id = ANY(%s)",
+                f"SELECT case_id, sha256, run_id, archived_at FROM {self._archives} "
+                "WHERE case_id = ANY(%s)",
                 (case_ids,),
             )
-            return [StoredDigest(r["case_id"], r["sha256"], r["run_id"]) for r in c.fetchall()]
+            return [
+                StoredDigest(r["case_id"], r["sha256"], r["run_id"], r["archived_at"])
+                for r in c.fetchall()
+            ]
 
     def archives(
         self,

@@ -97,9 +97,10 @@ class KeyDestruction:
             for subject_id, _, person, _ in batch
         ]
         before = self.integrity.checkpoint()
-        self.ledger.keys.erase_many(
-            [s.subject_id for s in subjects if s.retention_run is None], at=report.at
-        )
+        # Every person of the batch, confirmed or not: one whose destruction is already
+        # confirmed is here only because their key row is alive again (restored), and a
+        # destroyed key stays as it is.
+        self.ledger.keys.erase_many([s.subject_id for s in subjects], at=report.at)
         after = self.integrity.checkpoint(force=True)
         report.checkpoints += [before.number, after.number]
         confirmed: list[DataSubject] = []

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from ledger.cases.complaint import Complaint
 from ledger.incidents.incident import Incident
+from privacy.keys.key_table import KeyTable
 from projections.engine.batch import BatchProjection, catch_up
 from projections.engine.rows import utc
 from projections.engine.rowset import RowSet
@@ -109,6 +110,7 @@ class RetentionIndex:
         self.generation = self.db.ensure(self.projection.name, self.projection.tables)
         self._archives = archives
         self._destructions = destructions
+        self._keys = KeyTable(app.recorder.datastore).name
 
     def catch_up(self) -> int:
         """Apply what the log holds beyond the index's position (little, if the worker runs);
@@ -187,15 +189,21 @@ class RetentionIndex:
         return int(row["not_due"]), int(row["archived"])
 
     def undestroyed_subjects(self, *, after: str, limit: int) -> list[str]:
-        """People with an archived case and no destruction yet, by id after `after`."""
+        """People with an archived case whose key is still alive or whose destruction is not
+        recorded yet, by id after `after`."""
         with self.db.reading() as c:
             # EXISTS, not a join: the planner reads the index by person in order and stops at
             # the page's end instead of hashing every archive row for every page.
+            # A destruction row alone never spares a person: anyone may INSERT one (the table
+            # refuses only UPDATE and DELETE), so a live key row, the authority, brings them
+            # back; `ledger verify` names the row no confirmation backs.
             c.execute(
                 f"SELECT s.subject_id FROM {self._subjects} s WHERE s.subject_id > %s "
                 f"AND EXISTS (SELECT 1 FROM {self._archives} a WHERE a.case_id = s.case_id) "
-                f"AND NOT EXISTS (SELECT 1 FROM {self._destructions} d "
+                f"AND (NOT EXISTS (SELECT 1 FROM {self._destructions} d "
                 "WHERE d.subject_id = s.subject_id) "
+                f"OR EXISTS (SELECT 1 FROM {self._keys} k WHERE k.subject_id = s.subject_id "
+                "AND k.wrapped IS NOT NULL)) "
                 f"ORDER BY s.subject_id LIMIT %s",
                 (after, limit),
             )

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.service import Integrity
@@ -61,6 +63,29 @@ def test_an_archive_row_edited_with_its_hash_recomputed_is_caught_by_verify(
             record_sha256(record),
             case_id,
         )
+    found = [(b.kind, b.table, b.row) for b in integrity.verify().breaks]
+    assert found == [("altered", "ledger_archives", case_id)]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("archived_at", "2026-01-01T00:00:00+00:00"), ("run_id", "another-run")],
+)
+def test_an_archive_rows_archival_time_or_run_edited_is_caught_by_verify(
+    ledger: LedgerApplication,
+    clock: ManualClock,
+    retention: RetentionRun,
+    archive: ArchiveTables,
+    integrity: Integrity,
+    database_url: str,
+    column: str,
+    value: str,
+) -> None:
+    case_id = _archived(ledger, clock, retention)
+    integrity.checks.append(archive_check(ledger, integrity.tables, archive))
+    assert integrity.verify().intact
+    with _WithoutTriggers(database_url) as run:
+        run(f"UPDATE ledger_archives SET {column} = %s WHERE case_id = %s", value, case_id)
     found = [(b.kind, b.table, b.row) for b in integrity.verify().breaks]
     assert found == [("altered", "ledger_archives", case_id)]
 

@@ -198,3 +198,28 @@ def test_the_database_accepts_a_purge_row_whose_cutoff_is_at_the_floor(
     oplog: OperationLog, database_url: str
 ) -> None:
     _insert_purge(database_url, "2025-11-30T00:00:00+00:00", "2026-06-01T00:00:00+00:00")
+
+
+def test_a_purge_dated_after_the_checkpoint_that_first_signed_it_is_reported(
+    clock: ManualClock, oplog: OperationLog, integrity: Integrity
+) -> None:
+    sign_operation_log(integrity, oplog)
+    _operations(oplog, clock, 3, "young")
+    integrity.checkpoint()
+    # Dated 184 days ahead, the purge meets the floor on paper and opens rows a day old.
+    at = clock.now() + timedelta(days=184)
+    oplog.purge(cutoff=clock.now() + timedelta(days=1), policy="forged", run_id="r", at=at)
+    integrity.checkpoint()
+    found = [(b.kind, b.table, b.row) for b in integrity.verify().breaks]
+    assert found == [("forged purge", "ledger_log_purges", 2)]
+
+
+def test_the_retention_runs_purge_verifies_against_the_checkpoint_that_signs_it(
+    clock: ManualClock, run: RetentionRun, integrity: Integrity
+) -> None:
+    _operations(run.oplog, clock, 3, "old")  # type: ignore[arg-type]
+    clock.advance(SEVEN_MONTHS)
+    _operations(run.oplog, clock, 1, "recent")  # type: ignore[arg-type]
+    assert run.run().purged
+    report = integrity.verify()
+    assert report.intact, [b.describe() for b in report.breaks]
