@@ -1,0 +1,75 @@
+"""The SLA clocks and the case row show what the complaint's own stream says: a clock the view
+shows running is one whose breach the ledger would record, and a deadline the view shows is the
+ledger's."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from uuid import UUID
+
+import pytest
+
+from ledger.application.service import LedgerApplication
+from ledger.clock import ManualClock
+from ledger.policy.calendar import BusinessCalendar
+from ledger.policy.service_policy import Policy
+from ledger.store.settings import settings_for_url
+from privacy.keys.master_key import MasterKeyring
+from projections.cases.queries import get_case
+from projections.cases.sla_clocks import clocks_of
+from projections.engine.read_side import ReadSide
+from projections.engine.tables import Row
+from tests.projections.conftest import AGENT, new_complaint
+
+OFFICE = BusinessCalendar(timezone="UTC", opens=time(9), closes=time(18))
+
+
+def _app(
+    database_url: str, clock: ManualClock, keyring: MasterKeyring, policy: Policy
+) -> Iterator[LedgerApplication]:
+    app = LedgerApplication(
+        settings_for_url(database_url), keyring=keyring, clock=clock, policy=policy
+    )
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def office_ledger(
+    database_url: str, clock: ManualClock, keyring: MasterKeyring
+) -> Iterator[LedgerApplication]:
+    """A ledger whose deadlines count working hours only (09:00-18:00 UTC, Monday to Friday)."""
+    yield from _app(database_url, clock, keyring, Policy(calendar=OFFICE))
+
+
+@pytest.fixture
+def unpaused_ledger(
+    database_url: str, clock: ManualClock, keyring: MasterKeyring
+) -> Iterator[LedgerApplication]:
+    """A ledger whose policy keeps the clocks running while the customer is waited on."""
+    yield from _app(database_url, clock, keyring, Policy(pause_while_awaiting_customer=False))
+
+
+def _clocks(side: ReadSide, complaint_id: UUID) -> dict[str, Row]:
+    side.catch_up()
+    rows = clocks_of(side.db, side.generation("sla"), [str(complaint_id)])[str(complaint_id)]
+    return {r["clock"]: r for r in rows}
+
+
+def _case(side: ReadSide, complaint_id: UUID) -> Row:
+    side.catch_up()
+    row = get_case(side.db, side.generation("case_status"), str(complaint_id))
+    assert row is not None
+    return row
+
+
+def test_the_survey_deadline_counts_working_hours_on_the_ledger_and_on_its_clock(
+    office_ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    cid = new_complaint(office_ledger)
+    clock.advance(timedelta(hours=8))  # Monday 17:00: one working hour left today
+    complaint = office_ledger.resolve_complaint(cid, resolution="fixed", actor=AGENT)
+    # 24 working hours: 1 on Monday, 9 on Tuesday, 9 on Wednesday, 5 on Thursday.
+    thursday_14 = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
+    assert complaint.feedback_due == thursday_14
+    side = ReadSide(office_ledger)
+    assert _clocks(side, cid)["confirmation:1"]["due_at"] == thursday_14
