@@ -180,9 +180,15 @@ class SlaProjection(ComplaintProjection):
         elif event.kind == "Complaint.FeedbackRecorded":
             self._set(rows, cid, f"confirmation:{self._cycle(rows, cid)}", met_at=at)
         elif event.kind == "Complaint.Reopened":
+            cycle = self._cycle(rows, cid)
+            # A reopening before the survey ends the round's confirmation: the ledger no longer
+            # owes it (its `_clock_met`), so it must not run on here to a breach.
+            confirmation = rows.get(table, cid, f"confirmation:{cycle}")
+            if confirmation is not None and confirmation["met_at"] is None:
+                self._set(rows, cid, f"confirmation:{cycle}", stopped_at=at)
             due = getattr(event, "resolution_due", None)  # absent before reopenings had one
             if due is not None:
-                clock = f"resolution:{self._cycle(rows, cid) + 1}"
+                clock = f"resolution:{cycle + 1}"
                 rows.put(table, self._scheduled(cid, clock, at, due))
         elif event.kind == "Complaint.ReplyPromised":
             promised = sum(

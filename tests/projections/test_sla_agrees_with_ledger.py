@@ -15,7 +15,7 @@ from ledger.policy.service_policy import Policy
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring
 from projections.cases.queries import get_case
-from projections.cases.sla_clocks import clocks_of
+from projections.cases.sla_clocks import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
 from tests.projections.conftest import AGENT, new_complaint
@@ -73,3 +73,16 @@ def test_the_survey_deadline_counts_working_hours_on_the_ledger_and_on_its_clock
     assert complaint.feedback_due == thursday_14
     side = ReadSide(office_ledger)
     assert _clocks(side, cid)["confirmation:1"]["due_at"] == thursday_14
+
+
+def test_a_manual_reopening_before_the_survey_stops_the_rounds_confirmation_clock(
+    ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock
+) -> None:
+    cid = new_complaint(ledger)
+    ledger.resolve_complaint(cid, resolution="fixed", actor=AGENT)
+    clock.advance(timedelta(hours=1))
+    ledger.reopen_complaint(cid, reason="the router broke again", actor=AGENT)
+    clock.advance(timedelta(hours=30))  # past the survey's 24 h
+    confirmation = _clocks(read_side, cid)["confirmation:1"]
+    assert clock_view(confirmation, clock.now()).state == "stopped"
+    assert not ledger.get_complaint(cid).check_breach("confirmation:1")
