@@ -101,7 +101,8 @@ def _open_dues(row: Row) -> list[datetime]:
         dues.append(row["first_response_due"])
     if row["written_replied_at"] is None and row["written_reply_due"] is not None:
         dues.append(row["written_reply_due"])
-    if row["first_resolved_at"] is None and row["resolution_due"] is not None:
+    # The current round's resolution: a reopening owes a new one (its deadline in the event).
+    if row["resolved_at"] is None and row["resolution_due"] is not None:
         dues.append(row["resolution_due"])
     if row["handoff_id"] is not None:
         due = row["handoff_complete_due"] if row["handoff_accepted"] else row["handoff_accept_due"]
@@ -199,11 +200,14 @@ class CaseStatusProjection(ComplaintProjection):
                 priority=event.priority,
                 customer_tier=event.customer_tier,
                 first_response_due=calendar.add(event.first_response_due, paused),
-                resolution_due=calendar.add(event.resolution_due, paused),
                 written_reply_due=calendar.add(event.written_reply_due, paused)
                 if event.written_reply_due
                 else None,
             )
+            # The classification's deadline counts from registration: it is the first round's.
+            # A later round keeps the one its reopening set, which its SLA clock runs to.
+            if row["cycle"] == 1:
+                row["resolution_due"] = calendar.add(event.resolution_due, paused)
             if row["status"] == "registered":
                 row["status"] = "classified"
         elif event.kind == "Complaint.Assigned":
@@ -225,6 +229,11 @@ class CaseStatusProjection(ComplaintProjection):
             row.update(status="reopened", resolved_at=None)
             row["cycle"] += 1
             row["reopen_count"] += 1
+            # The new round's deadline counts from the reopening, so earlier waits do not move
+            # it (later ones do, in `_resume`); older reopenings carried none and keep the last.
+            due = getattr(event, "resolution_due", None)
+            if due is not None:
+                row["resolution_due"] = due
         elif event.kind == "Complaint.Closed":
             row.update(status=CLOSED, closed_at=at)
         elif event.kind == "Complaint.Escalated":
@@ -284,7 +293,7 @@ class CaseStatusProjection(ComplaintProjection):
         for clock, met in (
             ("first_response", "first_responded_at"),
             ("written_reply", "written_replied_at"),
-            ("resolution", "first_resolved_at"),
+            ("resolution", "resolved_at"),
         ):
             due = row[f"{clock}_due"]
             if due is not None and row[met] is None:

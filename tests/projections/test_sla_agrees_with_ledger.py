@@ -18,6 +18,7 @@ from projections.cases.queries import get_case
 from projections.cases.sla_clocks import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
+from tests.conftest import START
 from tests.projections.conftest import AGENT, new_complaint
 
 OFFICE = BusinessCalendar(timezone="UTC", opens=time(9), closes=time(18))
@@ -86,3 +87,34 @@ def test_a_manual_reopening_before_the_survey_stops_the_rounds_confirmation_cloc
     confirmation = _clocks(read_side, cid)["confirmation:1"]
     assert clock_view(confirmation, clock.now()).state == "stopped"
     assert not ledger.get_complaint(cid).check_breach("confirmation:1")
+
+
+def test_a_reopened_case_shows_the_new_rounds_resolution_deadline(
+    ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock
+) -> None:
+    cid = new_complaint(ledger, priority="urgent")
+    ledger.respond_to_complaint(cid, message="on it", actor=AGENT)
+    clock.advance(timedelta(hours=2))
+    ledger.resolve_complaint(cid, resolution="fixed", actor=AGENT)
+    clock.advance(timedelta(hours=3))
+    complaint = ledger.reopen_complaint(cid, reason="the router broke again", actor=AGENT)
+    row = _case(read_side, cid)
+    assert complaint.resolution_due == START + timedelta(hours=5 + 24)
+    assert (row["resolution_due"], row["next_due"]) == (
+        complaint.resolution_due,
+        complaint.resolution_due,
+    )
+
+
+def test_a_reopened_rounds_resolution_deadline_moves_by_the_wait_on_the_customer(
+    ledger: LedgerApplication, read_side: ReadSide, clock: ManualClock
+) -> None:
+    cid = new_complaint(ledger, priority="urgent")
+    ledger.resolve_complaint(cid, resolution="fixed", actor=AGENT)
+    ledger.reopen_complaint(cid, reason="the router broke again", actor=AGENT)
+    ledger.await_customer(cid, reason="needs photos", actor=AGENT)
+    clock.advance(timedelta(hours=4))
+    ledger.record_customer_reply(cid, actor=AGENT)
+    moved = START + timedelta(hours=24 + 4)
+    assert _case(read_side, cid)["resolution_due"] == moved
+    assert _clocks(read_side, cid)["resolution:2"]["due_at"] == moved
