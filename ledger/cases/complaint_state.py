@@ -58,6 +58,8 @@ class ComplaintState(Case):
         open_handoff: dict[str, Any] | None
         closed_at: datetime | None
         awaiting_customer_since: datetime | None
+        # Whether the current wait pauses the clocks (the policy's choice when it began).
+        awaiting_customer_pauses: bool
         breaches: list[str]
         warnings: list[str]
         incident_id: UUID | None
@@ -79,7 +81,6 @@ class ComplaintState(Case):
         # but running on the SLA view, so the case would show a breach never recorded.
         if self.awaiting_customer_since is not None:
             raise DomainError(
-                f"cannot {action} while waiting on the customer: record the customer's reply "
-                "first",
+                f"cannot {action} while waiting on the customer: record the customer's reply first",
                 field="status",
             )

@@ -216,7 +216,9 @@ class SlaProjection(ComplaintProjection):
         elif event.kind == "Complaint.HandoffCompleted":
             self._set(rows, cid, f"handoff_complete:{event.handoff_id}", met_at=at)
         elif event.kind == "Complaint.AwaitingCustomer":
-            if self.policy.pause_while_awaiting_customer:
+            # The event says whether the wait pauses (so a rebuild under a changed policy
+            # agrees with the ledger); waits recorded before it said so all paused.
+            if getattr(event, "pauses_clocks", True):
                 for row in self._running(rows, cid):
                     if not row["clock"].startswith(KEEP_RUNNING) and row["paused_since"] is None:
                         row["paused_since"] = at

@@ -51,6 +51,7 @@ CASE_STATUS = Table(
         ("first_resolved_at", "time"),
         ("closed_at", "time"),
         ("awaiting_customer_since", "time"),
+        ("awaiting_customer_pauses", "bool"),
         ("paused_seconds", "float"),
         ("next_due", "time"),
         ("breaches", "text"),
@@ -268,6 +269,8 @@ class CaseStatusProjection(ComplaintProjection):
             )
         elif event.kind == "Complaint.AwaitingCustomer":
             row["awaiting_customer_since"] = at
+            # Waits recorded before the event said so all paused the clocks.
+            row["awaiting_customer_pauses"] = getattr(event, "pauses_clocks", True)
         elif event.kind == "Complaint.CustomerReplied":
             self._resume(row, at)
         elif event.kind == "Complaint.LinkedToIncident":
@@ -284,8 +287,10 @@ class CaseStatusProjection(ComplaintProjection):
     def _resume(self, row: Row, at: datetime) -> None:
         """The customer replied: unmet deadlines move by the time spent waiting."""
         since = row["awaiting_customer_since"]
+        pauses = row["awaiting_customer_pauses"] is not False  # NULL: a row from before the column
         row["awaiting_customer_since"] = None
-        if since is None or not self.policy.pause_while_awaiting_customer:
+        row["awaiting_customer_pauses"] = None
+        if since is None or not pauses:
             return
         calendar = self.policy.calendar
         waited = calendar.between(since, at)

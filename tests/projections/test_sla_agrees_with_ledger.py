@@ -2,7 +2,9 @@
 shows running is one whose breach the ledger would record, and a deadline the view shows is the
 ledger's."""
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
@@ -118,3 +120,49 @@ def test_a_reopened_rounds_resolution_deadline_moves_by_the_wait_on_the_customer
     moved = START + timedelta(hours=24 + 4)
     assert _case(read_side, cid)["resolution_due"] == moved
     assert _clocks(read_side, cid)["resolution:2"]["due_at"] == moved
+
+
+def test_with_pausing_off_a_clock_past_due_while_waiting_is_breached_on_both_sides(
+    unpaused_ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    cid = new_complaint(unpaused_ledger, priority="urgent")
+    unpaused_ledger.await_customer(cid, reason="needs photos", actor=AGENT)
+    clock.advance(timedelta(hours=3))  # the first response was due in 2 h
+    first = _clocks(ReadSide(unpaused_ledger), cid)["first_response"]
+    assert clock_view(first, clock.now()).state == "breached"
+    assert unpaused_ledger.get_complaint(cid).check_breach("first_response")
+
+
+def test_with_pausing_off_the_reply_leaves_the_case_deadlines_where_they_were(
+    unpaused_ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    cid = new_complaint(unpaused_ledger, priority="urgent")
+    unpaused_ledger.await_customer(cid, reason="needs photos", actor=AGENT)
+    clock.advance(timedelta(hours=1))
+    unpaused_ledger.record_customer_reply(cid, actor=AGENT)
+    row = _case(ReadSide(unpaused_ledger), cid)
+    assert row["first_response_due"] == START + timedelta(hours=2)
+
+
+def test_a_wait_paused_when_recorded_stays_paused_under_a_policy_changed_since(
+    ledger: LedgerApplication, unpaused_ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    cid = new_complaint(ledger, priority="urgent")
+    ledger.await_customer(cid, reason="needs photos", actor=AGENT)
+    clock.advance(timedelta(hours=3))
+    first = _clocks(ReadSide(unpaused_ledger), cid)["first_response"]
+    assert clock_view(first, clock.now()).state == "paused"
+    assert not ledger.get_complaint(cid).check_breach("first_response")
+
+
+def test_a_wait_recorded_before_waits_said_whether_they_pause_paused_the_clocks(
+    ledger: LedgerApplication,
+) -> None:
+    cid = new_complaint(ledger, priority="urgent")
+    waited = ledger.await_customer(cid, reason="needs photos", actor=AGENT)
+    stored = ledger.mapper.to_stored_event(list(ledger.events.get(cid))[-1])
+    state = json.loads(stored.state)
+    del state["pauses_clocks"], state["class_version"]  # as version 1 stored it
+    old = ledger.mapper.to_domain_event(replace(stored, state=json.dumps(state).encode()))
+    assert old.pauses_clocks is True  # type: ignore[attr-defined]
+    assert waited.awaiting_customer_pauses

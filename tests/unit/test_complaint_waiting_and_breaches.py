@@ -101,3 +101,9 @@ def test_a_complaint_resolved_while_waiting_takes_no_survey_until_the_customer_r
         resolved_while_waiting().record_feedback(
             satisfaction=1, comment=None, reopen_at_or_below=2, actor=AGENT, at=LATER
         )
+
+
+def test_a_wait_the_policy_does_not_pause_leaves_the_clocks_due() -> None:
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", pauses_clocks=False, actor=AGENT, at=LATER)
+    assert complaint.check_breach("first_response")
