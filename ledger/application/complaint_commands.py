@@ -199,7 +199,7 @@ class ComplaintCommands(CaseCommands):
         with self._saving(complaint):
             complaint.resolve(
                 resolution=Personal.of(complaint.customer.subject_id, resolution),
-                feedback_due=now + self.policy.feedback_due,
+                feedback_due=self.policy.calendar.add(now, self.policy.feedback_due),
                 actor=actor,
                 at=now,
             )

@@ -85,10 +85,15 @@ class ComplaintFollowUpCommands:
         return complaint
 
     def await_customer(self, complaint_id: UUID, *, reason: str, actor: Actor) -> Complaint:
-        """The complaint waits on the customer; its SLA clocks pause."""
+        """The complaint waits on the customer; its SLA clocks pause if the policy says so."""
         complaint = self.get_complaint(complaint_id)
         with self._saving(complaint):
-            complaint.await_customer(reason=reason, actor=actor, at=self._now())
+            complaint.await_customer(
+                reason=reason,
+                pauses_clocks=self.policy.pause_while_awaiting_customer,
+                actor=actor,
+                at=self._now(),
+            )
         return complaint
 
     def record_customer_reply(self, complaint_id: UUID, *, actor: Actor) -> Complaint:

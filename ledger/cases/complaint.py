@@ -137,6 +137,7 @@ class Complaint(ComplaintHandling, ComplaintClocks, ComplaintResolution, Complai
         self.open_escalations = {}
         self.closed_at = None
         self.awaiting_customer_since = None
+        self.awaiting_customer_pauses = False
         self.breaches = []
         self.warnings = []
         self.first_resolved_at = None

@@ -27,17 +27,27 @@ class ComplaintClocks(ComplaintState):
     """Waiting for the customer, promised replies, and the deadlines warned of and breached."""
 
     class AwaitingCustomer(Aggregate.Event):
+        # Version 2 records whether the wait pauses the clocks (the policy may say it does not);
+        # every earlier wait paused them.
+        class_version = 2
         reason: str
+        pauses_clocks: bool
         actor: Actor
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["pauses_clocks"] = True
 
         def apply(self, aggregate: Any) -> None:
             aggregate.awaiting_customer_since = self.timestamp
+            aggregate.awaiting_customer_pauses = self.pauses_clocks
 
     class CustomerReplied(Aggregate.Event):
         actor: Actor
 
         def apply(self, aggregate: Any) -> None:
             aggregate.awaiting_customer_since = None
+            aggregate.awaiting_customer_pauses = False
 
     class ReplyPromised(Aggregate.Event):
         due: datetime
@@ -52,8 +62,11 @@ class ComplaintClocks(ComplaintState):
     class DeadlineBreached(ClockEvent):
         kept_in = "breaches"
 
-    def await_customer(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """The next move is the customer's: the SLA clocks pause until they reply."""
+    def await_customer(
+        self, *, reason: str, pauses_clocks: bool = True, actor: Actor, at: datetime
+    ) -> None:
+        """The next move is the customer's: the SLA clocks pause until they reply, unless the
+        policy keeps them running (`pauses_clocks=False`)."""
         self.check_not_closed("wait for the customer")
         if self.status not in WORKABLE:
             raise DomainError(f"cannot wait for the customer: the complaint is {self.status}")
@@ -61,7 +74,13 @@ class ComplaintClocks(ComplaintState):
             raise DomainError("the complaint is already waiting for the customer")
         if not reason.strip():
             raise DomainError("waiting for the customer needs a reason", field="reason")
-        self.trigger_event(type(self).AwaitingCustomer, reason=reason, actor=actor, timestamp=at)
+        self.trigger_event(
+            type(self).AwaitingCustomer,
+            reason=reason,
+            pauses_clocks=pauses_clocks,
+            actor=actor,
+            timestamp=at,
+        )
 
     def record_customer_reply(self, *, actor: Actor, at: datetime) -> None:
         """The customer answered: the paused SLA clocks run again."""
@@ -81,7 +100,11 @@ class ComplaintClocks(ComplaintState):
         return len(self.promises)
 
     def _clock_paused(self, clock: str) -> bool:
-        return self.awaiting_customer_since is not None and not clock.startswith(KEEP_RUNNING)
+        return (
+            self.awaiting_customer_since is not None
+            and self.awaiting_customer_pauses
+            and not clock.startswith(KEEP_RUNNING)
+        )
 
     def _clock_met(self, clock: str) -> bool:
         if clock == "first_response":

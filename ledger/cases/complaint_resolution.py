@@ -80,6 +80,7 @@ class ComplaintResolution(ComplaintState):
         if self.owner is None:
             raise DomainError("cannot resolve: nobody owns the complaint")
         self.check_no_open_handoff("resolve")
+        self.check_not_awaiting_customer("resolve")
         if resolution.is_blank():
             raise DomainError("a resolution must say what was done", field="resolution")
         self.trigger_event(
@@ -108,6 +109,7 @@ class ComplaintResolution(ComplaintState):
             )
         if self.satisfaction is not None:
             raise DomainError("feedback for this resolution has already been recorded")
+        self.check_not_awaiting_customer("record feedback")
         if not 1 <= satisfaction <= 5:
             raise DomainError("satisfaction is a score from 1 to 5", field="satisfaction")
         unsatisfied = satisfaction <= reopen_at_or_below
@@ -137,6 +139,7 @@ class ComplaintResolution(ComplaintState):
         self.check_not_closed("reopen")
         if self.status != RESOLVED:
             raise DomainError(f"cannot reopen: the complaint is {self.status}, not resolved")
+        self.check_not_awaiting_customer("reopen")
         if not reason.strip():
             raise DomainError("reopening needs a reason", field="reason")
         self.trigger_event(

@@ -58,6 +58,8 @@ class ComplaintState(Case):
         open_handoff: dict[str, Any] | None
         closed_at: datetime | None
         awaiting_customer_since: datetime | None
+        # Whether the current wait pauses the clocks (the policy's choice when it began).
+        awaiting_customer_pauses: bool
         breaches: list[str]
         warnings: list[str]
         incident_id: UUID | None
@@ -72,4 +74,13 @@ class ComplaintState(Case):
             raise DomainError(
                 f"cannot {action}: handoff {self.open_handoff['handoff_id']} to "
                 f"{self.open_handoff['to_department']} is still open"
+            )
+
+    def check_not_awaiting_customer(self, action: str) -> None:
+        # A clock started during the wait would be paused on the ledger from its first moment
+        # but running on the SLA view, so the case would show a breach never recorded.
+        if self.awaiting_customer_since is not None:
+            raise DomainError(
+                f"cannot {action} while waiting on the customer: record the customer's reply first",
+                field="status",
             )

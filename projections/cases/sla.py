@@ -180,9 +180,15 @@ class SlaProjection(ComplaintProjection):
         elif event.kind == "Complaint.FeedbackRecorded":
             self._set(rows, cid, f"confirmation:{self._cycle(rows, cid)}", met_at=at)
         elif event.kind == "Complaint.Reopened":
+            cycle = self._cycle(rows, cid)
+            # A reopening before the survey ends the round's confirmation: the ledger no longer
+            # owes it (its `_clock_met`), so it must not run on here to a breach.
+            confirmation = rows.get(table, cid, f"confirmation:{cycle}")
+            if confirmation is not None and confirmation["met_at"] is None:
+                self._set(rows, cid, f"confirmation:{cycle}", stopped_at=at)
             due = getattr(event, "resolution_due", None)  # absent before reopenings had one
             if due is not None:
-                clock = f"resolution:{self._cycle(rows, cid) + 1}"
+                clock = f"resolution:{cycle + 1}"
                 rows.put(table, self._scheduled(cid, clock, at, due))
         elif event.kind == "Complaint.ReplyPromised":
             promised = sum(
@@ -210,7 +216,9 @@ class SlaProjection(ComplaintProjection):
         elif event.kind == "Complaint.HandoffCompleted":
             self._set(rows, cid, f"handoff_complete:{event.handoff_id}", met_at=at)
         elif event.kind == "Complaint.AwaitingCustomer":
-            if self.policy.pause_while_awaiting_customer:
+            # The event says whether the wait pauses (so a rebuild under a changed policy
+            # agrees with the ledger); waits recorded before it said so all paused.
+            if getattr(event, "pauses_clocks", True):
                 for row in self._running(rows, cid):
                     if not row["clock"].startswith(KEEP_RUNNING) and row["paused_since"] is None:
                         row["paused_since"] = at

@@ -51,6 +51,7 @@ CASE_STATUS = Table(
         ("first_resolved_at", "time"),
         ("closed_at", "time"),
         ("awaiting_customer_since", "time"),
+        ("awaiting_customer_pauses", "bool"),
         ("paused_seconds", "float"),
         ("next_due", "time"),
         ("breaches", "text"),
@@ -101,7 +102,8 @@ def _open_dues(row: Row) -> list[datetime]:
         dues.append(row["first_response_due"])
     if row["written_replied_at"] is None and row["written_reply_due"] is not None:
         dues.append(row["written_reply_due"])
-    if row["first_resolved_at"] is None and row["resolution_due"] is not None:
+    # The current round's resolution: a reopening owes a new one (its deadline in the event).
+    if row["resolved_at"] is None and row["resolution_due"] is not None:
         dues.append(row["resolution_due"])
     if row["handoff_id"] is not None:
         due = row["handoff_complete_due"] if row["handoff_accepted"] else row["handoff_accept_due"]
@@ -199,11 +201,14 @@ class CaseStatusProjection(ComplaintProjection):
                 priority=event.priority,
                 customer_tier=event.customer_tier,
                 first_response_due=calendar.add(event.first_response_due, paused),
-                resolution_due=calendar.add(event.resolution_due, paused),
                 written_reply_due=calendar.add(event.written_reply_due, paused)
                 if event.written_reply_due
                 else None,
             )
+            # The classification's deadline counts from registration: it is the first round's.
+            # A later round keeps the one its reopening set, which its SLA clock runs to.
+            if row["cycle"] == 1:
+                row["resolution_due"] = calendar.add(event.resolution_due, paused)
             if row["status"] == "registered":
                 row["status"] = "classified"
         elif event.kind == "Complaint.Assigned":
@@ -225,6 +230,11 @@ class CaseStatusProjection(ComplaintProjection):
             row.update(status="reopened", resolved_at=None)
             row["cycle"] += 1
             row["reopen_count"] += 1
+            # The new round's deadline counts from the reopening, so earlier waits do not move
+            # it (later ones do, in `_resume`); older reopenings carried none and keep the last.
+            due = getattr(event, "resolution_due", None)
+            if due is not None:
+                row["resolution_due"] = due
         elif event.kind == "Complaint.Closed":
             row.update(status=CLOSED, closed_at=at)
         elif event.kind == "Complaint.Escalated":
@@ -259,6 +269,8 @@ class CaseStatusProjection(ComplaintProjection):
             )
         elif event.kind == "Complaint.AwaitingCustomer":
             row["awaiting_customer_since"] = at
+            # Waits recorded before the event said so all paused the clocks.
+            row["awaiting_customer_pauses"] = getattr(event, "pauses_clocks", True)
         elif event.kind == "Complaint.CustomerReplied":
             self._resume(row, at)
         elif event.kind == "Complaint.LinkedToIncident":
@@ -275,8 +287,10 @@ class CaseStatusProjection(ComplaintProjection):
     def _resume(self, row: Row, at: datetime) -> None:
         """The customer replied: unmet deadlines move by the time spent waiting."""
         since = row["awaiting_customer_since"]
+        pauses = row["awaiting_customer_pauses"] is not False  # NULL: a row from before the column
         row["awaiting_customer_since"] = None
-        if since is None or not self.policy.pause_while_awaiting_customer:
+        row["awaiting_customer_pauses"] = None
+        if since is None or not pauses:
             return
         calendar = self.policy.calendar
         waited = calendar.between(since, at)
@@ -284,7 +298,7 @@ class CaseStatusProjection(ComplaintProjection):
         for clock, met in (
             ("first_response", "first_responded_at"),
             ("written_reply", "written_replied_at"),
-            ("resolution", "first_resolved_at"),
+            ("resolution", "resolved_at"),
         ):
             due = row[f"{clock}_due"]
             if due is not None and row[met] is None:

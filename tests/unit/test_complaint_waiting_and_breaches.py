@@ -64,3 +64,46 @@ def test_no_breach_is_recorded_while_waiting_on_the_customer() -> None:
     complaint = workable()
     complaint.await_customer(reason="needs photos", actor=AGENT, at=LATER)
     assert not complaint.check_breach("first_response")
+
+
+def test_a_complaint_cannot_be_resolved_while_waiting_on_the_customer() -> None:
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", actor=AGENT, at=LATER)
+    with pytest.raises(DomainError, match="record the customer's reply first"):
+        complaint.resolve(resolution=personal("fixed"), feedback_due=LATER, actor=AGENT, at=LATER)
+
+
+def resolved_while_waiting() -> Complaint:
+    """A complaint an earlier release let resolve while it waited on the customer."""
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", actor=AGENT, at=LATER)
+    complaint.trigger_event(
+        Complaint.Resolved,
+        resolution=personal("fixed"),
+        feedback_due=LATER + timedelta(hours=24),
+        actor=AGENT,
+        timestamp=LATER,
+    )
+    return complaint
+
+
+def test_a_complaint_resolved_while_waiting_cannot_be_reopened_until_the_customer_replies() -> None:
+    complaint = resolved_while_waiting()
+    with pytest.raises(DomainError, match="record the customer's reply first"):
+        complaint.reopen(reason="broke again", actor=AGENT, at=LATER)
+    complaint.record_customer_reply(actor=AGENT, at=LATER)
+    complaint.reopen(reason="broke again", actor=AGENT, at=LATER)
+    assert complaint.cycle == 2
+
+
+def test_a_complaint_resolved_while_waiting_takes_no_survey_until_the_customer_replies() -> None:
+    with pytest.raises(DomainError, match="record the customer's reply first"):
+        resolved_while_waiting().record_feedback(
+            satisfaction=1, comment=None, reopen_at_or_below=2, actor=AGENT, at=LATER
+        )
+
+
+def test_a_wait_the_policy_does_not_pause_leaves_the_clocks_due() -> None:
+    complaint = workable()
+    complaint.await_customer(reason="needs photos", pauses_clocks=False, actor=AGENT, at=LATER)
+    assert complaint.check_breach("first_response")
