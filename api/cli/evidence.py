@@ -52,7 +52,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from ledger.access.policy import visibility_for
     from ledger.integrity.evidence.assemble import export_case
 
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         oplog = operation_log(ledger, settings)
         integrity = build_integrity(settings, ledger, oplog)

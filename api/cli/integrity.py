@@ -98,7 +98,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from api.wiring.ledger import build_ledger
 
     kept = [_read_checkpoint(path) for path in getattr(args, "checkpoint", None) or []]
-    ledger = build_ledger(settings)
+    stream = _stream(getattr(args, "stream", None))
+    ledger = build_ledger(settings, create=False)
     try:
         integrity = build_integrity(settings, ledger)
         if args.command == "checkpoint":
@@ -112,12 +113,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                     file.write(text)
             print(text, end="")
             return 0
-        stream = None
-        if args.stream:
-            try:
-                stream = UUID(args.stream)
-            except ValueError:
-                raise LedgerError(f"--stream: not a stream id (a UUID): {args.stream!r}") from None
         integrity.update_tree()
         started = time.monotonic()
         report = integrity.verify(
@@ -149,6 +144,15 @@ def _read_checkpoint(path: Path) -> Checkpoint:
         raise LedgerError(f"{path}: not a JSON document: {error.msg}") from None
     except ProofError as error:
         raise LedgerError(f"{path}: {error}") from None
+
+
+def _stream(text: str | None) -> UUID | None:
+    if not text:
+        return None
+    try:
+        return UUID(text)
+    except ValueError:
+        raise LedgerError(f"--stream: not a stream id (a UUID): {text!r}") from None
 
 
 def _progress(stage: str, done: int) -> None:

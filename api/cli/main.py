@@ -84,7 +84,7 @@ def erase_subject(settings: Settings, args: argparse.Namespace) -> None:
         subject_id = UUID(args.subject_id)
     except ValueError:
         raise LedgerError(f"not a subject id (a UUID): {args.subject_id!r}") from None
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         subject = ledger.erase_subject(
             subject_id,

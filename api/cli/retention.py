@@ -58,7 +58,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from api.wiring.retention import build_retention, load_rules
 
     rules = load_rules(settings)  # a bad retention file stops here, before anything is opened
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         oplog = operation_log(ledger, settings)
         integrity = build_integrity(settings, ledger, oplog)
