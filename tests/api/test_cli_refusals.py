@@ -76,3 +76,48 @@ def test_a_command_on_an_existing_ledger_creates_none_in_a_mistyped_schema(
 ) -> None:
     assert main(command) == 2
     assert not _schema_exists(missing_schema)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["verify", "--checkpoint", "{bin}"],
+        ["verify-proof", "--proof", "{bin}", "--checkpoint", "{}", "--public-key", "{}"],
+        ["verify-proof", "--proof", "{}", "--checkpoint", "{bin}", "--public-key", "{}"],
+        ["verify-proof", "--proof", "{}", "--checkpoint", "{}", "--public-key", "{bin}"],
+        [
+            "verify-proof",
+            "--witness-key",
+            "{bin}",
+            "--proof",
+            "{}",
+            "--checkpoint",
+            "{}",
+            "--public-key",
+            "{}",
+        ],
+        ["archive", "verify", "{}", "--public-key", "{bin}"],
+        ["evidence", "verify", "{}", "--key", "{bin}"],
+    ],
+    ids=[
+        "verify --checkpoint",
+        "verify-proof --proof",
+        "verify-proof --checkpoint",
+        "verify-proof --public-key",
+        "verify-proof --witness-key",
+        "archive verify --public-key",
+        "evidence verify --key",
+    ],
+)
+def test_a_file_that_is_not_utf8_text_is_named_in_one_line(
+    environment: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = environment / "bin.dat"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    empty_json = environment / "empty.json"
+    empty_json.write_text("{}")
+    arguments = [
+        str(binary) if a == "{bin}" else str(empty_json) if a == "{}" else a for a in command
+    ]
+    assert main(arguments) == 2
+    assert capsys.readouterr().err == f"ledger: {binary}: not UTF-8 text\n"
