@@ -212,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ledger: cannot use the database: {first_line}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"ledger: cannot start: {error.strerror or error}", file=sys.stderr)
+        # A file the command was given (a bundle, an output path) is named; without a file the
+        # error is the service's own (a port in use).
+        if error.filename is not None:
+            print(f"ledger: {error.filename}: {error.strerror or error}", file=sys.stderr)
+        else:
+            print(f"ledger: cannot start: {error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,6 +10,7 @@ import pytest
 from psycopg import sql
 
 from api.cli.main import main
+from ledger.application.service import LedgerApplication
 from tests.conftest import POSTGRES_URL, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64, require_postgres
 
 
@@ -121,3 +122,23 @@ def test_a_file_that_is_not_utf8_text_is_named_in_one_line(
     ]
     assert main(arguments) == 2
     assert capsys.readouterr().err == f"ledger: {binary}: not UTF-8 text\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["verify", "--checkpoint", "{missing}"],
+        ["archive", "verify", "{missing}"],
+        ["archive", "export", "--from", "2026-01-01", "--to", "2027-01-01", "{missing}"],
+    ],
+    ids=["verify --checkpoint", "archive verify", "archive export"],
+)
+def test_a_missing_file_or_directory_is_named_in_one_line(
+    environment: Path,
+    ledger: LedgerApplication,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = environment / "no-such-directory" / "file.tar"
+    assert main([str(missing) if a == "{missing}" else a for a in command]) == 2
+    assert capsys.readouterr().err == f"ledger: {missing}: No such file or directory\n"
