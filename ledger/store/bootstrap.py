@@ -46,3 +46,15 @@ def connection_arguments(settings: Mapping[str, str]) -> dict[str, Any]:
         "connect_timeout": int(settings.get("POSTGRES_CONNECT_TIMEOUT", "5")),
         "autocommit": True,
     }
+
+
+def connection_problem(settings: Mapping[str, str]) -> psycopg.Error | None:
+    """Why one direct connection with the settings fails, or None if it does not (the library's
+    pool reports only that it gave up waiting, not the server's reason)."""
+    if settings.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return None
+    try:
+        with psycopg.connect(**connection_arguments(settings)):
+            return None
+    except psycopg.Error as error:
+        return error

@@ -3,6 +3,7 @@ nothing created or changed on the way."""
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import psycopg
@@ -142,3 +143,33 @@ def test_a_missing_file_or_directory_is_named_in_one_line(
     missing = environment / "no-such-directory" / "file.tar"
     assert main([str(missing) if a == "{missing}" else a for a in command]) == 2
     assert capsys.readouterr().err == f"ledger: {missing}: No such file or directory\n"
+
+
+@pytest.mark.parametrize(
+    ("user", "database", "cause"),
+    [
+        ("no_such_role", "{database}", 'role "no_such_role" does not exist'),
+        ("{user}", "no_such_database", 'database "no_such_database" does not exist'),
+    ],
+    ids=["unknown role", "unknown database"],
+)
+def test_a_wrong_database_url_is_refused_with_the_servers_reason_and_no_password(
+    environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    user: str,
+    database: str,
+    cause: str,
+) -> None:
+    server = urlsplit(POSTGRES_URL)
+    user = user.format(user=server.username)
+    database = database.format(database=server.path.lstrip("/"))
+    url = f"postgresql://{user}:secret-pw@{server.hostname}:{server.port or 5432}/{database}"
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url)
+    monkeypatch.setenv("LEDGER_DB_TIMEOUT", "1")
+    assert main(["tokens", "list"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ledger: cannot use the database: ")
+    assert cause in error
+    assert error.count("\n") == 1
+    assert "secret-pw" not in error
