@@ -64,7 +64,8 @@ def run(settings: Settings, args: argparse.Namespace) -> bool:
         return False
     from api.wiring.ledger import build_ledger
 
-    ledger = build_ledger(settings)
+    # `tokens create` may come before the service's first start; the operation log is only read.
+    ledger = build_ledger(settings, create=args.command == "tokens")
     try:
         if args.command == "oplog":
             _verify(ledger, settings, args.expect)

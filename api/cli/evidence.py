@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from api.cli.files import read_text
 from api.config import Settings
 from ledger.audit.operation_log import Operation
 from ledger.errors import LedgerError
@@ -52,7 +53,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from ledger.access.policy import visibility_for
     from ledger.integrity.evidence.assemble import export_case
 
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         oplog = operation_log(ledger, settings)
         integrity = build_integrity(settings, ledger, oplog)
@@ -95,10 +96,11 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 def _verify(bundle: Path, key_file: Path) -> int:
     try:
         data = bundle.read_bytes()
-        key = load_public_key(key_file.read_text())
     except OSError as error:
-        raise LedgerError(f"cannot read {error.filename}: {error.strerror}") from None
-    except (ProofError, UnicodeDecodeError) as error:
+        raise LedgerError(f"{bundle}: {error.strerror or error}") from None
+    try:
+        key = load_public_key(read_text(key_file))
+    except ProofError as error:
         raise LedgerError(f"{key_file}: {error}") from None
     verdict = verify_bundle(data, key)
     report(verdict)

@@ -60,7 +60,7 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     from projections.incidents.review_html import render_html
     from projections.incidents.review_markdown import render_markdown
 
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         incident = ledger.find_incident(args.incident)
         memo: KeyMemo = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from api.cli.files import read_text
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.integrity.checkpoints import (
@@ -98,7 +99,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from api.wiring.ledger import build_ledger
 
     kept = [_read_checkpoint(path) for path in getattr(args, "checkpoint", None) or []]
-    ledger = build_ledger(settings)
+    stream = _stream(getattr(args, "stream", None))
+    ledger = build_ledger(settings, create=False)
     try:
         integrity = build_integrity(settings, ledger)
         if args.command == "checkpoint":
@@ -112,12 +114,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                     file.write(text)
             print(text, end="")
             return 0
-        stream = None
-        if args.stream:
-            try:
-                stream = UUID(args.stream)
-            except ValueError:
-                raise LedgerError(f"--stream: not a stream id (a UUID): {args.stream!r}") from None
         integrity.update_tree()
         started = time.monotonic()
         report = integrity.verify(
@@ -144,11 +140,20 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _read_checkpoint(path: Path) -> Checkpoint:
     try:
-        return checkpoint_from_document(json.loads(path.read_text()))
+        return checkpoint_from_document(json.loads(read_text(path)))
     except json.JSONDecodeError as error:
         raise LedgerError(f"{path}: not a JSON document: {error.msg}") from None
     except ProofError as error:
         raise LedgerError(f"{path}: {error}") from None
+
+
+def _stream(text: str | None) -> UUID | None:
+    if not text:
+        return None
+    try:
+        return UUID(text)
+    except ValueError:
+        raise LedgerError(f"--stream: not a stream id (a UUID): {text!r}") from None
 
 
 def _progress(stage: str, done: int) -> None:
@@ -169,7 +174,7 @@ def _witness_keys(values: list[str]) -> list[VerifierKey]:
     """Each --witness-key: a verifier key, or the path of a file holding one."""
     keys = []
     for value in values:
-        text = value if looks_like_verifier_key(value) else Path(value).read_text().strip()
+        text = value if looks_like_verifier_key(value) else read_text(Path(value)).strip()
         try:
             key = parse_verifier_key(text)
         except NoteError as error:
@@ -185,15 +190,17 @@ def _verify_proof(args: argparse.Namespace) -> int:
         if args.witnesses < 0:
             raise ProofError("--witnesses: expected a number from 0")
         witnesses = _witness_keys(args.witness_key)
-        proof = json.loads(args.proof.read_text())
-        kept = [checkpoint_from_document(json.loads(p.read_text())) for p in args.checkpoint]
-        key = load_public_key(args.public_key.read_text())
+        # Every file is read before any is parsed: an unreadable one is named as such, not
+        # hidden behind a complaint about another's content.
+        proof_text = read_text(args.proof)
+        checkpoint_texts = [read_text(path) for path in args.checkpoint]
+        key_text = read_text(args.public_key)
+        proof = json.loads(proof_text)
+        kept = [checkpoint_from_document(json.loads(text)) for text in checkpoint_texts]
+        key = load_public_key(key_text)
         print(check_proof(proof, kept, key, witnesses=witnesses, quorum=args.witnesses))
     except json.JSONDecodeError as error:
         print(f"ledger: not a JSON document: {error.msg}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"ledger: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     except ProofError as error:
         print(f"ledger: proof FAILED: {error}", file=sys.stderr)

@@ -35,6 +35,8 @@ from api.cli import reports as cli_reports
 from api.cli import retention as cli_retention
 from api.config import Settings
 from ledger.errors import LedgerError
+from ledger.store.bootstrap import connection_problem
+from ledger.store.settings import settings_for_url
 from ledger.values import Actor
 from privacy.keys.master_key import MasterKeyError, add_key_to_file, retire_keys_in_file
 
@@ -84,7 +86,7 @@ def erase_subject(settings: Settings, args: argparse.Namespace) -> None:
         subject_id = UUID(args.subject_id)
     except ValueError:
         raise LedgerError(f"not a subject id (a UUID): {args.subject_id!r}") from None
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         subject = ledger.erase_subject(
             subject_id,
@@ -144,6 +146,23 @@ def retire_keys(settings: Settings) -> None:
     print(f"retired {len(removed)} master key(s): {', '.join(removed) or 'none'}")
 
 
+def _database_problem(error: Exception, settings: Settings | None) -> str:
+    """One line on why the database cannot be used, without the URL's password.
+
+    The pool's own error says only that it gave up waiting, the same for a wrong port, role or
+    database name; one direct connection attempt tells which.
+    """
+    password = ""
+    if settings is not None and settings.database_url:  # the embedded server is not probed
+        store = settings_for_url(settings.database_url)
+        store["POSTGRES_CONNECT_TIMEOUT"] = str(settings.db_timeout)
+        password = store["POSTGRES_PASSWORD"]
+        if isinstance(error, PersistenceError) and (cause := connection_problem(store)):
+            error = cause
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return line.replace(password, "***") if password else line
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ledger", description="Complaint and incident ledger")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    settings = None
     try:
         settings = Settings.from_env()
         if args.command in cli_evidence.COMMANDS:
@@ -208,11 +228,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ledger: {error}", file=sys.stderr)
         return 2
     except (PersistenceError, psycopg.Error) as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"ledger: cannot use the database: {first_line}", file=sys.stderr)
+        print(
+            f"ledger: cannot use the database: {_database_problem(error, settings)}",
+            file=sys.stderr,
+        )
         return 2
     except OSError as error:
-        print(f"ledger: cannot start: {error.strerror or error}", file=sys.stderr)
+        # A file the command was given (a bundle, an output path) is named; without a file the
+        # error is the service's own (a port in use).
+        if error.filename is not None:
+            print(f"ledger: {error.filename}: {error.strerror or error}", file=sys.stderr)
+        else:
+            print(f"ledger: cannot start: {error.strerror or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

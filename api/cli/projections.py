@@ -41,7 +41,8 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
     from projections.engine.read_side import ReadSide
     from projections.engine.worker import ProjectionWorker
 
-    ledger = build_ledger(settings)
+    # The worker may start before the service has created the store; the others only inspect it.
+    ledger = build_ledger(settings, create=args.action == "run")
     try:
         side = ReadSide(ledger)
         if args.action == "status":

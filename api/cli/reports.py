@@ -43,7 +43,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from projections.engine.read_side import ReadSide
 
     at = _moment(args.at) if args.at else None
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         side = ReadSide(ledger)
         side.catch_up(VIEWS)

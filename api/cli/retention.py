@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api.cli.files import read_text
 from api.config import Settings
 from ledger.errors import LedgerError
 from ledger.integrity.checkpoints import ProofError
@@ -58,7 +59,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from api.wiring.retention import build_retention, load_rules
 
     rules = load_rules(settings)  # a bad retention file stops here, before anything is opened
-    ledger = build_ledger(settings)
+    ledger = build_ledger(settings, create=False)
     try:
         oplog = operation_log(ledger, settings)
         integrity = build_integrity(settings, ledger, oplog)
@@ -115,7 +116,7 @@ def _verify(args: argparse.Namespace) -> int:
     from projections.retention.archive_bundle import verify_bundle
 
     try:
-        pinned = args.public_key.read_text() if args.public_key else None
+        pinned = read_text(args.public_key) if args.public_key else None
         report = verify_bundle(args.file, pinned_key=pinned)
     except ProofError as error:
         print(f"ledger: bundle FAILED: {error}", file=sys.stderr)

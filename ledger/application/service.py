@@ -5,6 +5,7 @@ in one transaction. A concurrent write that got there first surfaces as `Concurr
 the command is not retried, because the caller decided on a state that no longer exists.
 """
 
+import contextlib
 import copy
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -90,25 +91,35 @@ class LedgerApplication(
         # the store gets its datastore once the library has built it.
         self.keys = SubjectKeyStore(keyring)
         prepare_database(env)
-        super().__init__(env)
-        datastore = self.recorder.datastore  # type: ignore[attr-defined]
-        install_idle_check(datastore)
-        self.side_tables = SideTables(datastore)
-        self.number_gates: dict[tuple[str, int], NumberGate] = {}
-        self.side_tables.create()
-        events_table = self.recorder.events_table_name  # type: ignore[attr-defined]
-        self.keys.attach(datastore, erasure_records(f'"{datastore.schema}"."{events_table}"'))
-        self.case_holds = CaseHolds(datastore, events_table)  # what an erasure must not pass
-        self.case_holds.create_index()
-        if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
-            self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
-        self.access_log = AccessLog(datastore)
-        self.staff = StaffDirectory(datastore)  # whom a command may name as a person
-        # Concurrent saves share one write transaction (and one table lock); see group_commit.
-        if isinstance(self.recorder, GroupCommitting):
-            self.recorder.audit_log = self.access_log.log  # a request's row rides with its events
-            if group_commit:
-                self.recorder.enable_group_commit()
+        try:
+            super().__init__(env)
+            datastore = self.recorder.datastore  # type: ignore[attr-defined]
+            install_idle_check(datastore)
+            self.side_tables = SideTables(datastore)
+            self.number_gates: dict[tuple[str, int], NumberGate] = {}
+            self.side_tables.create()
+            events_table = self.recorder.events_table_name  # type: ignore[attr-defined]
+            self.keys.attach(datastore, erasure_records(f'"{datastore.schema}"."{events_table}"'))
+            self.case_holds = CaseHolds(datastore, events_table)  # what an erasure must not pass
+            self.case_holds.create_index()
+            if isinstance(self.recorder, AppendOnlyPostgresApplicationRecorder):
+                self.recorder.subject_keys = self.keys  # key rows come back with a stream's events
+            self.access_log = AccessLog(datastore)
+            self.staff = StaffDirectory(datastore)  # whom a command may name as a person
+            # Concurrent saves share one write transaction (and one table lock); see group_commit.
+            if isinstance(self.recorder, GroupCommitting):
+                self.recorder.audit_log = (
+                    self.access_log.log
+                )  # a request's row rides with its events
+                if group_commit:
+                    self.recorder.enable_group_commit()
+        except BaseException:
+            # A store that failed half-way (no connection, a refused table) is closed here, not
+            # left to the garbage collector, which may run on one of its pool's own threads and
+            # fail there ("cannot join current thread").
+            with contextlib.suppress(AttributeError):
+                self.close()
+            raise
 
     def close(self) -> None:
         """Close the store, and the reference leases' own connections."""
