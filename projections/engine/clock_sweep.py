@@ -4,6 +4,12 @@ overdue ones, each handed to the ledger to record (a warning, a breach) once.
 Complaint clocks (`projections.cases.sla`) and incident clocks
 (`projections.incidents.clocks`) are swept alike; a complaint's clock may also be paused
 while the complaint waits on the customer, and a paused clock is neither warned of nor due.
+
+A sweep takes a page at a time in deadline order and resumes after the last clock it asked
+about: a clock the ledger declines to record (its view and the case disagree, say, for a view
+built by an older release) would otherwise head every page, and a page full of them would keep
+every later clock from being recorded. After the last page the next sweep starts again at the
+first.
 """
 
 from collections.abc import Callable
@@ -15,6 +21,14 @@ from projections.engine.tables import Row, Table
 from projections.engine.viewdb import ViewDatabase
 
 Record = Callable[[UUID, str, datetime], object]
+Place = tuple[datetime, str, str]
+"""(deadline or warning time, case id, clock) of the last clock a sweep asked about."""
+
+
+@dataclass(frozen=True)
+class SweepPage:
+    asked: int
+    resume_after: Place | None  # None: the sweep reached the last clock
 
 
 @dataclass(frozen=True)
@@ -26,30 +40,58 @@ class ClockSweep:
     pausable: bool = False
 
     def _select(
-        self, db: ViewDatabase, generation: int, where: str, params: tuple[object, ...]
+        self,
+        db: ViewDatabase,
+        generation: int,
+        where: str,
+        params: tuple[object, ...],
+        order: str,
+        limit: int,
+        after: Place | None,
     ) -> list[Row]:
         running = "met_at IS NULL AND stopped_at IS NULL AND breached_at IS NULL"
         if self.pausable:
             running += " AND paused_since IS NULL"
+        place = f"({order}, {self.case_column}, clock)"
+        if after is not None:
+            where += f" AND {place} > (%s, %s, %s)"
+            params = (*params, *after)
         physical = db.physical(self.table, generation)
         return db.select(
             self.table,
             f"SELECT {self.table.select_list} FROM {physical} "  # noqa: S608 - our names
-            f"WHERE {running} AND {where}",
-            params,
+            f"WHERE {running} AND {where} ORDER BY {place} LIMIT %s",
+            (*params, limit),
         )
 
-    def overdue(self, db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
+    def overdue(
+        self,
+        db: ViewDatabase,
+        generation: int,
+        now: datetime,
+        limit: int,
+        after: Place | None = None,
+    ) -> list[Row]:
         """Running clocks whose deadline has passed and whose breach is not recorded."""
-        return self._select(db, generation, "due_at <= %s ORDER BY due_at LIMIT %s", (now, limit))
+        return self._select(db, generation, "due_at <= %s", (now,), "due_at", limit, after)
 
-    def warned(self, db: ViewDatabase, generation: int, now: datetime, limit: int) -> list[Row]:
+    def warned(
+        self,
+        db: ViewDatabase,
+        generation: int,
+        now: datetime,
+        limit: int,
+        after: Place | None = None,
+    ) -> list[Row]:
         """Running clocks past their warning time, not yet warned of nor due."""
         return self._select(
             db,
             generation,
-            "warn_at <= %s AND due_at > %s AND warned_at IS NULL ORDER BY warn_at LIMIT %s",
-            (now, now, limit),
+            "warn_at <= %s AND due_at > %s AND warned_at IS NULL",
+            (now, now),
+            "warn_at",
+            limit,
+            after,
         )
 
     def escalate(
@@ -60,9 +102,11 @@ class ClockSweep:
         record_breach: Record,
         *,
         limit: int = 500,
-    ) -> int:
-        """Ask the ledger to record each overdue clock's breach; how many were asked."""
-        return self._record_each(self.overdue(db, generation, now, limit), record_breach)
+        after: Place | None = None,
+    ) -> SweepPage:
+        """Ask the ledger to record the breach of each overdue clock of one page."""
+        rows = self.overdue(db, generation, now, limit, after)
+        return self._record_each(rows, record_breach, "due_at", limit)
 
     def warn(
         self,
@@ -72,11 +116,16 @@ class ClockSweep:
         record_warning: Record,
         *,
         limit: int = 500,
-    ) -> int:
-        """Ask the ledger to record each clock that passed its warning mark; how many were asked."""
-        return self._record_each(self.warned(db, generation, now, limit), record_warning)
+        after: Place | None = None,
+    ) -> SweepPage:
+        """Ask the ledger to record each clock of one page that passed its warning mark."""
+        rows = self.warned(db, generation, now, limit, after)
+        return self._record_each(rows, record_warning, "warn_at", limit)
 
-    def _record_each(self, rows: list[Row], record: Record) -> int:
+    def _record_each(self, rows: list[Row], record: Record, order: str, limit: int) -> SweepPage:
         for row in rows:
             record(UUID(row[self.case_column]), row["clock"], row["due_at"])
-        return len(rows)
+        if len(rows) < limit:
+            return SweepPage(len(rows), None)
+        last = rows[-1]
+        return SweepPage(len(rows), (last[order], last[self.case_column], last["clock"]))

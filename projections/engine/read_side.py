@@ -21,6 +21,7 @@ from projections.cases.sla import SlaProjection
 from projections.cases.sla_escalation import SLA_SWEEP
 from projections.cases.status_view import CaseStatusProjection
 from projections.engine.batch import BatchProjection, catch_up
+from projections.engine.clock_sweep import Place
 from projections.engine.stored_events import read_events
 from projections.engine.viewdb import ViewDatabase
 from projections.incidents.analytics_view import IncidentAnalyticsProjection
@@ -65,6 +66,8 @@ class ReadSide:
             IncidentAnalyticsProjection(),
         ]
         self.projections = {p.name: p for p in projections}
+        # Where each sweep of the escalation process resumes (clock_sweep.py says why).
+        self._sweeps_resume: dict[str, Place | None] = {}
         # Idempotent DDL: an index added in a later release appears on the live tables too.
         self.db.ensure_all([(p.name, p.tables) for p in projections])
 
@@ -157,10 +160,19 @@ class ReadSide:
             (INCIDENT_SWEEP.warn, incidents, "warning", app.record_incident_warning),
             (INCIDENT_SWEEP.escalate, incidents, "breach", app.record_incident_breach),
         )
-        return sum(
-            step(self.db, generation, moment, recording(what, command))
-            for step, generation, what, command in steps
-        )
+        asked = 0
+        for step, generation, what, command in steps:
+            key = f"{generation}:{what}:{command.__name__}"
+            page = step(
+                self.db,
+                generation,
+                moment,
+                recording(what, command),
+                after=self._sweeps_resume.get(key),
+            )
+            self._sweeps_resume[key] = page.resume_after
+            asked += page.asked
+        return asked
 
     def rebuild(self, name: str, progress: Callable[[int, int], Any] | None = None) -> int:
         """Fill a fresh generation from the start of the log, then swap it in; return its id.
