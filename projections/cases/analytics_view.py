@@ -29,6 +29,7 @@ CASE_ANALYTICS = Table(
         ("handoff_to", "text"),
         ("status", "text"),
         ("awaiting_since", "time"),
+        ("awaiting_pauses", "bool"),  # whether that wait pauses the clocks, as its event says
         ("paused_seconds", "float"),
         ("response_seconds", "float"),
         ("resolution_seconds", "float"),
@@ -45,7 +46,9 @@ CASE_ANALYTICS = Table(
     indexes=(("registered_at", "complaint_id"),),
 )
 FACT_COLUMNS = tuple(
-    c for c in CASE_ANALYTICS.column_names if c not in ("awaiting_since", "handoff_to")
+    c
+    for c in CASE_ANALYTICS.column_names
+    if c not in ("awaiting_since", "awaiting_pauses", "handoff_to")
 )
 
 
@@ -140,6 +143,7 @@ class CaseAnalyticsProjection(ComplaintProjection):
             row.update(owner=event.owner, department=event.department, handoff_to=None)
         elif kind == "AwaitingCustomer":
             row["awaiting_since"] = at
+            row["awaiting_pauses"] = getattr(event, "pauses_clocks", True)
         elif kind == "CustomerReplied":
             row["paused_seconds"] += self._paused_until(row, at)
             row["awaiting_since"] = None
@@ -150,7 +154,7 @@ class CaseAnalyticsProjection(ComplaintProjection):
         """Counted time since the complaint began waiting on the customer (0 when not paused
         or when the policy lets the clocks run while waiting)."""
         since = row["awaiting_since"]
-        if since is None or not self.policy.pause_while_awaiting_customer:
+        if since is None or row["awaiting_pauses"] is False:  # NULL: a row from before the column
             return 0.0
         return self.policy.calendar.between(since, at).total_seconds()
 

@@ -43,6 +43,7 @@ LIST_COLUMNS = (
     "resolution_due",
     "next_due",
     "awaiting_customer_since",
+    "awaiting_customer_pauses",
     "breaches",
     "breach_count",
     "incident_id",
@@ -81,8 +82,8 @@ QUEUE_ORDERS = {
 def _breached_sql(now: datetime, params: list[Any]) -> str:
     params.append(now)
     return (
-        "(breach_count > 0 OR (awaiting_customer_since IS NULL AND next_due IS NOT NULL "
-        "AND next_due <= %s))"
+        "(breach_count > 0 OR ((awaiting_customer_since IS NULL OR awaiting_customer_pauses "
+        "IS FALSE) AND next_due IS NOT NULL AND next_due <= %s))"
     )
 
 

@@ -16,7 +16,7 @@ from ledger.policy.calendar import BusinessCalendar
 from ledger.policy.service_policy import Policy
 from ledger.store.settings import settings_for_url
 from privacy.keys.master_key import MasterKeyring
-from projections.cases.queries import get_case
+from projections.cases.queries import CaseFilter, get_case, list_cases
 from projections.cases.sla_clocks import clock_view, clocks_of
 from projections.engine.read_side import ReadSide
 from projections.engine.tables import Row
@@ -131,6 +131,24 @@ def test_with_pausing_off_a_clock_past_due_while_waiting_is_breached_on_both_sid
     first = _clocks(ReadSide(unpaused_ledger), cid)["first_response"]
     assert clock_view(first, clock.now()).state == "breached"
     assert unpaused_ledger.get_complaint(cid).check_breach("first_response")
+
+
+def test_with_pausing_off_a_case_past_due_while_waiting_is_listed_as_breached(
+    unpaused_ledger: LedgerApplication, clock: ManualClock
+) -> None:
+    cid = new_complaint(unpaused_ledger, priority="urgent")
+    unpaused_ledger.await_customer(cid, reason="needs photos", actor=AGENT)
+    clock.advance(timedelta(hours=3))  # the first response was due in 2 h
+    side = ReadSide(unpaused_ledger)
+    side.catch_up()
+    rows, _ = list_cases(
+        side.db,
+        side.generation("case_status"),
+        CaseFilter(breached=True),
+        now=clock.now(),
+        limit=10,
+    )
+    assert [row["complaint_id"] for row in rows] == [str(cid)]
 
 
 def test_with_pausing_off_the_reply_leaves_the_case_deadlines_where_they_were(

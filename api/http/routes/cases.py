@@ -53,7 +53,11 @@ def _current() -> tuple[ReadSide, dict[str, tuple[int, int]]]:
 
 def case_body(row: Row, clocks: list[Row], now: datetime) -> dict[str, Any]:
     views = [clock_view(c, now) for c in clocks]
-    paused = row["awaiting_customer_since"] is not None
+    # A wait pauses the clocks unless its event said it does not (NULL: a row from before).
+    paused = (
+        row["awaiting_customer_since"] is not None
+        and row.get("awaiting_customer_pauses") is not False
+    )
     next_due = row["next_due"]
     level = row["escalation_level"] or 0
     return {
