@@ -108,9 +108,8 @@ class LedgerApplication(
             self.staff = StaffDirectory(datastore)  # whom a command may name as a person
             # Concurrent saves share one write transaction (and one table lock); see group_commit.
             if isinstance(self.recorder, GroupCommitting):
-                self.recorder.audit_log = (
-                    self.access_log.log
-                )  # a request's row rides with its events
+                # A request's row rides with its events.
+                self.recorder.audit_log = self.access_log.log
                 if group_commit:
                     self.recorder.enable_group_commit()
         except BaseException:
