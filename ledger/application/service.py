@@ -89,7 +89,7 @@ class LedgerApplication(
         self.clock: Clock = clock or SystemClock()
         # The transcodings are registered inside Application.__init__ and need the key store;
         # the store gets its datastore once the library has built it.
-        self.keys = SubjectKeyStore(keyring)
+        self.keys = SubjectKeyStore(keyring, now=self.clock.now)
         prepare_database(env)
         try:
             super().__init__(env)

@@ -18,7 +18,7 @@ destroyed the other's records). The privacy officers' lookup is by contact alone
 import hashlib
 import hmac
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
@@ -64,8 +64,15 @@ def index_key(master: bytes) -> bytes:
 class BlindIndex:
     """The index rows of one schema, keyed by the master keyring."""
 
-    def __init__(self, datastore: PostgresDatastore, keyring: MasterKeyring, keys_table: str):
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        keyring: MasterKeyring,
+        keys_table: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self._datastore = datastore
+        self._now = now
         self._keyring = keyring
         self._keys_table = keys_table
         self.name = f'"{datastore.schema}".ledger_blind_index'
@@ -85,7 +92,7 @@ class BlindIndex:
     def add(self, subject_id: UUID, values: Iterable[tuple[str, str | None]]) -> None:
         """Index `(kind, value)` pairs of a person under the current master key."""
         key_id, _ = self._keyring.current()
-        now = datetime.now(UTC).isoformat()
+        now = self._now().isoformat()
         rows = [
             (kind, self._digest(self._derived[key_id], kind, normal), str(subject_id), key_id, now)
             for kind, value in values

@@ -8,7 +8,7 @@ encrypting, revealing and erasing.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -43,8 +43,11 @@ class SubjectErasedError(Exception):
 class KeyReads(ABC):
     """The key rows of data subjects, in a side table of the ledger's own database."""
 
-    def __init__(self, keyring: MasterKeyring) -> None:
+    def __init__(
+        self, keyring: MasterKeyring, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.keyring = keyring
+        self.now = now  # the ledger's clock: when a key was made or destroyed
         self._datastore: PostgresDatastore | None = None
         self._keys: KeyTable | None = None
         # The key rows of one subject and of several, for a recorder to read with events
@@ -70,7 +73,7 @@ class KeyReads(ABC):
         self._rows_sql = read_statements(self._keys.name, erasures)
         self._keys.create_function(writable_function(datastore.schema, self._keys.name, erasures))
         self._keys.create()
-        self.blind_index = BlindIndex(datastore, self.keyring, self._keys.name)
+        self.blind_index = BlindIndex(datastore, self.keyring, self._keys.name, self.now)
         self.blind_index.create()
         self.check_master_key()
 
@@ -111,7 +114,7 @@ class KeyReads(ABC):
         )
         row = rows[0] if rows else None
         if row is not None and row["erased_in_ledger"] and row["wrapped"] is not None:
-            self.erase(subject_id, at=datetime.now(UTC))
+            self.erase(subject_id, at=self.now())
             row = {**row, "wrapped": None, "master_key_id": None}
         return row
 
@@ -126,7 +129,7 @@ class KeyReads(ABC):
         if row["wrapped"] is not None and row["erased_in_ledger"]:
             # A key row restored after the erasure the ledger records: it opens nothing and
             # is destroyed again, here, on the first read that finds it.
-            self.erase(UUID(subject), at=datetime.now(UTC))
+            self.erase(UUID(subject), at=self.now())
             return None
         if row["wrapped"] is None:
             self._cache.forget_unwrapped(subject)  # destroyed: drop this process's copy too

@@ -12,7 +12,7 @@ Reading key rows (erasure-aware, with events) is in `privacy.keys.key_reading`, 
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -60,7 +60,7 @@ class SubjectKeyStore(KeyReads):
         """`prepare_new_subject` for many ids just minted, in one transaction (bulk loads)."""
         master_id, master = self.keyring.current()
         made = [(s, uuid4().hex[:16], new_key()) for s in subject_ids]
-        now = datetime.now(UTC).isoformat()
+        now = self.now().isoformat()
         self._table.insert_many(
             [
                 (str(s), key_id, wrap(master, key, str(s), key_id), master_id, now)
@@ -77,7 +77,7 @@ class SubjectKeyStore(KeyReads):
         data_key = new_key()
         wrapped = wrap(master, data_key, str(subject_id), key_id)
         inserted = self._table.insert(
-            (str(subject_id), key_id, wrapped, master_id, datetime.now(UTC).isoformat())
+            (str(subject_id), key_id, wrapped, master_id, self.now().isoformat())
         )
         return (key_id, data_key) if inserted else None
 
