@@ -122,6 +122,19 @@ def database_url(postgres_schema_url: str) -> str:
 
 
 @pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
+    """The `ledger` command's settings: the test's database and keys, data under `tmp_path`."""
+    for name, value in {
+        "LEDGER_DATA_DIR": str(tmp_path),
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64,
+        "LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
 

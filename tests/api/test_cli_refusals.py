@@ -12,20 +12,13 @@ from psycopg import sql
 
 from api.cli.main import main
 from ledger.application.service import LedgerApplication
-from tests.conftest import POSTGRES_URL, TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64, require_postgres
+from tests.conftest import POSTGRES_URL, require_postgres
 
 
 @pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
-    for name, value in {
-        "LEDGER_DATA_DIR": str(tmp_path),
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64,
-        "LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)  # where a command given a relative output path writes
-    return tmp_path
+def environment(monkeypatch: pytest.MonkeyPatch, environment: Path) -> Path:
+    monkeypatch.chdir(environment)  # where a command given a relative output path writes
+    return environment
 
 
 @pytest.fixture

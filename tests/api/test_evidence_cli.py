@@ -13,21 +13,7 @@ from api.cli.main import main
 from ledger.integrity.evidence.verify import verify_bundle
 from ledger.integrity.public_keys import public_key_document
 from tests.api.test_evidence_bundle import _call, key
-from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.evidence.scenario import full_case
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
-    """The `ledger` command's settings: the same database and keys as the `client`'s app."""
-    for name, value in {
-        "LEDGER_DATA_DIR": str(tmp_path),
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64,
-        "LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path
 
 
 @pytest.fixture

@@ -11,21 +11,8 @@ from ledger.application.service import LedgerApplication
 from ledger.clock import ManualClock
 from ledger.integrity.public_keys import public_key_document
 from ledger.integrity.service import Integrity
-from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.integrity.helpers import register
 from tests.integrity.test_tampering import Insider
-
-
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
-    for name, value in {
-        "LEDGER_DATA_DIR": str(tmp_path),
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64,
-        "LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path
 
 
 def test_checkpoint_then_verify_exits_zero_with_counts(

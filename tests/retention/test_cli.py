@@ -11,23 +11,15 @@ import pytest
 
 from api.cli.main import main
 from ledger.application.service import LedgerApplication
-from tests.conftest import TEST_MASTER_KEY_B64, TEST_SIGNING_KEY_B64
 from tests.retention.conftest import closed_complaint
 
 
 @pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
-    rules = tmp_path / "retention.toml"
+def environment(monkeypatch: pytest.MonkeyPatch, environment: Path) -> Path:
+    rules = environment / "retention.toml"
     rules.write_text('[complaints]\ndefault = "1d"\n')
-    for name, value in {
-        "LEDGER_DATA_DIR": str(tmp_path),
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_MASTER_KEY": TEST_MASTER_KEY_B64,
-        "LEDGER_SIGNING_KEY": TEST_SIGNING_KEY_B64,
-        "LEDGER_RETENTION_FILE": str(rules),
-    }.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path
+    monkeypatch.setenv("LEDGER_RETENTION_FILE", str(rules))
+    return environment
 
 
 def test_a_dry_run_lists_what_a_run_then_does(
