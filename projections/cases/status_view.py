@@ -4,8 +4,9 @@ Personal data never enters this table: the row holds ids, vocabularies, staff id
 counters. Deadlines are the ones the ledger stored at classification, moved later by the time the
 complaint spent waiting on the customer (counted on the policy's calendar).
 
-One table and the one projection that fills it, event by event: a single cohesive thing, so it
-stays whole a little over 250 lines.
+One table and the one projection that fills it, event by event (a single cohesive thing, so it
+stays whole a little over 250 lines); which deadlines are open and how a wait moves them is
+`status_dues.py`.
 """
 
 import json
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 from ledger.cases.complaint import CLOSED, Complaint
 from ledger.cases.handoff import Handoff
 from ledger.values import level_rank
+from projections.cases.status_dues import open_dues, resume_after_wait
 from projections.engine.batch import ComplaintProjection
 from projections.engine.keyset import due_order
 from projections.engine.rowset import RowSet
@@ -93,25 +95,6 @@ CASE_STATUS = Table(
 )
 
 
-def _open_dues(row: Row) -> list[datetime]:
-    """The deadlines still to be met: the complaint's clocks and its open handoff's."""
-    if row["status"] == CLOSED:
-        return []
-    dues = []
-    if row["first_responded_at"] is None and row["first_response_due"] is not None:
-        dues.append(row["first_response_due"])
-    if row["written_replied_at"] is None and row["written_reply_due"] is not None:
-        dues.append(row["written_reply_due"])
-    # The current round's resolution: a reopening owes a new one (its deadline in the event).
-    if row["resolved_at"] is None and row["resolution_due"] is not None:
-        dues.append(row["resolution_due"])
-    if row["handoff_id"] is not None:
-        due = row["handoff_complete_due"] if row["handoff_accepted"] else row["handoff_accept_due"]
-        if due is not None:
-            dues.append(due)
-    return dues
-
-
 class CaseStatusProjection(ComplaintProjection):
     """Keeps one row per complaint: status, ownership, deadlines, breaches and counters."""
 
@@ -148,7 +131,7 @@ class CaseStatusProjection(ComplaintProjection):
                 row["handoff_requested_at"] = event.timestamp
                 row["handoff_accept_due"] = event.accept_due
                 row["handoff_complete_due"] = event.complete_due
-                row["next_due"] = min(_open_dues(row), default=None)
+                row["next_due"] = min(open_dues(row), default=None)
                 rows.touch(table, row)
             return
         if event.kind == "Complaint.Registered":
@@ -162,7 +145,7 @@ class CaseStatusProjection(ComplaintProjection):
         row["version"] = event.originator_version
         row["last_activity_at"] = event.timestamp
         row["position"] = position
-        row["next_due"] = min(_open_dues(row), default=None)
+        row["next_due"] = min(open_dues(row), default=None)
         rows.touch(table, row)
 
     def _registered(self, event: Any) -> Row:
@@ -231,7 +214,7 @@ class CaseStatusProjection(ComplaintProjection):
             row["cycle"] += 1
             row["reopen_count"] += 1
             # The new round's deadline counts from the reopening, so earlier waits do not move
-            # it (later ones do, in `_resume`); older reopenings carried none and keep the last.
+            # it (later ones do: `resume_after_wait`); older reopenings carried none, keep the last.
             due = getattr(event, "resolution_due", None)
             if due is not None:
                 row["resolution_due"] = due
@@ -272,7 +255,7 @@ class CaseStatusProjection(ComplaintProjection):
             # Waits recorded before the event said so all paused the clocks.
             row["awaiting_customer_pauses"] = getattr(event, "pauses_clocks", True)
         elif event.kind == "Complaint.CustomerReplied":
-            self._resume(row, at)
+            resume_after_wait(row, at, self.policy.calendar)
         elif event.kind == "Complaint.LinkedToIncident":
             row["incident_id"] = str(event.incident_id)
         elif event.kind == "Complaint.DeadlineBreached":
@@ -283,23 +266,3 @@ class CaseStatusProjection(ComplaintProjection):
     def _escalations(self, row: Row, escalations: dict[str, str]) -> None:
         row["open_escalations"] = json.dumps(escalations, sort_keys=True)
         row["escalation_level"] = max((level_rank(v) for v in escalations.values()), default=0)
-
-    def _resume(self, row: Row, at: datetime) -> None:
-        """The customer replied: unmet deadlines move by the time spent waiting."""
-        since = row["awaiting_customer_since"]
-        pauses = row["awaiting_customer_pauses"] is not False  # NULL: a row from before the column
-        row["awaiting_customer_since"] = None
-        row["awaiting_customer_pauses"] = None
-        if since is None or not pauses:
-            return
-        calendar = self.policy.calendar
-        waited = calendar.between(since, at)
-        row["paused_seconds"] = (row["paused_seconds"] or 0.0) + waited.total_seconds()
-        for clock, met in (
-            ("first_response", "first_responded_at"),
-            ("written_reply", "written_replied_at"),
-            ("resolution", "resolved_at"),
-        ):
-            due = row[f"{clock}_due"]
-            if due is not None and row[met] is None:
-                row[f"{clock}_due"] = calendar.add(due, waited)
