@@ -16,27 +16,28 @@ HEAD: Final = "operation-log"
 ANCHOR: Final = "operation-log-anchor"
 
 
+def _signed_head(checkpoint: Checkpoint) -> Head | None:
+    """The audit log's head as this checkpoint signed it (COUNT:HASH), if it signed one."""
+    count, _, digest = checkpoint.heads.get(HEAD, "").partition(":")
+    return Head(int(count), digest) if count.isdigit() and digest else None
+
+
 def signed_heads(checkpoints: list[Checkpoint]) -> list[Head]:
-    """The audit log's heads as the checkpoints signed them (COUNT:HASH)."""
-    heads = []
-    for checkpoint in checkpoints:
-        count, _, digest = checkpoint.heads.get(HEAD, "").partition(":")
-        if count.isdigit() and digest:
-            heads.append(Head(int(count), digest))
-    return heads
+    """The audit log's heads as the checkpoints signed them."""
+    return [head for c in checkpoints if (head := _signed_head(c)) is not None]
 
 
 def signing_times(checkpoints: list[Checkpoint]) -> dict[int, datetime]:
     """The earliest time each audit-log head count was signed, by count."""
     times: dict[int, datetime] = {}
     for checkpoint in checkpoints:
-        count, _, digest = checkpoint.heads.get(HEAD, "").partition(":")
+        head = _signed_head(checkpoint)
         try:
             moment = datetime.fromisoformat(checkpoint.signed_at)
         except ValueError:
             continue  # its signature check reports a checkpoint that does not parse
-        if count.isdigit() and digest:
-            times[int(count)] = min(moment, times.get(int(count), moment))
+        if head is not None:
+            times[head.count] = min(moment, times.get(head.count, moment))
     return times
 
 
